@@ -1,0 +1,27 @@
+//! HTTP transport for tailwheel.
+//!
+//! One [`Client`] wraps one `reqwest` client (rustls with the platform verifier, so the
+//! system trust store and `SSL_CERT_FILE` apply; proxies from `HTTPS_PROXY`/`NO_PROXY`),
+//! bounds the number of requests in flight, retries transient failures with backoff, and
+//! counts requests and body bytes so `--stats` and tests can see what a run cost.
+//! `file://` URLs are served from the local file system through the same interface, so
+//! local find-links directories need no special case higher up.
+//!
+//! This crate knows nothing about Python: it moves bytes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tw_client::ClientError> {
+//! let client = tw_client::ClientBuilder::new().concurrency(16).build()?;
+//! let url = url::Url::parse("https://index.example.invalid/simple/").expect("valid URL");
+//! let response = client.get(&url, Some("text/html")).await?;
+//! println!("{} bytes, {} requests so far", response.body.len(), client.stats().requests);
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod error;
+mod redact;
+
+pub use client::{ByteRange, Client, ClientBuilder, Response, Stats};
+pub use error::ClientError;
+pub use redact::redact_url;

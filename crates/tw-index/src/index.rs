@@ -1,0 +1,244 @@
+//! Reading the files of a project from every configured location.
+//!
+//! Indexes are asked in order; with the default `first-index` strategy the first index that
+//! knows a project is the only one used for it (uv's default, which closes the dependency
+//! confusion hole that pip's merged view has), while `unsafe-best-match` merges every index.
+//! Find-links locations (pages or local directories) are always merged in, as pip and uv do.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use pep508_rs::PackageName;
+use tokio::sync::OnceCell;
+use tracing::{debug, instrument};
+use url::Url;
+
+use tw_client::{Client, redact_url};
+
+use crate::error::IndexError;
+use crate::file::{CoreMetadata, IndexFile};
+use crate::filename::DistFilename;
+use crate::simple::{SIMPLE_ACCEPT, parse_html, parse_project_page};
+
+/// How several indexes combine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IndexStrategy {
+    /// Use only the first index that has the project (safe default).
+    #[default]
+    FirstIndex,
+    /// Merge the files of every index (pip's behaviour; open to dependency confusion).
+    UnsafeBestMatch,
+}
+
+impl FromStr for IndexStrategy {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "first-index" => Ok(Self::FirstIndex),
+            "unsafe-best-match" => Ok(Self::UnsafeBestMatch),
+            other => Err(format!("unknown index strategy `{other}` (expected `first-index` or `unsafe-best-match`)")),
+        }
+    }
+}
+
+/// A `--find-links` location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FindLinks {
+    /// An HTML page listing files.
+    Url(Url),
+    /// A local directory of files.
+    Directory(PathBuf),
+}
+
+/// Where packages come from.
+#[derive(Clone, Debug, Default)]
+pub struct IndexLocations {
+    /// Simple API base URLs, in priority order (each ends with `/`).
+    pub indexes: Vec<Url>,
+    /// Find-links locations.
+    pub find_links: Vec<FindLinks>,
+    /// How indexes combine.
+    pub strategy: IndexStrategy,
+}
+
+/// Every file of one project across the configured locations.
+#[derive(Clone, Debug)]
+pub struct ProjectFiles {
+    /// The project.
+    pub name: PackageName,
+    /// Its files, in listing order.
+    pub files: Vec<IndexFile>,
+}
+
+/// Reads project pages from indexes and find-links locations.
+#[derive(Debug)]
+pub struct Index {
+    client: Client,
+    locations: IndexLocations,
+    find_links_files: OnceCell<Arc<Vec<IndexFile>>>,
+}
+
+impl Index {
+    /// An index reader over `locations`, sending requests through `client`.
+    pub fn new(client: Client, mut locations: IndexLocations) -> Self {
+        for index in &mut locations.indexes {
+            if !index.path().ends_with('/') {
+                let path = format!("{}/", index.path());
+                index.set_path(&path);
+            }
+        }
+        Self { client, locations, find_links_files: OnceCell::new() }
+    }
+
+    /// The configured locations.
+    pub fn locations(&self) -> &IndexLocations {
+        &self.locations
+    }
+
+    /// The HTTP client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// All files of `name`. A project no location knows has no files (not an error); an
+    /// index that refuses access (401/403) or fails is an error.
+    #[instrument(level = "debug", skip(self), fields(package = %name))]
+    pub async fn project(&self, name: &PackageName) -> Result<ProjectFiles, IndexError> {
+        let mut files = Vec::new();
+        for index in &self.locations.indexes {
+            let found = self.project_from_index(index, name).await?;
+            if let Some(found) = found {
+                files.extend(found);
+                if self.locations.strategy == IndexStrategy::FirstIndex {
+                    break;
+                }
+            }
+        }
+        if !self.locations.find_links.is_empty() {
+            let linked = self.find_links_files().await?;
+            files.extend(linked.iter().filter(|file| file.dist.name() == name).cloned());
+        }
+        debug!(files = files.len(), "project files");
+        Ok(ProjectFiles { name: name.clone(), files })
+    }
+
+    async fn project_from_index(
+        &self,
+        index: &Url,
+        name: &PackageName,
+    ) -> Result<Option<Vec<IndexFile>>, IndexError> {
+        let page_url = index.join(&format!("{name}/")).map_err(|err| IndexError::Page {
+            url: redact_url(index),
+            reason: err.to_string(),
+        })?;
+        if page_url.scheme() == "file" {
+            return self.project_from_local_index(&page_url, name, index).await;
+        }
+        let response = self.client.get(&page_url, Some(SIMPLE_ACCEPT)).await?;
+        match response.status {
+            404 | 410 => return Ok(None),
+            401 | 403 => {
+                return Err(IndexError::Denied {
+                    url: redact_url(&page_url),
+                    package: name.to_string(),
+                    status: response.status,
+                });
+            }
+            _ => {}
+        }
+        let response = response.error_for_status()?;
+        let files = parse_project_page(
+            &response.body,
+            response.content_type().as_deref(),
+            &response.url,
+            name,
+            index,
+        )?;
+        Ok(Some(files))
+    }
+
+    /// A `file://` index: `<dir>/<name>/index.html` like a static mirror.
+    async fn project_from_local_index(
+        &self,
+        page_url: &Url,
+        name: &PackageName,
+        index: &Url,
+    ) -> Result<Option<Vec<IndexFile>>, IndexError> {
+        let Ok(page) = page_url.join("index.html") else { return Ok(None) };
+        match self.client.get(&page, None).await {
+            Ok(response) => {
+                let text = String::from_utf8_lossy(&response.body);
+                Ok(Some(parse_html(&text, &page, Some(name), index)))
+            }
+            Err(tw_client::ClientError::File { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn find_links_files(&self) -> Result<Arc<Vec<IndexFile>>, IndexError> {
+        self.find_links_files
+            .get_or_try_init(|| async {
+                let mut all = Vec::new();
+                for location in &self.locations.find_links {
+                    match location {
+                        FindLinks::Url(url) => {
+                            let response = self.client.get(url, Some("text/html")).await?.error_for_status()?;
+                            let text = String::from_utf8_lossy(&response.body);
+                            all.extend(parse_html(&text, &response.url, None, url));
+                        }
+                        FindLinks::Directory(dir) => all.extend(list_directory(dir)?),
+                    }
+                }
+                Ok(Arc::new(all))
+            })
+            .await
+            .cloned()
+    }
+}
+
+fn list_directory(dir: &PathBuf) -> Result<Vec<IndexFile>, IndexError> {
+    let error = |source| IndexError::Directory { path: dir.display().to_string(), source };
+    let mut entries: Vec<_> = fs_err::read_dir(dir)
+        .map_err(error)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    entries.sort();
+    let source = Url::from_directory_path(dir).map_err(|()| {
+        error(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not an absolute path"))
+    })?;
+    let mut files = Vec::new();
+    for path in entries {
+        let Some(filename) = path.file_name().and_then(|f| f.to_str()).map(str::to_string) else {
+            continue;
+        };
+        let Some(dist) = guess(&filename) else { continue };
+        let Ok(url) = Url::from_file_path(&path) else { continue };
+        let size = fs_err::metadata(&path).ok().map(|m| m.len());
+        files.push(IndexFile {
+            filename,
+            dist,
+            url,
+            sha256: None,
+            requires_python: None,
+            yanked: None,
+            upload_time: None,
+            size,
+            core_metadata: CoreMetadata::Absent,
+            source: source.clone(),
+        });
+    }
+    Ok(files)
+}
+
+fn guess(filename: &str) -> Option<DistFilename> {
+    let page = Url::parse("file:///").ok()?;
+    let anchor = format!("<a href=\"{filename}\">");
+    parse_html(&anchor, &page, None, &page).pop().map(|file| file.dist)
+}

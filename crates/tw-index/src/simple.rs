@@ -1,0 +1,412 @@
+//! Parsing of Simple API project pages: PEP 691 JSON and PEP 503 HTML (with the PEP 592
+//! `data-yanked`, PEP 658/714 `data-core-metadata`/`data-dist-info-metadata` and
+//! `data-requires-python` attributes). Both produce the same [`IndexFile`] list.
+
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use pep440_rs::VersionSpecifiers;
+use pep508_rs::PackageName;
+use serde::Deserialize;
+use tracing::trace;
+use url::Url;
+
+use crate::error::IndexError;
+use crate::file::{CoreMetadata, IndexFile};
+use crate::filename::DistFilename;
+
+/// The `Accept` header for project pages: JSON preferred, HTML accepted (PEP 691).
+pub const SIMPLE_ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+
+/// The JSON media type of PEP 691.
+pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
+
+#[derive(Deserialize)]
+struct JsonPage {
+    files: Vec<JsonFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MetadataField {
+    Bool(bool),
+    Hashes(std::collections::BTreeMap<String, String>),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum YankedField {
+    Bool(bool),
+    Reason(String),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct JsonFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    hashes: std::collections::BTreeMap<String, String>,
+    requires_python: Option<String>,
+    yanked: Option<YankedField>,
+    upload_time: Option<String>,
+    size: Option<u64>,
+    core_metadata: Option<MetadataField>,
+    dist_info_metadata: Option<MetadataField>,
+    data_dist_info_metadata: Option<MetadataField>,
+}
+
+/// Parse a project page in either format; `content_type` decides which.
+pub fn parse_project_page(
+    body: &[u8],
+    content_type: Option<&str>,
+    page_url: &Url,
+    project: &PackageName,
+    source: &Url,
+) -> Result<Vec<IndexFile>, IndexError> {
+    if content_type.is_some_and(|t| t.contains("json")) {
+        parse_json(body, page_url, project, source)
+    } else {
+        let text = String::from_utf8_lossy(body);
+        Ok(parse_html(&text, page_url, Some(project), source))
+    }
+}
+
+fn parse_json(
+    body: &[u8],
+    page_url: &Url,
+    project: &PackageName,
+    source: &Url,
+) -> Result<Vec<IndexFile>, IndexError> {
+    let page: JsonPage = serde_json::from_slice(body).map_err(|err| IndexError::Page {
+        url: tw_client::redact_url(page_url),
+        reason: err.to_string(),
+    })?;
+    let mut files = Vec::with_capacity(page.files.len());
+    for file in page.files {
+        let Some(dist) = DistFilename::parse(&file.filename, project) else {
+            trace!(filename = file.filename, "skipping file that is neither wheel nor sdist");
+            continue;
+        };
+        let Ok(mut url) = page_url.join(&file.url) else { continue };
+        url.set_fragment(None);
+        let core_metadata = file
+            .core_metadata
+            .or(file.dist_info_metadata)
+            .or(file.data_dist_info_metadata)
+            .map_or(CoreMetadata::Absent, |field| match field {
+                MetadataField::Bool(false) => CoreMetadata::Absent,
+                MetadataField::Bool(true) => CoreMetadata::Available { sha256: None },
+                MetadataField::Hashes(hashes) => {
+                    CoreMetadata::Available { sha256: hashes.get("sha256").cloned() }
+                }
+            });
+        let yanked = match file.yanked {
+            None | Some(YankedField::Bool(false)) => None,
+            Some(YankedField::Bool(true)) => Some(String::new()),
+            Some(YankedField::Reason(reason)) => Some(reason),
+        };
+        files.push(IndexFile {
+            filename: file.filename,
+            dist,
+            url,
+            sha256: file.hashes.get("sha256").map(|h| h.to_ascii_lowercase()),
+            requires_python: file.requires_python.as_deref().and_then(parse_requires_python),
+            yanked,
+            upload_time: file.upload_time.as_deref().and_then(|t| Timestamp::from_str(t).ok()),
+            size: file.size,
+            core_metadata,
+            source: source.clone(),
+        });
+    }
+    Ok(files)
+}
+
+/// `requires-python` values in the wild are sometimes invalid; such a constraint is ignored,
+/// as pip does.
+fn parse_requires_python(value: &str) -> Option<VersionSpecifiers> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    VersionSpecifiers::from_str(value).ok()
+}
+
+/// Parse the anchors of an HTML page (a PEP 503 project page, or a find-links page when
+/// `project` is `None`, in which case every distribution file of any project is kept).
+pub fn parse_html(
+    text: &str,
+    page_url: &Url,
+    project: Option<&PackageName>,
+    source: &Url,
+) -> Vec<IndexFile> {
+    let base = base_href(text).and_then(|href| page_url.join(&href).ok()).unwrap_or_else(|| page_url.clone());
+    let mut files = Vec::new();
+    for anchor in anchors(text) {
+        let Some(href) = anchor.attr("href") else { continue };
+        let Ok(mut url) = base.join(&href) else { continue };
+        let fragment = url.fragment().map(str::to_string);
+        url.set_fragment(None);
+        let filename = url
+            .path_segments()
+            .and_then(|mut segments| segments.next_back().map(str::to_string))
+            .map(|segment| percent_decode(&segment))
+            .unwrap_or_default();
+        let dist = match project {
+            Some(project) => DistFilename::parse(&filename, project),
+            None => guess_dist(&filename),
+        };
+        let Some(dist) = dist else { continue };
+        let sha256 = fragment
+            .as_deref()
+            .and_then(|f| f.strip_prefix("sha256="))
+            .map(str::to_ascii_lowercase);
+        let core_metadata = anchor
+            .attr("data-core-metadata")
+            .or_else(|| anchor.attr("data-dist-info-metadata"))
+            .map_or(CoreMetadata::Absent, |value| {
+                if value == "false" {
+                    CoreMetadata::Absent
+                } else {
+                    CoreMetadata::Available {
+                        sha256: value.strip_prefix("sha256=").map(str::to_ascii_lowercase),
+                    }
+                }
+            });
+        files.push(IndexFile {
+            filename,
+            dist,
+            url,
+            sha256,
+            requires_python: anchor.attr("data-requires-python").as_deref().and_then(parse_requires_python),
+            yanked: anchor.attr("data-yanked"),
+            upload_time: None,
+            size: None,
+            core_metadata,
+            source: source.clone(),
+        });
+    }
+    files
+}
+
+/// Guess name and version of a file on a find-links page, where no project is known.
+fn guess_dist(filename: &str) -> Option<DistFilename> {
+    if filename.ends_with(".whl") {
+        return filename.parse().ok().map(DistFilename::Wheel);
+    }
+    // An sdist's name ends at the last `-` followed by something that parses as a version.
+    let stem_end = filename.find(".tar").or_else(|| filename.rfind(".zip"))?;
+    let stem = &filename[..stem_end];
+    let (name, _) = stem.rsplit_once('-')?;
+    let name = PackageName::from_str(name).ok()?;
+    DistFilename::parse(filename, &name)
+}
+
+struct Anchor {
+    attrs: Vec<(String, String)>,
+}
+
+impl Anchor {
+    fn attr(&self, name: &str) -> Option<String> {
+        self.attrs.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone())
+    }
+}
+
+fn base_href(text: &str) -> Option<String> {
+    tags(text, "base").into_iter().find_map(|tag| tag.attr("href"))
+}
+
+fn anchors(text: &str) -> Vec<Anchor> {
+    tags(text, "a")
+}
+
+/// A small tag scanner: finds `<name ...>` start tags and reads their attributes. Index
+/// pages are machine-written; this tolerates any attribute order, quoting style and case.
+fn tags(text: &str, name: &str) -> Vec<Anchor> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut pos = 0;
+    while let Some(offset) = text[pos..].find('<') {
+        let start = pos + offset + 1;
+        let name_end = start + name.len();
+        pos = start;
+        if name_end > bytes.len() || !text[start..name_end].eq_ignore_ascii_case(name) {
+            continue;
+        }
+        match bytes.get(name_end) {
+            Some(b) if b.is_ascii_whitespace() || *b == b'>' || *b == b'/' => {}
+            _ => continue,
+        }
+        let (attrs, end) = read_attributes(text, name_end);
+        found.push(Anchor { attrs });
+        pos = end;
+    }
+    found
+}
+
+fn read_attributes(text: &str, mut pos: usize) -> (Vec<(String, String)>, usize) {
+    let bytes = text.as_bytes();
+    let mut attrs = Vec::new();
+    loop {
+        while pos < bytes.len() && (bytes[pos].is_ascii_whitespace() || bytes[pos] == b'/') {
+            pos += 1;
+        }
+        if pos >= bytes.len() || bytes[pos] == b'>' {
+            return (attrs, (pos + 1).min(bytes.len()));
+        }
+        let key_start = pos;
+        while pos < bytes.len() && !matches!(bytes[pos], b'=' | b'>' | b'/') && !bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let key = text[key_start..pos].to_ascii_lowercase();
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let mut value = String::new();
+        if pos < bytes.len() && bytes[pos] == b'=' {
+            pos += 1;
+            while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+                pos += 1;
+            }
+            if pos < bytes.len() && (bytes[pos] == b'"' || bytes[pos] == b'\'') {
+                let quote = bytes[pos];
+                let value_start = pos + 1;
+                let value_end = text[value_start..]
+                    .bytes()
+                    .position(|b| b == quote)
+                    .map_or(bytes.len(), |p| value_start + p);
+                value = unescape(&text[value_start..value_end]);
+                pos = (value_end + 1).min(bytes.len());
+            } else {
+                let value_start = pos;
+                while pos < bytes.len() && bytes[pos] != b'>' && !bytes[pos].is_ascii_whitespace() {
+                    pos += 1;
+                }
+                value = unescape(&text[value_start..pos]);
+            }
+        }
+        if key.is_empty() {
+            pos += 1;
+        } else {
+            attrs.push((key, value));
+        }
+    }
+}
+
+fn unescape(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let Some(semi) = rest.find(';').filter(|&s| s <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|dec| dec.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        if let Some(c) = decoded {
+            out.push(c);
+            rest = &rest[semi + 1..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&segment[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> PackageName {
+        PackageName::from_str("foo-bar").unwrap()
+    }
+
+    #[test]
+    fn json_page() {
+        let body = br#"{"meta":{"api-version":"1.1"},"name":"foo-bar","files":[
+            {"filename":"foo_bar-1.0-py3-none-any.whl","url":"../../files/foo_bar-1.0-py3-none-any.whl",
+             "hashes":{"sha256":"ABCD"},"requires-python":">=3.8","upload-time":"2024-01-01T00:00:00.123456Z",
+             "size":10,"yanked":false,"core-metadata":{"sha256":"ef"}},
+            {"filename":"foo_bar-0.9.tar.gz","url":"https://files.example.invalid/foo_bar-0.9.tar.gz#sha256=00",
+             "hashes":{},"yanked":"broken","dist-info-metadata":true,"requires-python":"not valid"},
+            {"filename":"foo_bar-0.1.exe","url":"x","hashes":{}}]}"#;
+        let page = Url::parse("https://index.example.invalid/simple/foo-bar/").unwrap();
+        let files = parse_project_page(body, Some(SIMPLE_JSON), &page, &project(), &page).unwrap();
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].url.as_str(), "https://index.example.invalid/files/foo_bar-1.0-py3-none-any.whl");
+        assert_eq!(files[0].sha256.as_deref(), Some("abcd"));
+        assert_eq!(files[0].core_metadata, CoreMetadata::Available { sha256: Some("ef".into()) });
+        assert!(files[0].upload_time.is_some());
+        assert_eq!(files[1].yanked.as_deref(), Some("broken"));
+        assert!(files[1].requires_python.is_none());
+        assert_eq!(files[1].url.fragment(), None);
+        assert_eq!(files[1].core_metadata, CoreMetadata::Available { sha256: None });
+    }
+
+    #[test]
+    fn html_page() {
+        let text = r#"<!DOCTYPE html><html><body>
+            <a href="../../files/foo_bar-1.0-py3-none-any.whl#sha256=AA" data-requires-python="&gt;=3.8"
+               data-dist-info-metadata="sha256=bb" data-core-metadata="sha256=cc">foo_bar-1.0-py3-none-any.whl</a><br/>
+            <A HREF='/files/Foo.Bar-0.9.tar.gz' data-yanked="">x</A>
+            <a href="/files/foo_bar-0.8%2Blocal.tar.gz" data-yanked="bad &amp; old">y</a>
+            <abbr>not an anchor</abbr></body></html>"#;
+        let page = Url::parse("https://index.example.invalid/simple/foo-bar/").unwrap();
+        let files = parse_project_page(text.as_bytes(), Some("text/html"), &page, &project(), &page).unwrap();
+        assert_eq!(files.len(), 3);
+        assert_eq!(files[0].sha256.as_deref(), Some("aa"));
+        assert_eq!(files[0].requires_python.as_ref().unwrap().to_string(), ">=3.8");
+        assert_eq!(files[0].core_metadata, CoreMetadata::Available { sha256: Some("cc".into()) });
+        assert_eq!(files[1].yanked.as_deref(), Some(""));
+        assert_eq!(files[1].url.as_str(), "https://index.example.invalid/files/Foo.Bar-0.9.tar.gz");
+        assert_eq!(files[2].dist.version().to_string(), "0.8+local");
+        assert_eq!(files[2].yanked.as_deref(), Some("bad & old"));
+    }
+
+    #[test]
+    fn find_links_page_keeps_every_project() {
+        let text = r#"<a href="a-1.0-py3-none-any.whl">a</a><a href="b_c-2.0.tar.gz">b</a><a href="readme.txt">r</a>"#;
+        let page = Url::parse("https://files.example.invalid/links/").unwrap();
+        let files = parse_html(text, &page, None, &page);
+        let names: Vec<_> = files.iter().map(|f| f.dist.name().to_string()).collect();
+        assert_eq!(names, ["a", "b-c"]);
+    }
+}

@@ -1,0 +1,81 @@
+//! The writers' input: a resolution as the CLI hands it over.
+//!
+//! This model is deliberately independent of the resolver and index crates;
+//! the CLI copies what it knows into it. Order of the vectors does not
+//! matter: every writer sorts what it emits.
+
+use std::fmt;
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+use url::Url;
+
+/// One file of a locked package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedFile {
+    /// The file name, e.g. `idna-3.10-py3-none-any.whl`.
+    pub filename: String,
+    /// Where the file is downloaded from.
+    pub url: Url,
+    /// The size in bytes, when the index told it.
+    pub size: Option<u64>,
+    /// When the file was uploaded, when the index told it.
+    pub upload_time: Option<jiff::Timestamp>,
+    /// The lowercase hex SHA-256 digest (no `sha256:` prefix). A file
+    /// without one is left out of `pylock.toml`, whose `hashes` is required.
+    pub sha256: Option<String>,
+}
+
+/// Why a package is in the lock, for `# via` comments.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Via {
+    /// Another locked package depends on it.
+    Package(PackageName),
+    /// An input file asked for it, e.g. `-r requirements.in` or
+    /// `-c constraints.txt`.
+    Source(String),
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Package(name) => write!(f, "{name}"),
+            Self::Source(source) => f.write_str(source),
+        }
+    }
+}
+
+/// One package version pinned by the resolution.
+#[derive(Clone, Debug)]
+pub struct LockedPackage {
+    /// The normalized name.
+    pub name: PackageName,
+    /// The pinned version.
+    pub version: Version,
+    /// The Simple API base URL the files came from.
+    pub index: Option<Url>,
+    /// The version's `Requires-Python`, as the index or metadata gave it.
+    pub requires_python: Option<String>,
+    /// The locked packages this one depends on directly.
+    pub dependencies: Vec<PackageName>,
+    /// Why the package is in the lock.
+    pub via: Vec<Via>,
+    /// The wheels that may be installed.
+    pub wheels: Vec<LockedFile>,
+    /// The source distribution, if one may be installed.
+    pub sdist: Option<LockedFile>,
+    /// `sha256:<hex>` of every file of this version, for
+    /// `requirements.txt --hash` lines.
+    pub hashes: Vec<String>,
+}
+
+/// A whole resolution to be written out.
+#[derive(Clone, Debug)]
+pub struct Lock {
+    /// The lock's `requires-python` specifier, e.g. `>=3.11`.
+    pub requires_python: Option<String>,
+    /// PEP 508 marker strings of the environments the lock is valid for.
+    pub environments: Vec<String>,
+    /// The pinned packages.
+    pub packages: Vec<LockedPackage>,
+}

@@ -1,0 +1,453 @@
+//! PEP 751 `pylock.toml`: writer and pin reader.
+//!
+//! # Compatibility policy
+//!
+//! Follows the [`pylock.toml` specification] (originally [PEP 751]),
+//! `lock-version = "1.0"`, as a *single-use* lock: no `extras`,
+//! `dependency-groups`, `default-groups`, `marker`, `[tool]` or
+//! `attestation-identities` are written, and every package is an index
+//! package (`sdist` and/or `wheels`; never `vcs`, `directory` or `archive`).
+//!
+//! The TOML is written by hand, so the same [`Lock`] always gives the same
+//! bytes:
+//!
+//! - Top-level keys in the specification's order: `lock-version`,
+//!   `environments` (sorted, deduplicated, omitted when empty),
+//!   `requires-python` (omitted when `None`), `created-by = "tailwheel"`,
+//!   then the packages.
+//! - `[[packages]]` sorted by normalized name, then version. An empty lock is
+//!   written `packages = []`, since the key is required.
+//! - Package keys in the specification's order: `name`, `version`,
+//!   `requires-python`, `dependencies`, `index`, `sdist`, `wheels`; keys whose
+//!   value is `None` or empty are omitted.
+//! - `dependencies` is an array of `{ name = "…" }` inline tables, sorted and
+//!   deduplicated, one per line; it is informational only (installers must
+//!   not use it).
+//! - `sdist` is an inline table, `wheels` an array of inline tables sorted by
+//!   file name (then URL), one per line. File keys follow the specification's
+//!   order: `name`, `upload-time`, `url`, `size`, `hashes = { sha256 = "…" }`.
+//!   `name` is always written, even when it equals the URL's last segment.
+//! - `upload-time` is an unquoted TOML offset datetime in UTC with `Z`, with
+//!   fractional seconds only when the timestamp has them; a time before year 1
+//!   (which TOML readers cannot represent) is omitted.
+//! - Strings are TOML basic strings escaped by [`toml_string`].
+//!
+//! A file without a SHA-256 is skipped, because `hashes` is required and must
+//! not be empty; the CLI guarantees hashes, so this only guards the format. A
+//! package left with no file at all is still written (an installer will
+//! refuse it) rather than silently dropped from the lock.
+//!
+//! [`pylock.toml` specification]: https://packaging.python.org/en/latest/specifications/pylock-toml/
+//! [PEP 751]: https://peps.python.org/pep-0751/
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::str::FromStr;
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+
+use crate::error::{LockError, Location};
+use crate::model::{Lock, LockedFile, LockedPackage};
+
+/// The `lock-version` this writer produces.
+const LOCK_VERSION: &str = "1.0";
+/// The `created-by` value (the tool's normalized name).
+const CREATED_BY: &str = "tailwheel";
+/// Indentation of array items.
+const INDENT: &str = "    ";
+
+/// Renders `lock` as a PEP 751 `pylock.toml`.
+///
+/// See the [module documentation](self) for the exact layout. Files without a
+/// SHA-256 are skipped (the format requires hashes); the caller is expected to
+/// provide them.
+pub fn to_pylock_toml(lock: &Lock) -> String {
+    let mut out = String::new();
+    push_key(&mut out, "lock-version", &toml_string(LOCK_VERSION));
+
+    let mut environments: Vec<&str> = lock.environments.iter().map(String::as_str).collect();
+    environments.sort_unstable();
+    environments.dedup();
+    if !environments.is_empty() {
+        let items: Vec<String> = environments.into_iter().map(toml_string).collect();
+        push_key(&mut out, "environments", &format!("[{}]", items.join(", ")));
+    }
+    if let Some(requires_python) = &lock.requires_python {
+        push_key(&mut out, "requires-python", &toml_string(requires_python));
+    }
+    push_key(&mut out, "created-by", &toml_string(CREATED_BY));
+
+    let mut packages: Vec<&LockedPackage> = lock.packages.iter().collect();
+    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    if packages.is_empty() {
+        push_key(&mut out, "packages", "[]");
+    }
+    for package in packages {
+        out.push_str("\n[[packages]]\n");
+        write_package(&mut out, package);
+    }
+    out
+}
+
+/// Appends `key = value\n`.
+fn push_key(out: &mut String, key: &str, value: &str) {
+    out.push_str(key);
+    out.push_str(" = ");
+    out.push_str(value);
+    out.push('\n');
+}
+
+/// Appends `key = [\n    item,\n]\n`.
+fn push_array(out: &mut String, key: &str, items: &[String]) {
+    out.push_str(key);
+    out.push_str(" = [\n");
+    for item in items {
+        out.push_str(INDENT);
+        out.push_str(item);
+        out.push_str(",\n");
+    }
+    out.push_str("]\n");
+}
+
+/// Writes the keys of one `[[packages]]` entry.
+fn write_package(out: &mut String, package: &LockedPackage) {
+    push_key(out, "name", &toml_string(package.name.as_ref()));
+    push_key(out, "version", &toml_string(&package.version.to_string()));
+    if let Some(requires_python) = &package.requires_python {
+        push_key(out, "requires-python", &toml_string(requires_python));
+    }
+    let mut dependencies: Vec<&PackageName> = package.dependencies.iter().collect();
+    dependencies.sort_unstable();
+    dependencies.dedup();
+    if !dependencies.is_empty() {
+        let items: Vec<String> = dependencies
+            .into_iter()
+            .map(|name| format!("{{ name = {} }}", toml_string(name.as_ref())))
+            .collect();
+        push_array(out, "dependencies", &items);
+    }
+    if let Some(index) = &package.index {
+        push_key(out, "index", &toml_string(index.as_str()));
+    }
+    if let Some(sdist) = package.sdist.as_ref().and_then(file_table) {
+        push_key(out, "sdist", &sdist);
+    }
+    let mut wheels: Vec<&LockedFile> = package.wheels.iter().collect();
+    wheels.sort_by(|a, b| (&a.filename, &a.url).cmp(&(&b.filename, &b.url)));
+    let wheels: Vec<String> = wheels.into_iter().filter_map(file_table).collect();
+    if !wheels.is_empty() {
+        push_array(out, "wheels", &wheels);
+    }
+}
+
+/// The inline table of an sdist or wheel, or `None` without a SHA-256.
+fn file_table(file: &LockedFile) -> Option<String> {
+    let sha256 = file.sha256.as_deref()?;
+    let mut table = format!("{{ name = {}", toml_string(&file.filename));
+    if let Some(upload_time) = file.upload_time.and_then(toml_datetime) {
+        let _ = write!(table, ", upload-time = {upload_time}");
+    }
+    let _ = write!(table, ", url = {}", toml_string(file.url.as_str()));
+    if let Some(size) = file.size {
+        let _ = write!(table, ", size = {size}");
+    }
+    let _ = write!(
+        table,
+        ", hashes = {{ sha256 = {} }} }}",
+        toml_string(sha256)
+    );
+    Some(table)
+}
+
+/// A TOML offset datetime in UTC (`2024-09-15T18:07:37Z`), or `None` for a
+/// time before year 1, which TOML's four-digit years (and Python's
+/// `datetime`) cannot hold.
+fn toml_datetime(timestamp: jiff::Timestamp) -> Option<String> {
+    let year = timestamp.to_zoned(jiff::tz::TimeZone::UTC).year();
+    // jiff prints fractional seconds only when they are non-zero, and `Z`
+    // for a `Timestamp`.
+    (year >= 1).then(|| timestamp.to_string())
+}
+
+/// Quotes `value` as a TOML basic string.
+///
+/// `"` and `\` are backslash-escaped, the control characters with a short
+/// form (`\b \t \n \f \r`) use it, and every other control character
+/// (U+0000–U+001F, U+007F) becomes `\uXXXX`; everything else, including
+/// non-ASCII, is written as is (TOML files are UTF-8).
+pub(crate) fn toml_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\u{0}'..='\u{1f}' | '\u{7f}' => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Pins (`name`, `version`) of every `[[packages]]` entry that has a version.
+///
+/// Entries without `version` (source trees) are skipped; file order is kept.
+pub(crate) fn read_pins(
+    path: &Path,
+    text: &str,
+) -> Result<Vec<(PackageName, Version)>, LockError> {
+    let table = text
+        .parse::<toml::Table>()
+        .map_err(|source| LockError::Toml {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        })?;
+    let shape = |key: String, expected: &'static str| LockError::PylockShape {
+        path: path.to_path_buf(),
+        key,
+        expected,
+    };
+    let packages = table
+        .get("packages")
+        .and_then(toml::Value::as_array)
+        .ok_or_else(|| shape("packages".to_owned(), "an array of tables"))?;
+    let mut pins = Vec::with_capacity(packages.len());
+    for (index, package) in packages.iter().enumerate() {
+        let package = package
+            .as_table()
+            .ok_or_else(|| shape(format!("packages[{index}]"), "a table"))?;
+        let name = package
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| shape(format!("packages[{index}].name"), "a string"))?;
+        let Some(version) = package.get("version") else {
+            continue;
+        };
+        let version = version
+            .as_str()
+            .ok_or_else(|| shape(format!("packages[{index}].version"), "a string"))?;
+        let name =
+            PackageName::from_str(name).map_err(|source| LockError::InvalidName {
+                path: path.to_path_buf(),
+                location: Location::Package(index),
+                name: name.to_owned(),
+                source,
+            })?;
+        let version =
+            Version::from_str(version).map_err(|source| LockError::InvalidVersion {
+                path: path.to_path_buf(),
+                location: Location::Package(index),
+                version: version.to_owned(),
+                source: Box::new(source),
+            })?;
+        pins.push((name, version));
+    }
+    Ok(pins)
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::test_support::{file, lock, package};
+
+    #[test]
+    fn escapes_strings() {
+        let cases = [
+            ("plain", r#""plain""#),
+            (r#"say "hi""#, r#""say \"hi\"""#),
+            (r"C:\path\", r#""C:\\path\\""#),
+            ("a\tb\nc\rd\u{8}e\u{c}f", r#""a\tb\nc\rd\be\ff""#),
+            ("nul\u{0}esc\u{1b}del\u{7f}", r#""nul\u0000esc\u001Bdel\u007F""#),
+            ("unicode é ✓ 🐍 \u{85}", "\"unicode é ✓ 🐍 \u{85}\""),
+        ];
+        for (input, expected) in cases {
+            let quoted = toml_string(input);
+            assert_eq!(quoted, expected, "{input:?}");
+            // And a real TOML parser reads the value back unchanged.
+            let table: toml::Table = format!("key = {quoted}").parse().unwrap();
+            assert_eq!(table["key"].as_str(), Some(input), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn datetimes() {
+        let whole: jiff::Timestamp = "2024-09-15T18:07:37Z".parse().unwrap();
+        assert_eq!(toml_datetime(whole).as_deref(), Some("2024-09-15T18:07:37Z"));
+        let fraction: jiff::Timestamp = "2025-01-25T11:30:10.164985+00:00".parse().unwrap();
+        assert_eq!(
+            toml_datetime(fraction).as_deref(),
+            Some("2025-01-25T11:30:10.164985Z")
+        );
+        let offset: jiff::Timestamp = "2024-09-15T20:07:37+02:00".parse().unwrap();
+        assert_eq!(toml_datetime(offset).as_deref(), Some("2024-09-15T18:07:37Z"));
+        let ancient: jiff::Timestamp = "-000001-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(toml_datetime(ancient), None);
+    }
+
+    #[test]
+    fn full_lock() {
+        let mut requests = package("requests", "2.32.3");
+        requests.requires_python = Some(">=3.8".to_owned());
+        requests.dependencies = vec![
+            "urllib3".parse().unwrap(),
+            "idna".parse().unwrap(),
+            "idna".parse().unwrap(),
+        ];
+        requests.sdist = Some(file("requests-2.32.3.tar.gz", Some("11")));
+        requests.wheels = vec![file("requests-2.32.3-py3-none-any.whl", Some("22"))];
+        // Wheel-only, wheels out of order, one without a hash (skipped), no
+        // upload time or size on one.
+        let mut idna = package("idna", "3.10");
+        idna.wheels = vec![
+            file("idna-3.10-py3-none-any.whl", Some("bb")),
+            file("idna-3.10-cp311-none-any.whl", None),
+            LockedFile {
+                upload_time: None,
+                size: None,
+                ..file("idna-3.10-1-py3-none-any.whl", Some("aa"))
+            },
+        ];
+        // Sdist-only, and no index.
+        let mut urllib3 = package("urllib3", "2.2.3");
+        urllib3.index = None;
+        urllib3.sdist = Some(file("urllib3-2.2.3.tar.gz", Some("33")));
+        let mut lock = lock(vec![urllib3, requests, idna]);
+        lock.environments = vec![
+            "sys_platform == 'win32'".to_owned(),
+            "sys_platform == 'linux'".to_owned(),
+        ];
+
+        assert_eq!(
+            to_pylock_toml(&lock),
+            r#"lock-version = "1.0"
+environments = ["sys_platform == 'linux'", "sys_platform == 'win32'"]
+requires-python = ">=3.11"
+created-by = "tailwheel"
+
+[[packages]]
+name = "idna"
+version = "3.10"
+index = "https://index.example.invalid/simple/"
+wheels = [
+    { name = "idna-3.10-1-py3-none-any.whl", url = "https://files.example.invalid/idna-3.10-1-py3-none-any.whl", hashes = { sha256 = "aa" } },
+    { name = "idna-3.10-py3-none-any.whl", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/idna-3.10-py3-none-any.whl", size = 1234, hashes = { sha256 = "bb" } },
+]
+
+[[packages]]
+name = "requests"
+version = "2.32.3"
+requires-python = ">=3.8"
+dependencies = [
+    { name = "idna" },
+    { name = "urllib3" },
+]
+index = "https://index.example.invalid/simple/"
+sdist = { name = "requests-2.32.3.tar.gz", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/requests-2.32.3.tar.gz", size = 1234, hashes = { sha256 = "11" } }
+wheels = [
+    { name = "requests-2.32.3-py3-none-any.whl", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/requests-2.32.3-py3-none-any.whl", size = 1234, hashes = { sha256 = "22" } },
+]
+
+[[packages]]
+name = "urllib3"
+version = "2.2.3"
+sdist = { name = "urllib3-2.2.3.tar.gz", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/urllib3-2.2.3.tar.gz", size = 1234, hashes = { sha256 = "33" } }
+"#
+        );
+    }
+
+    #[test]
+    fn empty_lock() {
+        let lock = Lock {
+            requires_python: None,
+            environments: Vec::new(),
+            packages: Vec::new(),
+        };
+        let text = to_pylock_toml(&lock);
+        assert_eq!(
+            text,
+            "lock-version = \"1.0\"\ncreated-by = \"tailwheel\"\npackages = []\n"
+        );
+        assert_eq!(read_pins(Path::new("pylock.toml"), &text).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn escapes_values() {
+        let mut odd = package("odd", "1.0");
+        odd.requires_python = Some(">=3.8, !=\"3.9\\\"".to_owned());
+        odd.wheels = vec![file("odd-1.0-py3-none-any.whl", Some("a\"b"))];
+        let mut lock = lock(vec![odd]);
+        lock.environments = vec!["platform_release == 'a\"b\\c\n'".to_owned()];
+        let text = to_pylock_toml(&lock);
+        let table: toml::Table = text.parse().unwrap();
+        assert_eq!(
+            table["environments"][0].as_str(),
+            Some("platform_release == 'a\"b\\c\n'")
+        );
+        let package = &table["packages"][0];
+        assert_eq!(
+            package["requires-python"].as_str(),
+            Some(">=3.8, !=\"3.9\\\"")
+        );
+        assert_eq!(
+            package["wheels"][0]["hashes"]["sha256"].as_str(),
+            Some("a\"b")
+        );
+    }
+
+    #[test]
+    fn reads_pins_back() {
+        let mut b = package("b", "2.0.post1");
+        b.wheels = vec![file("b-2.0.post1-py3-none-any.whl", Some("aa"))];
+        let mut a = package("a", "1.0");
+        a.sdist = Some(file("a-1.0.tar.gz", Some("bb")));
+        let text = to_pylock_toml(&lock(vec![b, a]));
+        let pins = read_pins(Path::new("pylock.toml"), &text).unwrap();
+        assert_eq!(
+            pins,
+            vec![
+                ("a".parse().unwrap(), "1.0".parse().unwrap()),
+                ("b".parse().unwrap(), "2.0.post1".parse().unwrap()),
+            ]
+        );
+    }
+
+    #[test]
+    fn read_errors_name_the_path() {
+        let path = PathBuf::from("dir/pylock.toml");
+        let cases = [
+            ("lock-version = ", "`dir/pylock.toml` is not valid TOML"),
+            (
+                "lock-version = \"1.0\"\n",
+                "`packages` in `dir/pylock.toml` is missing or not an array of tables",
+            ),
+            (
+                "[[packages]]\nversion = \"1\"\n",
+                "`packages[0].name` in `dir/pylock.toml` is missing or not a string",
+            ),
+            (
+                "[[packages]]\nname = \"a\"\n[[packages]]\nname = \"-b\"\nversion = \"1\"\n",
+                "invalid package name `-b` at `packages[1]` of `dir/pylock.toml`",
+            ),
+            (
+                "[[packages]]\nname = \"a\"\nversion = \"x y\"\n",
+                "invalid version `x y` at `packages[0]` of `dir/pylock.toml`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = read_pins(&path, text).unwrap_err();
+            assert_eq!(error.to_string(), expected, "{text}");
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The description of what an index serves: projects, their versions and each version's
+//! metadata and files.
+
+use std::collections::BTreeMap;
+
+/// The upload time a release gets unless [`Release::upload_time`] says otherwise.
+const DEFAULT_UPLOAD_TIME: &str = "2024-01-01T00:00:00Z";
+
+/// A package universe to serve: projects keyed by their normalized name, each with its
+/// versions in the order they were added.
+#[derive(Clone, Debug, Default)]
+pub struct Universe {
+    projects: BTreeMap<String, Project>,
+}
+
+/// One project of a [`Universe`].
+#[derive(Clone, Debug)]
+pub(crate) struct Project {
+    /// The name as first given, for page titles.
+    pub(crate) display_name: String,
+    /// Versions in insertion order.
+    pub(crate) releases: Vec<Release>,
+}
+
+impl Universe {
+    /// An empty universe.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add (or extend) package `name` with one version; returns a builder for that version's
+    /// details. Asking again for the same name and version returns the existing release.
+    pub fn version(&mut self, name: &str, version: &str) -> &mut Release {
+        let project = self
+            .projects
+            .entry(normalize_name(name))
+            .or_insert_with(|| Project {
+                display_name: name.to_string(),
+                releases: Vec::new(),
+            });
+        let position = match project
+            .releases
+            .iter()
+            .position(|release| release.version == version)
+        {
+            Some(position) => position,
+            None => {
+                project.releases.push(Release::new(name, version));
+                project.releases.len() - 1
+            }
+        };
+        &mut project.releases[position]
+    }
+
+    /// Projects sorted by normalized name.
+    pub(crate) fn projects(&self) -> impl Iterator<Item = (&str, &Project)> {
+        self.projects
+            .iter()
+            .map(|(normalized, project)| (normalized.as_str(), project))
+    }
+}
+
+/// One version of a project: its dependencies, its files and the quirks it is served with.
+#[derive(Clone, Debug)]
+pub struct Release {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) requires: Vec<String>,
+    pub(crate) extras: Vec<(String, Vec<String>)>,
+    pub(crate) requires_python: Option<String>,
+    pub(crate) wheel_tags: Vec<String>,
+    pub(crate) wheel: bool,
+    pub(crate) sdist: bool,
+    pub(crate) yanked: bool,
+    pub(crate) upload_time: String,
+    pub(crate) metadata_name: Option<String>,
+    pub(crate) metadata_version: Option<String>,
+    pub(crate) dynamic_sdist: bool,
+}
+
+impl Release {
+    fn new(name: &str, version: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            version: version.to_string(),
+            requires: Vec::new(),
+            extras: Vec::new(),
+            requires_python: None,
+            wheel_tags: vec!["py3-none-any".to_string()],
+            wheel: true,
+            sdist: true,
+            yanked: false,
+            upload_time: DEFAULT_UPLOAD_TIME.to_string(),
+            metadata_name: None,
+            metadata_version: None,
+            dynamic_sdist: false,
+        }
+    }
+
+    /// Add one `Requires-Dist` line, written verbatim (a PEP 508 requirement, markers allowed).
+    pub fn requires(&mut self, req: &str) -> &mut Self {
+        self.requires.push(req.to_string());
+        self
+    }
+
+    /// Add `Provides-Extra: {extra}` and one `Requires-Dist` per requirement, with the marker
+    /// `extra == "{extra}"` (an existing marker `m` becomes `(m) and extra == "{extra}"`).
+    pub fn extra(&mut self, extra: &str, reqs: &[&str]) -> &mut Self {
+        let reqs = reqs.iter().map(|req| req.to_string());
+        match self.extras.iter_mut().find(|(name, _)| name == extra) {
+            Some((_, existing)) => existing.extend(reqs),
+            None => self.extras.push((extra.to_string(), reqs.collect())),
+        }
+        self
+    }
+
+    /// Set `Requires-Python` (in metadata and on the index pages); none by default.
+    pub fn requires_python(&mut self, spec: &str) -> &mut Self {
+        self.requires_python = Some(spec.to_string());
+        self
+    }
+
+    /// Replace the wheel tags (default `["py3-none-any"]`); one wheel is built per tag, and a
+    /// tag may be compressed (`cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64`).
+    pub fn wheel_tags(&mut self, tags: &[&str]) -> &mut Self {
+        self.wheel_tags = tags.iter().map(|tag| tag.to_string()).collect();
+        self
+    }
+
+    /// Serve no wheel for this version (only the sdist, unless that is switched off too).
+    pub fn no_wheel(&mut self) -> &mut Self {
+        self.wheel = false;
+        self
+    }
+
+    /// Serve no sdist for this version (only the wheels).
+    pub fn no_sdist(&mut self) -> &mut Self {
+        self.sdist = false;
+        self
+    }
+
+    /// Mark every file of this version as yanked (PEP 592).
+    pub fn yanked(&mut self) -> &mut Self {
+        self.yanked = true;
+        self
+    }
+
+    /// Set the `upload-time` of every file of this version, as RFC 3339 text
+    /// (default `2024-01-01T00:00:00Z`); written verbatim.
+    pub fn upload_time(&mut self, rfc3339: &str) -> &mut Self {
+        self.upload_time = rfc3339.to_string();
+        self
+    }
+
+    /// Write a different `Name:` into METADATA and PKG-INFO than the file names carry, to test
+    /// how a client handles the mismatch.
+    pub fn metadata_name(&mut self, name: &str) -> &mut Self {
+        self.metadata_name = Some(name.to_string());
+        self
+    }
+
+    /// Write a different `Version:` into METADATA and PKG-INFO than the file names carry.
+    pub fn metadata_version_field(&mut self, v: &str) -> &mut Self {
+        self.metadata_version = Some(v.to_string());
+        self
+    }
+
+    /// Make the sdist's PKG-INFO declare `Dynamic: Requires-Dist` (metadata 2.2, PEP 643), so
+    /// its `Requires-Dist` lines cannot be trusted without a build.
+    pub fn dynamic_sdist(&mut self) -> &mut Self {
+        self.dynamic_sdist = true;
+        self
+    }
+
+    /// Every `Requires-Dist` value: the plain requirements, then each extra's with its marker.
+    pub(crate) fn requires_dist(&self) -> Vec<String> {
+        let mut lines = self.requires.clone();
+        for (extra, reqs) in &self.extras {
+            lines.extend(reqs.iter().map(|req| with_extra_marker(req, extra)));
+        }
+        lines
+    }
+}
+
+/// Attach `extra == "{extra}"` to a requirement, keeping any marker it already has.
+fn with_extra_marker(req: &str, extra: &str) -> String {
+    match req.split_once(';') {
+        Some((requirement, marker)) if !marker.trim().is_empty() => format!(
+            "{}; ({}) and extra == \"{extra}\"",
+            requirement.trim_end(),
+            marker.trim()
+        ),
+        Some((requirement, _)) => format!("{}; extra == \"{extra}\"", requirement.trim_end()),
+        None => format!("{}; extra == \"{extra}\"", req.trim_end()),
+    }
+}
+
+/// PEP 503 normalization: lowercase, and every run of `-`, `_` and `.` becomes one `-`.
+pub(crate) fn normalize_name(name: &str) -> String {
+    let mut normalized = String::with_capacity(name.len());
+    let mut in_separator_run = false;
+    for character in name.chars() {
+        if matches!(character, '-' | '_' | '.') {
+            if !in_separator_run {
+                normalized.push('-');
+            }
+            in_separator_run = true;
+        } else {
+            normalized.extend(character.to_lowercase());
+            in_separator_run = false;
+        }
+    }
+    normalized
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_like_pep_503() {
+        assert_eq!(normalize_name("Foo.Bar__baz-_-Qux"), "foo-bar-baz-qux");
+        assert_eq!(normalize_name("simple"), "simple");
+    }
+
+    #[test]
+    fn extra_markers_combine() {
+        assert_eq!(with_extra_marker("b>=1", "x"), "b>=1; extra == \"x\"");
+        assert_eq!(
+            with_extra_marker("b>=1 ; python_version < \"3.9\"", "x"),
+            "b>=1; (python_version < \"3.9\") and extra == \"x\""
+        );
+    }
+
+    #[test]
+    fn same_version_is_extended_not_duplicated() {
+        let mut universe = Universe::new();
+        universe.version("A_b", "1.0").requires("c");
+        universe.version("a-b", "1.0").requires("d");
+        universe.version("a.b", "2.0");
+        let (normalized, project) = universe.projects().next().expect("one project");
+        assert_eq!(normalized, "a-b");
+        assert_eq!(project.display_name, "A_b");
+        assert_eq!(project.releases.len(), 2);
+        assert_eq!(project.releases[0].requires, ["c", "d"]);
+        assert_eq!(project.releases[1].name, "a.b");
+    }
+}
