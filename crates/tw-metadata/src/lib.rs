@@ -1,1 +1,22 @@
-//! placeholder
+//! Core metadata for candidate distributions.
+//!
+//! * [`DistMetadata`] parses `METADATA`/`PKG-INFO` text
+//!   ([core metadata spec](https://packaging.python.org/en/latest/specifications/core-metadata/)).
+//! * [`MetadataFetcher`] gets it for an [`tw_index::IndexFile`] through the cheapest
+//!   [`Strategy`]: a [PEP 658](https://peps.python.org/pep-0658/) `.metadata` file when
+//!   advertised, otherwise the whole wheel, or an sdist's static `PKG-INFO`
+//!   ([PEP 643](https://peps.python.org/pep-0643/)).
+//!
+//! ```
+//! let text = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: idna>=3\n";
+//! let metadata = tw_metadata::DistMetadata::parse(text, "demo-1.0.dist-info/METADATA").unwrap();
+//! assert_eq!(metadata.requires_dist.len(), 1);
+//! ```
+
+mod core;
+mod error;
+mod fetch;
+
+pub use crate::core::DistMetadata;
+pub use error::MetadataError;
+pub use fetch::{MetadataFetcher, Strategy, StrategyStats, read_wheel_metadata, verify};

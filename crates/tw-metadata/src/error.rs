@@ -1,0 +1,51 @@
+//! Errors of metadata retrieval; each names the file or URL.
+
+/// Metadata could not be obtained or is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum MetadataError {
+    /// The transfer failed.
+    #[error(transparent)]
+    Client(#[from] tw_client::ClientError),
+    /// The metadata text is malformed.
+    #[error("invalid metadata in `{subject}`: {reason}")]
+    Invalid {
+        /// File or URL.
+        subject: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The metadata describes another distribution than the file name says.
+    #[error("metadata of `{subject}` is for `{found}`, but the file name says `{expected}`")]
+    Mismatch {
+        /// File or URL.
+        subject: String,
+        /// Name and version from the file name.
+        expected: String,
+        /// Name and version from the metadata.
+        found: String,
+    },
+    /// A downloaded file does not have the hash the index promised.
+    #[error("hash mismatch for `{subject}`: expected sha256 `{expected}`, got `{actual}`")]
+    Hash {
+        /// File or URL.
+        subject: String,
+        /// The index's sha256.
+        expected: String,
+        /// The sha256 of what arrived.
+        actual: String,
+    },
+    /// The archive is not a valid wheel or sdist.
+    #[error("cannot read `{subject}` as an archive: {reason}")]
+    Archive {
+        /// File or URL.
+        subject: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The sdist's dependencies are only known after a build.
+    #[error("`{subject}` declares dynamic dependencies (or has no PKG-INFO with Metadata-Version 2.2+); building source distributions is not supported yet")]
+    NeedsBuild {
+        /// The sdist file name.
+        subject: String,
+    },
+}
