@@ -64,7 +64,14 @@ impl Response {
     /// The `Content-Type` without parameters, lower-cased, if present.
     pub fn content_type(&self) -> Option<String> {
         let value = self.headers.get(CONTENT_TYPE)?.to_str().ok()?;
-        Some(value.split(';').next().unwrap_or(value).trim().to_ascii_lowercase())
+        Some(
+            value
+                .split(';')
+                .next()
+                .unwrap_or(value)
+                .trim()
+                .to_ascii_lowercase(),
+        )
     }
 
     /// `(first, last, total)` from a 206's `Content-Range: bytes first-last/total`.
@@ -73,7 +80,11 @@ impl Response {
         let rest = value.trim().strip_prefix("bytes ")?;
         let (span, total) = rest.split_once('/')?;
         let (first, last) = span.split_once('-')?;
-        Some((first.trim().parse().ok()?, last.trim().parse().ok()?, total.trim().parse().ok()?))
+        Some((
+            first.trim().parse().ok()?,
+            last.trim().parse().ok()?,
+            total.trim().parse().ok()?,
+        ))
     }
 
     /// Turn any non-success status into [`ClientError::Status`].
@@ -81,7 +92,10 @@ impl Response {
         if (200..300).contains(&self.status) {
             Ok(self)
         } else {
-            Err(ClientError::Status { url: redact_url(&self.url), status: self.status })
+            Err(ClientError::Status {
+                url: redact_url(&self.url),
+                status: self.status,
+            })
         }
     }
 }
@@ -205,21 +219,27 @@ impl Client {
         match url.scheme() {
             "file" => return read_file_url(url, range).await,
             "http" | "https" => {}
-            _ => return Err(ClientError::Scheme { url: redact_url(url) }),
+            _ => {
+                return Err(ClientError::Scheme {
+                    url: redact_url(url),
+                });
+            }
         }
         if self.inner.offline {
-            return Err(ClientError::Offline { url: redact_url(url) });
+            return Err(ClientError::Offline {
+                url: redact_url(url),
+            });
         }
         let _permit = self.inner.semaphore.acquire().await;
         let mut attempt = 0;
         loop {
             let result = self.send_once(url, accept, range).await;
             let transient = match &result {
-                Ok(response) => {
-                    response.status == 429 || (500..600).contains(&response.status)
-                }
+                Ok(response) => response.status == 429 || (500..600).contains(&response.status),
                 Err(ClientError::Request { source, .. }) => {
-                    source.is_connect() || source.is_timeout() || source.is_request()
+                    source.is_connect()
+                        || source.is_timeout()
+                        || source.is_request()
                         || source.is_body()
                 }
                 Err(_) => false,
@@ -254,17 +274,31 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|source| ClientError::Request { url: redact_url(url), source })?;
+            .map_err(|source| ClientError::Request {
+                url: redact_url(url),
+                source,
+            })?;
         let status = response.status();
         let final_url = response.url().clone();
         let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|source| ClientError::Request { url: redact_url(url), source })?;
-        self.inner.counters.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+            .map_err(|source| ClientError::Request {
+                url: redact_url(url),
+                source,
+            })?;
+        self.inner
+            .counters
+            .bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed);
         debug!(status = status.as_u16(), bytes = body.len(), "response");
-        Ok(Response { status: status_code(status), url: final_url, headers, body })
+        Ok(Response {
+            status: status_code(status),
+            url: final_url,
+            headers,
+            body,
+        })
     }
 }
 
@@ -273,10 +307,15 @@ fn status_code(status: StatusCode) -> u16 {
 }
 
 async fn read_file_url(url: &Url, range: Option<ByteRange>) -> Result<Response, ClientError> {
-    let path = url.to_file_path().map_err(|()| ClientError::Scheme { url: redact_url(url) })?;
+    let path = url.to_file_path().map_err(|()| ClientError::Scheme {
+        url: redact_url(url),
+    })?;
     let data = tokio::fs::read(&path)
         .await
-        .map_err(|source| ClientError::File { path: path.display().to_string(), source })?;
+        .map_err(|source| ClientError::File {
+            path: path.display().to_string(),
+            source,
+        })?;
     let total = data.len() as u64;
     let mut headers = HeaderMap::new();
     let (status, body) = match range {
@@ -298,7 +337,12 @@ async fn read_file_url(url: &Url, range: Option<ByteRange>) -> Result<Response, 
             }
         }
     };
-    Ok(Response { status, url: url.clone(), headers, body })
+    Ok(Response {
+        status,
+        url: url.clone(),
+        headers,
+        body,
+    })
 }
 
 #[cfg(test)]
@@ -317,7 +361,10 @@ mod tests {
         let tail = client.get_range(&url, ByteRange::Suffix(3)).await.unwrap();
         assert_eq!((tail.status, &tail.body[..]), (206, &b"789"[..]));
         assert_eq!(tail.content_range(), Some((7, 9, 10)));
-        let mid = client.get_range(&url, ByteRange::Inclusive(2, 4)).await.unwrap();
+        let mid = client
+            .get_range(&url, ByteRange::Inclusive(2, 4))
+            .await
+            .unwrap();
         assert_eq!(&mid.body[..], b"234");
         assert_eq!(client.stats().requests, 0);
     }

@@ -21,7 +21,10 @@ mod tests {
     #[test]
     fn hides_credentials() {
         let url = Url::parse("https://user:secret@index.example.invalid/simple/").unwrap();
-        assert_eq!(redact_url(&url), "https://****@index.example.invalid/simple/");
+        assert_eq!(
+            redact_url(&url),
+            "https://****@index.example.invalid/simple/"
+        );
         let plain = Url::parse("https://index.example.invalid/simple/").unwrap();
         assert_eq!(redact_url(&plain), "https://index.example.invalid/simple/");
     }

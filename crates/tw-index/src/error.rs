@@ -38,7 +38,9 @@ pub enum IndexError {
     },
     /// The index refused access; tailwheel does not fall through to the next index then,
     /// because that is how dependency confusion happens.
-    #[error("`{url}` answered HTTP {status} for `{package}`; check the index credentials (tailwheel does not fall back to other indexes on authentication errors)")]
+    #[error(
+        "`{url}` answered HTTP {status} for `{package}`; check the index credentials (tailwheel does not fall back to other indexes on authentication errors)"
+    )]
     Denied {
         /// The redacted page URL.
         url: String,

@@ -38,19 +38,35 @@ impl FromStr for WheelFilename {
             filename: filename.to_string(),
             reason: reason.to_string(),
         };
-        let stem = filename.strip_suffix(".whl").ok_or_else(|| invalid("does not end in `.whl`"))?;
+        let stem = filename
+            .strip_suffix(".whl")
+            .ok_or_else(|| invalid("does not end in `.whl`"))?;
         let parts: Vec<&str> = stem.split('-').collect();
         let (name, version, build, python, abi, platform) = match parts.as_slice() {
-            [name, version, python, abi, platform] => (*name, *version, None, *python, *abi, *platform),
-            [name, version, build, python, abi, platform] => {
-                (*name, *version, Some((*build).to_string()), *python, *abi, *platform)
+            [name, version, python, abi, platform] => {
+                (*name, *version, None, *python, *abi, *platform)
             }
+            [name, version, build, python, abi, platform] => (
+                *name,
+                *version,
+                Some((*build).to_string()),
+                *python,
+                *abi,
+                *platform,
+            ),
             _ => return Err(invalid("expected 5 or 6 `-`-separated parts")),
         };
         let name = PackageName::from_str(name).map_err(|_| invalid("invalid distribution name"))?;
         let version = Version::from_str(version).map_err(|_| invalid("invalid version"))?;
         let split = |s: &str| s.split('.').map(str::to_string).collect::<Vec<_>>();
-        Ok(Self { name, version, build, python: split(python), abi: split(abi), platform: split(platform) })
+        Ok(Self {
+            name,
+            version,
+            build,
+            python: split(python),
+            abi: split(abi),
+            platform: split(platform),
+        })
     }
 }
 
@@ -106,19 +122,27 @@ impl SdistFilename {
         let (stem, extension) = SdistExtension::ALL
             .iter()
             .find_map(|(suffix, ext)| {
-                lower.ends_with(suffix).then(|| (&filename[..filename.len() - suffix.len()], *ext))
+                lower
+                    .ends_with(suffix)
+                    .then(|| (&filename[..filename.len() - suffix.len()], *ext))
             })
             .ok_or_else(|| invalid("not a source distribution archive"))?;
         // The name part has as many `-`-separated segments as the normalised project name,
         // possibly written with `_` or `.` instead, so try each split from the right.
         for (index, _) in stem.match_indices('-').rev() {
             let (name, version) = (&stem[..index], &stem[index + 1..]);
-            let Ok(name) = PackageName::from_str(name) else { continue };
+            let Ok(name) = PackageName::from_str(name) else {
+                continue;
+            };
             if &name != project {
                 continue;
             }
             let version = Version::from_str(version).map_err(|_| invalid("invalid version"))?;
-            return Ok(Self { name, version, extension });
+            return Ok(Self {
+                name,
+                version,
+                extension,
+            });
         }
         Err(invalid("name does not match the project"))
     }
@@ -140,7 +164,9 @@ impl DistFilename {
             let wheel = WheelFilename::from_str(filename).ok()?;
             (&wheel.name == project).then_some(Self::Wheel(wheel))
         } else {
-            SdistFilename::parse(filename, project).ok().map(Self::Sdist)
+            SdistFilename::parse(filename, project)
+                .ok()
+                .map(Self::Sdist)
         }
     }
 
@@ -167,7 +193,13 @@ impl fmt::Display for WheelFilename {
         if let Some(build) = &self.build {
             write!(f, "-{build}")?;
         }
-        write!(f, "-{}-{}-{}.whl", self.python.join("."), self.abi.join("."), self.platform.join("."))
+        write!(
+            f,
+            "-{}-{}-{}.whl",
+            self.python.join("."),
+            self.abi.join("."),
+            self.platform.join(".")
+        )
     }
 }
 
@@ -182,10 +214,15 @@ mod tests {
     #[test]
     fn wheel_names() {
         let wheel: WheelFilename =
-            "numpy-2.1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl".parse().unwrap();
+            "numpy-2.1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+                .parse()
+                .unwrap();
         assert_eq!(wheel.name, name("numpy"));
         assert_eq!(wheel.version.to_string(), "2.1.0");
-        assert_eq!(wheel.platform, ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]);
+        assert_eq!(
+            wheel.platform,
+            ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]
+        );
         let built: WheelFilename = "Foo_Bar-1.0-2-py2.py3-none-any.whl".parse().unwrap();
         assert_eq!(built.name, name("foo-bar"));
         assert_eq!(built.build.as_deref(), Some("2"));

@@ -38,7 +38,9 @@ impl FromStr for IndexStrategy {
         match value {
             "first-index" => Ok(Self::FirstIndex),
             "unsafe-best-match" => Ok(Self::UnsafeBestMatch),
-            other => Err(format!("unknown index strategy `{other}` (expected `first-index` or `unsafe-best-match`)")),
+            other => Err(format!(
+                "unknown index strategy `{other}` (expected `first-index` or `unsafe-best-match`)"
+            )),
         }
     }
 }
@@ -89,7 +91,11 @@ impl Index {
                 index.set_path(&path);
             }
         }
-        Self { client, locations, find_links_files: OnceCell::new() }
+        Self {
+            client,
+            locations,
+            find_links_files: OnceCell::new(),
+        }
     }
 
     /// The configured locations.
@@ -118,10 +124,18 @@ impl Index {
         }
         if !self.locations.find_links.is_empty() {
             let linked = self.find_links_files().await?;
-            files.extend(linked.iter().filter(|file| file.dist.name() == name).cloned());
+            files.extend(
+                linked
+                    .iter()
+                    .filter(|file| file.dist.name() == name)
+                    .cloned(),
+            );
         }
         debug!(files = files.len(), "project files");
-        Ok(ProjectFiles { name: name.clone(), files })
+        Ok(ProjectFiles {
+            name: name.clone(),
+            files,
+        })
     }
 
     async fn project_from_index(
@@ -129,10 +143,12 @@ impl Index {
         index: &Url,
         name: &PackageName,
     ) -> Result<Option<Vec<IndexFile>>, IndexError> {
-        let page_url = index.join(&format!("{name}/")).map_err(|err| IndexError::Page {
-            url: redact_url(index),
-            reason: err.to_string(),
-        })?;
+        let page_url = index
+            .join(&format!("{name}/"))
+            .map_err(|err| IndexError::Page {
+                url: redact_url(index),
+                reason: err.to_string(),
+            })?;
         if page_url.scheme() == "file" {
             return self.project_from_local_index(&page_url, name, index).await;
         }
@@ -166,7 +182,9 @@ impl Index {
         name: &PackageName,
         index: &Url,
     ) -> Result<Option<Vec<IndexFile>>, IndexError> {
-        let Ok(page) = page_url.join("index.html") else { return Ok(None) };
+        let Ok(page) = page_url.join("index.html") else {
+            return Ok(None);
+        };
         match self.client.get(&page, None).await {
             Ok(response) => {
                 let text = String::from_utf8_lossy(&response.body);
@@ -188,7 +206,11 @@ impl Index {
                 for location in &self.locations.find_links {
                     match location {
                         FindLinks::Url(url) => {
-                            let response = self.client.get(url, Some("text/html")).await?.error_for_status()?;
+                            let response = self
+                                .client
+                                .get(url, Some("text/html"))
+                                .await?
+                                .error_for_status()?;
                             let text = String::from_utf8_lossy(&response.body);
                             all.extend(parse_html(&text, &response.url, None, url));
                         }
@@ -203,7 +225,10 @@ impl Index {
 }
 
 fn list_directory(dir: &PathBuf) -> Result<Vec<IndexFile>, IndexError> {
-    let error = |source| IndexError::Directory { path: dir.display().to_string(), source };
+    let error = |source| IndexError::Directory {
+        path: dir.display().to_string(),
+        source,
+    };
     let mut entries: Vec<_> = fs_err::read_dir(dir)
         .map_err(error)?
         .filter_map(Result::ok)
@@ -211,15 +236,26 @@ fn list_directory(dir: &PathBuf) -> Result<Vec<IndexFile>, IndexError> {
         .collect();
     entries.sort();
     let source = Url::from_directory_path(dir).map_err(|()| {
-        error(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not an absolute path"))
+        error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not an absolute path",
+        ))
     })?;
     let mut files = Vec::new();
     for path in entries {
-        let Some(filename) = path.file_name().and_then(|f| f.to_str()).map(str::to_string) else {
+        let Some(filename) = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .map(str::to_string)
+        else {
             continue;
         };
-        let Some(dist) = guess(&filename) else { continue };
-        let Ok(url) = Url::from_file_path(&path) else { continue };
+        let Some(dist) = guess(&filename) else {
+            continue;
+        };
+        let Ok(url) = Url::from_file_path(&path) else {
+            continue;
+        };
         let size = fs_err::metadata(&path).ok().map(|m| m.len());
         files.push(IndexFile {
             filename,
@@ -240,5 +276,7 @@ fn list_directory(dir: &PathBuf) -> Result<Vec<IndexFile>, IndexError> {
 fn guess(filename: &str) -> Option<DistFilename> {
     let page = Url::parse("file:///").ok()?;
     let anchor = format!("<a href=\"{filename}\">");
-    parse_html(&anchor, &page, None, &page).pop().map(|file| file.dist)
+    parse_html(&anchor, &page, None, &page)
+        .pop()
+        .map(|file| file.dist)
 }

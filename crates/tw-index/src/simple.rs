@@ -85,10 +85,15 @@ fn parse_json(
     let mut files = Vec::with_capacity(page.files.len());
     for file in page.files {
         let Some(dist) = DistFilename::parse(&file.filename, project) else {
-            trace!(filename = file.filename, "skipping file that is neither wheel nor sdist");
+            trace!(
+                filename = file.filename,
+                "skipping file that is neither wheel nor sdist"
+            );
             continue;
         };
-        let Ok(mut url) = page_url.join(&file.url) else { continue };
+        let Ok(mut url) = page_url.join(&file.url) else {
+            continue;
+        };
         url.set_fragment(None);
         let core_metadata = file
             .core_metadata
@@ -97,9 +102,9 @@ fn parse_json(
             .map_or(CoreMetadata::Absent, |field| match field {
                 MetadataField::Bool(false) => CoreMetadata::Absent,
                 MetadataField::Bool(true) => CoreMetadata::Available { sha256: None },
-                MetadataField::Hashes(hashes) => {
-                    CoreMetadata::Available { sha256: hashes.get("sha256").cloned() }
-                }
+                MetadataField::Hashes(hashes) => CoreMetadata::Available {
+                    sha256: hashes.get("sha256").cloned(),
+                },
             });
         let yanked = match file.yanked {
             None | Some(YankedField::Bool(false)) => None,
@@ -111,9 +116,15 @@ fn parse_json(
             dist,
             url,
             sha256: file.hashes.get("sha256").map(|h| h.to_ascii_lowercase()),
-            requires_python: file.requires_python.as_deref().and_then(parse_requires_python),
+            requires_python: file
+                .requires_python
+                .as_deref()
+                .and_then(parse_requires_python),
             yanked,
-            upload_time: file.upload_time.as_deref().and_then(|t| Timestamp::from_str(t).ok()),
+            upload_time: file
+                .upload_time
+                .as_deref()
+                .and_then(|t| Timestamp::from_str(t).ok()),
             size: file.size,
             core_metadata,
             source: source.clone(),
@@ -140,11 +151,17 @@ pub fn parse_html(
     project: Option<&PackageName>,
     source: &Url,
 ) -> Vec<IndexFile> {
-    let base = base_href(text).and_then(|href| page_url.join(&href).ok()).unwrap_or_else(|| page_url.clone());
+    let base = base_href(text)
+        .and_then(|href| page_url.join(&href).ok())
+        .unwrap_or_else(|| page_url.clone());
     let mut files = Vec::new();
     for anchor in anchors(text) {
-        let Some(href) = anchor.attr("href") else { continue };
-        let Ok(mut url) = base.join(&href) else { continue };
+        let Some(href) = anchor.attr("href") else {
+            continue;
+        };
+        let Ok(mut url) = base.join(&href) else {
+            continue;
+        };
         let fragment = url.fragment().map(str::to_string);
         url.set_fragment(None);
         let filename = url
@@ -178,7 +195,10 @@ pub fn parse_html(
             dist,
             url,
             sha256,
-            requires_python: anchor.attr("data-requires-python").as_deref().and_then(parse_requires_python),
+            requires_python: anchor
+                .attr("data-requires-python")
+                .as_deref()
+                .and_then(parse_requires_python),
             yanked: anchor.attr("data-yanked"),
             upload_time: None,
             size: None,
@@ -208,12 +228,17 @@ struct Anchor {
 
 impl Anchor {
     fn attr(&self, name: &str) -> Option<String> {
-        self.attrs.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone())
+        self.attrs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
     }
 }
 
 fn base_href(text: &str) -> Option<String> {
-    tags(text, "base").into_iter().find_map(|tag| tag.attr("href"))
+    tags(text, "base")
+        .into_iter()
+        .find_map(|tag| tag.attr("href"))
 }
 
 fn anchors(text: &str) -> Vec<Anchor> {
@@ -255,7 +280,10 @@ fn read_attributes(text: &str, mut pos: usize) -> (Vec<(String, String)>, usize)
             return (attrs, (pos + 1).min(bytes.len()));
         }
         let key_start = pos;
-        while pos < bytes.len() && !matches!(bytes[pos], b'=' | b'>' | b'/') && !bytes[pos].is_ascii_whitespace() {
+        while pos < bytes.len()
+            && !matches!(bytes[pos], b'=' | b'>' | b'/')
+            && !bytes[pos].is_ascii_whitespace()
+        {
             pos += 1;
         }
         let key = text[key_start..pos].to_ascii_lowercase();
@@ -371,14 +399,25 @@ mod tests {
         let page = Url::parse("https://index.example.invalid/simple/foo-bar/").unwrap();
         let files = parse_project_page(body, Some(SIMPLE_JSON), &page, &project(), &page).unwrap();
         assert_eq!(files.len(), 2);
-        assert_eq!(files[0].url.as_str(), "https://index.example.invalid/files/foo_bar-1.0-py3-none-any.whl");
+        assert_eq!(
+            files[0].url.as_str(),
+            "https://index.example.invalid/files/foo_bar-1.0-py3-none-any.whl"
+        );
         assert_eq!(files[0].sha256.as_deref(), Some("abcd"));
-        assert_eq!(files[0].core_metadata, CoreMetadata::Available { sha256: Some("ef".into()) });
+        assert_eq!(
+            files[0].core_metadata,
+            CoreMetadata::Available {
+                sha256: Some("ef".into())
+            }
+        );
         assert!(files[0].upload_time.is_some());
         assert_eq!(files[1].yanked.as_deref(), Some("broken"));
         assert!(files[1].requires_python.is_none());
         assert_eq!(files[1].url.fragment(), None);
-        assert_eq!(files[1].core_metadata, CoreMetadata::Available { sha256: None });
+        assert_eq!(
+            files[1].core_metadata,
+            CoreMetadata::Available { sha256: None }
+        );
     }
 
     #[test]
@@ -390,13 +429,26 @@ mod tests {
             <a href="/files/foo_bar-0.8%2Blocal.tar.gz" data-yanked="bad &amp; old">y</a>
             <abbr>not an anchor</abbr></body></html>"#;
         let page = Url::parse("https://index.example.invalid/simple/foo-bar/").unwrap();
-        let files = parse_project_page(text.as_bytes(), Some("text/html"), &page, &project(), &page).unwrap();
+        let files =
+            parse_project_page(text.as_bytes(), Some("text/html"), &page, &project(), &page)
+                .unwrap();
         assert_eq!(files.len(), 3);
         assert_eq!(files[0].sha256.as_deref(), Some("aa"));
-        assert_eq!(files[0].requires_python.as_ref().unwrap().to_string(), ">=3.8");
-        assert_eq!(files[0].core_metadata, CoreMetadata::Available { sha256: Some("cc".into()) });
+        assert_eq!(
+            files[0].requires_python.as_ref().unwrap().to_string(),
+            ">=3.8"
+        );
+        assert_eq!(
+            files[0].core_metadata,
+            CoreMetadata::Available {
+                sha256: Some("cc".into())
+            }
+        );
         assert_eq!(files[1].yanked.as_deref(), Some(""));
-        assert_eq!(files[1].url.as_str(), "https://index.example.invalid/files/Foo.Bar-0.9.tar.gz");
+        assert_eq!(
+            files[1].url.as_str(),
+            "https://index.example.invalid/files/Foo.Bar-0.9.tar.gz"
+        );
         assert_eq!(files[2].dist.version().to_string(), "0.8+local");
         assert_eq!(files[2].yanked.as_deref(), Some("bad & old"));
     }

@@ -1,1 +1,65 @@
-//! placeholder
+//! Lock file writers and readers for tailwheel.
+//!
+//! Two output formats are written from one small input model, [`Lock`],
+//! which the CLI fills from a resolution (this crate depends on no other
+//! `tw-*` crate):
+//!
+//! - [`to_pylock_toml`]: a [PEP 751] `pylock.toml` (see the
+//!   [`pylock.toml` specification]).
+//! - [`to_requirements_txt`]: a pinned `requirements.txt` in pip-compile's
+//!   layout, with optional `--hash` lines and `# via` annotations
+//!   ([`RequirementsTxtOptions`]).
+//!
+//! Each writer's compatibility policy (spec, fields, ordering) is the
+//! documentation of its module, [`pylock`] and [`requirements_txt`]. Both
+//! are deterministic: the same [`Lock`] gives the same bytes whatever
+//! the order of its vectors. [`LockFormat::from_path`] picks the writer from
+//! the output path, [`write_atomic`] replaces the file without ever exposing
+//! a half-written one, and [`read_pins`] reads the pins of an existing output
+//! so a re-run keeps them.
+//!
+//! ```
+//! use std::path::Path;
+//! use tw_lock::{Lock, LockFormat, LockedPackage, RequirementsTxtOptions, Via};
+//!
+//! let lock = Lock {
+//!     requires_python: Some(">=3.11".to_owned()),
+//!     environments: Vec::new(),
+//!     packages: vec![LockedPackage {
+//!         name: "idna".parse()?,
+//!         version: "3.10".parse()?,
+//!         index: Some("https://index.example.invalid/simple/".parse()?),
+//!         requires_python: None,
+//!         dependencies: Vec::new(),
+//!         via: vec![Via::Source("-r requirements.in".to_owned())],
+//!         wheels: Vec::new(),
+//!         sdist: None,
+//!         hashes: Vec::new(),
+//!     }],
+//! };
+//! assert_eq!(LockFormat::from_path(Path::new("requirements.txt")), LockFormat::RequirementsTxt);
+//! let text = tw_lock::to_requirements_txt(&lock, &RequirementsTxtOptions::default());
+//! assert_eq!(text, "idna==3.10\n    # via -r requirements.in\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [PEP 751]: https://peps.python.org/pep-0751/
+//! [`pylock.toml` specification]: https://packaging.python.org/en/latest/specifications/pylock-toml/
+
+mod atomic;
+mod error;
+mod format;
+mod model;
+mod pins;
+pub mod pylock;
+pub mod requirements_txt;
+#[cfg(test)]
+mod test_support;
+
+pub use atomic::write_atomic;
+pub use error::{Location, LockError, UnknownLockFormat};
+pub use format::LockFormat;
+pub use model::{Lock, LockedFile, LockedPackage, Via};
+pub use pins::read_pins;
+pub use pylock::to_pylock_toml;
+pub use requirements_txt::{RequirementsTxtOptions, to_requirements_txt};

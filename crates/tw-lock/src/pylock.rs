@@ -30,7 +30,9 @@
 //! - `upload-time` is an unquoted TOML offset datetime in UTC with `Z`, with
 //!   fractional seconds only when the timestamp has them; a time before year 1
 //!   (which TOML readers cannot represent) is omitted.
-//! - Strings are TOML basic strings escaped by [`toml_string`].
+//! - Strings are TOML basic strings: `"` and `\` are backslash-escaped,
+//!   control characters use `\b \t \n \f \r` or `\uXXXX`, and other
+//!   characters, non-ASCII included, are written as they are.
 //!
 //! A file without a SHA-256 is skipped, because `hashes` is required and must
 //! not be empty; the CLI guarantees hashes, so this only guards the format. A
@@ -47,7 +49,7 @@ use std::str::FromStr;
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
-use crate::error::{LockError, Location};
+use crate::error::{Location, LockError};
 use crate::model::{Lock, LockedFile, LockedPackage};
 
 /// The `lock-version` this writer produces.
@@ -201,10 +203,7 @@ pub(crate) fn toml_string(value: &str) -> String {
 /// Pins (`name`, `version`) of every `[[packages]]` entry that has a version.
 ///
 /// Entries without `version` (source trees) are skipped; file order is kept.
-pub(crate) fn read_pins(
-    path: &Path,
-    text: &str,
-) -> Result<Vec<(PackageName, Version)>, LockError> {
+pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Version)>, LockError> {
     let table = text
         .parse::<toml::Table>()
         .map_err(|source| LockError::Toml {
@@ -235,20 +234,18 @@ pub(crate) fn read_pins(
         let version = version
             .as_str()
             .ok_or_else(|| shape(format!("packages[{index}].version"), "a string"))?;
-        let name =
-            PackageName::from_str(name).map_err(|source| LockError::InvalidName {
-                path: path.to_path_buf(),
-                location: Location::Package(index),
-                name: name.to_owned(),
-                source,
-            })?;
-        let version =
-            Version::from_str(version).map_err(|source| LockError::InvalidVersion {
-                path: path.to_path_buf(),
-                location: Location::Package(index),
-                version: version.to_owned(),
-                source: Box::new(source),
-            })?;
+        let name = PackageName::from_str(name).map_err(|source| LockError::InvalidName {
+            path: path.to_path_buf(),
+            location: Location::Package(index),
+            name: name.to_owned(),
+            source,
+        })?;
+        let version = Version::from_str(version).map_err(|source| LockError::InvalidVersion {
+            path: path.to_path_buf(),
+            location: Location::Package(index),
+            version: version.to_owned(),
+            source: Box::new(source),
+        })?;
         pins.push((name, version));
     }
     Ok(pins)
@@ -269,7 +266,10 @@ mod tests {
             (r#"say "hi""#, r#""say \"hi\"""#),
             (r"C:\path\", r#""C:\\path\\""#),
             ("a\tb\nc\rd\u{8}e\u{c}f", r#""a\tb\nc\rd\be\ff""#),
-            ("nul\u{0}esc\u{1b}del\u{7f}", r#""nul\u0000esc\u001Bdel\u007F""#),
+            (
+                "nul\u{0}esc\u{1b}del\u{7f}",
+                r#""nul\u0000esc\u001Bdel\u007F""#,
+            ),
             ("unicode é ✓ 🐍 \u{85}", "\"unicode é ✓ 🐍 \u{85}\""),
         ];
         for (input, expected) in cases {
@@ -284,14 +284,20 @@ mod tests {
     #[test]
     fn datetimes() {
         let whole: jiff::Timestamp = "2024-09-15T18:07:37Z".parse().unwrap();
-        assert_eq!(toml_datetime(whole).as_deref(), Some("2024-09-15T18:07:37Z"));
+        assert_eq!(
+            toml_datetime(whole).as_deref(),
+            Some("2024-09-15T18:07:37Z")
+        );
         let fraction: jiff::Timestamp = "2025-01-25T11:30:10.164985+00:00".parse().unwrap();
         assert_eq!(
             toml_datetime(fraction).as_deref(),
             Some("2025-01-25T11:30:10.164985Z")
         );
         let offset: jiff::Timestamp = "2024-09-15T20:07:37+02:00".parse().unwrap();
-        assert_eq!(toml_datetime(offset).as_deref(), Some("2024-09-15T18:07:37Z"));
+        assert_eq!(
+            toml_datetime(offset).as_deref(),
+            Some("2024-09-15T18:07:37Z")
+        );
         let ancient: jiff::Timestamp = "-000001-01-01T00:00:00Z".parse().unwrap();
         assert_eq!(toml_datetime(ancient), None);
     }

@@ -1,6 +1,9 @@
 //! Builders shared by the unit tests.
 
-#![expect(clippy::unwrap_used, reason = "test fixtures are valid by construction")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test fixtures are valid by construction"
+)]
 
 use crate::model::{Lock, LockedFile, LockedPackage};
 

@@ -36,12 +36,19 @@ impl DistMetadata {
         let text = String::from_utf8_lossy(bytes);
         let headers = headers(&text);
         let field = |name: &str| {
-            headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+            headers
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
         };
-        let invalid = |reason: String| MetadataError::Invalid { subject: subject.to_string(), reason };
+        let invalid = |reason: String| MetadataError::Invalid {
+            subject: subject.to_string(),
+            reason,
+        };
         let metadata_version = field("Metadata-Version").unwrap_or_default().to_string();
         let name = field("Name").ok_or_else(|| invalid("no `Name` field".into()))?;
-        let name = PackageName::from_str(name).map_err(|err| invalid(format!("invalid `Name`: {err}")))?;
+        let name =
+            PackageName::from_str(name).map_err(|err| invalid(format!("invalid `Name`: {err}")))?;
         let version = field("Version").ok_or_else(|| invalid("no `Version` field".into()))?;
         let version = Version::from_str(version.trim())
             .map_err(|err| invalid(format!("invalid `Version` `{version}`: {err}")))?;
@@ -68,17 +75,32 @@ impl DistMetadata {
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .and_then(|v| VersionSpecifiers::from_str(v).ok());
-        Ok(Self { metadata_version, name, version, requires_dist, requires_python, provides_extra, dynamic })
+        Ok(Self {
+            metadata_version,
+            name,
+            version,
+            requires_dist,
+            requires_python,
+            provides_extra,
+            dynamic,
+        })
     }
 
     /// True when `Requires-Dist` (or `Requires-Python`) may differ in a build from what
     /// this file says, so it cannot be trusted without building (PEP 643).
     pub fn has_dynamic_dependencies(&self) -> bool {
-        self.dynamic.iter().any(|field| field == "requires-dist" || field == "requires-python")
+        self.dynamic
+            .iter()
+            .any(|field| field == "requires-dist" || field == "requires-python")
     }
 
     /// Check the metadata is for `name` at `version` (what the file name says).
-    pub fn check_identity(&self, name: &PackageName, version: &Version, subject: &str) -> Result<(), MetadataError> {
+    pub fn check_identity(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        subject: &str,
+    ) -> Result<(), MetadataError> {
         if &self.name != name || &self.version != version {
             return Err(MetadataError::Mismatch {
                 subject: subject.to_string(),
@@ -127,23 +149,41 @@ mod tests {
         assert_eq!(metadata.requires_dist.len(), 2);
         assert_eq!(metadata.requires_dist[0].to_string(), "idna>=2.5,<4");
         assert_eq!(metadata.provides_extra.len(), 1);
-        assert_eq!(metadata.requires_python.as_ref().unwrap().to_string(), ">=3.8");
+        assert_eq!(
+            metadata.requires_python.as_ref().unwrap().to_string(),
+            ">=3.8"
+        );
         let version = Version::from_str("1.0.post1").unwrap();
-        assert!(metadata.check_identity(&PackageName::from_str("foo.bar").unwrap(), &version, "x").is_ok());
+        assert!(
+            metadata
+                .check_identity(&PackageName::from_str("foo.bar").unwrap(), &version, "x")
+                .is_ok()
+        );
     }
 
     #[test]
     fn errors_name_the_subject() {
         let err = DistMetadata::parse(b"Name: a\n", "a-1.0.whl").unwrap_err();
-        assert_eq!(err.to_string(), "invalid metadata in `a-1.0.whl`: no `Version` field");
-        let err = DistMetadata::parse(b"Name: a\nVersion: 1\nRequires-Dist: b >>> 1\n", "m").unwrap_err();
-        assert!(err.to_string().starts_with("invalid metadata in `m`: invalid `Requires-Dist: b >>> 1`"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "invalid metadata in `a-1.0.whl`: no `Version` field"
+        );
+        let err =
+            DistMetadata::parse(b"Name: a\nVersion: 1\nRequires-Dist: b >>> 1\n", "m").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid metadata in `m`: invalid `Requires-Dist: b >>> 1`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn dynamic_fields() {
-        let metadata =
-            DistMetadata::parse(b"Metadata-Version: 2.2\nName: a\nVersion: 1\nDynamic: Requires-Dist\n", "m").unwrap();
+        let metadata = DistMetadata::parse(
+            b"Metadata-Version: 2.2\nName: a\nVersion: 1\nDynamic: Requires-Dist\n",
+            "m",
+        )
+        .unwrap();
         assert!(metadata.has_dynamic_dependencies());
     }
 }

@@ -43,7 +43,9 @@ pub enum MetadataError {
         reason: String,
     },
     /// The sdist's dependencies are only known after a build.
-    #[error("`{subject}` declares dynamic dependencies (or has no PKG-INFO with Metadata-Version 2.2+); building source distributions is not supported yet")]
+    #[error(
+        "`{subject}` declares dynamic dependencies (or has no PKG-INFO with Metadata-Version 2.2+); building source distributions is not supported yet"
+    )]
     NeedsBuild {
         /// The sdist file name.
         subject: String,

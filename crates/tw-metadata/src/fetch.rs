@@ -64,7 +64,10 @@ pub struct MetadataFetcher {
 impl MetadataFetcher {
     /// A fetcher sending its requests through `client`.
     pub fn new(client: Client) -> Self {
-        Self { client, stats: Mutex::new(Vec::new()) }
+        Self {
+            client,
+            stats: Mutex::new(Vec::new()),
+        }
     }
 
     /// Per-strategy costs so far, ordered by strategy.
@@ -96,14 +99,18 @@ impl MetadataFetcher {
         let (metadata, strategy) = match &file.dist {
             DistFilename::Wheel(_) => {
                 if let CoreMetadata::Available { sha256 } = &file.core_metadata {
-                    (self.pep658(file, sha256.as_deref()).await?, Strategy::Pep658)
+                    (
+                        self.pep658(file, sha256.as_deref()).await?,
+                        Strategy::Pep658,
+                    )
                 } else {
                     (self.whole_wheel(file).await?, Strategy::WholeWheel)
                 }
             }
-            DistFilename::Sdist(sdist) => {
-                (self.sdist(file, sdist.extension).await?, Strategy::SdistPkgInfo)
-            }
+            DistFilename::Sdist(sdist) => (
+                self.sdist(file, sdist.extension).await?,
+                Strategy::SdistPkgInfo,
+            ),
         };
         metadata.check_identity(file.dist.name(), file.dist.version(), &file.filename)?;
         debug!(%strategy, "metadata");
@@ -113,11 +120,20 @@ impl MetadataFetcher {
     async fn download(&self, url: &Url, strategy: Strategy) -> Result<Bytes, MetadataError> {
         let response = self.client.get(url, None).await?;
         let counted = u64::from(url.scheme() != "file");
-        self.record(strategy, counted, response.body.len() as u64 * counted, false);
+        self.record(
+            strategy,
+            counted,
+            response.body.len() as u64 * counted,
+            false,
+        );
         Ok(response.error_for_status()?.body)
     }
 
-    async fn pep658(&self, file: &IndexFile, sha256: Option<&str>) -> Result<DistMetadata, MetadataError> {
+    async fn pep658(
+        &self,
+        file: &IndexFile,
+        sha256: Option<&str>,
+    ) -> Result<DistMetadata, MetadataError> {
         let mut url = file.url.clone();
         url.set_path(&format!("{}.metadata", file.url.path()));
         let body = self.download(&url, Strategy::Pep658).await?;
@@ -138,8 +154,14 @@ impl MetadataFetcher {
         DistMetadata::parse(&bytes, &file.filename)
     }
 
-    async fn sdist(&self, file: &IndexFile, extension: SdistExtension) -> Result<DistMetadata, MetadataError> {
-        let needs_build = || MetadataError::NeedsBuild { subject: file.filename.clone() };
+    async fn sdist(
+        &self,
+        file: &IndexFile,
+        extension: SdistExtension,
+    ) -> Result<DistMetadata, MetadataError> {
+        let needs_build = || MetadataError::NeedsBuild {
+            subject: file.filename.clone(),
+        };
         if extension == SdistExtension::OtherTar {
             return Err(needs_build());
         }
@@ -147,11 +169,13 @@ impl MetadataFetcher {
         if let Some(expected) = &file.sha256 {
             verify(&body, expected, &file.filename)?;
         }
-        let pkg_info = read_sdist_pkg_info(&body, extension, &file.filename)?.ok_or_else(needs_build)?;
+        let pkg_info =
+            read_sdist_pkg_info(&body, extension, &file.filename)?.ok_or_else(needs_build)?;
         let metadata = DistMetadata::parse(&pkg_info, &file.filename)?;
         // PEP 643: PKG-INFO is reliable from Metadata-Version 2.2 on, unless the dependency
         // fields are declared dynamic.
-        let reliable = version_at_least(&metadata.metadata_version, 2, 2) && !metadata.has_dynamic_dependencies();
+        let reliable = version_at_least(&metadata.metadata_version, 2, 2)
+            && !metadata.has_dynamic_dependencies();
         if !reliable {
             return Err(needs_build());
         }
@@ -161,7 +185,10 @@ impl MetadataFetcher {
 }
 
 fn version_at_least(version: &str, major: u32, minor: u32) -> bool {
-    let mut parts = version.trim().split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let mut parts = version
+        .trim()
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap_or(0));
     let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     found >= (major, minor)
 }
@@ -172,23 +199,38 @@ pub fn verify(body: &[u8], expected: &str, subject: &str) -> Result<(), Metadata
     if actual.eq_ignore_ascii_case(expected) {
         Ok(())
     } else {
-        Err(MetadataError::Hash { subject: subject.to_string(), expected: expected.to_string(), actual })
+        Err(MetadataError::Hash {
+            subject: subject.to_string(),
+            expected: expected.to_string(),
+            actual,
+        })
     }
 }
 
 /// The `METADATA` bytes of a whole wheel: the one `*.dist-info/METADATA` at the top level
 /// whose folder name matches the distribution (names compared normalised, as pip does).
 pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, MetadataError> {
-    let archive_error = |reason: String| MetadataError::Archive { subject: file.filename.clone(), reason };
-    let mut archive = zip::ZipArchive::new(Cursor::new(wheel)).map_err(|err| archive_error(err.to_string()))?;
+    let archive_error = |reason: String| MetadataError::Archive {
+        subject: file.filename.clone(),
+        reason,
+    };
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(wheel)).map_err(|err| archive_error(err.to_string()))?;
     let mut candidates = Vec::new();
     for index in 0..archive.len() {
-        let Some(name) = archive.name_for_index(index) else { continue };
-        let Some((folder, rest)) = name.split_once('/') else { continue };
+        let Some(name) = archive.name_for_index(index) else {
+            continue;
+        };
+        let Some((folder, rest)) = name.split_once('/') else {
+            continue;
+        };
         if rest != "METADATA" {
             continue;
         }
-        let Some(stem) = folder.strip_suffix(".dist-info").or_else(|| folder.strip_suffix(".DIST-INFO")) else {
+        let Some(stem) = folder
+            .strip_suffix(".dist-info")
+            .or_else(|| folder.strip_suffix(".DIST-INFO"))
+        else {
             continue;
         };
         candidates.push((index, stem.to_string()));
@@ -199,55 +241,96 @@ pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, Me
         .collect();
     let index = match (matching.as_slice(), candidates.as_slice()) {
         ([(index, _)], _) => *index,
-        ([], []) => return Err(archive_error("no `.dist-info/METADATA` in the wheel".into())),
+        ([], []) => {
+            return Err(archive_error(
+                "no `.dist-info/METADATA` in the wheel".into(),
+            ));
+        }
         ([], [(_, stem)]) => {
-            return Err(archive_error(format!("its `{stem}.dist-info` does not match the file name")));
+            return Err(archive_error(format!(
+                "its `{stem}.dist-info` does not match the file name"
+            )));
         }
         _ => return Err(archive_error("more than one `.dist-info` folder".into())),
     };
-    let mut entry = archive.by_index(index).map_err(|err| archive_error(err.to_string()))?;
+    let mut entry = archive
+        .by_index(index)
+        .map_err(|err| archive_error(err.to_string()))?;
     let mut bytes = Vec::new();
-    entry.read_to_end(&mut bytes).map_err(|err| archive_error(err.to_string()))?;
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|err| archive_error(err.to_string()))?;
     Ok(bytes)
 }
 
-fn dist_info_matches(stem: &str, name: &pep508_rs::PackageName, version: &pep440_rs::Version) -> bool {
-    let Some((found_name, found_version)) = stem.rsplit_once('-') else { return false };
-    let name_ok = found_name.parse::<pep508_rs::PackageName>().is_ok_and(|n| &n == name);
-    let version_ok = found_version.parse::<pep440_rs::Version>().is_ok_and(|v| &v == version);
+fn dist_info_matches(
+    stem: &str,
+    name: &pep508_rs::PackageName,
+    version: &pep440_rs::Version,
+) -> bool {
+    let Some((found_name, found_version)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    let name_ok = found_name
+        .parse::<pep508_rs::PackageName>()
+        .is_ok_and(|n| &n == name);
+    let version_ok = found_version
+        .parse::<pep440_rs::Version>()
+        .is_ok_and(|v| &v == version);
     name_ok && version_ok
 }
 
 /// The top-level `PKG-INFO` of an sdist (`<name>-<version>/PKG-INFO`), if there is one.
-fn read_sdist_pkg_info(body: &[u8], extension: SdistExtension, subject: &str) -> Result<Option<Vec<u8>>, MetadataError> {
-    let archive_error = |reason: String| MetadataError::Archive { subject: subject.to_string(), reason };
+fn read_sdist_pkg_info(
+    body: &[u8],
+    extension: SdistExtension,
+    subject: &str,
+) -> Result<Option<Vec<u8>>, MetadataError> {
+    let archive_error = |reason: String| MetadataError::Archive {
+        subject: subject.to_string(),
+        reason,
+    };
     let is_pkg_info = |path: &str| {
         let mut parts = path.trim_start_matches("./").split('/');
-        matches!((parts.next(), parts.next(), parts.next()), (Some(_), Some("PKG-INFO"), None))
+        matches!(
+            (parts.next(), parts.next(), parts.next()),
+            (Some(_), Some("PKG-INFO"), None)
+        )
     };
     match extension {
         SdistExtension::TarGz => {
             let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(body));
-            let entries = archive.entries().map_err(|err| archive_error(err.to_string()))?;
+            let entries = archive
+                .entries()
+                .map_err(|err| archive_error(err.to_string()))?;
             for entry in entries {
                 let mut entry = entry.map_err(|err| archive_error(err.to_string()))?;
                 let path = entry.path().map_err(|err| archive_error(err.to_string()))?;
                 if is_pkg_info(&path.to_string_lossy()) {
                     let mut bytes = Vec::new();
-                    entry.read_to_end(&mut bytes).map_err(|err| archive_error(err.to_string()))?;
+                    entry
+                        .read_to_end(&mut bytes)
+                        .map_err(|err| archive_error(err.to_string()))?;
                     return Ok(Some(bytes));
                 }
             }
             Ok(None)
         }
         SdistExtension::Zip => {
-            let mut archive = zip::ZipArchive::new(Cursor::new(body)).map_err(|err| archive_error(err.to_string()))?;
+            let mut archive = zip::ZipArchive::new(Cursor::new(body))
+                .map_err(|err| archive_error(err.to_string()))?;
             for index in 0..archive.len() {
-                let Some(name) = archive.name_for_index(index) else { continue };
+                let Some(name) = archive.name_for_index(index) else {
+                    continue;
+                };
                 if is_pkg_info(name) {
-                    let mut entry = archive.by_index(index).map_err(|err| archive_error(err.to_string()))?;
+                    let mut entry = archive
+                        .by_index(index)
+                        .map_err(|err| archive_error(err.to_string()))?;
                     let mut bytes = Vec::new();
-                    entry.read_to_end(&mut bytes).map_err(|err| archive_error(err.to_string()))?;
+                    entry
+                        .read_to_end(&mut bytes)
+                        .map_err(|err| archive_error(err.to_string()))?;
                     return Ok(Some(bytes));
                 }
             }

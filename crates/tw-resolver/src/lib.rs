@@ -1,1 +1,81 @@
-//! placeholder
+//! Dependency resolution for Python packages with [PubGrub](https://github.com/pubgrub-rs/pubgrub).
+//!
+//! [`resolve`] takes the user's [`Manifest`] (requirements, constraints, overrides), a
+//! [`tw_platform::Target`] and [`ResolverOptions`], and returns a [`Resolution`] or a
+//! [`ResolveError`] whose no-solution report speaks Python ("Because you require
+//! requests==2.31.0 and requests==2.31.0 depends on urllib3>=1.21.1, <3 ...").
+//!
+//! How it works, briefly:
+//! * Packages are the root, real projects, and `name[extra]` virtual packages that pin their
+//!   base to the same version (see [`PackageKind`]).
+//! * Markers are evaluated against the target; `requires-python` (from the index listing
+//!   and from the metadata), yanking, `--exclude-newer`, wheel tags and `--no-build` decide
+//!   which versions are usable; unusable versions carry their reason into the report.
+//! * PEP 440's pre-release rule is applied when choosing versions, as `--prerelease` says.
+//! * PubGrub runs on one blocking thread; index pages and metadata are fetched on the tokio
+//!   runtime, once each, and prefetched as soon as a dependency is discovered.
+
+mod candidates;
+mod error;
+mod fetch;
+mod options;
+mod package;
+mod provider;
+mod report;
+mod resolution;
+
+use std::sync::Arc;
+
+use pubgrub::{DefaultStringReporter, PubGrubError, Reporter};
+use tracing::info;
+
+pub use candidates::Unusable;
+pub use error::ResolveError;
+pub use options::{PrereleaseMode, ResolutionMode, ResolverOptions};
+pub use package::{PackageKind, PubGrubPackage};
+pub use provider::{Manifest, RootRequirement, UnavailableReason};
+pub use resolution::{Requirer, Resolution, ResolvedPackage};
+
+use fetch::Fetcher;
+use provider::Provider;
+
+/// Resolve `manifest` for `target`. Must be called inside a multi-threaded tokio runtime:
+/// the solver runs on a blocking thread while fetches run on the runtime.
+pub async fn resolve(
+    manifest: Manifest,
+    index: Arc<tw_index::Index>,
+    metadata: Arc<tw_metadata::MetadataFetcher>,
+    target: tw_platform::Target,
+    options: ResolverOptions,
+) -> Result<Resolution, ResolveError> {
+    let handle = tokio::runtime::Handle::current();
+    let fetcher = Arc::new(Fetcher::new(index, metadata, target, options));
+    let task = tokio::task::spawn_blocking(move || {
+        let provider = Provider::new(fetcher, handle.clone(), &manifest);
+        let result = pubgrub::resolve(
+            &provider,
+            PubGrubPackage::root(),
+            pep440_rs::Version::new([0]),
+        );
+        if let Some(fatal) = provider.fatal.borrow_mut().take() {
+            return Err(fatal);
+        }
+        match result {
+            Ok(solution) => {
+                info!(packages = solution.iter().count(), "resolved");
+                Ok(resolution::build(&provider, &solution, &manifest, &handle))
+            }
+            Err(PubGrubError::NoSolution(mut tree)) => {
+                tree.collapse_no_versions();
+                let report = DefaultStringReporter::report_with_formatter(
+                    &tree,
+                    &report::PythonReportFormatter,
+                );
+                Err(ResolveError::NoSolution { report })
+            }
+            Err(other) => Err(ResolveError::Thread(other.to_string())),
+        }
+    });
+    task.await
+        .map_err(|err| ResolveError::Thread(err.to_string()))?
+}

@@ -28,10 +28,7 @@ pub fn build_wheel(name: &str, version: &str, tag: &str, release: &Release) -> V
             format!("{dist_info}/METADATA"),
             core_metadata(name, version, release, MetadataKind::Wheel).into_bytes(),
         ),
-        (
-            format!("{dist_info}/WHEEL"),
-            wheel_file(tag).into_bytes(),
-        ),
+        (format!("{dist_info}/WHEEL"), wheel_file(tag).into_bytes()),
     ];
     let record_path = format!("{dist_info}/RECORD");
     let mut record = String::new();
@@ -155,9 +152,8 @@ pub(crate) fn core_metadata(
 
 /// The `.dist-info/WHEEL` file; a compressed tag set is expanded to one `Tag:` line per tag.
 fn wheel_file(tag: &str) -> String {
-    let mut text = String::from(
-        "Wheel-Version: 1.0\nGenerator: tw-test-index (0.1.0)\nRoot-Is-Purelib: ",
-    );
+    let mut text =
+        String::from("Wheel-Version: 1.0\nGenerator: tw-test-index (0.1.0)\nRoot-Is-Purelib: ");
     let parts: Vec<&str> = tag.split('-').collect();
     match parts.as_slice() {
         [python, abi, platform] => {
@@ -197,13 +193,16 @@ fn pyproject_toml(name: &str, version: &str, release: &Release) -> String {
         text.push_str("dynamic = [\"dependencies\", \"optional-dependencies\"]\n");
         return text;
     }
-    text.push_str(&format!("dependencies = {}\n", toml_array(&release.requires)));
+    text.push_str(&format!(
+        "dependencies = {}\n",
+        toml_array(&release.requires)
+    ));
     if !release.extras.is_empty() {
         text.push_str("\n[project.optional-dependencies]\n");
         for (extra, requirements) in &release.extras {
             text.push_str(&format!(
                 "{} = {}\n",
-                toml_string(extra),
+                toml_key(extra),
                 toml_array(requirements)
             ));
         }
@@ -214,6 +213,19 @@ fn pyproject_toml(name: &str, version: &str, release: &Release) -> String {
 fn toml_array(values: &[String]) -> String {
     let items: Vec<String> = values.iter().map(|value| toml_string(value)).collect();
     format!("[{}]", items.join(", "))
+}
+
+/// A bare TOML key when the text allows one, a quoted key otherwise.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || matches!(character, '-' | '_'));
+    if bare {
+        key.to_string()
+    } else {
+        toml_string(key)
+    }
 }
 
 /// A TOML basic string; requirement markers carry `"`, so escaping matters.
@@ -258,16 +270,12 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// URL-safe base64 without padding, as RECORD carries hashes.
 fn base64_url_no_pad(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut encoded = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let group = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |group, (index, byte)| {
-                group | (u32::from(*byte) << (16 - 8 * index))
-            });
+        let group = chunk.iter().enumerate().fold(0u32, |group, (index, byte)| {
+            group | (u32::from(*byte) << (16 - 8 * index))
+        });
         for index in 0..=chunk.len() {
             let sextet = (group >> (18 - 6 * index)) & 0x3f;
             encoded.push(char::from(ALPHABET[sextet as usize]));
@@ -313,13 +321,18 @@ mod tests {
              Provides-Extra: x\nRequires-Dist: c>=1\n\
              Requires-Dist: d; (os_name == \"nt\") and extra == \"x\"\n"
         );
-        assert_eq!(wheel_filename("a.b-c", "1.0", "py3-none-any"), "a_b_c-1.0-py3-none-any.whl");
+        assert_eq!(
+            wheel_filename("a.b-c", "1.0", "py3-none-any"),
+            "a_b_c-1.0-py3-none-any.whl"
+        );
         assert_eq!(sdist_filename("a.b-c", "1.0"), "a_b_c-1.0.tar.gz");
     }
 
     #[test]
     fn toml_strings_escape_quotes() {
         assert_eq!(toml_string("a; b == \"c\""), "\"a; b == \\\"c\\\"\"");
+        assert_eq!(toml_key("fast-io"), "fast-io");
+        assert_eq!(toml_key("a.b"), "\"a.b\"");
     }
 
     #[test]

@@ -54,9 +54,7 @@ pub(crate) fn parse_range(header: &str, size: u64) -> RangeRequest {
         // `bytes=a-b`: inclusive, b clamped to the end. `b < a` is reported as unsatisfiable
         // rather than ignored, so a client sending it notices.
         (false, false) => match (parse(first), parse(last)) {
-            (Some(start), Some(end)) if start >= size || end < start => {
-                RangeRequest::Unsatisfiable
-            }
+            (Some(start), Some(end)) if start >= size || end < start => RangeRequest::Unsatisfiable,
             (Some(start), Some(end)) => RangeRequest::Partial {
                 start,
                 end: end.min(size - 1),
@@ -98,7 +96,10 @@ mod tests {
     #[test]
     fn rejects_unsatisfiable_and_ignores_the_rest() {
         assert_eq!(parse_range("bytes=100-", 100), RangeRequest::Unsatisfiable);
-        assert_eq!(parse_range("bytes=100-120", 100), RangeRequest::Unsatisfiable);
+        assert_eq!(
+            parse_range("bytes=100-120", 100),
+            RangeRequest::Unsatisfiable
+        );
         assert_eq!(parse_range("bytes=-0", 100), RangeRequest::Unsatisfiable);
         assert_eq!(parse_range("bytes=5-4", 100), RangeRequest::Unsatisfiable);
         assert_eq!(parse_range("bytes=-5", 0), RangeRequest::Unsatisfiable);

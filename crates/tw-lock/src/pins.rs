@@ -1,0 +1,114 @@
+//! Reading the pins of an existing output file, so a re-run keeps them.
+
+use std::io;
+use std::path::Path;
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+
+use crate::error::LockError;
+use crate::format::LockFormat;
+use crate::{pylock, requirements_txt};
+
+/// Pins from an existing output file, so a re-run keeps them (pip-compile's
+/// behaviour).
+///
+/// The format is chosen by [`LockFormat::from_path`]: `name==version` lines
+/// of a `requirements.txt` (anything else is skipped), or the `name` and
+/// `version` of each `[[packages]]` entry of a `pylock.toml` (entries without
+/// a version are skipped). Pins come in file order. A missing file gives an
+/// empty list.
+///
+/// # Errors
+///
+/// [`LockError`] naming `path` when the file cannot be read, is not valid
+/// TOML or not shaped like a `pylock.toml`, or pins an invalid name or
+/// version.
+pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(LockError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    match LockFormat::from_path(path) {
+        LockFormat::Pylock => pylock::read_pins(path, &text),
+        LockFormat::RequirementsTxt => requirements_txt::read_pins(path, &text),
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
+mod tests {
+    use super::*;
+    use crate::atomic::write_atomic;
+    use crate::test_support::{file, lock, package};
+    use crate::{RequirementsTxtOptions, to_pylock_toml, to_requirements_txt};
+
+    fn sample() -> crate::Lock {
+        let mut a = package("Zope.Interface", "7.0.post1");
+        a.wheels = vec![file(
+            "zope_interface-7.0.post1-py3-none-any.whl",
+            Some("aa"),
+        )];
+        a.hashes = vec!["sha256:aa".to_owned()];
+        let mut b = package("attrs", "24.2.0");
+        b.sdist = Some(file("attrs-24.2.0.tar.gz", Some("bb")));
+        b.hashes = vec!["sha256:bb".to_owned()];
+        lock(vec![a, b])
+    }
+
+    fn expected() -> Vec<(PackageName, Version)> {
+        vec![
+            ("attrs".parse().unwrap(), "24.2.0".parse().unwrap()),
+            (
+                "zope-interface".parse().unwrap(),
+                "7.0.post1".parse().unwrap(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn round_trip_both_formats() {
+        let directory = tempfile::tempdir().unwrap();
+        let lock = sample();
+
+        let pylock = directory.path().join("pylock.toml");
+        write_atomic(&pylock, &to_pylock_toml(&lock)).unwrap();
+        assert_eq!(read_pins(&pylock).unwrap(), expected());
+
+        let requirements = directory.path().join("requirements.txt");
+        let options = RequirementsTxtOptions {
+            generate_hashes: true,
+            header: Some("tailwheel resolve".to_owned()),
+            ..RequirementsTxtOptions::default()
+        };
+        write_atomic(&requirements, &to_requirements_txt(&lock, &options)).unwrap();
+        assert_eq!(read_pins(&requirements).unwrap(), expected());
+    }
+
+    #[test]
+    fn missing_file_is_empty() {
+        let directory = tempfile::tempdir().unwrap();
+        for name in ["pylock.toml", "requirements.txt"] {
+            assert_eq!(read_pins(&directory.path().join(name)).unwrap(), vec![]);
+        }
+    }
+
+    #[test]
+    fn unreadable_file_names_the_path() {
+        // A directory cannot be read as a file.
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("requirements.txt");
+        std::fs::create_dir(&path).unwrap();
+        let error = read_pins(&path).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("cannot read `{}`", path.display())
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! Checks `to_pylock_toml` output with `packaging.pylock`, the PEP 751
+//! reference validator (`packaging` >= 26).
+//!
+//! Skipped, with a note on stderr, when the interpreter (`TW_TEST_PYTHON`,
+//! default `python3`) or its `packaging.pylock` is missing.
+
+#![expect(clippy::unwrap_used, reason = "tests fail by panicking")]
+
+use std::path::Path;
+use std::process::Command;
+
+use tw_lock::{Lock, LockedFile, LockedPackage, Via, to_pylock_toml};
+
+/// Loads the file, validates it, and checks a few values survived.
+const SCRIPT: &str = r#"
+import sys, tomllib, datetime
+from packaging.pylock import Pylock
+with open(sys.argv[1], "rb") as f:
+    data = tomllib.load(f)
+lock = Pylock.from_dict(data)
+lock.validate()
+expected = sys.argv[2].split(",") if sys.argv[2] else []
+names = [f"{p.name}=={p.version}" for p in lock.packages]
+assert names == expected, names
+for package in lock.packages:
+    for wheel in package.wheels or []:
+        assert wheel.upload_time is None or wheel.upload_time.utcoffset() == datetime.timedelta(0), wheel
+        assert wheel.filename == wheel.name, wheel
+print("ok", len(lock.packages))
+"#;
+
+fn python() -> String {
+    std::env::var("TW_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+/// Whether the interpreter has `packaging.pylock`; says why not on stderr.
+#[expect(clippy::print_stderr, reason = "the skip note is for the test log")]
+fn reference_available() -> bool {
+    let python = python();
+    match Command::new(&python)
+        .args(["-c", "import tomllib, packaging.pylock"])
+        .output()
+    {
+        Ok(output) if output.status.success() => true,
+        Ok(_) => {
+            eprintln!(
+                "note: skipped: `{python}` has no `packaging.pylock` (pip install 'packaging>=26')"
+            );
+            false
+        }
+        Err(error) => {
+            eprintln!("note: skipped: cannot run `{python}`: {error}");
+            false
+        }
+    }
+}
+
+fn validate(lock: &Lock, expected: &[&str]) {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("pylock.toml");
+    tw_lock::write_atomic(&path, &to_pylock_toml(lock)).unwrap();
+    run(&path, &expected.join(","));
+}
+
+fn run(path: &Path, expected: &str) {
+    let output = Command::new(python())
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(path)
+        .arg(expected)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "packaging.pylock rejected:\n{}\nstdout:\n{}\nstderr:\n{}",
+        std::fs::read_to_string(path).unwrap(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+}
+
+fn file(filename: &str, digit: char, with_metadata: bool) -> LockedFile {
+    LockedFile {
+        filename: filename.to_owned(),
+        url: format!("https://files.example.invalid/packages/{filename}")
+            .parse()
+            .unwrap(),
+        size: with_metadata.then_some(70442),
+        upload_time: with_metadata.then(|| "2024-09-15T18:07:37.123456Z".parse().unwrap()),
+        sha256: Some(digit.to_string().repeat(64)),
+    }
+}
+
+fn package(name: &str, version: &str) -> LockedPackage {
+    LockedPackage {
+        name: name.parse().unwrap(),
+        version: version.parse().unwrap(),
+        index: Some("https://index.example.invalid/simple/".parse().unwrap()),
+        requires_python: None,
+        dependencies: Vec::new(),
+        via: Vec::new(),
+        wheels: Vec::new(),
+        sdist: None,
+        hashes: Vec::new(),
+    }
+}
+
+#[test]
+fn reference_validator_accepts_output() {
+    if !reference_available() {
+        return;
+    }
+    // Wheels only, with requires-python and full file metadata.
+    let mut idna = package("idna", "3.10");
+    idna.requires_python = Some(">=3.6".to_owned());
+    idna.wheels = vec![file("idna-3.10-py3-none-any.whl", '0', true)];
+    // Sdist and wheels, dependencies, no upload metadata.
+    let mut requests = package("requests", "2.32.3");
+    requests.requires_python = Some(">=3.8".to_owned());
+    requests.dependencies = vec!["idna".parse().unwrap(), "urllib3".parse().unwrap()];
+    requests.via = vec![Via::Source("-r requirements.in".to_owned())];
+    requests.sdist = Some(file("requests-2.32.3.tar.gz", '1', false));
+    requests.wheels = vec![file("requests-2.32.3-py3-none-any.whl", '2', false)];
+    // Sdist only, no index; a name that normalizes.
+    let mut zope = package("Zope.Interface", "7.0.post1");
+    zope.index = None;
+    zope.sdist = Some(file("zope_interface-7.0.post1.tar.gz", '3', true));
+    // Several platform wheels, given out of order.
+    let mut urllib3 = package("urllib3", "2.2.3");
+    urllib3.wheels = vec![
+        file("urllib3-2.2.3-cp312-cp312-win_amd64.whl", '4', true),
+        file(
+            "urllib3-2.2.3-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            '5',
+            true,
+        ),
+    ];
+    let lock = Lock {
+        requires_python: Some(">=3.11".to_owned()),
+        environments: vec![
+            "sys_platform == 'win32'".to_owned(),
+            "sys_platform == 'linux' and platform_machine == \"x86_64\"".to_owned(),
+        ],
+        packages: vec![zope, urllib3, requests, idna],
+    };
+    validate(
+        &lock,
+        &[
+            "idna==3.10",
+            "requests==2.32.3",
+            "urllib3==2.2.3",
+            "zope-interface==7.0.post1",
+        ],
+    );
+}
+
+#[test]
+fn reference_validator_accepts_empty_lock() {
+    if !reference_available() {
+        return;
+    }
+    let lock = Lock {
+        requires_python: None,
+        environments: Vec::new(),
+        packages: Vec::new(),
+    };
+    validate(&lock, &[]);
+}

@@ -1,0 +1,6 @@
+//! Private machinery shared by the requirements-file and `pyproject.toml` readers.
+
+pub(crate) mod classify;
+pub(crate) mod lines;
+pub(crate) mod requirement;
+pub(crate) mod tokens;

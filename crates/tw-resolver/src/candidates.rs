@@ -1,0 +1,157 @@
+//! From a project's file list to candidate versions: which file the target would install
+//! for each version, or why none can be used.
+//!
+//! The rules, in order: files uploaded after `--exclude-newer` do not exist; yanked files
+//! are only used when every file of the version is yanked and the user pinned it with `==`
+//! (PEP 592); a file whose `requires-python` excludes the target is skipped; of the rest the
+//! wheel with the best-ranked compatible tag wins, else the sdist (unless `--no-build`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use tw_index::{DistFilename, IndexFile, ProjectFiles, SdistExtension};
+use tw_platform::Target;
+
+use crate::options::ResolverOptions;
+
+/// Why a version cannot be used; shown in conflict reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    /// Every file is yanked and the version is not pinned with `==`.
+    Yanked(String),
+    /// Every file requires another Python.
+    RequiresPython(VersionSpecifiers, Version),
+    /// No wheel matches the target and there is no sdist.
+    NoCompatibleWheel,
+    /// Only an sdist exists and `--no-build` is set.
+    NoBuild,
+    /// The metadata could not be read (the reason is in the message).
+    InvalidMetadata(String),
+    /// The sdist's dependencies are only known after a build.
+    NeedsBuild,
+}
+
+impl fmt::Display for Unusable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Yanked(reason) if reason.is_empty() => f.write_str("it was yanked"),
+            Self::Yanked(reason) => write!(f, "it was yanked (reason: {reason})"),
+            Self::RequiresPython(specifiers, python) => {
+                write!(f, "it requires Python {specifiers}, but the target is Python {python}")
+            }
+            Self::NoCompatibleWheel => f.write_str("it has no wheel for the target platform and no source distribution"),
+            Self::NoBuild => f.write_str("it has only a source distribution and building is disabled (`--no-build`)"),
+            Self::InvalidMetadata(reason) => write!(f, "its metadata is invalid: {reason}"),
+            Self::NeedsBuild => f.write_str("its dependencies are only known after building its source distribution, which is not supported yet"),
+        }
+    }
+}
+
+/// One version of a project.
+#[derive(Clone, Debug)]
+pub(crate) struct VersionEntry {
+    /// Every file of this version (for hashes in the lock), listing order.
+    pub(crate) files: Vec<Arc<IndexFile>>,
+    /// The file the target would install.
+    pub(crate) choice: Result<Arc<IndexFile>, Unusable>,
+    /// True when `choice` is a yanked file (only usable when pinned with `==`).
+    pub(crate) yanked: Option<String>,
+}
+
+/// All versions of a project, ascending.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct VersionMap {
+    pub(crate) versions: BTreeMap<Version, VersionEntry>,
+}
+
+impl VersionMap {
+    pub(crate) fn new(project: ProjectFiles, target: &Target, options: &ResolverOptions) -> Self {
+        let mut by_version: BTreeMap<Version, Vec<Arc<IndexFile>>> = BTreeMap::new();
+        for file in project.files {
+            if let (Some(cutoff), Some(uploaded)) = (options.exclude_newer, file.upload_time) {
+                if uploaded > cutoff {
+                    continue;
+                }
+            }
+            by_version
+                .entry(file.dist.version().clone())
+                .or_default()
+                .push(Arc::new(file));
+        }
+        let versions = by_version
+            .into_iter()
+            .map(|(version, files)| {
+                let live: Vec<_> = files.iter().filter(|f| !f.is_yanked()).cloned().collect();
+                let (choice, yanked) = if live.is_empty() {
+                    let reason = files
+                        .first()
+                        .and_then(|f| f.yanked.clone())
+                        .unwrap_or_default();
+                    (choose_file(&files, target, options), Some(reason))
+                } else {
+                    (choose_file(&live, target, options), None)
+                };
+                (
+                    version,
+                    VersionEntry {
+                        files,
+                        choice,
+                        yanked,
+                    },
+                )
+            })
+            .collect();
+        Self { versions }
+    }
+}
+
+fn choose_file(
+    files: &[Arc<IndexFile>],
+    target: &Target,
+    options: &ResolverOptions,
+) -> Result<Arc<IndexFile>, Unusable> {
+    let python = &target.python_full_version;
+    let fitting: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            f.requires_python
+                .as_ref()
+                .is_none_or(|spec| spec.contains(python))
+        })
+        .collect();
+    if fitting.is_empty() {
+        let spec = files
+            .iter()
+            .find_map(|f| f.requires_python.clone())
+            .unwrap_or_else(VersionSpecifiers::empty);
+        return Err(Unusable::RequiresPython(spec, python.clone()));
+    }
+    let best_wheel = fitting
+        .iter()
+        .filter_map(|file| match &file.dist {
+            DistFilename::Wheel(wheel) => {
+                let python: Vec<&str> = wheel.python.iter().map(String::as_str).collect();
+                let abi: Vec<&str> = wheel.abi.iter().map(String::as_str).collect();
+                let platform: Vec<&str> = wheel.platform.iter().map(String::as_str).collect();
+                target
+                    .tags
+                    .best_rank(&python, &abi, &platform)
+                    .map(|rank| (rank, *file))
+            }
+            DistFilename::Sdist(_) => None,
+        })
+        .min_by(|(a, fa), (b, fb)| a.cmp(b).then_with(|| fa.filename.cmp(&fb.filename)));
+    if let Some((_, file)) = best_wheel {
+        return Ok(Arc::clone(file));
+    }
+    let sdist = fitting.iter().find(
+        |f| matches!(&f.dist, DistFilename::Sdist(s) if s.extension != SdistExtension::OtherTar),
+    );
+    match sdist {
+        Some(_) if options.no_build => Err(Unusable::NoBuild),
+        Some(file) => Ok(Arc::clone(file)),
+        None => Err(Unusable::NoCompatibleWheel),
+    }
+}

@@ -1,0 +1,42 @@
+//! Errors of a resolution.
+
+use std::sync::Arc;
+
+/// A resolution that did not produce a solution.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// The requirements cannot be satisfied together; the report explains why.
+    #[error("no solution found:\n{report}")]
+    NoSolution {
+        /// The explanation, in Python terms.
+        report: String,
+    },
+    /// A project page could not be read.
+    #[error("cannot read the index page of `{package}`")]
+    Index {
+        /// The project.
+        package: String,
+        /// The cause.
+        #[source]
+        source: Arc<tw_index::IndexError>,
+    },
+    /// A file's metadata could not be fetched.
+    #[error("cannot fetch the metadata of `{file}`")]
+    Metadata {
+        /// The file name.
+        file: String,
+        /// The cause.
+        #[source]
+        source: Arc<tw_metadata::MetadataError>,
+    },
+    /// The solver thread went away.
+    #[error("the resolver thread failed: {0}")]
+    Thread(String),
+}
+
+impl ResolveError {
+    /// True for "the requirements conflict" (exit code 1), false for I/O failures.
+    pub fn is_no_solution(&self) -> bool {
+        matches!(self, Self::NoSolution { .. })
+    }
+}

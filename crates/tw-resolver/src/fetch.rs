@@ -1,0 +1,167 @@
+//! The async side of the resolver: project pages and metadata, each fetched once and
+//! shared, with prefetching so the sequential PubGrub loop rarely waits on the network.
+//!
+//! Every fetch lives in a [`OnceMap`] slot: the first caller starts it, later callers (the
+//! solver thread or another prefetch) wait for the same result. Prefetches are spawned on
+//! the runtime as soon as a package name is known, bounded by a semaphore.
+
+use std::collections::hash_map::Entry;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+use rustc_hash::FxHashMap;
+use tokio::sync::{OnceCell, Semaphore};
+use tracing::debug;
+
+use tw_index::{Index, IndexError, IndexFile};
+use tw_metadata::{DistMetadata, MetadataError, MetadataFetcher};
+use tw_platform::Target;
+
+use crate::candidates::VersionMap;
+use crate::options::ResolverOptions;
+
+/// A map whose values are computed once, by whoever asks first.
+pub(crate) struct OnceMap<K, V> {
+    cells: Mutex<FxHashMap<K, Arc<OnceCell<V>>>>,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
+    pub(crate) fn new() -> Self {
+        Self {
+            cells: Mutex::new(FxHashMap::default()),
+        }
+    }
+
+    fn cell(&self, key: &K) -> Arc<OnceCell<V>> {
+        let mut cells = match self.cells.lock() {
+            Ok(cells) => cells,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match cells.entry(key.clone()) {
+            Entry::Occupied(entry) => Arc::clone(entry.get()),
+            Entry::Vacant(entry) => Arc::clone(entry.insert(Arc::new(OnceCell::new()))),
+        }
+    }
+
+    /// The value for `key`, computing it with `init` if nobody has started yet.
+    pub(crate) async fn get_or_init<F, Fut>(&self, key: &K, init: F) -> V
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = V>,
+    {
+        self.cell(key).get_or_init(init).await.clone()
+    }
+
+    /// True when `key` has a slot (started or done).
+    pub(crate) fn contains(&self, key: &K) -> bool {
+        self.cells
+            .lock()
+            .map(|cells| cells.contains_key(key))
+            .unwrap_or(false)
+    }
+}
+
+/// Result of reading a project's page, shared between waiters.
+pub(crate) type ProjectResult = Result<Arc<VersionMap>, Arc<IndexError>>;
+/// Result of reading one file's metadata, shared between waiters.
+pub(crate) type MetadataResult = Result<Arc<DistMetadata>, Arc<MetadataError>>;
+
+/// Shared state of all fetches of one resolution.
+pub(crate) struct Fetcher {
+    pub(crate) index: Arc<Index>,
+    pub(crate) metadata: Arc<MetadataFetcher>,
+    pub(crate) target: Target,
+    pub(crate) options: ResolverOptions,
+    projects: OnceMap<PackageName, ProjectResult>,
+    files: OnceMap<(PackageName, Version), MetadataResult>,
+    prefetch_permits: Semaphore,
+}
+
+impl Fetcher {
+    pub(crate) fn new(
+        index: Arc<Index>,
+        metadata: Arc<MetadataFetcher>,
+        target: Target,
+        options: ResolverOptions,
+    ) -> Self {
+        let permits = options.concurrency.max(1);
+        Self {
+            index,
+            metadata,
+            target,
+            options,
+            projects: OnceMap::new(),
+            files: OnceMap::new(),
+            prefetch_permits: Semaphore::new(permits),
+        }
+    }
+
+    /// The candidate versions of `name`.
+    pub(crate) async fn project(&self, name: &PackageName) -> ProjectResult {
+        self.projects
+            .get_or_init(name, || async {
+                let files = self.index.project(name).await.map_err(Arc::new)?;
+                Ok(Arc::new(VersionMap::new(
+                    files,
+                    &self.target,
+                    &self.options,
+                )))
+            })
+            .await
+    }
+
+    /// The metadata of `file` (the chosen file of `name` at `version`).
+    pub(crate) async fn metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        file: &IndexFile,
+    ) -> MetadataResult {
+        self.files
+            .get_or_init(&(name.clone(), version.clone()), || async {
+                self.metadata
+                    .fetch(file)
+                    .await
+                    .map(Arc::new)
+                    .map_err(Arc::new)
+            })
+            .await
+    }
+
+    /// Start reading `name`'s page and the metadata of the version most likely to be chosen
+    /// (the highest usable one in `range`), unless that is already under way.
+    pub(crate) fn prefetch(
+        self: &Arc<Self>,
+        name: &PackageName,
+        range: version_ranges::Ranges<Version>,
+    ) {
+        if self.projects.contains(name) {
+            return;
+        }
+        let this = Arc::clone(self);
+        let name = name.clone();
+        tokio::spawn(async move {
+            let Ok(_permit) = this.prefetch_permits.acquire().await else {
+                return;
+            };
+            let Ok(versions) = this.project(&name).await else {
+                return;
+            };
+            let likely = versions.versions.iter().rev().find(|(version, entry)| {
+                range.contains(version)
+                    && !version.any_prerelease()
+                    && entry.yanked.is_none()
+                    && entry.choice.is_ok()
+            });
+            if let Some((version, entry)) = likely {
+                if let Ok(file) = &entry.choice {
+                    debug!(package = %name, %version, "prefetching metadata");
+                    let _ = this.metadata(&name, version, file).await;
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,470 @@
+//! The PubGrub [`DependencyProvider`]: candidate choice, dependencies, priorities.
+//!
+//! Runs on one blocking thread; every network wait goes through [`Fetcher`] on the tokio
+//! runtime (`Handle::block_on`), and prefetches for newly seen packages are spawned from
+//! `get_dependencies` so their pages and metadata arrive while PubGrub works on others.
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use pep440_rs::{Operator, Version};
+use pep508_rs::{ExtraName, PackageName, Requirement, VersionOrUrl};
+use pubgrub::{
+    Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics,
+};
+use rustc_hash::{FxHashMap, FxHashSet};
+use tokio::runtime::Handle;
+use tracing::{debug, warn};
+use version_ranges::Ranges;
+
+use crate::candidates::{Unusable, VersionMap};
+use crate::error::ResolveError;
+use crate::fetch::Fetcher;
+use crate::options::{PrereleaseMode, ResolutionMode};
+use crate::package::{PackageKind, PubGrubPackage};
+
+/// A root requirement with a label for `# via` (e.g. `-r requirements.in`).
+#[derive(Clone, Debug)]
+pub struct RootRequirement {
+    /// The requirement.
+    pub requirement: Requirement,
+    /// Where it came from, as `# via` shows it.
+    pub source: String,
+}
+
+/// The user's input to a resolution.
+#[derive(Clone, Debug, Default)]
+pub struct Manifest {
+    /// What to install.
+    pub requirements: Vec<RootRequirement>,
+    /// Narrow versions of packages, when they are needed at all (`-c`).
+    pub constraints: Vec<Requirement>,
+    /// Replace every requirement on a package (`--override`).
+    pub overrides: Vec<Requirement>,
+}
+
+/// Why a version is unavailable, as PubGrub carries it.
+pub type UnavailableReason = String;
+
+pub(crate) struct Provider {
+    pub(crate) fetcher: Arc<Fetcher>,
+    handle: Handle,
+    root_dependencies: Vec<(PubGrubPackage, Ranges<Version>)>,
+    constraints: FxHashMap<PackageName, Ranges<Version>>,
+    overrides: FxHashMap<PackageName, Ranges<Version>>,
+    /// Packages whose requirements mention a pre-release (PEP 440's explicit opt-in).
+    explicit_prereleases: RefCell<FxHashSet<PackageName>>,
+    /// Versions pinned with `==` by the user: yanked files may be used for them.
+    exact_pins: FxHashSet<(PackageName, Version)>,
+    direct: FxHashSet<PackageName>,
+    preferences: FxHashMap<PackageName, Version>,
+    discovery: RefCell<FxHashMap<PubGrubPackage, usize>>,
+    versions: RefCell<FxHashMap<PackageName, Arc<VersionMap>>>,
+    /// The first fatal error seen (network), reported instead of a conflict.
+    pub(crate) fatal: RefCell<Option<ResolveError>>,
+}
+
+fn ranges_of(requirement: &Requirement) -> Ranges<Version> {
+    match &requirement.version_or_url {
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => Ranges::from(specifiers.clone()),
+        _ => Ranges::full(),
+    }
+}
+
+fn mentions_prerelease(requirement: &Requirement) -> bool {
+    match &requirement.version_or_url {
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+            specifiers.iter().any(|s| s.version().any_prerelease())
+        }
+        _ => false,
+    }
+}
+
+fn by_name(
+    requirements: &[Requirement],
+    target: &tw_platform::Target,
+) -> FxHashMap<PackageName, Ranges<Version>> {
+    let mut map: FxHashMap<PackageName, Ranges<Version>> = FxHashMap::default();
+    for requirement in requirements {
+        if !requirement.marker.evaluate(&target.markers, &[]) {
+            continue;
+        }
+        let range = ranges_of(requirement);
+        map.entry(requirement.name.clone())
+            .and_modify(|existing| *existing = existing.intersection(&range))
+            .or_insert(range);
+    }
+    map
+}
+
+impl Provider {
+    pub(crate) fn new(fetcher: Arc<Fetcher>, handle: Handle, manifest: &Manifest) -> Self {
+        let target = fetcher.target.clone();
+        let constraints = by_name(&manifest.constraints, &target);
+        let overrides = by_name(&manifest.overrides, &target);
+        let mut explicit = FxHashSet::default();
+        let mut exact_pins = FxHashSet::default();
+        let mut direct = FxHashSet::default();
+        let all = manifest
+            .requirements
+            .iter()
+            .map(|r| &r.requirement)
+            .chain(&manifest.constraints)
+            .chain(&manifest.overrides);
+        for requirement in all {
+            if mentions_prerelease(requirement) {
+                explicit.insert(requirement.name.clone());
+            }
+            if let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &requirement.version_or_url {
+                for specifier in specifiers.iter() {
+                    if matches!(specifier.operator(), Operator::Equal | Operator::ExactEqual) {
+                        exact_pins.insert((requirement.name.clone(), specifier.version().clone()));
+                    }
+                }
+            }
+        }
+        let roots: Vec<Requirement> = manifest
+            .requirements
+            .iter()
+            .filter(|r| r.requirement.marker.evaluate(&target.markers, &[]))
+            .map(|r| r.requirement.clone())
+            .collect();
+        for requirement in &roots {
+            direct.insert(requirement.name.clone());
+        }
+        let preferences = fetcher.options.preferences.iter().cloned().collect();
+        let mut provider = Self {
+            fetcher,
+            handle,
+            root_dependencies: Vec::new(),
+            constraints,
+            overrides,
+            explicit_prereleases: RefCell::new(explicit),
+            exact_pins,
+            direct,
+            preferences,
+            discovery: RefCell::new(FxHashMap::default()),
+            versions: RefCell::new(FxHashMap::default()),
+            fatal: RefCell::new(None),
+        };
+        provider.root_dependencies = provider.edges(&roots, &[]);
+        provider
+    }
+
+    /// Turn requirements into solver edges: apply overrides and constraints, split extras
+    /// into virtual packages, merge duplicates by intersection.
+    fn edges(
+        &self,
+        requirements: &[Requirement],
+        extras: &[ExtraName],
+    ) -> Vec<(PubGrubPackage, Ranges<Version>)> {
+        let mut edges: Vec<(PubGrubPackage, Ranges<Version>)> = Vec::new();
+        let mut add = |package: PubGrubPackage, range: Ranges<Version>| {
+            if let Some(existing) = edges.iter_mut().find(|(p, _)| *p == package) {
+                existing.1 = existing.1.intersection(&range);
+            } else {
+                edges.push((package, range));
+            }
+        };
+        for requirement in requirements {
+            if !requirement
+                .marker
+                .evaluate(&self.fetcher.target.markers, extras)
+            {
+                continue;
+            }
+            let name = &requirement.name;
+            let mut range = self
+                .overrides
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| ranges_of(requirement));
+            if let Some(constraint) = self.constraints.get(name) {
+                range = range.intersection(constraint);
+            }
+            if mentions_prerelease(requirement) {
+                self.explicit_prereleases.borrow_mut().insert(name.clone());
+            }
+            add(PubGrubPackage::base(name.clone()), range.clone());
+            for extra in &requirement.extras {
+                add(
+                    PubGrubPackage::extra(name.clone(), extra.clone()),
+                    range.clone(),
+                );
+            }
+        }
+        edges
+    }
+
+    fn record_fatal(&self, error: ResolveError) {
+        let mut fatal = self.fatal.borrow_mut();
+        if fatal.is_none() {
+            *fatal = Some(error);
+        }
+    }
+
+    /// The versions of `name`, fetched (or waited for) on the runtime.
+    fn versions(&self, name: &PackageName) -> Option<Arc<VersionMap>> {
+        if let Some(versions) = self.versions.borrow().get(name) {
+            return Some(Arc::clone(versions));
+        }
+        match self.handle.block_on(self.fetcher.project(name)) {
+            Ok(versions) => {
+                self.versions
+                    .borrow_mut()
+                    .insert(name.clone(), Arc::clone(&versions));
+                Some(versions)
+            }
+            Err(error) => {
+                self.record_fatal(ResolveError::Index {
+                    package: name.to_string(),
+                    source: error,
+                });
+                None
+            }
+        }
+    }
+
+    fn prerelease_allowed(
+        &self,
+        name: &PackageName,
+        versions: &VersionMap,
+        range: &Ranges<Version>,
+    ) -> bool {
+        let explicit = || self.explicit_prereleases.borrow().contains(name);
+        let necessary = || {
+            !versions
+                .versions
+                .keys()
+                .any(|v| range.contains(v) && !v.any_prerelease())
+        };
+        match self.fetcher.options.prerelease {
+            PrereleaseMode::Allow => true,
+            PrereleaseMode::Disallow => false,
+            PrereleaseMode::Explicit => explicit(),
+            PrereleaseMode::IfNecessary => necessary(),
+            PrereleaseMode::IfNecessaryOrExplicit => explicit() || necessary(),
+        }
+    }
+
+    fn usable(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> bool {
+        entry.choice.is_ok()
+            && (entry.yanked.is_none()
+                || self.exact_pins.contains(&(name.clone(), version.clone())))
+    }
+
+    fn discovery_index(&self, package: &PubGrubPackage) -> usize {
+        let mut discovery = self.discovery.borrow_mut();
+        let next = discovery.len();
+        *discovery.entry(package.clone()).or_insert(next)
+    }
+}
+
+impl DependencyProvider for Provider {
+    type P = PubGrubPackage;
+    type V = Version;
+    type VS = Ranges<Version>;
+    type M = UnavailableReason;
+    type Priority = (u8, u32, Reverse<usize>);
+    type Err = Infallible;
+
+    fn prioritize(
+        &self,
+        package: &Self::P,
+        range: &Self::VS,
+        stats: &PackageResolutionStatistics,
+    ) -> Self::Priority {
+        // Root first, then exact pins (they cannot branch), then the packages that
+        // conflicted most, then breadth-first in discovery order (which is also the order
+        // prefetches were started in, so the data is most likely there).
+        let class = match package.kind() {
+            PackageKind::Root => 3,
+            _ if range.as_singleton().is_some() => 2,
+            _ => 1,
+        };
+        (
+            class,
+            stats.conflict_count(),
+            Reverse(self.discovery_index(package)),
+        )
+    }
+
+    fn choose_version(
+        &self,
+        package: &Self::P,
+        range: &Self::VS,
+    ) -> Result<Option<Self::V>, Self::Err> {
+        let name = match package.kind() {
+            PackageKind::Root => return Ok(Some(Version::new([0]))),
+            PackageKind::Base(name) | PackageKind::Extra(name, _) => name,
+        };
+        let Some(versions) = self.versions(name) else {
+            return Ok(None);
+        };
+        let allow_pre = self.prerelease_allowed(name, &versions, range);
+        let candidates = versions
+            .versions
+            .iter()
+            .filter(|(version, _)| range.contains(version))
+            .filter(|(version, _)| allow_pre || !version.any_prerelease());
+        if let Some(preferred) = self.preferences.get(name) {
+            if let Some(entry) = versions.versions.get(preferred) {
+                if range.contains(preferred) && self.usable(name, preferred, entry) {
+                    return Ok(Some(preferred.clone()));
+                }
+            }
+        }
+        let lowest = match self.fetcher.options.resolution {
+            ResolutionMode::Highest => false,
+            ResolutionMode::Lowest => true,
+            ResolutionMode::LowestDirect => self.direct.contains(name),
+        };
+        // Prefer usable versions; an unusable one is still returned when nothing else is
+        // left, so the conflict report can say why it was rejected.
+        let mut fallback = None;
+        let mut pick =
+            |iter: &mut dyn Iterator<Item = (&Version, &crate::candidates::VersionEntry)>| {
+                for (version, entry) in iter {
+                    if self.usable(name, version, entry) {
+                        return Some(version.clone());
+                    }
+                    if fallback.is_none() {
+                        fallback = Some(version.clone());
+                    }
+                }
+                None
+            };
+        let chosen = if lowest {
+            pick(&mut candidates.into_iter())
+        } else {
+            pick(&mut candidates.rev())
+        };
+        Ok(chosen.or(fallback))
+    }
+
+    fn get_dependencies(
+        &self,
+        package: &Self::P,
+        version: &Self::V,
+    ) -> Result<Dependencies<Self::P, Self::VS, Self::M>, Self::Err> {
+        let (name, extra) = match package.kind() {
+            PackageKind::Root => {
+                for (dependency, range) in &self.root_dependencies {
+                    if let Some(name) = dependency.name() {
+                        self.fetcher.prefetch(name, range.clone());
+                    }
+                    self.discovery_index(dependency);
+                }
+                return Ok(Dependencies::Available(
+                    self.root_dependencies.iter().cloned().collect(),
+                ));
+            }
+            PackageKind::Base(name) => (name, None),
+            PackageKind::Extra(name, extra) => (name, Some(extra)),
+        };
+        let Some(versions) = self.versions(name) else {
+            return Ok(Dependencies::Unavailable(
+                "its index page could not be read".into(),
+            ));
+        };
+        let Some(entry) = versions.versions.get(version) else {
+            return Ok(Dependencies::Unavailable(
+                "this version does not exist".into(),
+            ));
+        };
+        if let Some(reason) = &entry.yanked {
+            if !self.exact_pins.contains(&(name.clone(), version.clone())) {
+                return Ok(Dependencies::Unavailable(
+                    Unusable::Yanked(reason.clone()).to_string(),
+                ));
+            }
+        }
+        let file = match &entry.choice {
+            Ok(file) => Arc::clone(file),
+            Err(unusable) => return Ok(Dependencies::Unavailable(unusable.to_string())),
+        };
+        let metadata = match self
+            .handle
+            .block_on(self.fetcher.metadata(name, version, &file))
+        {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                return match &*error {
+                    tw_metadata::MetadataError::Client(_) => {
+                        self.record_fatal(ResolveError::Metadata {
+                            file: file.filename.clone(),
+                            source: error,
+                        });
+                        Ok(Dependencies::Unavailable(
+                            "its metadata could not be fetched".into(),
+                        ))
+                    }
+                    tw_metadata::MetadataError::NeedsBuild { .. } => {
+                        Ok(Dependencies::Unavailable(Unusable::NeedsBuild.to_string()))
+                    }
+                    other => {
+                        warn!("{other}");
+                        Ok(Dependencies::Unavailable(
+                            Unusable::InvalidMetadata(other.to_string()).to_string(),
+                        ))
+                    }
+                };
+            }
+        };
+        if let Some(requires_python) = &metadata.requires_python {
+            if !requires_python.contains(&self.fetcher.target.python_full_version) {
+                let reason = Unusable::RequiresPython(
+                    requires_python.clone(),
+                    self.fetcher.target.python_full_version.clone(),
+                );
+                return Ok(Dependencies::Unavailable(reason.to_string()));
+            }
+        }
+        let mut constraints: Vec<(PubGrubPackage, Ranges<Version>)> = Vec::new();
+        match extra {
+            None => constraints.extend(self.edges(&metadata.requires_dist, &[])),
+            Some(extra) => {
+                // `name[extra]` pins its base and adds what the extra switches on.
+                constraints.push((
+                    PubGrubPackage::base(name.clone()),
+                    Ranges::singleton(version.clone()),
+                ));
+                let markers = &self.fetcher.target.markers;
+                let only_extra: Vec<Requirement> = metadata
+                    .requires_dist
+                    .iter()
+                    .filter(|r| {
+                        r.marker.evaluate(markers, std::slice::from_ref(extra))
+                            && !r.marker.evaluate(markers, &[])
+                    })
+                    .cloned()
+                    .collect();
+                if !metadata.provides_extra.contains(extra) {
+                    warn!("`{name}=={version}` does not provide the extra `{extra}`");
+                }
+                constraints.extend(self.edges(&only_extra, std::slice::from_ref(extra)));
+            }
+        }
+        // A package cannot depend on itself; PubGrub would see a conflict.
+        constraints.retain(|(dependency, _)| dependency != package);
+        for (dependency, range) in &constraints {
+            self.discovery_index(dependency);
+            if let Some(dependency_name) = dependency.name() {
+                self.fetcher.prefetch(dependency_name, range.clone());
+            }
+        }
+        debug!(package = %package, %version, dependencies = constraints.len(), "dependencies");
+        Ok(Dependencies::Available(
+            constraints
+                .into_iter()
+                .collect::<DependencyConstraints<_, _>>(),
+        ))
+    }
+}

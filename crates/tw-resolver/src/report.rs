@@ -1,0 +1,236 @@
+//! Conflict reports in Python terms: specifiers instead of intervals, "you require"
+//! instead of "root depends on", the reason a version was unusable.
+
+use pep440_rs::Version;
+use pubgrub::{Derived, External, Map, ReportFormatter, Term};
+use std::ops::Bound;
+use version_ranges::Ranges;
+
+use crate::package::{PackageKind, PubGrubPackage};
+
+/// Formats PubGrub's derivation tree for people who write requirements files.
+#[derive(Debug, Default)]
+pub(crate) struct PythonReportFormatter;
+
+type Ext = External<PubGrubPackage, Ranges<Version>, String>;
+type Der = Derived<PubGrubPackage, Ranges<Version>, String>;
+type Terms = Map<PubGrubPackage, Term<Ranges<Version>>>;
+
+/// `name<spec>`: `requests==2.31.0`, `urllib3>=1.21.1, <3`, `flask` for any version.
+pub(crate) fn package_range(package: &PubGrubPackage, range: &Ranges<Version>) -> String {
+    if matches!(package.kind(), PackageKind::Root) {
+        return package.to_string();
+    }
+    if range == &Ranges::full() {
+        return package.to_string();
+    }
+    if range.is_empty() {
+        return format!("{package} (no version)");
+    }
+    format!("{package}{}", specifiers(range))
+}
+
+/// A range as PEP 440 specifiers; disjoint pieces joined with ` | `.
+pub(crate) fn specifiers(range: &Ranges<Version>) -> String {
+    let segments: Vec<(Bound<&Version>, Bound<&Version>)> = range
+        .iter()
+        .map(|(a, b)| (a.as_ref(), b.as_ref()))
+        .collect();
+    // `!=v` is the complement of a single version: two pieces around it.
+    if let [
+        (Bound::Unbounded, Bound::Excluded(a)),
+        (Bound::Excluded(b), Bound::Unbounded),
+    ] = segments.as_slice()
+    {
+        if a == b {
+            return format!("!={a}");
+        }
+    }
+    segments
+        .iter()
+        .map(|(low, high)| match (low, high) {
+            (Bound::Included(a), Bound::Included(b)) if a == b => format!("=={a}"),
+            (Bound::Unbounded, Bound::Unbounded) => String::new(),
+            (low, high) => {
+                let low = match low {
+                    Bound::Included(v) => Some(format!(">={v}")),
+                    Bound::Excluded(v) => Some(format!(">{v}")),
+                    Bound::Unbounded => None,
+                };
+                let high = match high {
+                    Bound::Included(v) => Some(format!("<={v}")),
+                    Bound::Excluded(v) => Some(format!("<{v}")),
+                    Bound::Unbounded => None,
+                };
+                low.into_iter().chain(high).collect::<Vec<_>>().join(", ")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn is_root(package: &PubGrubPackage) -> bool {
+    matches!(package.kind(), PackageKind::Root)
+}
+
+impl ReportFormatter<PubGrubPackage, Ranges<Version>, String> for PythonReportFormatter {
+    type Output = String;
+
+    fn format_external(&self, external: &Ext) -> String {
+        match external {
+            External::NotRoot(..) => "we are solving your requirements".into(),
+            External::NoVersions(package, range) => {
+                if range == &Ranges::full() {
+                    format!("no version of {package} exists on the configured indexes")
+                } else {
+                    format!(
+                        "there is no usable version of {}",
+                        package_range(package, range)
+                    )
+                }
+            }
+            External::FromDependencyOf(package, range, dependency, dependency_range) => {
+                if is_root(package) {
+                    format!(
+                        "you require {}",
+                        package_range(dependency, dependency_range)
+                    )
+                } else {
+                    format!(
+                        "{} depends on {}",
+                        package_range(package, range),
+                        package_range(dependency, dependency_range)
+                    )
+                }
+            }
+            External::Custom(package, range, reason) => {
+                format!(
+                    "{} cannot be used because {reason}",
+                    package_range(package, range)
+                )
+            }
+        }
+    }
+
+    fn format_terms(&self, terms: &Terms) -> String {
+        let terms: Vec<_> = terms.iter().collect();
+        match terms.as_slice() {
+            [] => "version solving failed".into(),
+            [(package, Term::Positive(_))] if is_root(package) => {
+                "your requirements are unsatisfiable".into()
+            }
+            [(package, Term::Positive(range))] => {
+                format!("{} cannot be used", package_range(package, range))
+            }
+            [(package, Term::Negative(range))] => {
+                format!("{} is required", package_range(package, range))
+            }
+            [(p1, Term::Positive(r1)), (p2, Term::Negative(r2))]
+            | [(p2, Term::Negative(r2)), (p1, Term::Positive(r1))] => self.format_external(
+                &External::FromDependencyOf((*p1).clone(), r1.clone(), (*p2).clone(), r2.clone()),
+            ),
+            slice => {
+                let parts: Vec<_> = slice
+                    .iter()
+                    .map(|(package, term)| match term {
+                        Term::Positive(range) => package_range(package, range),
+                        Term::Negative(range) => format!("not {}", package_range(package, range)),
+                    })
+                    .collect();
+                format!("{} are incompatible", parts.join(", "))
+            }
+        }
+    }
+
+    fn explain_both_external(&self, e1: &Ext, e2: &Ext, current: &Terms) -> String {
+        format!(
+            "Because {} and {}, we can conclude that {}.",
+            self.format_external(e1),
+            self.format_external(e2),
+            self.format_terms(current)
+        )
+    }
+
+    fn explain_both_ref(
+        &self,
+        id1: usize,
+        d1: &Der,
+        id2: usize,
+        d2: &Der,
+        current: &Terms,
+    ) -> String {
+        format!(
+            "Because {} ({id1}) and {} ({id2}), we can conclude that {}.",
+            self.format_terms(&d1.terms),
+            self.format_terms(&d2.terms),
+            self.format_terms(current)
+        )
+    }
+
+    fn explain_ref_and_external(
+        &self,
+        id: usize,
+        derived: &Der,
+        external: &Ext,
+        current: &Terms,
+    ) -> String {
+        format!(
+            "Because {} ({id}) and {}, we can conclude that {}.",
+            self.format_terms(&derived.terms),
+            self.format_external(external),
+            self.format_terms(current)
+        )
+    }
+
+    fn and_explain_external(&self, external: &Ext, current: &Terms) -> String {
+        format!(
+            "And because {}, we can conclude that {}.",
+            self.format_external(external),
+            self.format_terms(current)
+        )
+    }
+
+    fn and_explain_ref(&self, id: usize, derived: &Der, current: &Terms) -> String {
+        format!(
+            "And because {} ({id}), we can conclude that {}.",
+            self.format_terms(&derived.terms),
+            self.format_terms(current)
+        )
+    }
+
+    fn and_explain_prior_and_external(
+        &self,
+        prior: &Ext,
+        external: &Ext,
+        current: &Terms,
+    ) -> String {
+        format!(
+            "And because {} and {}, we can conclude that {}.",
+            self.format_external(prior),
+            self.format_external(external),
+            self.format_terms(current)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn v(s: &str) -> Version {
+        Version::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn ranges_read_as_specifiers() {
+        let range = Ranges::from(pep440_rs::VersionSpecifiers::from_str(">=1.21.1,<3").unwrap());
+        assert_eq!(specifiers(&range), ">=1.21.1, <3");
+        assert_eq!(specifiers(&Ranges::singleton(v("2.31.0"))), "==2.31.0");
+        assert_eq!(
+            specifiers(&Ranges::singleton(v("2.0")).complement()),
+            "!=2.0"
+        );
+        assert_eq!(specifiers(&Ranges::strictly_lower_than(v("1.21"))), "<1.21");
+    }
+}

@@ -1,0 +1,545 @@
+//! The loopback HTTP/1.1 server: routing, content negotiation (PEP 691), byte ranges
+//! (RFC 9110), PEP 658 metadata files and the request log.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::sync::oneshot;
+
+use crate::catalog::{Catalog, ServedFile};
+use crate::pages::{
+    JSON_CONTENT_TYPE, find_links_html, project_html, project_json, root_html, root_json,
+};
+use crate::range::{RangeRequest, parse_range};
+use crate::universe::{Universe, normalize_name};
+
+/// Which simple-API format project pages come in.
+#[derive(Clone, Debug)]
+pub enum PageFormat {
+    /// PEP 691 JSON when the request's `Accept` asks for it, PEP 503 HTML otherwise.
+    Json,
+    /// Always PEP 503 HTML, like an index that predates PEP 691.
+    Html,
+}
+
+/// How PEP 658 core metadata files (`<wheel>.metadata`) are offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pep658 {
+    /// No `.metadata` files: requests for them get 404 and pages do not mention them.
+    Off,
+    /// Served, and advertised on pages (`core-metadata`, `data-core-metadata` and the older
+    /// `data-dist-info-metadata`).
+    Advertised,
+    /// Served at `<file>.metadata` but not advertised.
+    Unadvertised,
+}
+
+/// Switches for how a [`TestIndex`] serves its universe.
+#[derive(Clone, Debug)]
+pub struct IndexOptions {
+    /// JSON (negotiated by `Accept`) or HTML-only pages.
+    pub format: PageFormat,
+    /// Whether wheels' `.metadata` files are served and advertised.
+    pub pep658: Pep658,
+    /// Honour `Range: bytes=a-b`, `bytes=a-` and `bytes=-n` with 206 and `Content-Range`;
+    /// when false, `Range` is ignored and the answer is 200 with the full body.
+    pub ranges: bool,
+    /// Answer 500 for this project's page (matched after PEP 503 normalization).
+    pub fail_package: Option<String>,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        Self {
+            format: PageFormat::Json,
+            pep658: Pep658::Advertised,
+            ranges: true,
+            fail_package: None,
+        }
+    }
+}
+
+/// One request as the index saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedRequest {
+    /// The HTTP method, such as `GET` or `HEAD`.
+    pub method: String,
+    /// The request path as sent (still percent-encoded), without the query.
+    pub path: String,
+    /// The `Range` header, if any.
+    pub range: Option<String>,
+    /// The `Accept` header, if any.
+    pub accept: Option<String>,
+    /// The response status code.
+    pub status: u16,
+    /// How many body bytes the response carried (0 for `HEAD`).
+    pub bytes: u64,
+}
+
+/// A running loopback index; dropping it shuts the server down.
+///
+/// Every file is built in [`TestIndex::start`], so request handling only looks things up.
+pub struct TestIndex {
+    site: Arc<Site>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for TestIndex {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("TestIndex")
+            .field("base", &self.site.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestIndex {
+    /// Build every file up front, bind `127.0.0.1:0`, and serve on a background thread with its
+    /// own tokio runtime, so it works from plain `#[test]` fns and from inside other runtimes.
+    pub fn start(universe: &Universe, options: IndexOptions) -> TestIndex {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .expect("binding a loopback port must work in tests");
+        listener
+            .set_nonblocking(true)
+            .expect("a fresh listener can be made non-blocking");
+        let address = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        let site = Arc::new(Site::new(Catalog::build(universe), options, address));
+        let (shutdown, shutdown_signal) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name(format!("tw-test-index-{}", address.port()))
+            .spawn({
+                let site = Arc::clone(&site);
+                move || serve(listener, site, shutdown_signal)
+            })
+            .expect("spawning the index thread must work in tests");
+        TestIndex {
+            site,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/simple/`: the PEP 503 root, with its trailing slash.
+    pub fn index_url(&self) -> String {
+        format!("{}/simple/", self.site.base)
+    }
+
+    /// `http://127.0.0.1:PORT/find-links/`: one flat HTML page linking every file, as pip's
+    /// `--find-links` reads it.
+    pub fn find_links_url(&self) -> String {
+        format!("{}/find-links/", self.site.base)
+    }
+
+    /// The URL of one served file: `http://127.0.0.1:PORT/files/<filename>`.
+    pub fn file_url(&self, filename: &str) -> String {
+        format!("{}/files/{filename}", self.site.base)
+    }
+
+    /// Snapshot of the request log, oldest first: method, path, `Range`, `Accept`, status and
+    /// body bytes sent.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.site.log().clone()
+    }
+
+    /// How many requests the index has answered so far.
+    pub fn request_count(&self) -> usize {
+        self.site.log().len()
+    }
+
+    /// How many body bytes the index has sent so far, over all requests.
+    pub fn bytes_sent(&self) -> u64 {
+        self.site.log().iter().map(|request| request.bytes).sum()
+    }
+
+    /// Lowercase hex SHA-256 of a served file (a wheel's `<name>.metadata` file included), to
+    /// compare with what a client wrote.
+    pub fn file_sha256(&self, filename: &str) -> Option<String> {
+        self.file_bytes(filename)
+            .map(|bytes| crate::artifacts::sha256_hex(&bytes))
+    }
+
+    /// The bytes of a served file (a wheel's `<name>.metadata` file included).
+    pub fn file_bytes(&self, filename: &str) -> Option<Vec<u8>> {
+        if let Some(file) = self.site.catalog.files.get(filename) {
+            return Some(file.bytes.to_vec());
+        }
+        let (metadata, _) = self.site.metadata_file(filename)?;
+        Some(metadata.to_vec())
+    }
+
+    /// Write every wheel and sdist into `dir` (to test local find-links directories);
+    /// `.metadata` files are not written.
+    pub fn write_files_to(&self, dir: &Path) -> std::io::Result<()> {
+        for file in self.site.catalog.files.values() {
+            std::fs::write(dir.join(&file.filename), &file.bytes)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TestIndex {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            // The server may already be gone; nothing to tell it then.
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            // A panicked server thread has already failed the test through its requests.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Accept connections until told to stop; runs on the index's own thread and runtime.
+fn serve(listener: TcpListener, site: Arc<Site>, mut shutdown: oneshot::Receiver<()>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("building a current-thread runtime must work in tests");
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .expect("a non-blocking std listener converts inside a runtime");
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                accepted = listener.accept() => {
+                    // Reap finished connections so the set stays small.
+                    while connections.try_join_next().is_some() {}
+                    let Ok((stream, _)) = accepted else {
+                        // Transient accept errors (a reset before accept, EMFILE): keep serving.
+                        tokio::task::yield_now().await;
+                        continue;
+                    };
+                    let site = Arc::clone(&site);
+                    connections.spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            let response = site.respond(&request);
+                            async move { Ok::<_, Infallible>(response) }
+                        });
+                        // A client hanging up mid-response is its own business.
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            }
+        }
+        // Dropping the set aborts connections still open (keep-alive clients).
+        connections.abort_all();
+    });
+}
+
+/// Everything the server answers from, rendered once.
+struct Site {
+    options: IndexOptions,
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    base: String,
+    catalog: Catalog,
+    root_json: Bytes,
+    root_html: Bytes,
+    find_links: Bytes,
+    /// Normalized project name → (JSON page, HTML page).
+    pages: HashMap<String, (Bytes, Bytes)>,
+    fail_package: Option<String>,
+    log: Mutex<Vec<LoggedRequest>>,
+}
+
+/// A response before it is turned into hyper's type; `body` is what a GET would carry.
+struct Reply {
+    status: StatusCode,
+    headers: Vec<(header::HeaderName, String)>,
+    body: Bytes,
+}
+
+impl Reply {
+    fn new(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Self {
+        Self {
+            status,
+            headers: vec![(header::CONTENT_TYPE, content_type.to_string())],
+            body: body.into(),
+        }
+    }
+
+    fn text(status: StatusCode, message: &str) -> Self {
+        Self::new(status, "text/plain; charset=utf-8", format!("{message}\n"))
+    }
+
+    fn redirect(location: String) -> Self {
+        let mut reply = Self::text(StatusCode::MOVED_PERMANENTLY, "moved");
+        reply.headers.push((header::LOCATION, location));
+        reply
+    }
+
+    fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl Site {
+    fn new(catalog: Catalog, options: IndexOptions, address: SocketAddr) -> Self {
+        let base = format!("http://{address}");
+        let files_base = format!("{base}/files/");
+        let pages = catalog
+            .projects
+            .iter()
+            .map(|project| {
+                let json = project_json(&catalog, project, options.pep658, &files_base);
+                let html = project_html(&catalog, project, options.pep658);
+                (
+                    project.normalized.clone(),
+                    (Bytes::from(json), Bytes::from(html)),
+                )
+            })
+            .collect();
+        Self {
+            root_json: Bytes::from(root_json(&catalog)),
+            root_html: Bytes::from(root_html(&catalog)),
+            find_links: Bytes::from(find_links_html(&catalog, options.pep658)),
+            fail_package: options.fail_package.as_deref().map(normalize_name),
+            pages,
+            catalog,
+            options,
+            base,
+            log: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn log(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
+        // A poisoned log only means another test thread panicked; the entries are still good.
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The `.metadata` file named `filename`, if PEP 658 files are served and it belongs to a
+    /// wheel.
+    fn metadata_file(&self, filename: &str) -> Option<&(Bytes, String)> {
+        if self.options.pep658 == Pep658::Off {
+            return None;
+        }
+        let file = self
+            .catalog
+            .files
+            .get(filename.strip_suffix(".metadata")?)?;
+        file.metadata.as_ref()
+    }
+
+    /// Answer one request and log it.
+    fn respond(&self, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+        let header_text = |name: header::HeaderName| {
+            request
+                .headers()
+                .get(name)
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        };
+        let range = header_text(header::RANGE);
+        let accept = header_text(header::ACCEPT);
+        let path = request.uri().path();
+        let method = request.method();
+
+        let reply = if method == Method::GET || method == Method::HEAD {
+            self.route(path, range.as_deref(), accept.as_deref())
+        } else {
+            Reply::text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD")
+                .with_header(header::ALLOW, "GET, HEAD")
+        };
+
+        let is_head = method == Method::HEAD;
+        let content_length = reply.body.len();
+        let body = if is_head { Bytes::new() } else { reply.body };
+        self.log().push(LoggedRequest {
+            method: method.to_string(),
+            path: path.to_string(),
+            range,
+            accept,
+            status: reply.status.as_u16(),
+            bytes: body.len() as u64,
+        });
+
+        let mut response = Response::new(Full::new(body));
+        *response.status_mut() = reply.status;
+        let headers = response.headers_mut();
+        for (name, value) in reply.headers {
+            // Values are built here from ASCII pieces; a bad one is dropped, not a panic.
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.append(name, value);
+            }
+        }
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(content_length));
+        response
+    }
+
+    fn route(&self, path: &str, range: Option<&str>, accept: Option<&str>) -> Reply {
+        if path == "/simple" {
+            return Reply::redirect(format!("{}/simple/", self.base));
+        }
+        if path == "/simple/" {
+            return self.root(accept);
+        }
+        if let Some(rest) = path.strip_prefix("/simple/") {
+            return self.project(rest, accept);
+        }
+        if path == "/find-links" {
+            return Reply::redirect(format!("{}/find-links/", self.base));
+        }
+        if path == "/find-links/" {
+            return Reply::new(StatusCode::OK, "text/html", self.find_links.clone());
+        }
+        if let Some(rest) = path.strip_prefix("/files/") {
+            return self.file(rest, range);
+        }
+        Reply::text(StatusCode::NOT_FOUND, "not found")
+    }
+
+    fn wants_json(&self, accept: Option<&str>) -> bool {
+        matches!(self.options.format, PageFormat::Json) && accept.is_some_and(accepts_json)
+    }
+
+    fn root(&self, accept: Option<&str>) -> Reply {
+        let reply = if self.wants_json(accept) {
+            Reply::new(StatusCode::OK, JSON_CONTENT_TYPE, self.root_json.clone())
+        } else {
+            Reply::new(StatusCode::OK, "text/html", self.root_html.clone())
+        };
+        reply.with_header(header::VARY, "Accept")
+    }
+
+    /// `/simple/<rest>`: one project page, a redirect to the normalized name, or an error.
+    fn project(&self, rest: &str, accept: Option<&str>) -> Reply {
+        let (name, trailing_slash) = match rest.strip_suffix('/') {
+            Some(name) => (name, true),
+            None => (rest, false),
+        };
+        if name.is_empty() || name.contains('/') {
+            return Reply::text(StatusCode::NOT_FOUND, "not found");
+        }
+        let Some(name) = percent_decode(name) else {
+            return Reply::text(StatusCode::BAD_REQUEST, "bad percent-encoding in path");
+        };
+        let normalized = normalize_name(&name);
+        if self.fail_package.as_deref() == Some(normalized.as_str()) {
+            return Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "injected failure");
+        }
+        let Some((json, html)) = self.pages.get(&normalized) else {
+            return Reply::text(StatusCode::NOT_FOUND, "no such project");
+        };
+        if name != normalized || !trailing_slash {
+            return Reply::redirect(format!("{}/simple/{normalized}/", self.base));
+        }
+        let reply = if self.wants_json(accept) {
+            Reply::new(StatusCode::OK, JSON_CONTENT_TYPE, json.clone())
+        } else {
+            Reply::new(StatusCode::OK, "text/html", html.clone())
+        };
+        reply.with_header(header::VARY, "Accept")
+    }
+
+    /// `/files/<filename>` and `/files/<wheel>.metadata`, with ranges when switched on.
+    fn file(&self, rest: &str, range: Option<&str>) -> Reply {
+        let Some(filename) = percent_decode(rest) else {
+            return Reply::text(StatusCode::BAD_REQUEST, "bad percent-encoding in path");
+        };
+        let bytes = match self.catalog.files.get(&filename) {
+            Some(ServedFile { bytes, .. }) => bytes.clone(),
+            None => match self.metadata_file(&filename) {
+                Some((metadata, _)) => metadata.clone(),
+                None => return Reply::text(StatusCode::NOT_FOUND, "no such file"),
+            },
+        };
+        const CONTENT_TYPE: &str = "application/octet-stream";
+        if !self.options.ranges {
+            return Reply::new(StatusCode::OK, CONTENT_TYPE, bytes);
+        }
+        let size = bytes.len() as u64;
+        let requested = range.map_or(RangeRequest::Whole, |range| parse_range(range, size));
+        let reply = match requested {
+            RangeRequest::Whole => Reply::new(StatusCode::OK, CONTENT_TYPE, bytes),
+            RangeRequest::Partial { start, end } => {
+                // `parse_range` keeps `start <= end < size`, and `size` came from a `usize`.
+                let slice = bytes.slice(start as usize..=end as usize);
+                Reply::new(StatusCode::PARTIAL_CONTENT, CONTENT_TYPE, slice)
+                    .with_header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"))
+            }
+            RangeRequest::Unsatisfiable => {
+                Reply::text(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable")
+                    .with_header(header::CONTENT_RANGE, format!("bytes */{size}"))
+            }
+        };
+        reply.with_header(header::ACCEPT_RANGES, "bytes")
+    }
+}
+
+/// Whether an `Accept` header lists the PEP 691 JSON type (or its `latest` alias) with a
+/// non-zero quality.
+fn accepts_json(accept: &str) -> bool {
+    accept.split(',').any(|media_range| {
+        let mut parts = media_range.split(';');
+        let media_type = parts.next().unwrap_or_default().trim();
+        let is_json = media_type.eq_ignore_ascii_case(JSON_CONTENT_TYPE)
+            || media_type.eq_ignore_ascii_case("application/vnd.pypi.simple.latest+json");
+        let quality = parts
+            .filter_map(|parameter| parameter.trim().strip_prefix("q="))
+            .find_map(|value| value.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        is_json && quality > 0.0
+    })
+}
+
+/// Decode `%XX` escapes; `None` for a malformed escape or a result that is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let mut decoded = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(byte) = bytes.next() {
+        if byte == b'%' {
+            let high = char::from(bytes.next()?).to_digit(16)?;
+            let low = char::from(bytes.next()?).to_digit(16)?;
+            decoded.push(u8::try_from(high * 16 + low).ok()?);
+        } else {
+            decoded.push(byte);
+        }
+    }
+    String::from_utf8(decoded).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiates_json_by_accept() {
+        assert!(accepts_json(JSON_CONTENT_TYPE));
+        assert!(accepts_json(
+            "application/vnd.pypi.simple.v1+json, text/html;q=0.01"
+        ));
+        assert!(accepts_json(
+            "text/html, application/vnd.pypi.simple.latest+json;q=0.5"
+        ));
+        assert!(!accepts_json("application/vnd.pypi.simple.v1+json;q=0"));
+        assert!(!accepts_json("text/html"));
+        assert!(!accepts_json("*/*"));
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("a%2Bb").as_deref(), Some("a+b"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        assert_eq!(percent_decode("bad%2"), None);
+        assert_eq!(percent_decode("bad%zz"), None);
+        assert_eq!(percent_decode("%ff"), None);
+    }
+}

@@ -1,0 +1,127 @@
+//! Command-line arguments (first stage: raw values, as clap parses them).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A fast Python dependency resolver: requirements in, a lock file out.
+#[derive(Debug, Parser)]
+#[command(name = "tailwheel", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// More logging (`-v` debug, `-vv` trace); `RUST_LOG` works too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Never show progress bars.
+    #[arg(long, global = true)]
+    pub(crate) no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Resolve requirements into a lock file (pylock.toml or requirements.txt).
+    Resolve(Box<ResolveArgs>),
+}
+
+/// `tailwheel resolve`.
+#[derive(Debug, Args)]
+pub(crate) struct ResolveArgs {
+    /// Requirements files (`requirements.in`, `requirements.txt`) or `pyproject.toml`.
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// Write the lock here (format from the extension); stdout when absent.
+    #[arg(short, long)]
+    pub(crate) output: Option<PathBuf>,
+    /// Output format: `pylock` or `requirements-txt` (default: from `-o`, else requirements-txt).
+    #[arg(long)]
+    pub(crate) format: Option<String>,
+    /// Constrain versions with a requirements file.
+    #[arg(short, long = "constraint")]
+    pub(crate) constraints: Vec<PathBuf>,
+    /// Replace requirements on packages with the ones in this file.
+    #[arg(long = "override")]
+    pub(crate) overrides: Vec<PathBuf>,
+    /// Include this optional dependency group of a pyproject.toml.
+    #[arg(long = "extra")]
+    pub(crate) extras: Vec<String>,
+    /// Include every optional dependency group of a pyproject.toml.
+    #[arg(long, conflicts_with = "extras")]
+    pub(crate) all_extras: bool,
+    /// The Simple API index (default: `PIP_INDEX_URL`/`UV_INDEX_URL`, pip.conf, then pip's default).
+    #[arg(short, long)]
+    pub(crate) index_url: Option<String>,
+    /// Additional indexes, after the main one.
+    #[arg(long)]
+    pub(crate) extra_index_url: Vec<String>,
+    /// Pages or directories with distribution files.
+    #[arg(short, long)]
+    pub(crate) find_links: Vec<String>,
+    /// Use no index, only `--find-links`.
+    #[arg(long)]
+    pub(crate) no_index: bool,
+    /// `first-index` (default) or `unsafe-best-match`.
+    #[arg(long, default_value = "first-index")]
+    pub(crate) index_strategy: String,
+    /// The interpreter to resolve for (default: `python3` on PATH).
+    #[arg(long)]
+    pub(crate) python: Option<PathBuf>,
+    /// Target Python version (`3.11` or `3.11.4`), without needing that interpreter.
+    #[arg(long)]
+    pub(crate) python_version: Option<String>,
+    /// Target platform (`linux`, `macos`, `windows`, `x86_64-manylinux_2_28`, ...).
+    #[arg(long)]
+    pub(crate) python_platform: Option<String>,
+    /// Ignore files uploaded after this date or instant (`2026-10-01`, `2026-10-01T00:00:00Z`).
+    #[arg(long)]
+    pub(crate) exclude_newer: Option<String>,
+    /// Pre-release policy: `disallow`, `allow`, `if-necessary`, `explicit`, `if-necessary-or-explicit`.
+    #[arg(long, default_value = "if-necessary-or-explicit")]
+    pub(crate) prerelease: String,
+    /// Allow pre-releases for every package (same as `--prerelease allow`).
+    #[arg(long)]
+    pub(crate) pre: bool,
+    /// `highest` (default), `lowest` or `lowest-direct`.
+    #[arg(long, default_value = "highest")]
+    pub(crate) resolution: String,
+    /// Ignore the pins of an existing output file.
+    #[arg(short = 'U', long)]
+    pub(crate) upgrade: bool,
+    /// Ignore the existing pin of this package.
+    #[arg(short = 'P', long)]
+    pub(crate) upgrade_package: Vec<String>,
+    /// Add `--hash` lines to requirements.txt output (pylock always has hashes).
+    #[arg(long)]
+    pub(crate) generate_hashes: bool,
+    /// Do not add `# via` comments.
+    #[arg(long)]
+    pub(crate) no_annotate: bool,
+    /// Do not write the header comment.
+    #[arg(long)]
+    pub(crate) no_header: bool,
+    /// Never use source distributions.
+    #[arg(long)]
+    pub(crate) no_build: bool,
+    /// `:all:` is the same as `--no-build`.
+    #[arg(long)]
+    pub(crate) only_binary: Vec<String>,
+    /// Refuse network access.
+    #[arg(long)]
+    pub(crate) offline: bool,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 50)]
+    pub(crate) concurrency: usize,
+    /// Print requests, bytes and time to stderr at the end.
+    #[arg(long)]
+    pub(crate) stats: bool,
+}

@@ -1,0 +1,508 @@
+//! `tailwheel resolve`: requirements in, lock file out.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use jiff::Timestamp;
+use pep508_rs::{ExtraName, PackageName};
+use sha2::{Digest, Sha256};
+use tracing::{debug, info, warn};
+use url::Url;
+
+use tw_index::{DistFilename, FindLinks, Index, IndexLocations, IndexStrategy};
+use tw_lock::{Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via};
+use tw_metadata::MetadataFetcher;
+use tw_platform::{PythonPlatform, PythonVersionRequest, Target};
+use tw_requirements::{ExtrasSelection, RequirementEntry, RequirementsSet};
+use tw_resolver::{
+    Manifest, PrereleaseMode, Requirer, Resolution, ResolutionMode, ResolverOptions,
+    RootRequirement,
+};
+
+use crate::args::ResolveArgs;
+use crate::environment::Environment;
+use crate::failure::Failure;
+use crate::pip_conf;
+use crate::printer::Printer;
+
+/// Run the command; the result is the process exit status.
+pub(crate) async fn run(
+    args: &ResolveArgs,
+    env: &Environment,
+    printer: &Printer,
+    argv: &[String],
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    let lookup = |name: &str| env.var(name);
+    let extras = if args.all_extras {
+        ExtrasSelection::All
+    } else if args.extras.is_empty() {
+        ExtrasSelection::None
+    } else {
+        let names = args
+            .extras
+            .iter()
+            .map(|e| {
+                ExtraName::from_str(e)
+                    .map_err(|err| Failure::input(anyhow!("invalid extra name `{e}`: {err}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        ExtrasSelection::Some(names)
+    };
+    let mut set = RequirementsSet::default();
+    for file in &args.files {
+        set.extend(tw_requirements::read_source(file, &extras, &lookup).map_err(Failure::input)?);
+    }
+    for file in &args.constraints {
+        set.extend(tw_requirements::read_constraints_txt(file, &lookup).map_err(Failure::input)?);
+    }
+    let mut overrides = Vec::new();
+    for file in &args.overrides {
+        let read = tw_requirements::read_requirements_txt(file, &lookup).map_err(Failure::input)?;
+        overrides.extend(read.requirements.into_iter().map(|entry| entry.requirement));
+    }
+    for warning in &set.warnings {
+        printer.warn(warning);
+    }
+
+    let (target, interpreter_index) = target(args, env)?;
+    info!(python = %target.python_full_version, platform = %target.platform, "target");
+    let locations = index_locations(args, env, &set, interpreter_index)?;
+    let options = resolver_options(args, &set)?;
+
+    let client = tw_client::ClientBuilder::new()
+        .concurrency(args.concurrency)
+        .offline(args.offline)
+        .build()
+        .map_err(Failure::network)?;
+    let configured_indexes = locations.indexes.clone();
+    let index = Arc::new(Index::new(client.clone(), locations));
+    let fetcher = Arc::new(MetadataFetcher::new(client.clone()));
+
+    let format = match &args.format {
+        Some(format) => LockFormat::from_str(format).map_err(Failure::input)?,
+        None => args
+            .output
+            .as_deref()
+            .map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
+    };
+    let mut options = options;
+    if let Some(output) = &args.output {
+        if !args.upgrade {
+            let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
+            let upgrade: Vec<PackageName> = args
+                .upgrade_package
+                .iter()
+                .filter_map(|p| PackageName::from_str(p).ok())
+                .collect();
+            options.preferences = pins
+                .into_iter()
+                .filter(|(name, _)| !upgrade.contains(name))
+                .collect();
+            debug!(
+                pins = options.preferences.len(),
+                "keeping pins of the existing output"
+            );
+        }
+    }
+
+    let manifest = Manifest {
+        requirements: set
+            .requirements
+            .iter()
+            .map(|entry| root_requirement(entry))
+            .collect(),
+        constraints: set
+            .constraints
+            .iter()
+            .map(|entry| entry.requirement.clone())
+            .collect(),
+        overrides,
+    };
+    let progress = printer.spinner("Resolving");
+    let ticker = progress.clone().map(|bar| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            loop {
+                let stats = client.stats();
+                bar.set_message(format!(
+                    "Resolving: {} requests, {} KiB",
+                    stats.requests,
+                    stats.bytes / 1024
+                ));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    });
+    let result = tw_resolver::resolve(
+        manifest,
+        Arc::clone(&index),
+        Arc::clone(&fetcher),
+        target.clone(),
+        options,
+    )
+    .await;
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let resolution = result.map_err(|err| {
+        if err.is_no_solution() {
+            Failure::no_solution(err)
+        } else {
+            Failure::network(err)
+        }
+    })?;
+
+    let lock = build_lock(&resolution, &target, &configured_indexes);
+    let contents = match format {
+        LockFormat::Pylock => tw_lock::to_pylock_toml(&lock),
+        LockFormat::RequirementsTxt => {
+            let header = (!args.no_header).then(|| header(argv));
+            let options = RequirementsTxtOptions {
+                generate_hashes: args.generate_hashes,
+                annotate: !args.no_annotate,
+                header,
+                index_url: None,
+            };
+            tw_lock::to_requirements_txt(&lock, &options)
+        }
+    };
+    match &args.output {
+        Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::input)?,
+        None => printer.stdout(&contents),
+    }
+    let elapsed = started.elapsed();
+    printer.info(&format!(
+        "Resolved {} packages in {:.2}s",
+        resolution.packages.len(),
+        elapsed.as_secs_f64()
+    ));
+    if args.stats {
+        let stats = client.stats();
+        printer.always(&format!(
+            "stats: {} requests, {} bytes, {:.3}s",
+            stats.requests,
+            stats.bytes,
+            elapsed.as_secs_f64()
+        ));
+        for (strategy, cost) in fetcher.stats() {
+            printer.always(&format!(
+                "stats: metadata via {strategy}: {} files, {} requests, {} bytes",
+                cost.files, cost.requests, cost.bytes
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn root_requirement(entry: &RequirementEntry) -> RootRequirement {
+    let path = &entry.origin.path;
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.clone());
+    let source = if shown.file_name().is_some_and(|f| f == "pyproject.toml") {
+        shown.display().to_string()
+    } else {
+        format!("-r {}", shown.display())
+    };
+    RootRequirement {
+        requirement: entry.requirement.clone(),
+        source,
+    }
+}
+
+/// The target environment and, when an interpreter was asked, its pip's default index.
+fn target(args: &ResolveArgs, env: &Environment) -> Result<(Target, Option<String>), Failure> {
+    let version = args
+        .python_version
+        .as_deref()
+        .map(PythonVersionRequest::from_str)
+        .transpose()
+        .map_err(Failure::input)?;
+    let platform = args
+        .python_platform
+        .as_deref()
+        .map(PythonPlatform::from_str)
+        .transpose()
+        .map_err(Failure::input)?;
+    if let (Some(version), Some(platform)) = (&version, &platform) {
+        return Ok((tw_platform::target_from_platform(version, platform), None));
+    }
+    let python = match &args.python {
+        Some(python) => python.clone(),
+        None => tw_platform::find_python(env.path.as_deref()).ok_or_else(|| {
+            Failure::input(anyhow!(
+                "no Python interpreter found on PATH; pass `--python PATH`, or `--python-version` with `--python-platform` to resolve without one"
+            ))
+        })?,
+    };
+    let info = tw_platform::query_interpreter(&python).map_err(Failure::input)?;
+    let mut target = info.target;
+    if let Some(platform) = &platform {
+        let version = PythonVersionRequest::from_str(&target.python_full_version.to_string())
+            .map_err(Failure::input)?;
+        target = tw_platform::target_from_platform(&version, platform);
+    }
+    if let Some(version) = &version {
+        target = target.with_python_version(version);
+    }
+    Ok((target, info.pip_default_index))
+}
+
+fn parse_index_url(value: &str, origin: &str) -> Result<Url, Failure> {
+    let url = Url::parse(value).or_else(|_| {
+        // A local directory laid out like a simple index.
+        let path = Path::new(value);
+        if path.is_absolute() {
+            Url::from_directory_path(path).map_err(|()| url::ParseError::RelativeUrlWithoutBase)
+        } else {
+            Err(url::ParseError::RelativeUrlWithoutBase)
+        }
+    });
+    url.map_err(|err| {
+        Failure::input(anyhow!(
+            "invalid index URL `{value}` (from {origin}): {err}"
+        ))
+    })
+}
+
+fn index_locations(
+    args: &ResolveArgs,
+    env: &Environment,
+    set: &RequirementsSet,
+    interpreter_index: Option<String>,
+) -> Result<IndexLocations, Failure> {
+    let strategy =
+        IndexStrategy::from_str(&args.index_strategy).map_err(|e| Failure::input(anyhow!(e)))?;
+    let mut find_links = Vec::new();
+    for link in args.find_links.iter().chain(&set.index.find_links) {
+        let location = if link.contains("://") {
+            FindLinks::Url(parse_index_url(link, "--find-links")?)
+        } else {
+            let path = std::path::absolute(link).unwrap_or_else(|_| PathBuf::from(link));
+            FindLinks::Directory(path)
+        };
+        find_links.push(location);
+    }
+    let mut indexes = Vec::new();
+    if !(args.no_index || set.index.no_index) {
+        let pip_config = pip_conf::load(env);
+        let main = if let Some(url) = &args.index_url {
+            Some((url.clone(), "--index-url".to_string()))
+        } else if let Some(url) = &set.index.index_url {
+            Some((url.clone(), "a requirements file".to_string()))
+        } else if let Some(url) = &env.pip_index_url {
+            Some((url.clone(), "PIP_INDEX_URL".to_string()))
+        } else if let Some(url) = &env.uv_index_url {
+            Some((url.clone(), "UV_INDEX_URL".to_string()))
+        } else if let Some((url, path)) = &pip_config.index_url {
+            Some((url.clone(), path.display().to_string()))
+        } else if let Some(url) = interpreter_index.or_else(|| pip_default_index(args, env)) {
+            Some((url, "the interpreter's pip default".to_string()))
+        } else {
+            None
+        };
+        let Some((main, origin)) = main else {
+            return Err(Failure::input(anyhow!(
+                "no package index is configured: pass `--index-url URL`, set `PIP_INDEX_URL` or `UV_INDEX_URL`, \
+                 add `index-url` to pip.conf, or install pip in the target interpreter; use `--no-index` with `--find-links` to resolve from files only"
+            )));
+        };
+        debug!(index = %main, %origin, "main index");
+        indexes.push(parse_index_url(&main, &origin)?);
+        let extra = args
+            .extra_index_url
+            .iter()
+            .chain(&set.index.extra_index_urls)
+            .cloned()
+            .chain(
+                env.pip_extra_index_url
+                    .iter()
+                    .flat_map(|v| v.split_whitespace().map(str::to_string)),
+            )
+            .chain(pip_config.extra_index_urls.iter().cloned());
+        for url in extra {
+            let url = parse_index_url(&url, "--extra-index-url")?;
+            if !indexes.contains(&url) {
+                indexes.push(url);
+            }
+        }
+    } else if find_links.is_empty() {
+        return Err(Failure::input(anyhow!(
+            "`--no-index` needs `--find-links`: there is nowhere to find packages"
+        )));
+    }
+    Ok(IndexLocations {
+        indexes,
+        find_links,
+        strategy,
+    })
+}
+
+/// pip's default index, asked of the interpreter when the target came from flags alone.
+fn pip_default_index(args: &ResolveArgs, env: &Environment) -> Option<String> {
+    let python = args
+        .python
+        .clone()
+        .or_else(|| tw_platform::find_python(env.path.as_deref()))?;
+    match tw_platform::query_interpreter(&python) {
+        Ok(info) => info.pip_default_index,
+        Err(err) => {
+            warn!(
+                "cannot ask `{}` for pip's default index: {err}",
+                python.display()
+            );
+            None
+        }
+    }
+}
+
+fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<ResolverOptions, Failure> {
+    let mut prerelease =
+        PrereleaseMode::from_str(&args.prerelease).map_err(|e| Failure::input(anyhow!(e)))?;
+    if args.pre || set.index.pre {
+        prerelease = PrereleaseMode::Allow;
+    }
+    let resolution =
+        ResolutionMode::from_str(&args.resolution).map_err(|e| Failure::input(anyhow!(e)))?;
+    let exclude_newer = args
+        .exclude_newer
+        .as_deref()
+        .map(parse_exclude_newer)
+        .transpose()
+        .map_err(Failure::input)?;
+    for value in &args.only_binary {
+        if value != ":all:" && value != ":none:" {
+            return Err(Failure::input(anyhow!(
+                "`--only-binary {value}`: only `:all:` and `:none:` are supported"
+            )));
+        }
+    }
+    Ok(ResolverOptions {
+        prerelease,
+        resolution,
+        exclude_newer,
+        no_build: args.no_build || args.only_binary.iter().any(|v| v == ":all:"),
+        preferences: Vec::new(),
+        concurrency: args.concurrency,
+    })
+}
+
+fn parse_exclude_newer(value: &str) -> anyhow::Result<Timestamp> {
+    if let Ok(timestamp) = Timestamp::from_str(value) {
+        return Ok(timestamp);
+    }
+    let date = jiff::civil::Date::from_str(value)
+        .with_context(|| format!("invalid `--exclude-newer` value `{value}`: expected a date (2026-10-01) or an RFC 3339 instant (2026-10-01T00:00:00Z)"))?;
+    Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
+}
+
+fn header(argv: &[String]) -> String {
+    let mut words = vec!["tailwheel".to_string()];
+    words.extend(argv.iter().skip(1).cloned());
+    words.join(" ")
+}
+
+fn locked_file(file: &tw_index::IndexFile) -> LockedFile {
+    let sha256 = file.sha256.clone().or_else(|| {
+        // Local find-links files carry no hash: compute it (cheap, no network).
+        let path = file.url.to_file_path().ok()?;
+        let bytes = fs_err::read(path).ok()?;
+        Some(hex::encode(Sha256::digest(bytes)))
+    });
+    LockedFile {
+        filename: file.filename.clone(),
+        url: file.url.clone(),
+        size: file.size,
+        upload_time: file.upload_time,
+        sha256,
+    }
+}
+
+fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock {
+    let packages = resolution
+        .packages
+        .iter()
+        .map(|package| {
+            let mut wheels = Vec::new();
+            let mut sdist = None;
+            for file in &package.files {
+                match &file.dist {
+                    DistFilename::Wheel(wheel) => {
+                        let python: Vec<&str> = wheel.python.iter().map(String::as_str).collect();
+                        let abi: Vec<&str> = wheel.abi.iter().map(String::as_str).collect();
+                        let platform: Vec<&str> =
+                            wheel.platform.iter().map(String::as_str).collect();
+                        if target.tags.best_rank(&python, &abi, &platform).is_some()
+                            && !file.is_yanked()
+                            || Arc::ptr_eq(file, &package.chosen)
+                        {
+                            wheels.push(locked_file(file));
+                        }
+                    }
+                    DistFilename::Sdist(_) => {
+                        if sdist.is_none()
+                            && (!file.is_yanked() || Arc::ptr_eq(file, &package.chosen))
+                        {
+                            sdist = Some(locked_file(file));
+                        }
+                    }
+                }
+            }
+            let hashes = {
+                let mut hashes: Vec<String> = package
+                    .files
+                    .iter()
+                    .filter_map(|file| locked_file_hash(file))
+                    .map(|hash| format!("sha256:{hash}"))
+                    .collect();
+                hashes.sort();
+                hashes.dedup();
+                hashes
+            };
+            let via = package
+                .required_by
+                .iter()
+                .map(|requirer| match requirer {
+                    Requirer::Source(source) => Via::Source(source.clone()),
+                    Requirer::Package(name) => Via::Package(name.clone()),
+                })
+                .collect();
+            let index = indexes
+                .iter()
+                .find(|index| **index == package.chosen.source)
+                .cloned();
+            LockedPackage {
+                name: package.name.clone(),
+                version: package.version.clone(),
+                index,
+                requires_python: package.requires_python.as_ref().map(ToString::to_string),
+                dependencies: package.dependencies.clone(),
+                via,
+                wheels,
+                sdist,
+                hashes,
+            }
+        })
+        .collect();
+    let python = target.python_minor_version();
+    Lock {
+        requires_python: Some(format!(">={python}")),
+        environments: vec![target.environment_marker()],
+        packages,
+    }
+}
+
+fn locked_file_hash(file: &tw_index::IndexFile) -> Option<String> {
+    if file.sha256.is_some() {
+        return file.sha256.clone();
+    }
+    locked_file(file).sha256
+}

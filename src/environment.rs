@@ -1,0 +1,51 @@
+//! Everything tailwheel reads from the process environment, read once at start-up.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Environment variables that change behaviour.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Environment {
+    pub(crate) pip_index_url: Option<String>,
+    pub(crate) uv_index_url: Option<String>,
+    pub(crate) pip_extra_index_url: Option<String>,
+    pub(crate) pip_config_file: Option<PathBuf>,
+    pub(crate) xdg_config_home: Option<PathBuf>,
+    pub(crate) xdg_config_dirs: Option<String>,
+    pub(crate) home: Option<PathBuf>,
+    pub(crate) virtual_env: Option<PathBuf>,
+    pub(crate) path: Option<OsString>,
+    pub(crate) vars: Vec<(String, String)>,
+}
+
+impl Environment {
+    pub(crate) fn capture() -> Self {
+        let get = |name: &str| {
+            std::env::var_os(name)
+                .and_then(|v| v.into_string().ok())
+                .filter(|v| !v.is_empty())
+        };
+        Self {
+            pip_index_url: get("PIP_INDEX_URL"),
+            uv_index_url: get("UV_INDEX_URL"),
+            pip_extra_index_url: get("PIP_EXTRA_INDEX_URL"),
+            pip_config_file: get("PIP_CONFIG_FILE").map(PathBuf::from),
+            xdg_config_home: get("XDG_CONFIG_HOME").map(PathBuf::from),
+            xdg_config_dirs: get("XDG_CONFIG_DIRS"),
+            home: get("HOME").map(PathBuf::from),
+            virtual_env: get("VIRTUAL_ENV").map(PathBuf::from),
+            path: std::env::var_os("PATH"),
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    /// Look up a variable for `${VAR}` expansion in requirements files.
+    pub(crate) fn var(&self, name: &str) -> Option<String> {
+        self.vars
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    }
+}

@@ -1,0 +1,131 @@
+//! pip's configuration files, read for `index-url` and `extra-index-url` only.
+//!
+//! Order as pip documents it (later files win): the global files
+//! (`$XDG_CONFIG_DIRS/pip/pip.conf`, `/etc/pip.conf`), the user files (`~/.pip/pip.conf`,
+//! `$XDG_CONFIG_HOME/pip/pip.conf`), the site file (`$VIRTUAL_ENV/pip.conf`), and finally
+//! `PIP_CONFIG_FILE`. Within a file, `[install]` overrides `[global]` (pip-compile resolves
+//! as `pip install` would).
+
+use std::path::{Path, PathBuf};
+
+use crate::environment::Environment;
+
+/// Index settings found in pip's configuration.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct PipConfig {
+    pub(crate) index_url: Option<(String, PathBuf)>,
+    pub(crate) extra_index_urls: Vec<String>,
+}
+
+fn candidate_files(env: &Environment) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let dirs = env
+        .xdg_config_dirs
+        .clone()
+        .unwrap_or_else(|| "/etc/xdg".to_string());
+    for dir in dirs.split(':').filter(|d| !d.is_empty()) {
+        files.push(Path::new(dir).join("pip").join("pip.conf"));
+    }
+    files.push(PathBuf::from("/etc/pip.conf"));
+    if let Some(home) = &env.home {
+        files.push(home.join(".pip").join("pip.conf"));
+    }
+    let config_home = env
+        .xdg_config_home
+        .clone()
+        .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
+    if let Some(config_home) = config_home {
+        files.push(config_home.join("pip").join("pip.conf"));
+    }
+    if let Some(venv) = &env.virtual_env {
+        files.push(venv.join("pip.conf"));
+    }
+    if let Some(file) = &env.pip_config_file {
+        files.push(file.clone());
+    }
+    files
+}
+
+/// Read every pip configuration file that exists.
+pub(crate) fn load(env: &Environment) -> PipConfig {
+    let mut config = PipConfig::default();
+    for path in candidate_files(env) {
+        let Ok(text) = fs_err::read_to_string(&path) else {
+            continue;
+        };
+        apply(&mut config, &text, &path);
+    }
+    config
+}
+
+fn apply(config: &mut PipConfig, text: &str, path: &Path) {
+    let mut section = String::new();
+    let mut values: Vec<(String, String, String)> = Vec::new();
+    let mut last_key: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(index) = last_key {
+                values[index].2.push('\n');
+                values[index].2.push_str(trimmed);
+            }
+            continue;
+        }
+        if let Some(name) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            section = name.trim().to_ascii_lowercase();
+            last_key = None;
+            continue;
+        }
+        if let Some((key, value)) = trimmed.split_once('=').or_else(|| trimmed.split_once(':')) {
+            let key = key.trim().to_ascii_lowercase().replace('_', "-");
+            values.push((section.clone(), key, value.trim().to_string()));
+            last_key = Some(values.len() - 1);
+        }
+    }
+    for wanted in ["global", "install"] {
+        for (section, key, value) in &values {
+            if section != wanted {
+                continue;
+            }
+            match key.as_str() {
+                "index-url" | "index" => {
+                    if let Some(url) = value.split_whitespace().next() {
+                        config.index_url = Some((url.to_string(), path.to_path_buf()));
+                    }
+                }
+                "extra-index-url" => {
+                    config.extra_index_urls =
+                        value.split_whitespace().map(str::to_string).collect();
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_overrides_global() {
+        let mut config = PipConfig::default();
+        let text = "[global]\nindex-url = https://a.example.invalid/simple\ncert = /x\n\
+                    [install]\nindex_url=https://b.example.invalid/simple\nextra-index-url =\n    https://c.example.invalid/simple\n    https://d.example.invalid/simple\n";
+        apply(&mut config, text, Path::new("pip.conf"));
+        assert_eq!(
+            config.index_url.unwrap().0,
+            "https://b.example.invalid/simple"
+        );
+        assert_eq!(
+            config.extra_index_urls,
+            [
+                "https://c.example.invalid/simple",
+                "https://d.example.invalid/simple"
+            ]
+        );
+    }
+}
