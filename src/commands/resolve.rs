@@ -90,31 +90,27 @@ pub(crate) async fn run(
             .map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
     };
     let mut options = options;
-    if let Some(output) = &args.output {
-        if !args.upgrade {
-            let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
-            let upgrade: Vec<PackageName> = args
-                .upgrade_package
-                .iter()
-                .filter_map(|p| PackageName::from_str(p).ok())
-                .collect();
-            options.preferences = pins
-                .into_iter()
-                .filter(|(name, _)| !upgrade.contains(name))
-                .collect();
-            debug!(
-                pins = options.preferences.len(),
-                "keeping pins of the existing output"
-            );
-        }
+    if let Some(output) = &args.output
+        && !args.upgrade
+    {
+        let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
+        let upgrade: Vec<PackageName> = args
+            .upgrade_package
+            .iter()
+            .filter_map(|p| PackageName::from_str(p).ok())
+            .collect();
+        options.preferences = pins
+            .into_iter()
+            .filter(|(name, _)| !upgrade.contains(name))
+            .collect();
+        debug!(
+            pins = options.preferences.len(),
+            "keeping pins of the existing output"
+        );
     }
 
     let manifest = Manifest {
-        requirements: set
-            .requirements
-            .iter()
-            .map(|entry| root_requirement(entry))
-            .collect(),
+        requirements: set.requirements.iter().map(root_requirement).collect(),
         constraints: set
             .constraints
             .iter()
@@ -304,10 +300,10 @@ fn index_locations(
             Some((url.clone(), "UV_INDEX_URL".to_string()))
         } else if let Some((url, path)) = &pip_config.index_url {
             Some((url.clone(), path.display().to_string()))
-        } else if let Some(url) = interpreter_index.or_else(|| pip_default_index(args, env)) {
-            Some((url, "the interpreter's pip default".to_string()))
         } else {
-            None
+            interpreter_index
+                .or_else(|| pip_default_index(args, env))
+                .map(|url| (url, "the interpreter's pip default".to_string()))
         };
         let Some((main, origin)) = main else {
             return Err(Failure::input(anyhow!(

@@ -1,1 +1,4 @@
-//! tests
+//! Integration tests of the `tailwheel` binary against loopback test indexes.
+
+mod common;
+mod explore;

@@ -82,7 +82,6 @@ fn resolve_symlink(path: &Path) -> io::Result<PathBuf> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

@@ -42,7 +42,6 @@ pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> 
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
     use crate::atomic::write_atomic;

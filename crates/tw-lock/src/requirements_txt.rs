@@ -266,7 +266,6 @@ fn parse_pin(
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
     use crate::model::Via;

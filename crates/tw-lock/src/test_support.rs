@@ -1,10 +1,5 @@
 //! Builders shared by the unit tests.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "test fixtures are valid by construction"
-)]
-
 use crate::model::{Lock, LockedFile, LockedPackage};
 
 /// A file on the test file host with a fixed upload time and size.

@@ -147,7 +147,6 @@ fn push_all(tags: &mut Vec<Tag>, python: &str, abi: &str, platforms: &[String]) 
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

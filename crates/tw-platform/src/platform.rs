@@ -435,7 +435,6 @@ fn mac_tags(tags: &mut Vec<String>, major: u16, minor: u16, arch: &str) {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

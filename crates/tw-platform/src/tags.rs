@@ -138,7 +138,6 @@ fn lowercase(value: &str) -> Cow<'_, str> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

@@ -84,7 +84,6 @@ impl fmt::Display for PythonVersionRequest {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

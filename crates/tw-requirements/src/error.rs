@@ -458,7 +458,6 @@ pub(crate) fn locate(path: &Path, lines: &[&str], line: usize, column: usize) ->
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

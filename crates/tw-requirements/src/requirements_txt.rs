@@ -589,7 +589,6 @@ fn unsupported(
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use std::str::FromStr;
 

@@ -70,10 +70,10 @@ impl VersionMap {
     pub(crate) fn new(project: ProjectFiles, target: &Target, options: &ResolverOptions) -> Self {
         let mut by_version: BTreeMap<Version, Vec<Arc<IndexFile>>> = BTreeMap::new();
         for file in project.files {
-            if let (Some(cutoff), Some(uploaded)) = (options.exclude_newer, file.upload_time) {
-                if uploaded > cutoff {
-                    continue;
-                }
+            if let (Some(cutoff), Some(uploaded)) = (options.exclude_newer, file.upload_time)
+                && uploaded > cutoff
+            {
+                continue;
             }
             by_version
                 .entry(file.dist.version().clone())

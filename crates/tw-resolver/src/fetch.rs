@@ -156,11 +156,11 @@ impl Fetcher {
                     && entry.yanked.is_none()
                     && entry.choice.is_ok()
             });
-            if let Some((version, entry)) = likely {
-                if let Ok(file) = &entry.choice {
-                    debug!(package = %name, %version, "prefetching metadata");
-                    let _ = this.metadata(&name, version, file).await;
-                }
+            if let Some((version, entry)) = likely
+                && let Ok(file) = &entry.choice
+            {
+                debug!(package = %name, %version, "prefetching metadata");
+                let _ = this.metadata(&name, version, file).await;
             }
         });
     }

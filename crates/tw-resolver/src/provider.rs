@@ -314,12 +314,12 @@ impl DependencyProvider for Provider {
             .iter()
             .filter(|(version, _)| range.contains(version))
             .filter(|(version, _)| allow_pre || !version.any_prerelease());
-        if let Some(preferred) = self.preferences.get(name) {
-            if let Some(entry) = versions.versions.get(preferred) {
-                if range.contains(preferred) && self.usable(name, preferred, entry) {
-                    return Ok(Some(preferred.clone()));
-                }
-            }
+        if let Some(preferred) = self.preferences.get(name)
+            && let Some(entry) = versions.versions.get(preferred)
+            && range.contains(preferred)
+            && self.usable(name, preferred, entry)
+        {
+            return Ok(Some(preferred.clone()));
         }
         let lowest = match self.fetcher.options.resolution {
             ResolutionMode::Highest => false,
@@ -379,12 +379,12 @@ impl DependencyProvider for Provider {
                 "this version does not exist".into(),
             ));
         };
-        if let Some(reason) = &entry.yanked {
-            if !self.exact_pins.contains(&(name.clone(), version.clone())) {
-                return Ok(Dependencies::Unavailable(
-                    Unusable::Yanked(reason.clone()).to_string(),
-                ));
-            }
+        if let Some(reason) = &entry.yanked
+            && !self.exact_pins.contains(&(name.clone(), version.clone()))
+        {
+            return Ok(Dependencies::Unavailable(
+                Unusable::Yanked(reason.clone()).to_string(),
+            ));
         }
         let file = match &entry.choice {
             Ok(file) => Arc::clone(file),
@@ -418,14 +418,14 @@ impl DependencyProvider for Provider {
                 };
             }
         };
-        if let Some(requires_python) = &metadata.requires_python {
-            if !requires_python.contains(&self.fetcher.target.python_full_version) {
-                let reason = Unusable::RequiresPython(
-                    requires_python.clone(),
-                    self.fetcher.target.python_full_version.clone(),
-                );
-                return Ok(Dependencies::Unavailable(reason.to_string()));
-            }
+        if let Some(requires_python) = &metadata.requires_python
+            && !requires_python.contains(&self.fetcher.target.python_full_version)
+        {
+            let reason = Unusable::RequiresPython(
+                requires_python.clone(),
+                self.fetcher.target.python_full_version.clone(),
+            );
+            return Ok(Dependencies::Unavailable(reason.to_string()));
         }
         let mut constraints: Vec<(PubGrubPackage, Ranges<Version>)> = Vec::new();
         match extra {

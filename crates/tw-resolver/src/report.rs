@@ -41,10 +41,9 @@ pub(crate) fn specifiers(range: &Ranges<Version>) -> String {
         (Bound::Unbounded, Bound::Excluded(a)),
         (Bound::Excluded(b), Bound::Unbounded),
     ] = segments.as_slice()
+        && a == b
     {
-        if a == b {
-            return format!("!={a}");
-        }
+        return format!("!={a}");
     }
     segments
         .iter()

@@ -1,10 +1,9 @@
+#![expect(clippy::unwrap_used, reason = "test helpers fail by panicking")]
 //! Checks `to_pylock_toml` output with `packaging.pylock`, the PEP 751
 //! reference validator (`packaging` >= 26).
 //!
 //! Skipped, with a note on stderr, when the interpreter (`TW_TEST_PYTHON`,
 //! default `python3`) or its `packaging.pylock` is missing.
-
-#![expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 
 use std::path::Path;
 use std::process::Command;

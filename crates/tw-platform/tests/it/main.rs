@@ -1,6 +1,5 @@
+#![expect(clippy::unwrap_used, reason = "test helpers fail by panicking")]
 //! Integration tests: the real interpreter on this machine, and `find_python` on a fake `PATH`.
-
-#![expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 
 use std::ffi::OsString;
 use std::path::Path;

@@ -191,7 +191,6 @@ fn variable_reference(text: &str) -> Option<(&str, usize)> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

@@ -66,7 +66,6 @@ pub(crate) fn parse_requirement(
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 

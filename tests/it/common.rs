@@ -1,0 +1,238 @@
+//! Shared helpers: loopback indexes, a hermetic `tailwheel resolve` command and output filters.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+use tw_test_index::{IndexOptions, TestIndex, Universe};
+
+/// The target every test resolves for unless it says otherwise.
+pub(crate) const PYTHON_VERSION: &str = "3.12";
+/// The platform every test resolves for unless it says otherwise.
+pub(crate) const PYTHON_PLATFORM: &str = "x86_64-manylinux_2_28";
+
+/// Environment variables that could point tailwheel at a real index, a proxy or a config file.
+const SCRUBBED_ENV: &[&str] = &[
+    "PIP_INDEX_URL",
+    "UV_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIP_NO_INDEX",
+    "VIRTUAL_ENV",
+    "RUST_LOG",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+];
+
+/// A universe built by `describe`.
+pub(crate) fn universe(describe: impl FnOnce(&mut Universe)) -> Universe {
+    let mut universe = Universe::new();
+    describe(&mut universe);
+    universe
+}
+
+/// Start an index (default options: JSON, PEP 658 advertised) serving what `describe` adds.
+pub(crate) fn index(describe: impl FnOnce(&mut Universe)) -> TestIndex {
+    TestIndex::start(&universe(describe), IndexOptions::default())
+}
+
+/// Start an index with `options` serving what `describe` adds.
+pub(crate) fn index_with(options: IndexOptions, describe: impl FnOnce(&mut Universe)) -> TestIndex {
+    TestIndex::start(&universe(describe), options)
+}
+
+/// `http://127.0.0.1:PORT`: the part of every URL of `index` that changes between runs.
+pub(crate) fn base_url(index: &TestIndex) -> String {
+    index
+        .index_url()
+        .strip_suffix("/simple/")
+        .expect("index URLs end with /simple/")
+        .to_string()
+}
+
+/// What a finished `tailwheel` run printed, with ports and temp paths filtered.
+#[derive(Debug)]
+pub(crate) struct Output {
+    /// The exit code.
+    pub(crate) code: i32,
+    /// stdout, filtered.
+    pub(crate) stdout: String,
+    /// stderr, filtered, without the timing-dependent "Resolved N packages in" line.
+    pub(crate) stderr: String,
+}
+
+impl Output {
+    /// Panic with both streams unless the exit code is `code`.
+    #[track_caller]
+    pub(crate) fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Panic unless the run succeeded; returns stdout.
+    #[track_caller]
+    pub(crate) fn success(&self) -> &str {
+        self.assert_code(0);
+        &self.stdout
+    }
+
+    /// `name==version` lines of a requirements.txt on stdout, in order.
+    pub(crate) fn pins(&self) -> Vec<String> {
+        pins(&self.stdout)
+    }
+}
+
+/// The `name==version` lines of requirements.txt text, in order.
+pub(crate) fn pins(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| !line.starts_with([' ', '#', '-']) && line.contains("=="))
+        .map(|line| line.trim_end_matches(" \\").to_string())
+        .collect()
+}
+
+/// A scratch project directory, the indexes it resolves against and the text filters.
+pub(crate) struct Project {
+    dir: TempDir,
+    filters: Vec<(String, String)>,
+    index_url: Option<String>,
+}
+
+impl Project {
+    /// An empty project that resolves against `index` by default.
+    pub(crate) fn new(index: &TestIndex) -> Self {
+        let mut project = Self::bare();
+        project.index_url = Some(index.index_url());
+        project.filter_index(index, "[INDEX]");
+        project
+    }
+
+    /// An empty project with no default index.
+    pub(crate) fn bare() -> Self {
+        let dir = tempfile::tempdir().expect("creating a temp dir must work");
+        let mut filters = Vec::new();
+        if let Ok(canonical) = dir.path().canonicalize() {
+            filters.push((canonical.display().to_string(), "[TEMP]".to_string()));
+        }
+        filters.push((dir.path().display().to_string(), "[TEMP]".to_string()));
+        Self {
+            dir,
+            filters,
+            index_url: None,
+        }
+    }
+
+    /// Replace the URLs of `index` with `placeholder` in outputs.
+    pub(crate) fn filter_index(&mut self, index: &TestIndex, placeholder: &str) {
+        // Longest first would matter only for nested bases; ports differ, so order is free.
+        self.filters
+            .insert(0, (base_url(index), placeholder.to_string()));
+    }
+
+    /// The project directory.
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `relative` inside the project directory.
+    pub(crate) fn join(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Write `contents` to `relative` (creating parent directories); returns the path.
+    pub(crate) fn write(&self, relative: &str, contents: &str) -> PathBuf {
+        let path = self.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("creating a directory in a temp dir");
+        }
+        std::fs::write(&path, contents).expect("writing a file in a temp dir");
+        path
+    }
+
+    /// Read `relative` from the project directory.
+    pub(crate) fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.join(relative)).expect("reading a file in the temp dir")
+    }
+
+    /// Apply the URL and path filters to `text`.
+    pub(crate) fn filter(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (from, to) in &self.filters {
+            text = text.replace(from.as_str(), to);
+        }
+        text
+    }
+
+    /// `tailwheel resolve` run in the project directory with a scrubbed environment: no index
+    /// variables, pip config files pointed at nothing, no proxies. No target or index flags.
+    pub(crate) fn bare_command(&self) -> Command {
+        let mut command = Command::cargo_bin("tailwheel").expect("the tailwheel binary is built");
+        command.current_dir(self.path());
+        for name in SCRUBBED_ENV {
+            command.env_remove(name);
+        }
+        let home = self.join(".home");
+        command
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_CONFIG_DIRS", home.join(".xdg"))
+            .env("PIP_CONFIG_FILE", home.join("no-pip.conf"))
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .arg("resolve")
+            .arg("--no-progress");
+        command
+    }
+
+    /// [`Self::bare_command`] with the standard target flags and the project's index.
+    pub(crate) fn command(&self) -> Command {
+        let mut command = self.bare_command();
+        command.args([
+            "--python-version",
+            PYTHON_VERSION,
+            "--python-platform",
+            PYTHON_PLATFORM,
+        ]);
+        if let Some(url) = &self.index_url {
+            command.args(["--index-url", url]);
+        }
+        command
+    }
+
+    /// Run `command` and collect its filtered output.
+    pub(crate) fn run_command(&self, mut command: Command) -> Output {
+        let output = command.output().expect("running tailwheel");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr: Vec<&str> = stderr
+            .lines()
+            .filter(|line| !line.starts_with("Resolved "))
+            .collect();
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: self.filter(&String::from_utf8_lossy(&output.stdout)),
+            stderr: self.filter(&stderr.join("\n")),
+        }
+    }
+
+    /// `tailwheel resolve <args> --python-version 3.12 --python-platform x86_64-manylinux_2_28
+    /// --index-url <index>`.
+    pub(crate) fn resolve(&self, args: &[&str]) -> Output {
+        let mut command = self.command();
+        command.args(args);
+        self.run_command(command)
+    }
+
+    /// Write `requirements.in` with `contents` and resolve it with `args`.
+    pub(crate) fn resolve_in(&self, contents: &str, args: &[&str]) -> Output {
+        self.write("requirements.in", contents);
+        let mut all = vec!["requirements.in"];
+        all.extend_from_slice(args);
+        self.resolve(&all)
+    }
+}
