@@ -78,8 +78,8 @@ pub(crate) async fn run(
         .offline(args.offline)
         .build()
         .map_err(Failure::network)?;
-    let configured_indexes = locations.indexes.clone();
     let index = Arc::new(Index::new(client.clone(), locations));
+    let configured_indexes = index.locations().indexes.clone();
     let fetcher = Arc::new(MetadataFetcher::new(client.clone()));
 
     let format = match &args.format {
