@@ -64,6 +64,23 @@ pub(crate) async fn run(
         let read = tw_requirements::read_requirements_txt(file, &lookup).map_err(Failure::input)?;
         overrides.extend(read.requirements.into_iter().map(|entry| entry.requirement));
     }
+    if let Some(entry) = set
+        .requirements
+        .iter()
+        .chain(&set.constraints)
+        .find(|entry| {
+            matches!(
+                entry.requirement.version_or_url,
+                Some(pep508_rs::VersionOrUrl::Url(_))
+            )
+        })
+    {
+        return Err(Failure::input(anyhow!(
+            "`{}`: direct URL requirements (`{} @ URL`) are not supported yet; pin a version from the index instead",
+            entry.origin,
+            entry.requirement.name
+        )));
+    }
     for warning in &set.warnings {
         printer.warn(warning);
     }

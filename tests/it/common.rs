@@ -114,6 +114,14 @@ impl Project {
         project
     }
 
+    /// An empty project whose output filters know `index`, but that passes no `--index-url`
+    /// (for tests of index discovery).
+    pub(crate) fn unindexed(index: &TestIndex) -> Self {
+        let mut project = Self::bare();
+        project.filter_index(index, "[INDEX]");
+        project
+    }
+
     /// An empty project with no default index.
     pub(crate) fn bare() -> Self {
         let dir = tempfile::tempdir().expect("creating a temp dir must work");
@@ -192,13 +200,14 @@ impl Project {
 
     /// [`Self::bare_command`] with the standard target flags and the project's index.
     pub(crate) fn command(&self) -> Command {
+        self.command_for(PYTHON_VERSION, PYTHON_PLATFORM)
+    }
+
+    /// [`Self::bare_command`] with `--python-version version --python-platform platform` and
+    /// the project's index.
+    pub(crate) fn command_for(&self, version: &str, platform: &str) -> Command {
         let mut command = self.bare_command();
-        command.args([
-            "--python-version",
-            PYTHON_VERSION,
-            "--python-platform",
-            PYTHON_PLATFORM,
-        ]);
+        command.args(["--python-version", version, "--python-platform", platform]);
         if let Some(url) = &self.index_url {
             command.args(["--index-url", url]);
         }
@@ -224,6 +233,13 @@ impl Project {
     /// --index-url <index>`.
     pub(crate) fn resolve(&self, args: &[&str]) -> Output {
         let mut command = self.command();
+        command.args(args);
+        self.run_command(command)
+    }
+
+    /// Like [`Self::resolve`] for another target.
+    pub(crate) fn resolve_for(&self, version: &str, platform: &str, args: &[&str]) -> Output {
+        let mut command = self.command_for(version, platform);
         command.args(args);
         self.run_command(command)
     }

@@ -4,7 +4,8 @@
 //!   ([core metadata spec](https://packaging.python.org/en/latest/specifications/core-metadata/)).
 //! * [`MetadataFetcher`] gets it for an [`tw_index::IndexFile`] through the cheapest
 //!   [`Strategy`]: a [PEP 658](https://peps.python.org/pep-0658/) `.metadata` file when
-//!   advertised, otherwise the whole wheel, or an sdist's static `PKG-INFO`
+//!   advertised, otherwise HTTP range requests on the wheel's zip tail, then the whole
+//!   wheel; for sdists their static `PKG-INFO`
 //!   ([PEP 643](https://peps.python.org/pep-0643/)).
 //!
 //! ```
@@ -16,7 +17,11 @@
 mod core;
 mod error;
 mod fetch;
+mod zip_tail;
 
 pub use crate::core::DistMetadata;
 pub use error::MetadataError;
-pub use fetch::{MetadataFetcher, Strategy, StrategyStats, read_wheel_metadata, verify};
+pub use fetch::{
+    MetadataFetcher, Strategy, StrategyStats, TAIL_BYTES, read_wheel_metadata, verify,
+};
+pub use zip_tail::{Step, Window, ZipTailError, read_metadata};

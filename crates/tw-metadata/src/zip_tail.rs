@@ -1,0 +1,374 @@
+//! Reading one entry of a zip archive from its tail, for wheels fetched with HTTP range
+//! requests.
+//!
+//! A wheel is a zip: the end-of-central-directory record (EOCD, and for zip64 its locator
+//! and record) sits at the very end, the central directory just before it, and
+//! `*.dist-info/METADATA` is usually written just before that. This module works on a
+//! [`Window`] — the bytes `[start, total)` of a file of `total` bytes — and says either
+//! "here is the entry" or "I need bytes `a..b`", so the caller decides how to fetch.
+//! Formats per the PKWARE APPNOTE (sections 4.3.6, 4.3.12, 4.3.14–16, 4.4).
+
+use std::io::Read;
+use std::ops::Range;
+
+/// The parts of a file fetched so far: byte segments of a file of `total` bytes.
+#[derive(Debug, Clone)]
+pub struct Window {
+    segments: Vec<(u64, Vec<u8>)>,
+    /// Size of the whole file.
+    pub total: u64,
+}
+
+impl Window {
+    /// A window holding the bytes `start..start + data.len()` of a file of `total` bytes.
+    pub fn new(start: u64, data: Vec<u8>, total: u64) -> Self {
+        Self {
+            segments: vec![(start, data)],
+            total,
+        }
+    }
+
+    /// Add bytes fetched separately, starting at `start`.
+    pub fn add(&mut self, start: u64, data: Vec<u8>) {
+        self.segments.push((start, data));
+    }
+
+    /// The lowest offset held by the segment that ends the file.
+    pub fn tail_start(&self) -> u64 {
+        self.segments
+            .first()
+            .map_or(self.total, |(start, _)| *start)
+    }
+
+    fn slice(&self, range: Range<u64>) -> Option<&[u8]> {
+        self.segments.iter().find_map(|(start, data)| {
+            if range.start < *start || range.end > start + data.len() as u64 {
+                return None;
+            }
+            let begin = usize::try_from(range.start - start).ok()?;
+            let end = usize::try_from(range.end - start).ok()?;
+            data.get(begin..end)
+        })
+    }
+
+    fn tail(&self) -> &[u8] {
+        self.segments
+            .first()
+            .map_or(&[], |(_, data)| data.as_slice())
+    }
+}
+
+/// What the tail reader needs next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The entry's uncompressed bytes.
+    Done(Vec<u8>),
+    /// Fetch these bytes of the file and [`Window::add`] them.
+    Need(Range<u64>),
+}
+
+/// Why the archive cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZipTailError {
+    /// No end-of-central-directory record.
+    #[error("no end-of-central-directory record (not a zip file?)")]
+    NoEocd,
+    /// A structure is cut short or inconsistent.
+    #[error("corrupt zip structure: {0}")]
+    Corrupt(&'static str),
+    /// The wanted entry is not in the archive.
+    #[error("no `.dist-info/METADATA` entry matching the file name (found: {0})")]
+    NotFound(String),
+    /// More than one matching entry.
+    #[error("more than one `.dist-info` folder matches the file name")]
+    Ambiguous,
+    /// Compression other than stored/deflate.
+    #[error("unsupported compression method {0}")]
+    Method(u16),
+}
+
+fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(data.get(at..at + 2)?.try_into().ok()?))
+}
+fn u32_at(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(data.get(at..at + 4)?.try_into().ok()?))
+}
+fn u64_at(data: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Where the central directory is.
+#[derive(Debug, Clone, Copy)]
+struct Directory {
+    offset: u64,
+    size: u64,
+}
+
+/// Bytes of the EOCD record before its comment.
+const EOCD_LEN: usize = 22;
+
+fn find_directory(window: &Window) -> Result<Result<Directory, Range<u64>>, ZipTailError> {
+    let data = window.tail();
+    let base = window.tail_start();
+    // The EOCD is followed by a comment of at most 65535 bytes; search backwards.
+    let lowest = data.len().saturating_sub(EOCD_LEN + 65_535);
+    let _ = base;
+    let position = (lowest..=data.len().saturating_sub(EOCD_LEN))
+        .rev()
+        .find(|&at| u32_at(data, at) == Some(0x0605_4b50))
+        .ok_or(ZipTailError::NoEocd)?;
+    let corrupt = ZipTailError::Corrupt("end-of-central-directory record");
+    let size = u32_at(data, position + 12).ok_or(corrupt.clone())?;
+    let offset = u32_at(data, position + 16).ok_or(corrupt.clone())?;
+    if size != u32::MAX && offset != u32::MAX {
+        return Ok(Ok(Directory {
+            offset: u64::from(offset),
+            size: u64::from(size),
+        }));
+    }
+    // Zip64: a 20-byte locator sits right before the EOCD and points at the zip64 record.
+    let locator = position.checked_sub(20).ok_or(corrupt.clone())?;
+    if u32_at(data, locator) != Some(0x0706_4b50) {
+        return Err(ZipTailError::Corrupt("zip64 locator missing"));
+    }
+    let record_offset = u64_at(data, locator + 8).ok_or(corrupt.clone())?;
+    let Some(record) = window.slice(record_offset..record_offset + 56) else {
+        return Ok(Err(record_offset..record_offset + 56));
+    };
+    if u32_at(record, 0) != Some(0x0606_4b50) {
+        return Err(ZipTailError::Corrupt(
+            "zip64 end-of-central-directory record",
+        ));
+    }
+    let size = u64_at(record, 40).ok_or(corrupt.clone())?;
+    let offset = u64_at(record, 48).ok_or(corrupt)?;
+    Ok(Ok(Directory { offset, size }))
+}
+
+/// One central directory entry, as far as we need it.
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    method: u16,
+    compressed: u64,
+    local_offset: u64,
+    extra_len: u64,
+}
+
+fn read_directory(bytes: &[u8]) -> Result<Vec<Entry>, ZipTailError> {
+    let corrupt = ZipTailError::Corrupt("central directory");
+    let mut entries = Vec::new();
+    let mut at = 0;
+    while at + 46 <= bytes.len() && u32_at(bytes, at) == Some(0x0201_4b50) {
+        let method = u16_at(bytes, at + 10).ok_or(corrupt.clone())?;
+        let mut compressed = u64::from(u32_at(bytes, at + 20).ok_or(corrupt.clone())?);
+        let mut uncompressed = u64::from(u32_at(bytes, at + 24).ok_or(corrupt.clone())?);
+        let name_len = usize::from(u16_at(bytes, at + 28).ok_or(corrupt.clone())?);
+        let extra_len = usize::from(u16_at(bytes, at + 30).ok_or(corrupt.clone())?);
+        let comment_len = usize::from(u16_at(bytes, at + 32).ok_or(corrupt.clone())?);
+        let mut local_offset = u64::from(u32_at(bytes, at + 42).ok_or(corrupt.clone())?);
+        let name = bytes
+            .get(at + 46..at + 46 + name_len)
+            .ok_or(corrupt.clone())?;
+        let name = String::from_utf8_lossy(name).into_owned();
+        let extra = bytes
+            .get(at + 46 + name_len..at + 46 + name_len + extra_len)
+            .ok_or(corrupt.clone())?;
+        // Zip64 extended information (tag 1) holds the 64-bit values that are 0xFFFFFFFF.
+        let mut field = 0;
+        while field + 4 <= extra.len() {
+            let tag = u16_at(extra, field).ok_or(corrupt.clone())?;
+            let len = usize::from(u16_at(extra, field + 2).ok_or(corrupt.clone())?);
+            if tag == 1 {
+                let mut value_at = field + 4;
+                let mut next = |current: &mut u64| {
+                    if *current == u64::from(u32::MAX) {
+                        if let Some(value) = u64_at(extra, value_at) {
+                            *current = value;
+                            value_at += 8;
+                        }
+                    }
+                };
+                next(&mut uncompressed);
+                next(&mut compressed);
+                next(&mut local_offset);
+            }
+            field += 4 + len;
+        }
+        entries.push(Entry {
+            name,
+            method,
+            compressed,
+            local_offset,
+            extra_len: extra_len as u64,
+        });
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    Ok(entries)
+}
+
+/// Drive one step of reading the `METADATA` entry whose `.dist-info` folder `matches`.
+pub fn read_metadata(
+    window: &Window,
+    matches: &dyn Fn(&str) -> bool,
+) -> Result<Step, ZipTailError> {
+    let directory = match find_directory(window)? {
+        Ok(directory) => directory,
+        Err(missing) => return Ok(Step::Need(missing)),
+    };
+    let Some(cd) = window.slice(directory.offset..directory.offset + directory.size) else {
+        if directory.offset + directory.size > window.total {
+            return Err(ZipTailError::Corrupt(
+                "central directory beyond end of file",
+            ));
+        }
+        // Everything from the directory to what we hold: METADATA is most likely right
+        // before the directory, but its position is unknown until the directory is read.
+        return Ok(Step::Need(
+            directory.offset..window.tail_start().max(directory.offset + directory.size),
+        ));
+    };
+    let entries = read_directory(cd)?;
+    let metadata: Vec<&Entry> = entries
+        .iter()
+        .filter(|entry| {
+            let mut parts = entry.name.split('/');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(folder), Some("METADATA"), None) => {
+                    folder.strip_suffix(".dist-info").is_some_and(matches)
+                }
+                _ => false,
+            }
+        })
+        .collect();
+    let entry = match metadata.as_slice() {
+        [entry] => *entry,
+        [] => {
+            let folders: Vec<&str> = entries
+                .iter()
+                .filter_map(|e| {
+                    e.name
+                        .split('/')
+                        .next()
+                        .filter(|f| f.ends_with(".dist-info"))
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            return Err(ZipTailError::NotFound(if folders.is_empty() {
+                "none".into()
+            } else {
+                folders.join(", ")
+            }));
+        }
+        _ => return Err(ZipTailError::Ambiguous),
+    };
+    // The local header's own name and extra lengths may differ from the central ones.
+    let Some(header) = window.slice(entry.local_offset..entry.local_offset + 30) else {
+        // Fetch the header and the data in one go; the local extra field is usually the
+        // central one or empty, and the slack covers the rest.
+        let end = entry.local_offset
+            + 30
+            + entry.name.len() as u64
+            + entry.extra_len
+            + 256
+            + entry.compressed;
+        return Ok(Step::Need(entry.local_offset..end.min(window.total)));
+    };
+    if u32_at(header, 0) != Some(0x0403_4b50) {
+        return Err(ZipTailError::Corrupt("local file header"));
+    }
+    let name_len = u64::from(u16_at(header, 26).ok_or(ZipTailError::Corrupt("local file header"))?);
+    let extra_len =
+        u64::from(u16_at(header, 28).ok_or(ZipTailError::Corrupt("local file header"))?);
+    let data_start = entry.local_offset + 30 + name_len + extra_len;
+    let Some(compressed) = window.slice(data_start..data_start + entry.compressed) else {
+        return Ok(Step::Need(
+            entry.local_offset..(data_start + entry.compressed).min(window.total),
+        ));
+    };
+    let mut out = Vec::new();
+    match entry.method {
+        0 => out.extend_from_slice(compressed),
+        8 => {
+            flate2::read::DeflateDecoder::new(compressed)
+                .read_to_end(&mut out)
+                .map_err(|_| ZipTailError::Corrupt("deflate stream"))?;
+        }
+        method => return Err(ZipTailError::Method(method)),
+    }
+    Ok(Step::Done(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Read METADATA from `wheel` starting with a tail of `tail` bytes; returns the bytes and
+    /// the number of extra fetches.
+    fn read(wheel: &[u8], tail: usize) -> (Vec<u8>, usize) {
+        let total = wheel.len() as u64;
+        let start = wheel.len().saturating_sub(tail);
+        let mut window = Window::new(start as u64, wheel[start..].to_vec(), total);
+        let mut fetches = 0;
+        loop {
+            match read_metadata(&window, &|stem| stem == "demo_pkg-1.0").unwrap() {
+                Step::Done(bytes) => return (bytes, fetches),
+                Step::Need(range) => {
+                    fetches += 1;
+                    assert!(fetches <= 3, "too many fetches");
+                    let (a, b) = (range.start as usize, range.end as usize);
+                    window.add(range.start, wheel[a..b].to_vec());
+                }
+            }
+        }
+    }
+
+    fn wheel() -> Vec<u8> {
+        let mut universe = tw_test_index::Universe::new();
+        let release = universe
+            .version("demo-pkg", "1.0")
+            .requires("idna>=3")
+            .clone();
+        tw_test_index::build_wheel("demo-pkg", "1.0", "py3-none-any", &release)
+    }
+
+    #[test]
+    fn whole_tail_needs_no_more_fetches() {
+        let wheel = wheel();
+        let (metadata, fetches) = read(&wheel, wheel.len());
+        assert_eq!(fetches, 0);
+        let text = String::from_utf8(metadata).unwrap();
+        assert!(text.contains("Requires-Dist: idna>=3"), "{text}");
+    }
+
+    #[test]
+    fn short_tails_need_at_most_two_fetches() {
+        let wheel = wheel();
+        for tail in [22, 40, 100, 200, 300, 500] {
+            let (metadata, fetches) = read(&wheel, tail);
+            assert!(
+                String::from_utf8(metadata)
+                    .unwrap()
+                    .contains("Name: demo-pkg")
+            );
+            assert!(fetches <= 2, "tail {tail}: {fetches} fetches");
+        }
+    }
+
+    #[test]
+    fn wrong_dist_info_is_reported() {
+        let wheel = wheel();
+        let window = Window::new(0, wheel.clone(), wheel.len() as u64);
+        let err = read_metadata(&window, &|stem| stem == "other-1.0").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no `.dist-info/METADATA` entry matching the file name (found: demo_pkg-1.0.dist-info)"
+        );
+        let not_zip = Window::new(0, vec![0; 100], 100);
+        assert_eq!(
+            read_metadata(&not_zip, &|_| true).unwrap_err(),
+            ZipTailError::NoEocd
+        );
+    }
+}
