@@ -482,6 +482,13 @@ def main() -> int:
                 details.append(
                     f"- **{r.name}** validity FAIL, `uv -c` differs: " + "; ".join(f"`{d}`" for d in r.valid_diff)
                 )
+        for tool, times in (("uv", r.uv_times), ("tailwheel", r.tw_times)):
+            if len(times) > 1 and max(times) > 2 * statistics.median(times):
+                details.append(
+                    f"- **{r.name}**: {tool} had an outlier run (more than twice its median): "
+                    + ", ".join(f"{t:.2f}" for t in times)
+                    + " s"
+                )
         if len(set(r.tw_requests)) > 1:
             details.append(f"- **{r.name}**: tailwheel's request count varied between runs: {r.tw_requests}")
     if details:

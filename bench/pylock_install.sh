@@ -27,6 +27,8 @@ uv="$bench_venv/bin/uv"
 checker="$bench_venv/bin/python"
 [ -x "$checker" ] || checker="$python"
 export UV_PYTHON_DOWNLOADS=never
+# A cache of its own, inside the scratch directory: cold, and nobody else's cache is touched.
+export UV_CACHE_DIR="$work/uv-cache"
 
 step() { printf '\n== %s\n' "$*"; }
 fail() { printf 'RESULT: FAIL (%s)\n' "$*"; exit 1; }

@@ -33,11 +33,18 @@ fn init_logging(verbose: u8, quiet: bool) {
     } else {
         EnvFilter::new(default)
     };
-    tracing_subscriber::fmt()
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
-        .init();
+        .with_ansi(ansi);
+    if verbose == 0 {
+        // Plain warnings: no timestamps unless debugging.
+        builder.without_time().init();
+    } else {
+        builder.init();
+    }
 }
 
 fn main() -> ExitCode {

@@ -3,7 +3,7 @@
 //! Order as pip documents it (later files win): the global files
 //! (`$XDG_CONFIG_DIRS/pip/pip.conf`, `/etc/pip.conf`), the user files (`~/.pip/pip.conf`,
 //! `$XDG_CONFIG_HOME/pip/pip.conf`), the site file (`$VIRTUAL_ENV/pip.conf`), and finally
-//! `PIP_CONFIG_FILE`. Within a file, `[install]` overrides `[global]` (pip-compile resolves
+//! `PIP_CONFIG_FILE` (set to `/dev/null`, no file is read at all). Within a file, `[install]` overrides `[global]` (pip-compile resolves
 //! as `pip install` would).
 
 use std::path::{Path, PathBuf};
@@ -19,6 +19,10 @@ pub(crate) struct PipConfig {
 
 fn candidate_files(env: &Environment) -> Vec<PathBuf> {
     let mut files = Vec::new();
+    // pip: `PIP_CONFIG_FILE=os.devnull` turns off every configuration file.
+    if env.pip_config_file.as_deref() == Some(Path::new("/dev/null")) {
+        return files;
+    }
     let dirs = env
         .xdg_config_dirs
         .clone()

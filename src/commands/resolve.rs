@@ -191,9 +191,10 @@ pub(crate) async fn run(
         None => printer.stdout(&contents),
     }
     let elapsed = started.elapsed();
+    let count = resolution.packages.len();
+    let noun = if count == 1 { "package" } else { "packages" };
     printer.info(&format!(
-        "Resolved {} packages in {:.2}s",
-        resolution.packages.len(),
+        "Resolved {count} {noun} in {:.2}s",
         elapsed.as_secs_f64()
     ));
     if args.stats {
@@ -328,7 +329,7 @@ fn index_locations(
                  add `index-url` to pip.conf, or install pip in the target interpreter; use `--no-index` with `--find-links` to resolve from files only"
             )));
         };
-        debug!(index = %main, %origin, "main index");
+        debug!(index = %redact_word(&main), %origin, "main index");
         indexes.push(parse_index_url(&main, &origin)?);
         let extra = args
             .extra_index_url
@@ -419,8 +420,29 @@ fn parse_exclude_newer(value: &str) -> anyhow::Result<Timestamp> {
 
 fn header(argv: &[String]) -> String {
     let mut words = vec!["tailwheel".to_string()];
-    words.extend(argv.iter().skip(1).cloned());
+    words.extend(argv.iter().skip(1).map(|word| redact_word(word)));
     words.join(" ")
+}
+
+/// Hide `user:password@` in any URL inside a command-line word, as pip-compile does.
+fn redact_word(word: &str) -> String {
+    let Some(scheme_end) = word.find("://") else {
+        return word.to_string();
+    };
+    let rest = &word[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}****{}", &word[..scheme_end + 3], &rest[at..]),
+        None => word.to_string(),
+    }
+}
+
+/// An index URL without credentials, for lock files.
+fn without_credentials(url: &Url) -> Url {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
 }
 
 fn locked_file(file: &tw_index::IndexFile) -> LockedFile {
@@ -491,7 +513,7 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
             let index = indexes
                 .iter()
                 .find(|index| **index == package.chosen.source)
-                .cloned();
+                .map(without_credentials);
             LockedPackage {
                 name: package.name.clone(),
                 version: package.version.clone(),
@@ -518,4 +540,27 @@ fn locked_file_hash(file: &tw_index::IndexFile) -> Option<String> {
         return file.sha256.clone();
     }
     locked_file(file).sha256
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_hidden() {
+        assert_eq!(
+            redact_word("--index-url=https://u:p@h.example.invalid/simple"),
+            "--index-url=https://****@h.example.invalid/simple"
+        );
+        assert_eq!(
+            redact_word("https://h.example.invalid/a@b"),
+            "https://h.example.invalid/a@b"
+        );
+        assert_eq!(redact_word("requirements.in"), "requirements.in");
+        let url = Url::parse("https://u:p@h.example.invalid/simple/").unwrap();
+        assert_eq!(
+            without_credentials(&url).as_str(),
+            "https://h.example.invalid/simple/"
+        );
+    }
 }

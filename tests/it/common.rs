@@ -61,8 +61,11 @@ pub(crate) struct Output {
     pub(crate) code: i32,
     /// stdout, filtered.
     pub(crate) stdout: String,
-    /// stderr, filtered, without the timing-dependent "Resolved N packages in" line.
+    /// stderr, filtered, without the timing-dependent "Resolved N packages in" line and
+    /// without log lines (which carry timestamps).
     pub(crate) stderr: String,
+    /// stderr, filtered but otherwise as printed (log lines and the summary line included).
+    pub(crate) raw_stderr: String,
 }
 
 impl Output {
@@ -139,9 +142,11 @@ impl Project {
 
     /// Replace the URLs of `index` with `placeholder` in outputs.
     pub(crate) fn filter_index(&mut self, index: &TestIndex, placeholder: &str) {
-        // Longest first would matter only for nested bases; ports differ, so order is free.
-        self.filters
-            .insert(0, (base_url(index), placeholder.to_string()));
+        // With the slash, port 4005 never matches inside port 40051.
+        self.filters.insert(
+            0,
+            (format!("{}/", base_url(index)), format!("{placeholder}/")),
+        );
     }
 
     /// The project directory.
@@ -181,7 +186,7 @@ impl Project {
     /// `tailwheel resolve` run in the project directory with a scrubbed environment: no index
     /// variables, pip config files pointed at nothing, no proxies. No target or index flags.
     pub(crate) fn bare_command(&self) -> Command {
-        let mut command = Command::cargo_bin("tailwheel").expect("the tailwheel binary is built");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tailwheel"));
         command.current_dir(self.path());
         for name in SCRUBBED_ENV {
             command.env_remove(name);
@@ -217,15 +222,16 @@ impl Project {
     /// Run `command` and collect its filtered output.
     pub(crate) fn run_command(&self, mut command: Command) -> Output {
         let output = command.output().expect("running tailwheel");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr: Vec<&str> = stderr
+        let raw_stderr = self.filter(&String::from_utf8_lossy(&output.stderr));
+        let stderr: Vec<&str> = raw_stderr
             .lines()
-            .filter(|line| !line.starts_with("Resolved "))
+            .filter(|line| !line.starts_with("Resolved ") && !is_log_line(line))
             .collect();
         Output {
             code: output.status.code().unwrap_or(-1),
             stdout: self.filter(&String::from_utf8_lossy(&output.stdout)),
-            stderr: self.filter(&stderr.join("\n")),
+            stderr: stderr.join("\n"),
+            raw_stderr,
         }
     }
 
@@ -251,4 +257,14 @@ impl Project {
         all.extend_from_slice(args);
         self.resolve(&all)
     }
+}
+
+/// A `tracing` log line: it starts with a timestamp, possibly wrapped in ANSI escapes.
+fn is_log_line(line: &str) -> bool {
+    let line = line.strip_prefix("\u{1b}[2m").unwrap_or(line);
+    let bytes = line.as_bytes();
+    bytes.len() > 20
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[10] == b'T'
 }

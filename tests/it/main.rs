@@ -1,4 +1,15 @@
-//! Integration tests of the `tailwheel` binary against loopback test indexes.
+//! Integration tests of the `tailwheel` binary.
+//!
+//! Every test is hermetic: packages come from `tw_test_index::TestIndex` servers on
+//! 127.0.0.1 (or from local directories), the target is always given with
+//! `--python-version`/`--python-platform`, and the index variables and pip config files of
+//! the environment are scrubbed (see `common`).
 
 mod common;
-mod explore;
+mod errors;
+mod index;
+mod metadata;
+mod output;
+mod platform;
+mod requirements;
+mod resolver;

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, RANGE};
 use tokio::sync::Semaphore;
-use tracing::{debug, instrument, warn};
+use tracing::{debug, info, instrument};
 use url::Url;
 
 use crate::error::ClientError;
@@ -249,7 +249,7 @@ impl Client {
             }
             attempt += 1;
             let backoff = Duration::from_millis(200 * 2u64.pow(attempt - 1));
-            warn!(url = %redact_url(url), attempt, "transient failure, retrying in {backoff:?}");
+            info!(url = %redact_url(url), attempt, "transient failure, retrying in {backoff:?}");
             tokio::time::sleep(backoff).await;
         }
     }

@@ -197,7 +197,7 @@ impl PythonPlatform {
             Os::Generic { .. } => ("", "", ""),
         };
         let platform_machine = match (&self.os, &self.arch) {
-            (Os::Windows, Arch::X86_64) => "x86_64",
+            (Os::Windows, Arch::X86_64) => "AMD64",
             (Os::Windows, Arch::Aarch64) => "ARM64",
             (Os::Windows, Arch::X86) => "x86",
             (Os::Macos { .. }, arch) => arch.mac_name(),
@@ -654,7 +654,7 @@ mod tests {
                 "x86_64-apple-darwin",
                 ["darwin", "posix", "Darwin", "x86_64"],
             ),
-            ("windows", ["win32", "nt", "Windows", "x86_64"]),
+            ("windows", ["win32", "nt", "Windows", "AMD64"]),
             (
                 "aarch64-pc-windows-msvc",
                 ["win32", "nt", "Windows", "ARM64"],

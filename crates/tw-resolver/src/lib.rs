@@ -65,10 +65,19 @@ pub async fn resolve(
                 info!(packages = solution.iter().count(), "resolved");
                 Ok(resolution::build(&provider, &solution, &manifest, &handle))
             }
-            Err(PubGrubError::NoSolution(mut tree)) => {
-                tree.collapse_no_versions();
+            Err(PubGrubError::NoSolution(tree)) => {
+                let tree = report::drop_local_gaps(tree);
+                // Collapsing "no versions" facts shortens reports, but a tree that collapses
+                // to a single fact would lose its "because": keep the full one then.
+                let mut collapsed = tree.clone();
+                collapsed.collapse_no_versions();
+                let chosen = if matches!(collapsed, pubgrub::DerivationTree::External(_)) {
+                    &tree
+                } else {
+                    &collapsed
+                };
                 let report = DefaultStringReporter::report_with_formatter(
-                    &tree,
+                    chosen,
                     &report::PythonReportFormatter,
                 );
                 Err(ResolveError::NoSolution { report })

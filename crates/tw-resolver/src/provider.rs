@@ -68,8 +68,43 @@ pub(crate) struct Provider {
 
 fn ranges_of(requirement: &Requirement) -> Ranges<Version> {
     match &requirement.version_or_url {
-        Some(VersionOrUrl::VersionSpecifier(specifiers)) => Ranges::from(specifiers.clone()),
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers_to_ranges(specifiers),
         _ => Ranges::full(),
+    }
+}
+
+/// PEP 440 ranges, with the rule that `==V` (and `!=V`) without a local label also covers
+/// every `V+local` (PyTorch's `+cpu` builds): those sort between `V` and
+/// [`after_locals`]`(V)`.
+pub(crate) fn specifiers_to_ranges(specifiers: &pep440_rs::VersionSpecifiers) -> Ranges<Version> {
+    let mut range = Ranges::full();
+    for specifier in specifiers.iter() {
+        let version = specifier.version();
+        let widened = version.local().is_empty()
+            && matches!(specifier.operator(), Operator::Equal | Operator::NotEqual);
+        let piece = if widened {
+            let exact = Ranges::between(version.clone(), after_locals(version));
+            if *specifier.operator() == Operator::Equal {
+                exact
+            } else {
+                exact.complement()
+            }
+        } else {
+            Ranges::from(specifier.clone())
+        };
+        range = range.intersection(&piece);
+    }
+    range
+}
+
+/// The smallest version above every `V+local`: the next dev, post or post-dev release.
+pub(crate) fn after_locals(version: &Version) -> Version {
+    if let Some(dev) = version.dev() {
+        version.clone().with_dev(Some(dev + 1))
+    } else if let Some(post) = version.post() {
+        version.clone().with_post(Some(post + 1)).with_dev(Some(0))
+    } else {
+        version.clone().with_post(Some(0)).with_dev(Some(0))
     }
 }
 
@@ -120,7 +155,10 @@ impl Provider {
             if let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &requirement.version_or_url {
                 for specifier in specifiers.iter() {
                     if matches!(specifier.operator(), Operator::Equal | Operator::ExactEqual) {
-                        exact_pins.insert((requirement.name.clone(), specifier.version().clone()));
+                        exact_pins.insert((
+                            requirement.name.clone(),
+                            specifier.version().clone().without_local(),
+                        ));
                     }
                 }
             }

@@ -36,6 +36,15 @@ pub(crate) fn specifiers(range: &Ranges<Version>) -> String {
         .iter()
         .map(|(a, b)| (a.as_ref(), b.as_ref()))
         .collect();
+    if let [
+        (Bound::Unbounded, Bound::Excluded(a)),
+        (Bound::Included(b), Bound::Unbounded),
+    ] = segments.as_slice()
+    {
+        if *b == &crate::provider::after_locals(a) {
+            return format!("!={a}");
+        }
+    }
     // `!=v` is the complement of a single version: two pieces around it.
     if let [
         (Bound::Unbounded, Bound::Excluded(a)),
@@ -49,6 +58,9 @@ pub(crate) fn specifiers(range: &Ranges<Version>) -> String {
         .iter()
         .map(|(low, high)| match (low, high) {
             (Bound::Included(a), Bound::Included(b)) if a == b => format!("=={a}"),
+            (Bound::Included(a), Bound::Excluded(b)) if *b == &crate::provider::after_locals(a) => {
+                format!("=={a}")
+            }
             (Bound::Unbounded, Bound::Unbounded) => String::new(),
             (low, high) => {
                 let low = match low {
@@ -212,6 +224,35 @@ impl ReportFormatter<PubGrubPackage, Ranges<Version>, String> for PythonReportFo
     }
 }
 
+type Tree = pubgrub::DerivationTree<PubGrubPackage, Ranges<Version>, String>;
+
+/// True for the range `(V, after_locals(V))`: the `V+local` builds that `==V` also allows.
+fn is_local_gap(range: &Ranges<Version>) -> bool {
+    let segments: Vec<_> = range.iter().collect();
+    matches!(segments.as_slice(), [(Bound::Excluded(a), Bound::Excluded(b))] if *b == crate::provider::after_locals(a))
+}
+
+/// Remove "there is no `V+local` version" steps from a derivation tree. `==V` also allows
+/// local builds of `V` (PEP 440), so when `V` itself is rejected PubGrub proves that no
+/// local build exists either; true, but noise in a report, so the step is skipped.
+pub(crate) fn drop_local_gaps(tree: Tree) -> Tree {
+    match tree {
+        Tree::External(_) => tree,
+        Tree::Derived(mut derived) => {
+            let gap = |cause: &Tree| matches!(cause, Tree::External(External::NoVersions(_, range)) if is_local_gap(range));
+            if gap(&derived.cause1) {
+                return drop_local_gaps((*derived.cause2).clone());
+            }
+            if gap(&derived.cause2) {
+                return drop_local_gaps((*derived.cause1).clone());
+            }
+            derived.cause1 = std::sync::Arc::new(drop_local_gaps((*derived.cause1).clone()));
+            derived.cause2 = std::sync::Arc::new(drop_local_gaps((*derived.cause2).clone()));
+            Tree::Derived(derived)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +265,12 @@ mod tests {
     #[test]
     fn ranges_read_as_specifiers() {
         let range = Ranges::from(pep440_rs::VersionSpecifiers::from_str(">=1.21.1,<3").unwrap());
+        let pinned = crate::provider::specifiers_to_ranges(
+            &pep440_rs::VersionSpecifiers::from_str("==2.0").unwrap(),
+        );
+        assert!(pinned.contains(&v("2.0+cpu")) && !pinned.contains(&v("2.0.post0")));
+        assert_eq!(specifiers(&pinned), "==2.0");
+        assert_eq!(specifiers(&pinned.complement()), "!=2.0");
         assert_eq!(specifiers(&range), ">=1.21.1, <3");
         assert_eq!(specifiers(&Ranges::singleton(v("2.31.0"))), "==2.31.0");
         assert_eq!(

@@ -1,0 +1,190 @@
+//! How core metadata is obtained (PEP 658, whole wheels, sdists) and when it is unusable.
+
+use tw_test_index::{IndexOptions, Pep658, Universe};
+
+use crate::common::{Project, index, index_with};
+
+fn chain(universe: &mut Universe) {
+    universe.version("app", "1.0.0").requires("lib>=1");
+    universe.version("lib", "1.0.0");
+    universe.version("lib", "1.1.0");
+}
+
+#[test]
+fn pep658_metadata_files_are_used_instead_of_wheels() {
+    let index = index_with(IndexOptions::default(), chain);
+    let project = Project::new(&index);
+    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
+
+    let requests = index.requests();
+    let files: Vec<&str> = requests
+        .iter()
+        .filter(|request| request.path.starts_with("/files/"))
+        .map(|request| request.path.as_str())
+        .collect();
+    assert!(
+        files.contains(&"/files/app-1.0.0-py3-none-any.whl.metadata")
+            && files.contains(&"/files/lib-1.1.0-py3-none-any.whl.metadata"),
+        "{files:?}"
+    );
+    assert!(
+        files.iter().all(|path| path.ends_with(".metadata")),
+        "no wheel or sdist was downloaded: {files:?}"
+    );
+    assert!(requests.iter().all(|request| request.status == 200));
+}
+
+#[test]
+fn without_pep658_the_whole_wheel_is_read() {
+    let index = index_with(
+        IndexOptions {
+            pep658: Pep658::Off,
+            ranges: false,
+            ..IndexOptions::default()
+        },
+        chain,
+    );
+    let project = Project::new(&index);
+    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
+
+    let requests = index.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|request| !request.path.ends_with(".metadata")),
+        "no `.metadata` file was asked for"
+    );
+    for wheel in ["app-1.0.0-py3-none-any.whl", "lib-1.1.0-py3-none-any.whl"] {
+        let size = index.file_bytes(wheel).expect("served").len() as u64;
+        let downloaded: u64 = requests
+            .iter()
+            .filter(|request| request.path == format!("/files/{wheel}"))
+            .map(|request| request.bytes)
+            .sum();
+        assert_eq!(downloaded, size, "all of {wheel} was downloaded");
+    }
+}
+
+#[test]
+fn unadvertised_metadata_falls_back_to_the_wheel_itself() {
+    let index = index_with(
+        IndexOptions {
+            pep658: Pep658::Unadvertised,
+            ..IndexOptions::default()
+        },
+        chain,
+    );
+    let project = Project::new(&index);
+    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
+    let wheel_requests: Vec<_> = index
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with(".whl"))
+        .collect();
+    assert_eq!(wheel_requests.len(), 2, "{wheel_requests:?}");
+}
+
+#[test]
+fn sdist_only_package_with_static_metadata_resolves() {
+    let index = index(|universe| {
+        universe
+            .version("legacy", "1.0.0")
+            .no_wheel()
+            .requires("lib<1.1");
+        universe.version("lib", "1.0.0");
+        universe.version("lib", "1.1.0");
+    });
+    let project = Project::new(&index);
+    let out = project.resolve_in("legacy\n", &["--no-header", "--generate-hashes"]);
+    let sdist_hash = index.file_sha256("legacy-1.0.0.tar.gz").expect("served");
+    assert!(out.success().contains(&sdist_hash), "{}", out.stdout);
+    assert_eq!(out.pins(), ["legacy==1.0.0", "lib==1.0.0"]);
+    assert!(
+        index
+            .requests()
+            .iter()
+            .any(|request| request.path == "/files/legacy-1.0.0.tar.gz"),
+        "the sdist was read for its PKG-INFO"
+    );
+}
+
+#[test]
+fn sdist_with_dynamic_dependencies_is_unusable() {
+    let index = index(|universe| {
+        universe
+            .version("needs-build", "1.0.0")
+            .no_wheel()
+            .dynamic_sdist()
+            .requires("lib");
+        universe.version("lib", "1.0.0");
+    });
+    let project = Project::new(&index);
+    let out = project.resolve_in("needs-build\n", &[]);
+    out.assert_code(1);
+    insta::assert_snapshot!(out.stderr, @r"
+    error: no solution found:
+    Because there is no usable version of needs-build!=1.0.0 and needs-build==1.0.0 cannot be used because its dependencies are only known after building its source distribution, which is not supported yet, we can conclude that needs-build cannot be used.
+    And because you require needs-build, we can conclude that your requirements are unsatisfiable.
+    ");
+}
+
+#[test]
+fn no_build_refuses_sdist_only_packages() {
+    let index = index(|universe| {
+        universe.version("legacy", "1.0.0").no_wheel();
+        universe.version("modern", "1.0.0");
+    });
+    let project = Project::new(&index);
+    let ok = project.resolve_in("modern\n", &["--no-header", "--no-annotate", "--no-build"]);
+    assert_eq!(ok.success(), "modern==1.0.0\n");
+    for flag in [&["--no-build"][..], &["--only-binary", ":all:"][..]] {
+        let mut args = vec![];
+        args.extend_from_slice(flag);
+        let out = project.resolve_in("legacy\n", &args);
+        out.assert_code(1);
+        assert!(
+            out.stderr.contains(
+                "legacy==1.0.0 cannot be used because it has only a source distribution and building is disabled"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn metadata_name_mismatch_makes_that_version_unusable() {
+    let index = index(|universe| {
+        universe.version("honest", "0.9.0");
+        universe
+            .version("honest", "1.0.0")
+            .metadata_name("impostor");
+    });
+    let project = Project::new(&index);
+    let out = project.resolve_in("honest\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "honest==0.9.0\n");
+
+    let pinned = project.resolve_in("honest==1.0.0\n", &[]);
+    pinned.assert_code(1);
+    insta::assert_snapshot!(pinned.stderr, @r"
+         WARN metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0`
+        error: no solution found:
+        Because honest==1.0.0 cannot be used because its metadata is invalid: metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0` and you require honest==1.0.0, we can conclude that your requirements are unsatisfiable.
+        ");
+}
+
+#[test]
+fn metadata_version_mismatch_makes_that_version_unusable() {
+    let index = index(|universe| {
+        universe.version("drifty", "1.0.0");
+        universe
+            .version("drifty", "2.0.0")
+            .metadata_version_field("3.0.0");
+    });
+    let project = Project::new(&index);
+    let out = project.resolve_in("drifty\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "drifty==1.0.0\n");
+}
