@@ -378,14 +378,31 @@ def version_of(cmd: list[str]) -> str:
         return "unknown"
 
 
-def git_head() -> str:
+def git_head() -> tuple[str, int] | str:
+    """HEAD at run time (read-only git), and whether the binary predates it."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+            ["git", "-C", str(REPO), "log", "-1", "--format=%h %ct"], capture_output=True, text=True, timeout=10
         )
-        return out.stdout.strip() or "unknown"
     except OSError:
         return "unknown"
+    if not out.stdout.strip():
+        return "unknown"
+    head, committed = out.stdout.split()
+    return head, int(committed)
+
+
+def build_note(binary: str) -> str:
+    """Which commit the binary probably is: HEAD, unless HEAD was committed after the build."""
+    head = git_head()
+    if head == "unknown":
+        return "commit unknown"
+    commit, committed = head
+    built = Path(binary).stat().st_mtime
+    stamp = datetime.fromtimestamp(built, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if committed > built:
+        return f"binary built {stamp}, BEFORE HEAD {commit} was committed: rebuild to measure HEAD"
+    return f"HEAD {commit}, binary built {stamp}"
 
 
 def main() -> int:
@@ -434,7 +451,7 @@ def main() -> int:
     tw_version = version_of([args.tailwheel, "--version"])
     # The index URL itself is not printed or written: it is named by where it came from.
     print(f"uv: {uv_version} ({uv})")
-    print(f"tailwheel: {tw_version} ({args.tailwheel}, commit {git_head()})")
+    print(f"tailwheel: {tw_version} ({args.tailwheel}; {build_note(args.tailwheel)})")
     print(f"index: from {origin}; tailwheel {'is given it' if args.tailwheel_index else 'discovers its own'}")
     print(f"target: {' '.join(['--python-version', args.python_version, '--python-platform', args.python_platform])}")
     print(f"exclude-newer: {args.exclude_newer}; runs: {args.runs}; work dir: {args.work_dir}")
@@ -455,7 +472,7 @@ def main() -> int:
         "# tailwheel vs uv pip compile",
         "",
         f"- date: {started}; machine: {os.cpu_count()} CPUs, {sys.platform}",
-        f"- tailwheel: {tw_version}, commit {git_head()}; uv: {uv_version}",
+        f"- tailwheel: {tw_version} ({build_note(args.tailwheel)}); uv: {uv_version}",
         f"- flags: `--python-version {args.python_version} --python-platform {args.python_platform}"
         f" --exclude-newer {args.exclude_newer}`",
         f"- index: from {origin} (uv is passed it with `--index-url`; tailwheel "
@@ -483,9 +500,9 @@ def main() -> int:
                     f"- **{r.name}** validity FAIL, `uv -c` differs: " + "; ".join(f"`{d}`" for d in r.valid_diff)
                 )
         for tool, times in (("uv", r.uv_times), ("tailwheel", r.tw_times)):
-            if len(times) > 1 and max(times) > 2 * statistics.median(times):
+            if len(times) > 1 and max(times) > max(2 * min(times), min(times) + 1.0):
                 details.append(
-                    f"- **{r.name}**: {tool} had an outlier run (more than twice its median): "
+                    f"- **{r.name}**: {tool}'s runs spread widely (slowest > twice the fastest): "
                     + ", ".join(f"{t:.2f}" for t in times)
                     + " s"
                 )

@@ -6,7 +6,7 @@
 //! triples musllinux 1.2, and both macOS triples macOS 13.0 (the oldest release Apple still
 //! supported when uv chose it; uv also reads `MACOSX_DEPLOYMENT_TARGET`, which tailwheel does not
 //! because environment variables are read only by the CLI). Marker values are uv's as well,
-//! including its `platform_machine` of `x86_64` (not CPython's `AMD64`) for 64-bit Windows.
+//! except `platform_machine` on 64-bit Windows, which is CPython's `AMD64` (uv writes `x86_64`).
 
 use std::fmt;
 use std::str::FromStr;

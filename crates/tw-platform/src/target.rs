@@ -252,7 +252,7 @@ mod tests {
         let target = make("3.12.4", "windows");
         assert_eq!(
             target.environment_marker(),
-            "sys_platform == 'win32' and platform_machine == 'x86_64' and implementation_name == 'cpython' and python_version == '3.12'"
+            "sys_platform == 'win32' and platform_machine == 'AMD64' and implementation_name == 'cpython' and python_version == '3.12'"
         );
     }
 
