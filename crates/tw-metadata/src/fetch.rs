@@ -280,6 +280,25 @@ impl MetadataFetcher {
     }
 }
 
+fn archive_error(subject: &str, reason: String) -> MetadataError {
+    MetadataError::Archive {
+        subject: subject.to_string(),
+        reason,
+    }
+}
+
+/// Read an archive member to its end.
+fn read_all(
+    mut entry: impl Read,
+    error: &dyn Fn(String) -> MetadataError,
+) -> Result<Vec<u8>, MetadataError> {
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|err| error(err.to_string()))?;
+    Ok(bytes)
+}
+
 fn version_at_least(version: &str, major: u32, minor: u32) -> bool {
     let mut parts = version
         .trim()
@@ -306,10 +325,7 @@ pub fn verify(body: &[u8], expected: &str, subject: &str) -> Result<(), Metadata
 /// The `METADATA` bytes of a whole wheel: the one `*.dist-info/METADATA` at the top level
 /// whose folder name matches the distribution (names compared normalised, as pip does).
 pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, MetadataError> {
-    let archive_error = |reason: String| MetadataError::Archive {
-        subject: file.filename.clone(),
-        reason,
-    };
+    let archive_error = |reason: String| archive_error(&file.filename, reason);
     let mut archive =
         zip::ZipArchive::new(Cursor::new(wheel)).map_err(|err| archive_error(err.to_string()))?;
     let mut candidates = Vec::new();
@@ -349,14 +365,10 @@ pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, Me
         }
         _ => return Err(archive_error("more than one `.dist-info` folder".into())),
     };
-    let mut entry = archive
+    let entry = archive
         .by_index(index)
         .map_err(|err| archive_error(err.to_string()))?;
-    let mut bytes = Vec::new();
-    entry
-        .read_to_end(&mut bytes)
-        .map_err(|err| archive_error(err.to_string()))?;
-    Ok(bytes)
+    read_all(entry, &archive_error)
 }
 
 fn dist_info_matches(
@@ -382,10 +394,7 @@ fn read_sdist_pkg_info(
     extension: SdistExtension,
     subject: &str,
 ) -> Result<Option<Vec<u8>>, MetadataError> {
-    let archive_error = |reason: String| MetadataError::Archive {
-        subject: subject.to_string(),
-        reason,
-    };
+    let archive_error = |reason: String| archive_error(subject, reason);
     let is_pkg_info = |path: &str| {
         let mut parts = path.trim_start_matches("./").split('/');
         matches!(
@@ -400,14 +409,10 @@ fn read_sdist_pkg_info(
                 .entries()
                 .map_err(|err| archive_error(err.to_string()))?;
             for entry in entries {
-                let mut entry = entry.map_err(|err| archive_error(err.to_string()))?;
+                let entry = entry.map_err(|err| archive_error(err.to_string()))?;
                 let path = entry.path().map_err(|err| archive_error(err.to_string()))?;
                 if is_pkg_info(&path.to_string_lossy()) {
-                    let mut bytes = Vec::new();
-                    entry
-                        .read_to_end(&mut bytes)
-                        .map_err(|err| archive_error(err.to_string()))?;
-                    return Ok(Some(bytes));
+                    return read_all(entry, &archive_error).map(Some);
                 }
             }
             Ok(None)
@@ -420,14 +425,10 @@ fn read_sdist_pkg_info(
                     continue;
                 };
                 if is_pkg_info(name) {
-                    let mut entry = archive
+                    let entry = archive
                         .by_index(index)
                         .map_err(|err| archive_error(err.to_string()))?;
-                    let mut bytes = Vec::new();
-                    entry
-                        .read_to_end(&mut bytes)
-                        .map_err(|err| archive_error(err.to_string()))?;
-                    return Ok(Some(bytes));
+                    return read_all(entry, &archive_error).map(Some);
                 }
             }
             Ok(None)

@@ -182,11 +182,11 @@ fn read_directory(bytes: &[u8]) -> Result<Vec<Entry>, ZipTailError> {
             if tag == 1 {
                 let mut value_at = field + 4;
                 let mut next = |current: &mut u64| {
-                    if *current == u64::from(u32::MAX) {
-                        if let Some(value) = u64_at(extra, value_at) {
-                            *current = value;
-                            value_at += 8;
-                        }
+                    if *current == u64::from(u32::MAX)
+                        && let Some(value) = u64_at(extra, value_at)
+                    {
+                        *current = value;
+                        value_at += 8;
                     }
                 };
                 next(&mut uncompressed);

@@ -40,10 +40,9 @@ pub(crate) fn specifiers(range: &Ranges<Version>) -> String {
         (Bound::Unbounded, Bound::Excluded(a)),
         (Bound::Included(b), Bound::Unbounded),
     ] = segments.as_slice()
+        && *b == &crate::provider::after_locals(a)
     {
-        if *b == &crate::provider::after_locals(a) {
-            return format!("!={a}");
-        }
+        return format!("!={a}");
     }
     // `!=v` is the complement of a single version: two pieces around it.
     if let [
