@@ -74,6 +74,9 @@ fn main() -> ExitCode {
             Command::Resolve(args) => commands::resolve::run(args, &env, &printer, &argv).await,
         }
     });
+    // Do not wait for blocking tasks nobody needs any more (a DNS lookup for a connection
+    // the finished resolution never used can take seconds).
+    runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -158,6 +158,7 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
             .pool_max_idle_per_host(self.concurrency)
+            .dns_resolver(crate::dns::CachingResolver::default())
             .build()
             .map_err(ClientError::Build)?;
         Ok(Client {

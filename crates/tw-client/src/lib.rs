@@ -19,6 +19,7 @@
 //! ```
 
 mod client;
+mod dns;
 mod error;
 mod redact;
 
