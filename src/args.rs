@@ -118,6 +118,18 @@ pub(crate) struct ResolveArgs {
     /// Refuse network access.
     #[arg(long)]
     pub(crate) offline: bool,
+    /// Cache directory (default: `TAILWHEEL_CACHE_DIR`, else `$XDG_CACHE_HOME/tailwheel`, else `~/.cache/tailwheel`).
+    #[arg(long)]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub(crate) no_cache: bool,
+    /// Never use HTTP range requests to read wheel metadata (also `TAILWHEEL_NO_LAZY_WHEEL=1`).
+    #[arg(long)]
+    pub(crate) no_lazy_wheel: bool,
+    /// Ask for PEP 658 files the index does not advertise: `off` (default), `first`, `concurrent`.
+    #[arg(long, hide = true, default_value = "off")]
+    pub(crate) probe_metadata: String,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 50)]
     pub(crate) concurrency: usize,

@@ -15,6 +15,9 @@ pub(crate) struct Environment {
     pub(crate) home: Option<PathBuf>,
     pub(crate) virtual_env: Option<PathBuf>,
     pub(crate) path: Option<OsString>,
+    pub(crate) cache_dir: Option<PathBuf>,
+    pub(crate) xdg_cache_home: Option<PathBuf>,
+    pub(crate) no_lazy_wheel: bool,
     pub(crate) vars: Vec<(String, String)>,
 }
 
@@ -35,10 +38,31 @@ impl Environment {
             home: get("HOME").map(PathBuf::from),
             virtual_env: get("VIRTUAL_ENV").map(PathBuf::from),
             path: std::env::var_os("PATH"),
+            cache_dir: get("TAILWHEEL_CACHE_DIR").map(PathBuf::from),
+            xdg_cache_home: get("XDG_CACHE_HOME").map(PathBuf::from),
+            no_lazy_wheel: get("TAILWHEEL_NO_LAZY_WHEEL")
+                .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false")),
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
         }
+    }
+
+    /// The default cache directory: `TAILWHEEL_CACHE_DIR`, `$XDG_CACHE_HOME/tailwheel`,
+    /// `~/.cache/tailwheel`.
+    pub(crate) fn default_cache_dir(&self) -> Option<PathBuf> {
+        self.cache_dir
+            .clone()
+            .or_else(|| {
+                self.xdg_cache_home
+                    .as_ref()
+                    .map(|dir| dir.join("tailwheel"))
+            })
+            .or_else(|| {
+                self.home
+                    .as_ref()
+                    .map(|home| home.join(".cache").join("tailwheel"))
+            })
     }
 
     /// Look up a variable for `${VAR}` expansion in requirements files.

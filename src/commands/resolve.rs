@@ -14,7 +14,7 @@ use url::Url;
 
 use tw_index::{DistFilename, FindLinks, Index, IndexLocations, IndexStrategy};
 use tw_lock::{Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via};
-use tw_metadata::MetadataFetcher;
+use tw_metadata::{MetadataFetcher, MetadataOptions, ProbeMode};
 use tw_platform::{PythonPlatform, PythonVersionRequest, Target};
 use tw_requirements::{ExtrasSelection, RequirementEntry, RequirementsSet};
 use tw_resolver::{
@@ -97,7 +97,21 @@ pub(crate) async fn run(
         .map_err(Failure::network)?;
     let index = Arc::new(Index::new(client.clone(), locations));
     let configured_indexes = index.locations().indexes.clone();
-    let fetcher = Arc::new(MetadataFetcher::new(client.clone()));
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        args.cache_dir.clone().or_else(|| env.default_cache_dir())
+    };
+    let metadata_options = MetadataOptions {
+        cache_dir,
+        lazy_wheel: !(args.no_lazy_wheel || env.no_lazy_wheel),
+        probe_pep658: ProbeMode::from_str(&args.probe_metadata)
+            .map_err(|e| Failure::input(anyhow!(e)))?,
+    };
+    let fetcher = Arc::new(MetadataFetcher::with_options(
+        client.clone(),
+        metadata_options,
+    ));
 
     let format = match &args.format {
         Some(format) => LockFormat::from_str(format).map_err(Failure::input)?,
@@ -207,8 +221,8 @@ pub(crate) async fn run(
         ));
         for (strategy, cost) in fetcher.stats() {
             printer.always(&format!(
-                "stats: metadata via {strategy}: {} files, {} requests, {} bytes",
-                cost.files, cost.requests, cost.bytes
+                "stats: metadata via {strategy}: {} files, {} requests, {} round trips, {} bytes",
+                cost.files, cost.requests, cost.round_trips, cost.bytes
             ));
         }
     }

@@ -1,24 +1,33 @@
 //! The metadata ladder: for one candidate file, get its core metadata with the fewest
-//! requests and bytes the index allows.
+//! round trips and bytes the index allows.
 //!
-//! Strategies, tried in order: PEP 658 `.metadata` when the index advertises it, then the
-//! whole file (a wheel's `*.dist-info/METADATA`, an sdist's static `PKG-INFO`). Each
-//! strategy is one variant of [`Strategy`], and every fetch is counted per strategy so
-//! `--stats` can show where requests and bytes went. New strategies (the zip tail via HTTP
-//! range requests, an on-disk cache) slot in as more variants in [`MetadataFetcher::fetch`].
+//! For a wheel, in order: the on-disk cache (no request); PEP 658 `.metadata` when the index
+//! advertises it (one request); HTTP range requests on the zip tail (one request for most
+//! wheels, see [`TAIL_BYTES`], one more when the central directory or `METADATA` lies
+//! before that tail); the whole file. For an sdist: the cache, then its static `PKG-INFO`
+//! from the whole archive. Every fetch is counted per [`Strategy`] for `--stats`.
+//!
+//! Servers misbehave, and the ladder copes without special cases elsewhere: a 200 answer to
+//! a range request is the whole file and is used as such; 416, a 206 without
+//! `Content-Range`, or a body whose length disagrees with `Content-Range` (a server that
+//! compressed a range) fall back to a plain download. A host that failed a range request
+//! once is not asked for ranges again in this run.
 
 use std::fmt;
-use std::io::{Cursor, Read};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
-use bytes::Bytes;
-use sha2::{Digest, Sha256};
+use rustc_hash::{FxHashMap, FxHashSet};
 use tracing::{debug, instrument};
 use url::Url;
 
-use tw_client::{ByteRange, Client, redact_url};
+use tw_client::{ByteRange, Client, Response, redact_url};
 use tw_index::{CoreMetadata, DistFilename, IndexFile, SdistExtension};
 
+use crate::archive::{
+    dist_info_matches, read_sdist_pkg_info, read_wheel_metadata, verify, version_at_least,
+};
+use crate::cache::MetadataCache;
 use crate::core::DistMetadata;
 use crate::error::MetadataError;
 use crate::zip_tail::{Step, Window, read_metadata};
@@ -30,6 +39,8 @@ pub const TAIL_BYTES: u64 = 64 * 1024;
 /// How a file's metadata was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Strategy {
+    /// The on-disk cache.
+    Cache,
     /// A PEP 658 `.metadata` file.
     Pep658,
     /// HTTP range requests on the wheel's zip tail.
@@ -43,6 +54,7 @@ pub enum Strategy {
 impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::Cache => "cache",
             Self::Pep658 => "pep658",
             Self::WheelTail => "wheel-tail",
             Self::WholeWheel => "whole-wheel",
@@ -56,24 +68,109 @@ impl fmt::Display for Strategy {
 pub struct StrategyStats {
     /// Files whose metadata came from this strategy.
     pub files: u64,
-    /// HTTP requests it sent.
+    /// HTTP requests it sent (including attempts that fell back to another strategy).
     pub requests: u64,
+    /// Sequential round trips, summed over files (requests sent together count once).
+    pub round_trips: u64,
     /// Body bytes it received.
     pub bytes: u64,
+}
+
+/// Settings of a [`MetadataFetcher`].
+#[derive(Debug, Clone)]
+pub struct MetadataOptions {
+    /// Where to cache metadata between runs; `None` turns the cache off.
+    pub cache_dir: Option<PathBuf>,
+    /// Use HTTP range requests on wheels (`--no-lazy-wheel` turns this off).
+    pub lazy_wheel: bool,
+    /// Whether to ask for `<wheel>.metadata` files the index does not advertise.
+    pub probe_pep658: ProbeMode,
+}
+
+/// Asking for PEP 658 files that the index does not advertise (some indexes serve them
+/// anyway). Measured in `docs/lazy-wheel.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProbeMode {
+    /// Never (the default: on the index measured in `docs/lazy-wheel.md`, a missing
+    /// `.metadata` answers 404 in 120–190 ms against 26 ms for a tail range, so probing
+    /// made every corpus set slower even where 89% of wheels had one).
+    #[default]
+    Off,
+    /// Together with the tail request (one round trip, one more request per wheel).
+    Concurrent,
+    /// Before the tail request, per host only while it pays: after three misses a host is
+    /// probed again only if at least one probe in five found a file.
+    First,
+}
+
+impl std::str::FromStr for ProbeMode {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "off" => Ok(Self::Off),
+            "concurrent" => Ok(Self::Concurrent),
+            "first" => Ok(Self::First),
+            other => Err(format!(
+                "unknown probe mode `{other}` (expected off, concurrent or first)"
+            )),
+        }
+    }
+}
+
+impl Default for MetadataOptions {
+    fn default() -> Self {
+        Self {
+            cache_dir: None,
+            lazy_wheel: true,
+            probe_pep658: ProbeMode::default(),
+        }
+    }
 }
 
 /// Fetches core metadata for index files.
 #[derive(Debug)]
 pub struct MetadataFetcher {
     client: Client,
+    cache: MetadataCache,
+    lazy_wheel: bool,
+    probe_pep658: ProbeMode,
+    /// Per host: probes of unadvertised `.metadata` files that found one, and that did not.
+    probe_tally: Mutex<FxHashMap<String, (u32, u32)>>,
+    /// Hosts (with port) that did not honour a range request.
+    no_range_hosts: Mutex<FxHashSet<String>>,
     stats: Mutex<Vec<(Strategy, StrategyStats)>>,
 }
 
+/// What one strategy produced: raw metadata bytes, or a reason to fall back.
+enum Attempt {
+    Got(Vec<u8>),
+    Unsupported,
+}
+
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
 impl MetadataFetcher {
-    /// A fetcher sending its requests through `client`.
+    /// A fetcher with default options (no cache, range requests on).
     pub fn new(client: Client) -> Self {
+        Self::with_options(client, MetadataOptions::default())
+    }
+
+    /// A fetcher with explicit options.
+    pub fn with_options(client: Client, options: MetadataOptions) -> Self {
         Self {
             client,
+            cache: MetadataCache::new(options.cache_dir),
+            lazy_wheel: options.lazy_wheel,
+            probe_pep658: options.probe_pep658,
+            probe_tally: Mutex::new(FxHashMap::default()),
+            no_range_hosts: Mutex::new(FxHashSet::default()),
             stats: Mutex::new(Vec::new()),
         }
     }
@@ -85,7 +182,7 @@ impl MetadataFetcher {
         stats
     }
 
-    fn record(&self, strategy: Strategy, requests: u64, bytes: u64, done: bool) {
+    fn record(&self, strategy: Strategy, update: impl FnOnce(&mut StrategyStats)) {
         if let Ok(mut stats) = self.stats.lock() {
             let index = match stats.iter().position(|(s, _)| *s == strategy) {
                 Some(index) => index,
@@ -94,345 +191,252 @@ impl MetadataFetcher {
                     stats.len() - 1
                 }
             };
-            let entry = &mut stats[index].1;
-            entry.requests += requests;
-            entry.bytes += bytes;
-            entry.files += u64::from(done);
+            update(&mut stats[index].1);
+        }
+    }
+
+    /// Count one request (one round trip) of `strategy` that returned `response`.
+    fn record_request(&self, strategy: Strategy, url: &Url, response: &Response) {
+        if url.scheme() == "file" {
+            return;
+        }
+        let bytes = response.body.len() as u64;
+        self.record(strategy, |stats| {
+            stats.requests += 1;
+            stats.round_trips += 1;
+            stats.bytes += bytes;
+        });
+    }
+
+    fn ranges_refused(&self, url: &Url) -> bool {
+        self.no_range_hosts
+            .lock()
+            .is_ok_and(|hosts| hosts.contains(&host_key(url)))
+    }
+
+    fn refuse_ranges(&self, url: &Url) {
+        debug!(host = %host_key(url), "range requests not supported; not trying them again on this host");
+        if let Ok(mut hosts) = self.no_range_hosts.lock() {
+            hosts.insert(host_key(url));
         }
     }
 
     /// The metadata of `file`, checked against its file name.
     #[instrument(level = "debug", skip_all, fields(file = %file.filename))]
     pub async fn fetch(&self, file: &IndexFile) -> Result<DistMetadata, MetadataError> {
-        let (metadata, strategy) = match &file.dist {
-            DistFilename::Wheel(_) => {
-                if let CoreMetadata::Available { sha256 } = &file.core_metadata {
-                    (
-                        self.pep658(file, sha256.as_deref()).await?,
-                        Strategy::Pep658,
-                    )
-                } else {
-                    self.wheel_tail(file).await?
-                }
+        if let Some(bytes) = self.cache.get(file).await {
+            if let Ok(metadata) = self.check(&bytes, file) {
+                self.record(Strategy::Cache, |stats| stats.files += 1);
+                debug!(strategy = %Strategy::Cache, "metadata");
+                return Ok(metadata);
             }
+        }
+        let (bytes, strategy) = match &file.dist {
+            DistFilename::Wheel(_) => self.wheel(file).await?,
             DistFilename::Sdist(sdist) => (
                 self.sdist(file, sdist.extension).await?,
                 Strategy::SdistPkgInfo,
             ),
         };
-        metadata.check_identity(file.dist.name(), file.dist.version(), &file.filename)?;
+        let metadata = self.check(&bytes, file)?;
+        if let DistFilename::Sdist(_) = &file.dist {
+            // PEP 643: PKG-INFO is reliable from Metadata-Version 2.2 on, unless the
+            // dependency fields are declared dynamic.
+            if !version_at_least(&metadata.metadata_version, 2, 2)
+                || metadata.has_dynamic_dependencies()
+            {
+                return Err(MetadataError::NeedsBuild {
+                    subject: file.filename.clone(),
+                });
+            }
+        }
+        self.record(strategy, |stats| stats.files += 1);
         debug!(%strategy, "metadata");
+        self.cache.put(file, &bytes).await;
         Ok(metadata)
     }
 
-    async fn download(&self, url: &Url, strategy: Strategy) -> Result<Bytes, MetadataError> {
-        let response = self.client.get(url, None).await?;
-        let counted = u64::from(url.scheme() != "file");
-        self.record(
-            strategy,
-            counted,
-            response.body.len() as u64 * counted,
-            false,
-        );
-        Ok(response.error_for_status()?.body)
+    fn check(&self, bytes: &[u8], file: &IndexFile) -> Result<DistMetadata, MetadataError> {
+        let metadata = DistMetadata::parse(bytes, &file.filename)?;
+        metadata.check_identity(file.dist.name(), file.dist.version(), &file.filename)?;
+        Ok(metadata)
+    }
+
+    async fn wheel(&self, file: &IndexFile) -> Result<(Vec<u8>, Strategy), MetadataError> {
+        if let CoreMetadata::Available { sha256 } = &file.core_metadata {
+            return Ok((
+                self.pep658(file, sha256.as_deref()).await?,
+                Strategy::Pep658,
+            ));
+        }
+        if self.lazy_wheel && !self.ranges_refused(&file.url) {
+            match self.probe_pep658 {
+                ProbeMode::Concurrent => {
+                    let (probe, tail) = tokio::join!(self.probe(file), self.wheel_tail(file));
+                    if let Some(bytes) = probe {
+                        return Ok((bytes, Strategy::Pep658));
+                    }
+                    if let Attempt::Got(bytes) = tail? {
+                        return Ok((bytes, Strategy::WheelTail));
+                    }
+                }
+                ProbeMode::First if self.probe_pays(&file.url) => {
+                    if let Some(bytes) = self.probe(file).await {
+                        return Ok((bytes, Strategy::Pep658));
+                    }
+                    if let Attempt::Got(bytes) = self.wheel_tail(file).await? {
+                        return Ok((bytes, Strategy::WheelTail));
+                    }
+                }
+                _ => {
+                    if let Attempt::Got(bytes) = self.wheel_tail(file).await? {
+                        return Ok((bytes, Strategy::WheelTail));
+                    }
+                }
+            }
+        } else if self.probe_pep658 != ProbeMode::Off && self.probe_pays(&file.url) {
+            if let Some(bytes) = self.probe(file).await {
+                return Ok((bytes, Strategy::Pep658));
+            }
+        }
+        Ok((self.whole_wheel(file).await?, Strategy::WholeWheel))
+    }
+
+    /// Whether probing `url`'s host for unadvertised `.metadata` files still pays.
+    fn probe_pays(&self, url: &Url) -> bool {
+        let (hits, misses) = self
+            .probe_tally
+            .lock()
+            .map(|tally| tally.get(&host_key(url)).copied().unwrap_or_default())
+            .unwrap_or_default();
+        misses < 3 || hits * 4 >= misses
+    }
+
+    /// Ask for an unadvertised `.metadata` file; `None` when there is none (or it failed).
+    async fn probe(&self, file: &IndexFile) -> Option<Vec<u8>> {
+        let found = self.pep658(file, None).await.ok();
+        if let Ok(mut tally) = self.probe_tally.lock() {
+            let entry = tally.entry(host_key(&file.url)).or_default();
+            if found.is_some() {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+        }
+        found
     }
 
     async fn pep658(
         &self,
         file: &IndexFile,
         sha256: Option<&str>,
-    ) -> Result<DistMetadata, MetadataError> {
+    ) -> Result<Vec<u8>, MetadataError> {
         let mut url = file.url.clone();
         url.set_path(&format!("{}.metadata", file.url.path()));
-        let body = self.download(&url, Strategy::Pep658).await?;
+        let response = self.client.get(&url, None).await?;
+        self.record_request(Strategy::Pep658, &url, &response);
+        let body = response.error_for_status()?.body;
         if let Some(expected) = sha256 {
             verify(&body, expected, &redact_url(&url))?;
         }
-        self.record(Strategy::Pep658, 0, 0, true);
-        DistMetadata::parse(&body, &redact_url(&url))
+        Ok(body.to_vec())
     }
 
-    /// One `Range: bytes=-N` request for the tail; at most a couple more for a central
-    /// directory or `METADATA` entry outside it. A server that ignores `Range` answers 200
-    /// with the whole file, which is then used as such; any other answer falls back to a
-    /// plain download.
-    async fn wheel_tail(
-        &self,
-        file: &IndexFile,
-    ) -> Result<(DistMetadata, Strategy), MetadataError> {
+    /// One `Range: bytes=-N` request for the tail; then exactly the missing bytes when the
+    /// central directory or `METADATA` entry lies before it.
+    async fn wheel_tail(&self, file: &IndexFile) -> Result<Attempt, MetadataError> {
+        let url = &file.url;
         let response = self
             .client
-            .get_range(&file.url, ByteRange::Suffix(TAIL_BYTES))
+            .get_range(url, ByteRange::Suffix(TAIL_BYTES))
             .await?;
-        let counted = u64::from(file.url.scheme() != "file");
-        self.record(
-            Strategy::WheelTail,
-            counted,
-            response.body.len() as u64 * counted,
-            false,
-        );
-        let window = match (response.status, response.content_range()) {
-            (206, Some((first, _, total))) => Window::new(first, response.body.to_vec(), total),
+        self.record_request(Strategy::WheelTail, url, &response);
+        let mut window = match (response.status, response.content_range()) {
+            (206, Some((first, last, total))) if last + 1 - first == response.body.len() as u64 => {
+                Window::new(first, response.body.to_vec(), total)
+            }
             (200, _) => {
-                debug!("server ignored the range request; using the whole file");
-                return Ok((
-                    self.whole_wheel_body(&response.body, file)?,
-                    Strategy::WheelTail,
-                ));
+                // The server ignored `Range`: this is the whole file, use it.
+                self.refuse_ranges(url);
+                if let Some(expected) = &file.sha256 {
+                    verify(&response.body, expected, &file.filename)?;
+                }
+                return read_wheel_metadata(&response.body, file).map(Attempt::Got);
             }
             (status, _) => {
-                debug!(
-                    status,
-                    "range request not honoured; downloading the whole wheel"
-                );
-                return Ok((self.whole_wheel(file).await?, Strategy::WholeWheel));
+                debug!(status, "range request not honoured");
+                if status != 416 {
+                    self.refuse_ranges(url);
+                }
+                return Ok(Attempt::Unsupported);
             }
         };
-        let mut window = window;
         let name = file.dist.name().clone();
         let version = file.dist.version().clone();
         let matches = |stem: &str| dist_info_matches(stem, &name, &version);
         // EOCD, zip64 record, central directory, local entry: never more than four steps.
         for _ in 0..4 {
             let step = read_metadata(&window, &matches).map_err(|err| MetadataError::Archive {
-                subject: file.filename.clone(),
+                subject: redact_url(url),
                 reason: err.to_string(),
             })?;
             match step {
-                Step::Done(bytes) => {
-                    self.record(Strategy::WheelTail, 0, 0, true);
-                    return Ok((
-                        DistMetadata::parse(&bytes, &file.filename)?,
-                        Strategy::WheelTail,
-                    ));
-                }
+                Step::Done(bytes) => return Ok(Attempt::Got(bytes)),
                 Step::Need(range) => {
                     let end = range.end.saturating_sub(1).max(range.start);
                     let response = self
                         .client
-                        .get_range(&file.url, ByteRange::Inclusive(range.start, end))
+                        .get_range(url, ByteRange::Inclusive(range.start, end))
                         .await?;
-                    self.record(
-                        Strategy::WheelTail,
-                        counted,
-                        response.body.len() as u64 * counted,
-                        false,
-                    );
+                    self.record_request(Strategy::WheelTail, url, &response);
                     match (response.status, response.content_range()) {
-                        (206, Some((first, _, _))) => window.add(first, response.body.to_vec()),
-                        _ => return Ok((self.whole_wheel(file).await?, Strategy::WholeWheel)),
+                        (206, Some((first, last, _)))
+                            if last + 1 - first == response.body.len() as u64 =>
+                        {
+                            window.add(first, response.body.to_vec());
+                        }
+                        _ => {
+                            self.refuse_ranges(url);
+                            return Ok(Attempt::Unsupported);
+                        }
                     }
                 }
             }
         }
-        Ok((self.whole_wheel(file).await?, Strategy::WholeWheel))
+        Ok(Attempt::Unsupported)
     }
 
-    fn whole_wheel_body(
+    async fn download(
         &self,
-        body: &[u8],
         file: &IndexFile,
-    ) -> Result<DistMetadata, MetadataError> {
-        if let Some(expected) = &file.sha256 {
-            verify(body, expected, &file.filename)?;
-        }
-        let bytes = read_wheel_metadata(body, file)?;
-        DistMetadata::parse(&bytes, &file.filename)
-    }
-
-    async fn whole_wheel(&self, file: &IndexFile) -> Result<DistMetadata, MetadataError> {
-        let body = self.download(&file.url, Strategy::WholeWheel).await?;
+        strategy: Strategy,
+    ) -> Result<bytes::Bytes, MetadataError> {
+        let response = self.client.get(&file.url, None).await?;
+        self.record_request(strategy, &file.url, &response);
+        let body = response.error_for_status()?.body;
         if let Some(expected) = &file.sha256 {
             verify(&body, expected, &file.filename)?;
         }
-        let bytes = read_wheel_metadata(&body, file)?;
-        self.record(Strategy::WholeWheel, 0, 0, true);
-        DistMetadata::parse(&bytes, &file.filename)
+        Ok(body)
+    }
+
+    async fn whole_wheel(&self, file: &IndexFile) -> Result<Vec<u8>, MetadataError> {
+        let body = self.download(file, Strategy::WholeWheel).await?;
+        read_wheel_metadata(&body, file)
     }
 
     async fn sdist(
         &self,
         file: &IndexFile,
         extension: SdistExtension,
-    ) -> Result<DistMetadata, MetadataError> {
+    ) -> Result<Vec<u8>, MetadataError> {
         let needs_build = || MetadataError::NeedsBuild {
             subject: file.filename.clone(),
         };
         if extension == SdistExtension::OtherTar {
             return Err(needs_build());
         }
-        let body = self.download(&file.url, Strategy::SdistPkgInfo).await?;
-        if let Some(expected) = &file.sha256 {
-            verify(&body, expected, &file.filename)?;
-        }
-        let pkg_info =
-            read_sdist_pkg_info(&body, extension, &file.filename)?.ok_or_else(needs_build)?;
-        let metadata = DistMetadata::parse(&pkg_info, &file.filename)?;
-        // PEP 643: PKG-INFO is reliable from Metadata-Version 2.2 on, unless the dependency
-        // fields are declared dynamic.
-        let reliable = version_at_least(&metadata.metadata_version, 2, 2)
-            && !metadata.has_dynamic_dependencies();
-        if !reliable {
-            return Err(needs_build());
-        }
-        self.record(Strategy::SdistPkgInfo, 0, 0, true);
-        Ok(metadata)
-    }
-}
-
-fn archive_error(subject: &str, reason: String) -> MetadataError {
-    MetadataError::Archive {
-        subject: subject.to_string(),
-        reason,
-    }
-}
-
-/// Read an archive member to its end.
-fn read_all(
-    mut entry: impl Read,
-    error: &dyn Fn(String) -> MetadataError,
-) -> Result<Vec<u8>, MetadataError> {
-    let mut bytes = Vec::new();
-    entry
-        .read_to_end(&mut bytes)
-        .map_err(|err| error(err.to_string()))?;
-    Ok(bytes)
-}
-
-fn version_at_least(version: &str, major: u32, minor: u32) -> bool {
-    let mut parts = version
-        .trim()
-        .split('.')
-        .map(|p| p.parse::<u32>().unwrap_or(0));
-    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    found >= (major, minor)
-}
-
-/// Check `body` against a sha256 hex digest.
-pub fn verify(body: &[u8], expected: &str, subject: &str) -> Result<(), MetadataError> {
-    let actual = hex::encode(Sha256::digest(body));
-    if actual.eq_ignore_ascii_case(expected) {
-        Ok(())
-    } else {
-        Err(MetadataError::Hash {
-            subject: subject.to_string(),
-            expected: expected.to_string(),
-            actual,
-        })
-    }
-}
-
-/// The `METADATA` bytes of a whole wheel: the one `*.dist-info/METADATA` at the top level
-/// whose folder name matches the distribution (names compared normalised, as pip does).
-pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, MetadataError> {
-    let archive_error = |reason: String| archive_error(&file.filename, reason);
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(wheel)).map_err(|err| archive_error(err.to_string()))?;
-    let mut candidates = Vec::new();
-    for index in 0..archive.len() {
-        let Some(name) = archive.name_for_index(index) else {
-            continue;
-        };
-        let Some((folder, rest)) = name.split_once('/') else {
-            continue;
-        };
-        if rest != "METADATA" {
-            continue;
-        }
-        let Some(stem) = folder
-            .strip_suffix(".dist-info")
-            .or_else(|| folder.strip_suffix(".DIST-INFO"))
-        else {
-            continue;
-        };
-        candidates.push((index, stem.to_string()));
-    }
-    let matching: Vec<_> = candidates
-        .iter()
-        .filter(|(_, stem)| dist_info_matches(stem, file.dist.name(), file.dist.version()))
-        .collect();
-    let index = match (matching.as_slice(), candidates.as_slice()) {
-        ([(index, _)], _) => *index,
-        ([], []) => {
-            return Err(archive_error(
-                "no `.dist-info/METADATA` in the wheel".into(),
-            ));
-        }
-        ([], [(_, stem)]) => {
-            return Err(archive_error(format!(
-                "its `{stem}.dist-info` does not match the file name"
-            )));
-        }
-        _ => return Err(archive_error("more than one `.dist-info` folder".into())),
-    };
-    let entry = archive
-        .by_index(index)
-        .map_err(|err| archive_error(err.to_string()))?;
-    read_all(entry, &archive_error)
-}
-
-fn dist_info_matches(
-    stem: &str,
-    name: &pep508_rs::PackageName,
-    version: &pep440_rs::Version,
-) -> bool {
-    let Some((found_name, found_version)) = stem.rsplit_once('-') else {
-        return false;
-    };
-    let name_ok = found_name
-        .parse::<pep508_rs::PackageName>()
-        .is_ok_and(|n| &n == name);
-    let version_ok = found_version
-        .parse::<pep440_rs::Version>()
-        .is_ok_and(|v| &v == version);
-    name_ok && version_ok
-}
-
-/// The top-level `PKG-INFO` of an sdist (`<name>-<version>/PKG-INFO`), if there is one.
-fn read_sdist_pkg_info(
-    body: &[u8],
-    extension: SdistExtension,
-    subject: &str,
-) -> Result<Option<Vec<u8>>, MetadataError> {
-    let archive_error = |reason: String| archive_error(subject, reason);
-    let is_pkg_info = |path: &str| {
-        let mut parts = path.trim_start_matches("./").split('/');
-        matches!(
-            (parts.next(), parts.next(), parts.next()),
-            (Some(_), Some("PKG-INFO"), None)
-        )
-    };
-    match extension {
-        SdistExtension::TarGz => {
-            let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(body));
-            let entries = archive
-                .entries()
-                .map_err(|err| archive_error(err.to_string()))?;
-            for entry in entries {
-                let entry = entry.map_err(|err| archive_error(err.to_string()))?;
-                let path = entry.path().map_err(|err| archive_error(err.to_string()))?;
-                if is_pkg_info(&path.to_string_lossy()) {
-                    return read_all(entry, &archive_error).map(Some);
-                }
-            }
-            Ok(None)
-        }
-        SdistExtension::Zip => {
-            let mut archive = zip::ZipArchive::new(Cursor::new(body))
-                .map_err(|err| archive_error(err.to_string()))?;
-            for index in 0..archive.len() {
-                let Some(name) = archive.name_for_index(index) else {
-                    continue;
-                };
-                if is_pkg_info(name) {
-                    let entry = archive
-                        .by_index(index)
-                        .map_err(|err| archive_error(err.to_string()))?;
-                    return read_all(entry, &archive_error).map(Some);
-                }
-            }
-            Ok(None)
-        }
-        SdistExtension::OtherTar => Ok(None),
+        let body = self.download(file, Strategy::SdistPkgInfo).await?;
+        read_sdist_pkg_info(&body, extension, &file.filename)?.ok_or_else(needs_build)
     }
 }

@@ -14,14 +14,15 @@
 //! assert_eq!(metadata.requires_dist.len(), 1);
 //! ```
 
+mod archive;
+mod cache;
 mod core;
 mod error;
 mod fetch;
 mod zip_tail;
 
 pub use crate::core::DistMetadata;
+pub use archive::{read_wheel_metadata, verify};
 pub use error::MetadataError;
-pub use fetch::{
-    MetadataFetcher, Strategy, StrategyStats, TAIL_BYTES, read_wheel_metadata, verify,
-};
+pub use fetch::{MetadataFetcher, MetadataOptions, ProbeMode, Strategy, StrategyStats, TAIL_BYTES};
 pub use zip_tail::{Step, Window, ZipTailError, read_metadata};

@@ -1,0 +1,166 @@
+//! Reading metadata out of whole archives: a wheel's `*.dist-info/METADATA`, an sdist's
+//! top-level `PKG-INFO`.
+
+use std::io::{Cursor, Read};
+
+use sha2::{Digest, Sha256};
+use tw_index::{IndexFile, SdistExtension};
+
+use crate::error::MetadataError;
+
+fn archive_error(subject: &str, reason: String) -> MetadataError {
+    MetadataError::Archive {
+        subject: subject.to_string(),
+        reason,
+    }
+}
+
+/// Read an archive member to its end.
+fn read_all(
+    mut entry: impl Read,
+    error: &dyn Fn(String) -> MetadataError,
+) -> Result<Vec<u8>, MetadataError> {
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|err| error(err.to_string()))?;
+    Ok(bytes)
+}
+
+pub(crate) fn version_at_least(version: &str, major: u32, minor: u32) -> bool {
+    let mut parts = version
+        .trim()
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    found >= (major, minor)
+}
+
+/// Check `body` against a sha256 hex digest.
+pub fn verify(body: &[u8], expected: &str, subject: &str) -> Result<(), MetadataError> {
+    let actual = hex::encode(Sha256::digest(body));
+    if actual.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(MetadataError::Hash {
+            subject: subject.to_string(),
+            expected: expected.to_string(),
+            actual,
+        })
+    }
+}
+
+/// The `METADATA` bytes of a whole wheel: the one `*.dist-info/METADATA` at the top level
+/// whose folder name matches the distribution (names compared normalised, as pip does).
+pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, MetadataError> {
+    let archive_error = |reason: String| archive_error(&file.filename, reason);
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(wheel)).map_err(|err| archive_error(err.to_string()))?;
+    let mut candidates = Vec::new();
+    for index in 0..archive.len() {
+        let Some(name) = archive.name_for_index(index) else {
+            continue;
+        };
+        let Some((folder, rest)) = name.split_once('/') else {
+            continue;
+        };
+        if rest != "METADATA" {
+            continue;
+        }
+        let Some(stem) = folder
+            .strip_suffix(".dist-info")
+            .or_else(|| folder.strip_suffix(".DIST-INFO"))
+        else {
+            continue;
+        };
+        candidates.push((index, stem.to_string()));
+    }
+    let matching: Vec<_> = candidates
+        .iter()
+        .filter(|(_, stem)| dist_info_matches(stem, file.dist.name(), file.dist.version()))
+        .collect();
+    let index = match (matching.as_slice(), candidates.as_slice()) {
+        ([(index, _)], _) => *index,
+        ([], []) => {
+            return Err(archive_error(
+                "no `.dist-info/METADATA` in the wheel".into(),
+            ));
+        }
+        ([], [(_, stem)]) => {
+            return Err(archive_error(format!(
+                "its `{stem}.dist-info` does not match the file name"
+            )));
+        }
+        _ => return Err(archive_error("more than one `.dist-info` folder".into())),
+    };
+    let entry = archive
+        .by_index(index)
+        .map_err(|err| archive_error(err.to_string()))?;
+    read_all(entry, &archive_error)
+}
+
+pub(crate) fn dist_info_matches(
+    stem: &str,
+    name: &pep508_rs::PackageName,
+    version: &pep440_rs::Version,
+) -> bool {
+    let Some((found_name, found_version)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    let name_ok = found_name
+        .parse::<pep508_rs::PackageName>()
+        .is_ok_and(|n| &n == name);
+    let version_ok = found_version
+        .parse::<pep440_rs::Version>()
+        .is_ok_and(|v| &v == version);
+    name_ok && version_ok
+}
+
+/// The top-level `PKG-INFO` of an sdist (`<name>-<version>/PKG-INFO`), if there is one.
+pub(crate) fn read_sdist_pkg_info(
+    body: &[u8],
+    extension: SdistExtension,
+    subject: &str,
+) -> Result<Option<Vec<u8>>, MetadataError> {
+    let archive_error = |reason: String| archive_error(subject, reason);
+    let is_pkg_info = |path: &str| {
+        let mut parts = path.trim_start_matches("./").split('/');
+        matches!(
+            (parts.next(), parts.next(), parts.next()),
+            (Some(_), Some("PKG-INFO"), None)
+        )
+    };
+    match extension {
+        SdistExtension::TarGz => {
+            let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(body));
+            let entries = archive
+                .entries()
+                .map_err(|err| archive_error(err.to_string()))?;
+            for entry in entries {
+                let entry = entry.map_err(|err| archive_error(err.to_string()))?;
+                let path = entry.path().map_err(|err| archive_error(err.to_string()))?;
+                if is_pkg_info(&path.to_string_lossy()) {
+                    return read_all(entry, &archive_error).map(Some);
+                }
+            }
+            Ok(None)
+        }
+        SdistExtension::Zip => {
+            let mut archive = zip::ZipArchive::new(Cursor::new(body))
+                .map_err(|err| archive_error(err.to_string()))?;
+            for index in 0..archive.len() {
+                let Some(name) = archive.name_for_index(index) else {
+                    continue;
+                };
+                if is_pkg_info(name) {
+                    let entry = archive
+                        .by_index(index)
+                        .map_err(|err| archive_error(err.to_string()))?;
+                    return read_all(entry, &archive_error).map(Some);
+                }
+            }
+            Ok(None)
+        }
+        SdistExtension::OtherTar => Ok(None),
+    }
+}

@@ -1,0 +1,121 @@
+//! Broken wheels: a clear error that names the file, never a panic.
+
+use tw_test_index::{IndexOptions, Pep658, Release};
+
+use crate::{Case, TestResult, WHEEL, no_pep658, summary};
+
+/// Fetch the wheel of a release shaped by `shape` and return the error's text.
+async fn error_text(
+    options: IndexOptions,
+    shape: impl FnOnce(&mut Release),
+) -> Result<(String, Case), Box<dyn std::error::Error>> {
+    let case = Case::new(options, shape).await?;
+    let result = case.fetcher.fetch(case.wheel()).await;
+    let text = match result {
+        Ok(metadata) => panic!(
+            "expected an error, got metadata for {} {}; requests: {:#?}",
+            metadata.name,
+            metadata.version,
+            summary(&case.requests())
+        ),
+        Err(err) => err.to_string(),
+    };
+    assert!(text.contains(WHEEL), "the error names the file: {text}");
+    Ok((text, case))
+}
+
+#[tokio::test]
+async fn two_dist_info_folders_are_an_error() -> TestResult {
+    let (text, _) = error_text(no_pep658(), |release| {
+        release.two_dist_info();
+    })
+    .await?;
+    assert!(text.contains(".dist-info"), "{text}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_dist_info_folders_in_a_whole_download_are_an_error() -> TestResult {
+    let options = IndexOptions {
+        pep658: Pep658::Off,
+        ranges: false,
+        ..IndexOptions::default()
+    };
+    let (text, _) = error_text(options, |release| {
+        release.two_dist_info();
+    })
+    .await?;
+    assert!(text.contains("more than one `.dist-info`"), "{text}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn no_dist_info_is_an_error() -> TestResult {
+    let (text, case) = error_text(no_pep658(), |release| {
+        release.no_dist_info();
+    })
+    .await?;
+    assert!(text.contains(".dist-info/METADATA"), "{text}");
+    assert!(
+        case.requests().len() <= 2,
+        "{:#?}",
+        summary(&case.requests())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn corrupt_tail_is_an_error() -> TestResult {
+    let (text, case) = error_text(no_pep658(), |release| {
+        release.corrupt_tail();
+    })
+    .await?;
+    assert!(text.contains("cannot read"), "{text}");
+    assert!(
+        case.requests().len() <= 2,
+        "{:#?}",
+        summary(&case.requests())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn corrupt_tail_of_a_big_wheel_is_an_error() -> TestResult {
+    let (text, case) = error_text(no_pep658(), |release| {
+        release.corrupt_tail().padding_kib(100);
+    })
+    .await?;
+    assert!(text.contains("cannot read"), "{text}");
+    assert!(
+        case.requests().len() <= 2,
+        "{:#?}",
+        summary(&case.requests())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn metadata_name_mismatch_is_an_error() -> TestResult {
+    let (text, _) = error_text(no_pep658(), |release| {
+        release.metadata_name("other");
+    })
+    .await?;
+    assert_eq!(
+        text,
+        format!("metadata of `{WHEEL}` is for `other 1.0`, but the file name says `demo 1.0`")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn metadata_name_mismatch_in_a_pep658_file_is_an_error() -> TestResult {
+    let (text, _) = error_text(IndexOptions::default(), |release| {
+        release.metadata_name("other");
+    })
+    .await?;
+    assert_eq!(
+        text,
+        format!("metadata of `{WHEEL}` is for `other 1.0`, but the file name says `demo 1.0`")
+    );
+    Ok(())
+}

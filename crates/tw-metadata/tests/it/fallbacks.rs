@@ -1,0 +1,137 @@
+//! Servers that do not honour ranges properly: the metadata still arrives, in a bounded
+//! number of requests.
+
+use tw_test_index::{IndexOptions, Pep658, RangeMode};
+
+use crate::{Case, TAIL_RANGE, TestResult, WHEEL, assert_demo, summary};
+
+fn mode(range: RangeMode) -> IndexOptions {
+    IndexOptions {
+        pep658: Pep658::Off,
+        range,
+        ..IndexOptions::default()
+    }
+}
+
+/// A wheel bigger than the tail request, so a 200 is distinguishable from a 206.
+fn padded(release: &mut tw_test_index::Release) {
+    release.padding_kib(100);
+}
+
+#[tokio::test]
+async fn ignored_range_uses_the_full_answer() -> TestResult {
+    let case = Case::new(mode(RangeMode::Ignore), padded).await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+
+    let requests = case.requests();
+    assert_eq!(requests.len(), 1, "{:#?}", summary(&requests));
+    assert_eq!(requests[0].range.as_deref(), Some(TAIL_RANGE));
+    assert_eq!(requests[0].status, 200);
+    assert_eq!(requests[0].bytes, case.wheel_size());
+    Ok(())
+}
+
+/// The older `ranges: false` switch behaves like [`RangeMode::Ignore`].
+#[tokio::test]
+async fn ranges_false_is_ignore() -> TestResult {
+    let case = Case::new(
+        IndexOptions {
+            pep658: Pep658::Off,
+            ranges: false,
+            ..IndexOptions::default()
+        },
+        padded,
+    )
+    .await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+    let requests = case.requests();
+    assert_eq!(requests.len(), 1, "{:#?}", summary(&requests));
+    assert_eq!(requests[0].status, 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn refused_range_falls_back_to_a_whole_download() -> TestResult {
+    let case = Case::new(mode(RangeMode::Refuse), padded).await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+
+    let requests = case.requests();
+    assert!(
+        (1..=2).contains(&requests.len()),
+        "{:#?}",
+        summary(&requests)
+    );
+    assert_eq!(requests[0].status, 416);
+    let last = requests.last().expect("a request");
+    assert_eq!(last.status, 200);
+    assert_eq!(last.range, None);
+    assert_eq!(last.bytes, case.wheel_size());
+    Ok(())
+}
+
+#[tokio::test]
+async fn missing_content_range_falls_back_to_a_whole_download() -> TestResult {
+    let case = Case::new(mode(RangeMode::NoContentRange), padded).await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+
+    let requests = case.requests();
+    assert!(
+        (1..=2).contains(&requests.len()),
+        "{:#?}",
+        summary(&requests)
+    );
+    assert_eq!(requests[0].status, 206);
+    assert!(case.bytes() <= 65536 + case.wheel_size());
+    Ok(())
+}
+
+#[tokio::test]
+async fn gzipped_ranges_still_give_the_right_metadata() -> TestResult {
+    let case = Case::new(mode(RangeMode::GzipRanges), padded).await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+
+    let requests = case.requests();
+    assert!(requests.len() <= 2, "{:#?}", summary(&requests));
+    assert_eq!(requests[0].range.as_deref(), Some(TAIL_RANGE));
+    Ok(())
+}
+
+/// Gzip on the far-`METADATA` layout, so a second range (and its decoding) is needed.
+#[tokio::test]
+async fn gzipped_ranges_with_metadata_first() -> TestResult {
+    let case = Case::new(mode(RangeMode::GzipRanges), |release| {
+        release.metadata_first().padding_kib(200);
+    })
+    .await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+    let requests = case.requests();
+    assert!(requests.len() <= 2, "{:#?}", summary(&requests));
+    assert!(
+        requests
+            .iter()
+            .all(|request| request.path == format!("/files/{WHEEL}")),
+        "{:#?}",
+        summary(&requests)
+    );
+    Ok(())
+}
+
+/// Refused ranges with `METADATA` far from the tail: still one fallback download.
+#[tokio::test]
+async fn refused_range_with_metadata_first() -> TestResult {
+    let case = Case::new(mode(RangeMode::Refuse), |release| {
+        release.metadata_first().padding_kib(200);
+    })
+    .await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+    let requests = case.requests();
+    assert!(requests.len() <= 2, "{:#?}", summary(&requests));
+    Ok(())
+}
