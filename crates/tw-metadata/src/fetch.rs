@@ -381,7 +381,10 @@ impl MetadataFetcher {
                 reason: err.to_string(),
             })?;
             match step {
-                Step::Done(bytes) => return Ok(Attempt::Got(bytes)),
+                Step::Done(bytes, geometry) => {
+                    tracing::trace!(?geometry, "wheel geometry");
+                    return Ok(Attempt::Got(bytes));
+                }
                 Step::Need(range) => {
                     let end = range.end.saturating_sub(1).max(range.start);
                     let response = self

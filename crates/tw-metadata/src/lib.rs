@@ -25,4 +25,4 @@ pub use crate::core::DistMetadata;
 pub use archive::{read_wheel_metadata, verify};
 pub use error::MetadataError;
 pub use fetch::{MetadataFetcher, MetadataOptions, ProbeMode, Strategy, StrategyStats, TAIL_BYTES};
-pub use zip_tail::{Step, Window, ZipTailError, read_metadata};
+pub use zip_tail::{Geometry, Step, Window, ZipTailError, read_metadata};

@@ -58,11 +58,28 @@ impl Window {
     }
 }
 
+/// Where the parts that matter sit in a wheel (for measurements such as `docs/lazy-wheel.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Geometry {
+    /// File size.
+    pub total: u64,
+    /// Offset of the central directory.
+    pub directory_offset: u64,
+    /// Size of the central directory.
+    pub directory_size: u64,
+    /// Number of entries.
+    pub entries: u64,
+    /// Offset of `METADATA`'s local file header.
+    pub metadata_offset: u64,
+    /// Compressed size of `METADATA`.
+    pub metadata_compressed: u64,
+}
+
 /// What the tail reader needs next.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Step {
-    /// The entry's uncompressed bytes.
-    Done(Vec<u8>),
+    /// The entry's uncompressed bytes, and where things were in the archive.
+    Done(Vec<u8>, Geometry),
     /// Fetch these bytes of the file and [`Window::add`] them.
     Need(Range<u64>),
 }
@@ -102,7 +119,15 @@ fn u64_at(data: &[u8], at: usize) -> Option<u64> {
 struct Directory {
     offset: u64,
     size: u64,
+    entries: u64,
 }
+
+/// Typical bytes per RECORD line (path, sha256, size), for guessing where METADATA is.
+const RECORD_LINE: u64 = 100;
+/// Room for METADATA and WHEEL when guessing.
+const METADATA_GUESS: u64 = 16 * 1024;
+/// Never fetch more than this in front of a central directory on a guess.
+const MAX_GUESS: u64 = 1024 * 1024;
 
 /// Bytes of the EOCD record before its comment.
 const EOCD_LEN: usize = 22;
@@ -118,12 +143,14 @@ fn find_directory(window: &Window) -> Result<Result<Directory, Range<u64>>, ZipT
         .find(|&at| u32_at(data, at) == Some(0x0605_4b50))
         .ok_or(ZipTailError::NoEocd)?;
     let corrupt = ZipTailError::Corrupt("end-of-central-directory record");
+    let entries = u16_at(data, position + 10).ok_or(corrupt.clone())?;
     let size = u32_at(data, position + 12).ok_or(corrupt.clone())?;
     let offset = u32_at(data, position + 16).ok_or(corrupt.clone())?;
     if size != u32::MAX && offset != u32::MAX {
         return Ok(Ok(Directory {
             offset: u64::from(offset),
             size: u64::from(size),
+            entries: u64::from(entries),
         }));
     }
     // Zip64: a 20-byte locator sits right before the EOCD and points at the zip64 record.
@@ -140,9 +167,14 @@ fn find_directory(window: &Window) -> Result<Result<Directory, Range<u64>>, ZipT
             "zip64 end-of-central-directory record",
         ));
     }
+    let entries = u64_at(record, 32).ok_or(corrupt.clone())?;
     let size = u64_at(record, 40).ok_or(corrupt.clone())?;
     let offset = u64_at(record, 48).ok_or(corrupt)?;
-    Ok(Ok(Directory { offset, size }))
+    Ok(Ok(Directory {
+        offset,
+        size,
+        entries,
+    }))
 }
 
 /// One central directory entry, as far as we need it.
@@ -222,10 +254,13 @@ pub fn read_metadata(
                 "central directory beyond end of file",
             ));
         }
-        // Everything from the directory to what we hold: METADATA is most likely right
-        // before the directory, but its position is unknown until the directory is read.
+        // The directory, plus a guess of what precedes it, so that METADATA arrives in the
+        // same request: wheels end with METADATA, WHEEL, RECORD (one ~100-byte line per
+        // entry) and then the directory.
+        let before = (directory.entries * RECORD_LINE + METADATA_GUESS).min(MAX_GUESS);
+        let start = directory.offset.saturating_sub(before);
         return Ok(Step::Need(
-            directory.offset..window.tail_start().max(directory.offset + directory.size),
+            start..window.tail_start().max(directory.offset + directory.size),
         ));
     };
     let entries = read_directory(cd)?;
@@ -297,7 +332,15 @@ pub fn read_metadata(
         }
         method => return Err(ZipTailError::Method(method)),
     }
-    Ok(Step::Done(out))
+    let geometry = Geometry {
+        total: window.total,
+        directory_offset: directory.offset,
+        directory_size: directory.size,
+        entries: directory.entries,
+        metadata_offset: entry.local_offset,
+        metadata_compressed: entry.compressed,
+    };
+    Ok(Step::Done(out, geometry))
 }
 
 #[cfg(test)]
@@ -313,7 +356,7 @@ mod tests {
         let mut fetches = 0;
         loop {
             match read_metadata(&window, &|stem| stem == "demo_pkg-1.0").unwrap() {
-                Step::Done(bytes) => return (bytes, fetches),
+                Step::Done(bytes, _) => return (bytes, fetches),
                 Step::Need(range) => {
                     fetches += 1;
                     assert!(fetches <= 3, "too many fetches");

@@ -66,7 +66,7 @@ fn drive(file: &[u8], mut window: Window) -> Option<String> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         for _ in 0..8 {
             match read_metadata(&window, &matches) {
-                Ok(Step::Done(_)) | Err(_) => return,
+                Ok(Step::Done(..)) | Err(_) => return,
                 Ok(Step::Need(range)) => {
                     let start = usize::try_from(range.start).unwrap_or(usize::MAX);
                     let end = usize::try_from(range.end)
@@ -206,6 +206,34 @@ fn inconsistent_totals_are_handled() {
                     &wheel,
                     Window::new(start, wheel.clone(), total),
                 );
+            }
+        }
+    }
+    failures.assert_none();
+}
+
+
+/// Every 8-byte run of the structures at the end of each wheel (the last 300 bytes: end
+/// records, locator, central directory) set to `0xFF` or to `0x00`, read with a tail window
+/// and as a whole file: the extreme values of every 16-, 32- and 64-bit field.
+#[test]
+fn extreme_field_values_are_handled() {
+    let mut failures = Failures::default();
+    for (name, wheel) in wheels() {
+        let total = wheel.len();
+        for at in total.saturating_sub(300)..total {
+            for fill in [0xff, 0x00] {
+                let mut file = wheel.clone();
+                let end = (at + 8).min(total);
+                file[at..end].fill(fill);
+                for tail in [100, total] {
+                    let start = total - tail.min(total);
+                    failures.check(
+                        || format!("{name}: bytes {at}..{end} set to {fill:#04x}, tail of {tail}"),
+                        &file,
+                        Window::new(start as u64, file[start..].to_vec(), total as u64),
+                    );
+                }
             }
         }
     }

@@ -98,12 +98,15 @@ impl Case {
         self.index.file_bytes(WHEEL).expect("wheel served").len() as u64
     }
 
-    /// Size of the wheel's `METADATA` (the PEP 658 file holds the same bytes).
+    /// Size of the wheel's `METADATA`, read from the served wheel.
     fn metadata_size(&self) -> u64 {
-        self.index
-            .file_bytes(&format!("{WHEEL}.metadata"))
-            .expect("metadata file")
-            .len() as u64
+        let bytes = self.index.file_bytes(WHEEL).expect("wheel served");
+        let mut archive =
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("the wheel is a zip");
+        archive
+            .by_name("demo-1.0.dist-info/METADATA")
+            .expect("METADATA in the wheel")
+            .size()
     }
 
     /// The fetcher's stats for one strategy (zero when it was not used).
