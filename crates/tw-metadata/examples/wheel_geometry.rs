@@ -17,13 +17,21 @@ use tw_metadata::{Step, Window, read_metadata};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = ClientBuilder::new().concurrency(8).build()?;
-    let urls: Vec<String> = std::io::stdin().lock().lines().map_while(Result::ok).filter(|l| !l.trim().is_empty()).collect();
+    let urls: Vec<String> = std::io::stdin()
+        .lock()
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     let mut tasks = Vec::new();
     for url in urls {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
             let parsed = url::Url::parse(url.trim()).map_err(|e| e.to_string())?;
-            let first = client.get_range(&parsed, ByteRange::Suffix(64 * 1024)).await.map_err(|e| e.to_string())?;
+            let first = client
+                .get_range(&parsed, ByteRange::Suffix(64 * 1024))
+                .await
+                .map_err(|e| e.to_string())?;
             let (start, _, total) = first.content_range().ok_or("no Content-Range")?;
             let mut window = Window::new(start, first.body.to_vec(), total);
             let mut requests = 1;
@@ -32,13 +40,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Step::Done(_, g) => {
                         return Ok::<_, String>(format!(
                             "{url}\t{}\t{}\t{}\t{}\t{}\t{}\t{requests}",
-                            g.total, g.directory_offset, g.directory_size, g.entries, g.metadata_offset, g.metadata_compressed
+                            g.total,
+                            g.directory_offset,
+                            g.directory_size,
+                            g.entries,
+                            g.metadata_offset,
+                            g.metadata_compressed
                         ));
                     }
                     Step::Need(range) => {
                         requests += 1;
                         let response = client
-                            .get_range(&parsed, ByteRange::Inclusive(range.start, range.end.saturating_sub(1)))
+                            .get_range(
+                                &parsed,
+                                ByteRange::Inclusive(range.start, range.end.saturating_sub(1)),
+                            )
                             .await
                             .map_err(|e| e.to_string())?;
                         let (first, _, _) = response.content_range().ok_or("no Content-Range")?;

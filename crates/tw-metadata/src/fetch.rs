@@ -224,12 +224,12 @@ impl MetadataFetcher {
     /// The metadata of `file`, checked against its file name.
     #[instrument(level = "debug", skip_all, fields(file = %file.filename))]
     pub async fn fetch(&self, file: &IndexFile) -> Result<DistMetadata, MetadataError> {
-        if let Some(bytes) = self.cache.get(file).await {
-            if let Ok(metadata) = self.check(&bytes, file) {
-                self.record(Strategy::Cache, |stats| stats.files += 1);
-                debug!(strategy = %Strategy::Cache, "metadata");
-                return Ok(metadata);
-            }
+        if let Some(bytes) = self.cache.get(file).await
+            && let Ok(metadata) = self.check(&bytes, file)
+        {
+            self.record(Strategy::Cache, |stats| stats.files += 1);
+            debug!(strategy = %Strategy::Cache, "metadata");
+            return Ok(metadata);
         }
         let (bytes, strategy) = match &file.dist {
             DistFilename::Wheel(_) => self.wheel(file).await?,
@@ -294,10 +294,11 @@ impl MetadataFetcher {
                     }
                 }
             }
-        } else if self.probe_pep658 != ProbeMode::Off && self.probe_pays(&file.url) {
-            if let Some(bytes) = self.probe(file).await {
-                return Ok((bytes, Strategy::Pep658));
-            }
+        } else if self.probe_pep658 != ProbeMode::Off
+            && self.probe_pays(&file.url)
+            && let Some(bytes) = self.probe(file).await
+        {
+            return Ok((bytes, Strategy::Pep658));
         }
         Ok((self.whole_wheel(file).await?, Strategy::WholeWheel))
     }

@@ -212,7 +212,6 @@ fn inconsistent_totals_are_handled() {
     failures.assert_none();
 }
 
-
 /// Every 8-byte run of the structures at the end of each wheel (the last 300 bytes: end
 /// records, locator, central directory) set to `0xFF` or to `0x00`, read with a tail window
 /// and as a whole file: the extreme values of every 16-, 32- and 64-bit field.
