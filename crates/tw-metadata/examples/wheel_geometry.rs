@@ -1,3 +1,5 @@
+#![expect(clippy::print_stdout, clippy::print_stderr, reason = "a measuring tool prints its results")]
+
 //! Measure where `METADATA`, the central directory and the end records sit in real wheels,
 //! with tailwheel's own zip tail reader and range requests only.
 //!
