@@ -1,4 +1,8 @@
-#![expect(clippy::print_stdout, clippy::print_stderr, reason = "a measuring tool prints its results")]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a measuring tool prints its results"
+)]
 
 //! Measure where `METADATA`, the central directory and the end records sit in real wheels,
 //! with tailwheel's own zip tail reader and range requests only.

@@ -75,23 +75,23 @@ pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, Me
         };
         candidates.push((index, stem.to_string()));
     }
-    let matching: Vec<_> = candidates
-        .iter()
-        .filter(|(_, stem)| dist_info_matches(stem, file.dist.name(), file.dist.version()))
-        .collect();
-    let index = match (matching.as_slice(), candidates.as_slice()) {
-        ([(index, _)], _) => *index,
-        ([], []) => {
+    let index = match candidates.as_slice() {
+        [(index, stem)] if dist_info_matches(stem, file.dist.name(), file.dist.version()) => *index,
+        [] => {
             return Err(archive_error(
                 "no `.dist-info/METADATA` in the wheel".into(),
             ));
         }
-        ([], [(_, stem)]) => {
+        [(_, stem)] => {
             return Err(archive_error(format!(
                 "its `{stem}.dist-info` does not match the file name"
             )));
         }
-        _ => return Err(archive_error("more than one `.dist-info` folder".into())),
+        _ => {
+            return Err(archive_error(
+                "more than one `.dist-info` folder in the wheel".into(),
+            ));
+        }
     };
     let entry = archive
         .by_index(index)

@@ -148,6 +148,11 @@ enum Attempt {
     Unsupported,
 }
 
+/// Length of the inclusive range `first..=last` from a `Content-Range`, if it is sane.
+fn range_len(first: u64, last: u64) -> Option<u64> {
+    last.checked_sub(first)?.checked_add(1)
+}
+
 fn host_key(url: &Url) -> String {
     format!(
         "{}:{}",
@@ -353,7 +358,9 @@ impl MetadataFetcher {
             .await?;
         self.record_request(Strategy::WheelTail, url, &response);
         let mut window = match (response.status, response.content_range()) {
-            (206, Some((first, last, total))) if last + 1 - first == response.body.len() as u64 => {
+            (206, Some((first, last, total)))
+                if range_len(first, last) == Some(response.body.len() as u64) =>
+            {
                 Window::new(first, response.body.to_vec(), total)
             }
             (200, _) => {
@@ -395,7 +402,7 @@ impl MetadataFetcher {
                     self.record_request(Strategy::WheelTail, url, &response);
                     match (response.status, response.content_range()) {
                         (206, Some((first, last, _)))
-                            if last + 1 - first == response.body.len() as u64 =>
+                            if range_len(first, last) == Some(response.body.len() as u64) =>
                         {
                             window.add(first, response.body.to_vec());
                         }

@@ -42,7 +42,7 @@ impl Window {
 
     fn slice(&self, range: Range<u64>) -> Option<&[u8]> {
         self.segments.iter().find_map(|(start, data)| {
-            if range.start < *start || range.end > start + data.len() as u64 {
+            if range.start < *start || range.end > start.saturating_add(data.len() as u64) {
                 return None;
             }
             let begin = usize::try_from(range.start - start).ok()?;
@@ -96,8 +96,8 @@ pub enum ZipTailError {
     /// The wanted entry is not in the archive.
     #[error("no `.dist-info/METADATA` entry matching the file name (found: {0})")]
     NotFound(String),
-    /// More than one matching entry.
-    #[error("more than one `.dist-info` folder matches the file name")]
+    /// More than one `.dist-info` folder.
+    #[error("more than one `.dist-info` folder in the wheel")]
     Ambiguous,
     /// Compression other than stored/deflate.
     #[error("unsupported compression method {0}")]
@@ -159,8 +159,8 @@ fn find_directory(window: &Window) -> Result<Result<Directory, Range<u64>>, ZipT
         return Err(ZipTailError::Corrupt("zip64 locator missing"));
     }
     let record_offset = u64_at(data, locator + 8).ok_or(corrupt.clone())?;
-    let Some(record) = window.slice(record_offset..record_offset + 56) else {
-        return Ok(Err(record_offset..record_offset + 56));
+    let Some(record) = window.slice(record_offset..record_offset.saturating_add(56)) else {
+        return Ok(Err(record_offset..record_offset.saturating_add(56)));
     };
     if u32_at(record, 0) != Some(0x0606_4b50) {
         return Err(ZipTailError::Corrupt(
@@ -248,8 +248,9 @@ pub fn read_metadata(
         Ok(directory) => directory,
         Err(missing) => return Ok(Step::Need(missing)),
     };
-    let Some(cd) = window.slice(directory.offset..directory.offset + directory.size) else {
-        if directory.offset + directory.size > window.total {
+    let directory_end = directory.offset.saturating_add(directory.size);
+    let Some(cd) = window.slice(directory.offset..directory_end) else {
+        if directory_end > window.total {
             return Err(ZipTailError::Corrupt(
                 "central directory beyond end of file",
             ));
@@ -257,57 +258,44 @@ pub fn read_metadata(
         // The directory, plus a guess of what precedes it, so that METADATA arrives in the
         // same request: wheels end with METADATA, WHEEL, RECORD (one ~100-byte line per
         // entry) and then the directory.
-        let before = (directory.entries * RECORD_LINE + METADATA_GUESS).min(MAX_GUESS);
+        let before = directory
+            .entries
+            .saturating_mul(RECORD_LINE)
+            .saturating_add(METADATA_GUESS)
+            .min(MAX_GUESS);
         let start = directory.offset.saturating_sub(before);
-        return Ok(Step::Need(
-            start..window.tail_start().max(directory.offset + directory.size),
-        ));
+        return Ok(Step::Need(start..window.tail_start().max(directory_end)));
     };
     let entries = read_directory(cd)?;
-    let metadata: Vec<&Entry> = entries
+    // Every top-level `*.dist-info/METADATA`: a wheel has exactly one (the wheel spec), and
+    // it must be the one the file name promises.
+    let metadata: Vec<(&str, &Entry)> = entries
         .iter()
-        .filter(|entry| {
+        .filter_map(|entry| {
             let mut parts = entry.name.split('/');
             match (parts.next(), parts.next(), parts.next()) {
                 (Some(folder), Some("METADATA"), None) => {
-                    folder.strip_suffix(".dist-info").is_some_and(matches)
+                    folder.strip_suffix(".dist-info").map(|stem| (stem, entry))
                 }
-                _ => false,
+                _ => None,
             }
         })
         .collect();
     let entry = match metadata.as_slice() {
-        [entry] => *entry,
-        [] => {
-            let folders: Vec<&str> = entries
-                .iter()
-                .filter_map(|e| {
-                    e.name
-                        .split('/')
-                        .next()
-                        .filter(|f| f.ends_with(".dist-info"))
-                })
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            return Err(ZipTailError::NotFound(if folders.is_empty() {
-                "none".into()
-            } else {
-                folders.join(", ")
-            }));
-        }
+        [(stem, entry)] if matches(stem) => *entry,
+        [(stem, _)] => return Err(ZipTailError::NotFound(format!("{stem}.dist-info"))),
+        [] => return Err(ZipTailError::NotFound("none".into())),
         _ => return Err(ZipTailError::Ambiguous),
     };
     // The local header's own name and extra lengths may differ from the central ones.
-    let Some(header) = window.slice(entry.local_offset..entry.local_offset + 30) else {
+    let Some(header) = window.slice(entry.local_offset..entry.local_offset.saturating_add(30))
+    else {
         // Fetch the header and the data in one go; the local extra field is usually the
         // central one or empty, and the slack covers the rest.
-        let end = entry.local_offset
-            + 30
-            + entry.name.len() as u64
-            + entry.extra_len
-            + 256
-            + entry.compressed;
+        let end = entry
+            .local_offset
+            .saturating_add(30 + entry.name.len() as u64 + entry.extra_len + 256)
+            .saturating_add(entry.compressed);
         return Ok(Step::Need(entry.local_offset..end.min(window.total)));
     };
     if u32_at(header, 0) != Some(0x0403_4b50) {
@@ -316,11 +304,13 @@ pub fn read_metadata(
     let name_len = u64::from(u16_at(header, 26).ok_or(ZipTailError::Corrupt("local file header"))?);
     let extra_len =
         u64::from(u16_at(header, 28).ok_or(ZipTailError::Corrupt("local file header"))?);
-    let data_start = entry.local_offset + 30 + name_len + extra_len;
-    let Some(compressed) = window.slice(data_start..data_start + entry.compressed) else {
-        return Ok(Step::Need(
-            entry.local_offset..(data_start + entry.compressed).min(window.total),
-        ));
+    let data_start = entry.local_offset.saturating_add(30 + name_len + extra_len);
+    let data_end = data_start.saturating_add(entry.compressed);
+    if data_end > window.total {
+        return Err(ZipTailError::Corrupt("METADATA entry beyond end of file"));
+    }
+    let Some(compressed) = window.slice(data_start..data_end) else {
+        return Ok(Step::Need(entry.local_offset..data_end));
     };
     let mut out = Vec::new();
     match entry.method {

@@ -15,53 +15,224 @@ use crate::universe::Release;
 /// Build one wheel's bytes without a server (fixtures, unit tests of zip readers).
 ///
 /// `name`, `version` and `tag` give the file name and `.dist-info` directory; `release` gives
-/// the metadata (its own name and version are not used, so one release can seed many wheels).
+/// the metadata (its own name and version are not used, so one release can seed many wheels)
+/// and the layout knobs ([`Release::metadata_first`], [`Release::padding_kib`],
+/// [`Release::zip64`], [`Release::many_entries`], [`Release::two_dist_info`],
+/// [`Release::no_dist_info`], [`Release::corrupt_tail`]), so the result is byte for byte what
+/// a [`TestIndex`](crate::TestIndex) serves for that wheel.
 pub fn build_wheel(name: &str, version: &str, tag: &str, release: &Release) -> Vec<u8> {
+    let layout = &release.layout;
     let dist = dist_name(name);
+    let module = dist.to_lowercase();
     let dist_info = format!("{dist}-{version}.dist-info");
-    let files: Vec<(String, Vec<u8>)> = vec![
-        (
-            format!("{}/__init__.py", dist.to_lowercase()),
-            format!("__version__ = \"{version}\"\n").into_bytes(),
-        ),
-        (
-            format!("{dist_info}/METADATA"),
-            core_metadata(name, version, release, MetadataKind::Wheel).into_bytes(),
-        ),
-        (format!("{dist_info}/WHEEL"), wheel_file(tag).into_bytes()),
-    ];
-    let record_path = format!("{dist_info}/RECORD");
-    let mut record = String::new();
-    for (path, contents) in &files {
-        record.push_str(&format!(
-            "{path},sha256={},{}\n",
-            base64_url_no_pad(&Sha256::digest(contents)),
-            contents.len()
-        ));
-    }
-    record.push_str(&format!("{record_path},,\n"));
 
-    let options = zip::write::SimpleFileOptions::default()
+    let deflated = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default())
-        .unix_permissions(0o644);
+        .unix_permissions(0o644)
+        .large_file(layout.zip64);
+    let stored = deflated.compression_method(zip::CompressionMethod::Stored);
+
+    let module_file = Member::new(
+        format!("{module}/__init__.py"),
+        format!("__version__ = \"{version}\"\n").into_bytes(),
+        deflated,
+    );
+    let metadata = Member::new(
+        format!("{dist_info}/METADATA"),
+        core_metadata(name, version, release, MetadataKind::Wheel).into_bytes(),
+        deflated,
+    );
+    let mut bulk = padding(name, version, &module, layout.padding_kib, stored);
+    bulk.extend((0..layout.many_entries).map(|index| {
+        Member::new(
+            format!("{module}/data/file_{index:05}.txt"),
+            format!("{index}\n").into_bytes(),
+            stored,
+        )
+    }));
+
+    let mut members = Vec::new();
+    if layout.no_dist_info {
+        members.push(module_file);
+        members.extend(bulk);
+    } else if layout.metadata_first {
+        members.push(metadata);
+        members.push(module_file);
+        members.extend(bulk);
+    } else {
+        members.push(module_file);
+        members.extend(bulk);
+        members.push(metadata);
+    }
+    if layout.two_dist_info {
+        members.push(Member::new(
+            "other-1.0.dist-info/METADATA".to_string(),
+            b"Metadata-Version: 2.1\nName: other\nVersion: 1.0\n".to_vec(),
+            deflated,
+        ));
+    }
+    if !layout.no_dist_info {
+        members.push(Member::new(
+            format!("{dist_info}/WHEEL"),
+            wheel_file(tag).into_bytes(),
+            deflated,
+        ));
+        let record_path = format!("{dist_info}/RECORD");
+        let mut record = String::new();
+        for member in &members {
+            record.push_str(&format!(
+                "{},sha256={},{}\n",
+                member.path,
+                base64_url_no_pad(&Sha256::digest(&member.contents)),
+                member.contents.len()
+            ));
+        }
+        record.push_str(&format!("{record_path},,\n"));
+        members.push(Member::new(record_path, record.into_bytes(), deflated));
+    }
+
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (path, contents) in files
-        .iter()
-        .map(|(path, contents)| (path.as_str(), contents.as_slice()))
-        .chain([(record_path.as_str(), record.as_bytes())])
-    {
+    if layout.zip64 {
+        // An (empty) zip64 comment makes the writer emit the zip64 end record and locator.
+        writer.set_raw_zip64_comment(Some(Box::default()));
+    }
+    for member in &members {
         writer
-            .start_file(path, options)
+            .start_file(member.path.as_str(), member.options)
             .expect("entry names are distinct and the sink is memory");
         writer
-            .write_all(contents)
+            .write_all(&member.contents)
             .expect("writing into memory cannot fail");
     }
-    writer
+    let mut bytes = writer
         .finish()
         .expect("finishing a zip in memory cannot fail")
-        .into_inner()
+        .into_inner();
+    if layout.zip64 {
+        force_zip64_fields(&mut bytes);
+    }
+    if layout.corrupt_tail {
+        bytes.truncate(bytes.len().saturating_sub(10));
+    }
+    bytes
+}
+
+/// One zip entry to write.
+struct Member {
+    path: String,
+    contents: Vec<u8>,
+    options: zip::write::SimpleFileOptions,
+}
+
+impl Member {
+    fn new(path: String, contents: Vec<u8>, options: zip::write::SimpleFileOptions) -> Self {
+        Self {
+            path,
+            contents,
+            options,
+        }
+    }
+}
+
+/// Size of one padding file.
+const PADDING_FILE_BYTES: usize = 64 * 1024;
+
+/// `kib` KiB of pseudo-random bytes in files of at most 64 KiB, seeded by the release so
+/// every build of the same wheel is identical.
+fn padding(
+    name: &str,
+    version: &str,
+    module: &str,
+    kib: usize,
+    options: zip::write::SimpleFileOptions,
+) -> Vec<Member> {
+    let mut rng = SplitMix64(
+        Sha256::digest(format!("{name}\n{version}").as_bytes())
+            .iter()
+            .take(8)
+            .fold(0u64, |seed, byte| seed << 8 | u64::from(*byte)),
+    );
+    let mut remaining = kib * 1024;
+    let mut members = Vec::new();
+    while remaining > 0 {
+        let size = remaining.min(PADDING_FILE_BYTES);
+        let mut contents = Vec::with_capacity(size + 8);
+        while contents.len() < size {
+            contents.extend_from_slice(&rng.next().to_le_bytes());
+        }
+        contents.truncate(size);
+        members.push(Member::new(
+            format!("{module}/_padding/blob_{:03}.bin", members.len()),
+            contents,
+            options,
+        ));
+        remaining -= size;
+    }
+    members
+}
+
+/// The SplitMix64 generator: small, fast, and the same on every platform.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// The classic end-of-central-directory record: signature and fixed length (no comment).
+const EOCD_SIGNATURE: u32 = 0x0605_4b50;
+const EOCD_LEN: usize = 22;
+/// A central directory file header: signature and fixed length.
+const CENTRAL_SIGNATURE: u32 = 0x0201_4b50;
+const CENTRAL_LEN: usize = 46;
+/// The zip64 extended information extra field's tag.
+const ZIP64_EXTRA_TAG: u16 = 0x0001;
+
+/// Turn a zip written with `large_file` entries and a zip64 end record into one that only a
+/// zip64-aware reader can read (APPNOTE 4.4.8, 4.4.9, 4.4.1.4, 4.5.3): every central header
+/// whose zip64 extra field holds both sizes gets `0xFFFFFFFF` in its 32-bit size fields, and
+/// the classic end record's counts, directory size and offset become `0xFFFF`/`0xFFFFFFFF`.
+fn force_zip64_fields(bytes: &mut [u8]) {
+    let eocd = bytes
+        .len()
+        .checked_sub(EOCD_LEN)
+        .filter(|&at| read_u32(bytes, at) == Some(EOCD_SIGNATURE))
+        .expect("the zip writer ends with an end record and no comment");
+    let size = read_u32(bytes, eocd + 12).expect("end record has a directory size");
+    let offset = read_u32(bytes, eocd + 16).expect("end record has a directory offset");
+    let (mut at, end) = (offset as usize, offset as usize + size as usize);
+    while at + CENTRAL_LEN <= end && read_u32(bytes, at) == Some(CENTRAL_SIGNATURE) {
+        let field = |delta: usize| usize::from(read_u16(bytes, at + delta).unwrap_or(0));
+        let (name_len, extra_len, comment_len) = (field(28), field(30), field(32));
+        let extra_start = at + CENTRAL_LEN + name_len;
+        let mut position = extra_start;
+        while position + 4 <= extra_start + extra_len {
+            let tag = read_u16(bytes, position).unwrap_or(0);
+            let len = usize::from(read_u16(bytes, position + 2).unwrap_or(0));
+            if tag == ZIP64_EXTRA_TAG && len >= 16 {
+                // Extra field order: uncompressed size, then compressed size.
+                bytes[at + 20..at + 28].fill(0xff);
+            }
+            position += 4 + len;
+        }
+        at = extra_start + extra_len + comment_len;
+    }
+    // Entries on this disk, total entries, directory size, directory offset.
+    bytes[eocd + 8..eocd + 20].fill(0xff);
+}
+
+fn read_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// Build one sdist's bytes: `{dist}-{version}/PKG-INFO` and `{dist}-{version}/pyproject.toml`

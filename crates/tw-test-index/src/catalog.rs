@@ -62,7 +62,9 @@ impl Catalog {
                         built.push((
                             wheel_filename(name, version, tag),
                             build_wheel(name, version, tag, release),
-                            Some((metadata.clone(), metadata_sha256.clone())),
+                            // A wheel without a `.dist-info` has no metadata to extract.
+                            (!release.layout.no_dist_info)
+                                .then(|| (metadata.clone(), metadata_sha256.clone())),
                         ));
                     }
                 }

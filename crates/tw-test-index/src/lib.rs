@@ -5,11 +5,15 @@
 //!
 //! - the simple repository API as [PEP 503] HTML or [PEP 691] JSON (negotiated by `Accept`),
 //!   with [PEP 592] yanking, [PEP 658]/[PEP 714] core metadata files and [PEP 700] fields;
-//! - files under `/files/`, with single byte ranges ([RFC 9110 section 14]) when switched on;
+//! - files under `/files/`, with single byte ranges ([RFC 9110 section 14]) answered as
+//!   [`RangeMode`] says (honoured, ignored, refused, without `Content-Range`, or gzipped),
+//!   optionally from a second listener that the index's `/files/` redirects to;
 //! - a flat `/find-links/` page, as pip's `--find-links` reads it;
 //! - a log of every request and the bytes sent, so a test can assert "resolved in N requests".
 //!
-//! [`IndexOptions`] switches the format, PEP 658 support, ranges and an injected 500.
+//! [`IndexOptions`] switches the format, PEP 658 support, range handling, a second files
+//! host and an injected 500; [`Release`] knobs shape a wheel's zip layout (`METADATA` first,
+//! padding, zip64, a huge central directory, two or no `.dist-info`, a cut-off tail).
 //! [`build_wheel`] builds a wheel without a server. The files are written here, independently
 //! of the parsers under test, and are byte-for-byte deterministic.
 //!
@@ -45,5 +49,5 @@ mod server;
 mod universe;
 
 pub use artifacts::build_wheel;
-pub use server::{IndexOptions, LoggedRequest, PageFormat, Pep658, TestIndex};
+pub use server::{IndexOptions, LoggedRequest, PageFormat, Pep658, RangeMode, TestIndex};
 pub use universe::{Release, Universe};

@@ -127,21 +127,28 @@ pub(crate) fn project_json(
     serde_json::to_string(&page).expect("page structs always serialize")
 }
 
-/// `/simple/<project>/` as HTML; links are relative (`../../files/<filename>`).
-pub(crate) fn project_html(catalog: &Catalog, project: &CatalogProject, pep658: Pep658) -> String {
+/// `/simple/<project>/` as HTML; links are `files_base` + file name (`../../files/` when
+/// files are on the index's own host, absolute otherwise).
+pub(crate) fn project_html(
+    catalog: &Catalog,
+    project: &CatalogProject,
+    pep658: Pep658,
+    files_base: &str,
+) -> String {
     let mut body = String::new();
     for file in catalog.files_of(project) {
-        body.push_str(&anchor(file, pep658, "../../files/"));
+        body.push_str(&anchor(file, pep658, files_base));
     }
     html_document(&format!("Links for {}", project.display_name), &body)
 }
 
-/// `/find-links/`: one flat page linking every file (relative, `../files/<filename>`).
-pub(crate) fn find_links_html(catalog: &Catalog, pep658: Pep658) -> String {
+/// `/find-links/`: one flat page linking every file as `files_base` + file name
+/// (`../files/` when files are on the index's own host, absolute otherwise).
+pub(crate) fn find_links_html(catalog: &Catalog, pep658: Pep658, files_base: &str) -> String {
     let mut body = String::new();
     for project in &catalog.projects {
         for file in catalog.files_of(project) {
-            body.push_str(&anchor(file, pep658, "../files/"));
+            body.push_str(&anchor(file, pep658, files_base));
         }
     }
     html_document("Links", &body)

@@ -44,6 +44,29 @@ pub enum Pep658 {
     Unadvertised,
 }
 
+/// How file requests carrying a `Range` header are answered; every mode answers a request
+/// without `Range` with 200 and the whole file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RangeMode {
+    /// Honour `bytes=a-b`, `bytes=a-` and `bytes=-n` with 206, the bytes and
+    /// `Content-Range: bytes a-b/size` (416 with `Content-Range: bytes */size` when
+    /// unsatisfiable), and say `Accept-Ranges: bytes`. Malformed or multi-range headers are
+    /// ignored (200, whole file), as RFC 9110 allows.
+    #[default]
+    Honour,
+    /// Ignore `Range`: 200 with the whole file, and no `Accept-Ranges`.
+    Ignore,
+    /// Answer every request carrying `Range` with 416 (`Content-Range: bytes */size`), and no
+    /// `Accept-Ranges`.
+    Refuse,
+    /// Like [`Honour`](Self::Honour), but the 206 carries no `Content-Range` header.
+    NoContentRange,
+    /// Like [`Honour`](Self::Honour), but the 206 body is gzip-compressed and sent with
+    /// `Content-Encoding: gzip`, whatever the request's `Accept-Encoding` (even `identity`);
+    /// `Content-Range` still gives the positions in the uncompressed file.
+    GzipRanges,
+}
+
 /// Switches for how a [`TestIndex`] serves its universe.
 #[derive(Clone, Debug)]
 pub struct IndexOptions {
@@ -51,9 +74,16 @@ pub struct IndexOptions {
     pub format: PageFormat,
     /// Whether wheels' `.metadata` files are served and advertised.
     pub pep658: Pep658,
-    /// Honour `Range: bytes=a-b`, `bytes=a-` and `bytes=-n` with 206 and `Content-Range`;
-    /// when false, `Range` is ignored and the answer is 200 with the full body.
+    /// The older switch for ranges: when false, files are served as with
+    /// [`RangeMode::Ignore`] whatever [`range`](Self::range) says; when true (the default),
+    /// `range` decides.
     pub ranges: bool,
+    /// How `Range` requests for files are answered (default [`RangeMode::Honour`]).
+    pub range: RangeMode,
+    /// Serve files from a second listener (another port on `127.0.0.1`, so another origin):
+    /// pages link files there, and the index's own `/files/...` answers 302 to the same path
+    /// on it. Off by default.
+    pub files_on_other_host: bool,
     /// Answer 500 for this project's page (matched after PEP 503 normalization).
     pub fail_package: Option<String>,
 }
@@ -64,6 +94,8 @@ impl Default for IndexOptions {
             format: PageFormat::Json,
             pep658: Pep658::Advertised,
             ranges: true,
+            range: RangeMode::Honour,
+            files_on_other_host: false,
             fail_package: None,
         }
     }
@@ -82,8 +114,12 @@ pub struct LoggedRequest {
     pub accept: Option<String>,
     /// The response status code.
     pub status: u16,
-    /// How many body bytes the response carried (0 for `HEAD`).
+    /// How many body bytes the response carried, as sent (compressed, for a gzip answer; 0
+    /// for `HEAD`).
     pub bytes: u64,
+    /// Whether the request came to the second, files-only listener
+    /// ([`IndexOptions::files_on_other_host`]) rather than the index's own.
+    pub files_host: bool,
 }
 
 /// A running loopback index; dropping it shuts the server down.
@@ -107,22 +143,31 @@ impl std::fmt::Debug for TestIndex {
 impl TestIndex {
     /// Build every file up front, bind `127.0.0.1:0`, and serve on a background thread with its
     /// own tokio runtime, so it works from plain `#[test]` fns and from inside other runtimes.
+    ///
+    /// With [`IndexOptions::files_on_other_host`] a second listener is bound and served by the
+    /// same thread.
     pub fn start(universe: &Universe, options: IndexOptions) -> TestIndex {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .expect("binding a loopback port must work in tests");
-        listener
-            .set_nonblocking(true)
-            .expect("a fresh listener can be made non-blocking");
-        let address = listener
-            .local_addr()
-            .expect("a bound listener has an address");
-        let site = Arc::new(Site::new(Catalog::build(universe), options, address));
+        let (listener, address) = bind_loopback();
+        let mut listeners = vec![(listener, false)];
+        let files_address = if options.files_on_other_host {
+            let (files_listener, files_address) = bind_loopback();
+            listeners.push((files_listener, true));
+            Some(files_address)
+        } else {
+            None
+        };
+        let site = Arc::new(Site::new(
+            Catalog::build(universe),
+            options,
+            address,
+            files_address,
+        ));
         let (shutdown, shutdown_signal) = oneshot::channel();
         let thread = std::thread::Builder::new()
             .name(format!("tw-test-index-{}", address.port()))
             .spawn({
                 let site = Arc::clone(&site);
-                move || serve(listener, site, shutdown_signal)
+                move || serve(listeners, site, shutdown_signal)
             })
             .expect("spawning the index thread must work in tests");
         TestIndex {
@@ -143,8 +188,16 @@ impl TestIndex {
         format!("{}/find-links/", self.site.base)
     }
 
-    /// The URL of one served file: `http://127.0.0.1:PORT/files/<filename>`.
+    /// The URL index pages give for one file: `http://127.0.0.1:PORT/files/<filename>`, on
+    /// the files listener when [`IndexOptions::files_on_other_host`] is on.
     pub fn file_url(&self, filename: &str) -> String {
+        format!("{}/files/{filename}", self.site.files_base)
+    }
+
+    /// The file's URL on the index's own listener: the same as [`TestIndex::file_url`],
+    /// except with [`IndexOptions::files_on_other_host`], where this URL answers 302 to
+    /// `file_url`.
+    pub fn index_host_file_url(&self, filename: &str) -> String {
         format!("{}/files/{filename}", self.site.base)
     }
 
@@ -203,44 +256,65 @@ impl Drop for TestIndex {
     }
 }
 
-/// Accept connections until told to stop; runs on the index's own thread and runtime.
-fn serve(listener: TcpListener, site: Arc<Site>, mut shutdown: oneshot::Receiver<()>) {
+/// Bind `127.0.0.1:0` for a tokio runtime on another thread.
+fn bind_loopback() -> (TcpListener, SocketAddr) {
+    let listener =
+        TcpListener::bind(("127.0.0.1", 0)).expect("binding a loopback port must work in tests");
+    listener
+        .set_nonblocking(true)
+        .expect("a fresh listener can be made non-blocking");
+    let address = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    (listener, address)
+}
+
+/// Accept connections on every listener until told to stop; runs on the index's own thread
+/// and runtime. Each listener is paired with whether it is the files-only one.
+fn serve(listeners: Vec<(TcpListener, bool)>, site: Arc<Site>, shutdown: oneshot::Receiver<()>) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("building a current-thread runtime must work in tests");
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener)
-            .expect("a non-blocking std listener converts inside a runtime");
-        let mut connections = tokio::task::JoinSet::new();
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => break,
-                accepted = listener.accept() => {
-                    // Reap finished connections so the set stays small.
-                    while connections.try_join_next().is_some() {}
-                    let Ok((stream, _)) = accepted else {
-                        // Transient accept errors (a reset before accept, EMFILE): keep serving.
-                        tokio::task::yield_now().await;
-                        continue;
-                    };
-                    let site = Arc::clone(&site);
-                    connections.spawn(async move {
-                        let service = hyper::service::service_fn(move |request| {
-                            let response = site.respond(&request);
-                            async move { Ok::<_, Infallible>(response) }
-                        });
-                        // A client hanging up mid-response is its own business.
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-            }
+        let mut accept_loops = tokio::task::JoinSet::new();
+        for (listener, files_host) in listeners {
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .expect("a non-blocking std listener converts inside a runtime");
+            accept_loops.spawn(accept_loop(listener, Arc::clone(&site), files_host));
         }
-        // Dropping the set aborts connections still open (keep-alive clients).
-        connections.abort_all();
+        // A dropped sender means the same as a sent one: stop.
+        let _ = shutdown.await;
+        // Aborting an accept loop drops its connection set, which aborts connections still
+        // open (keep-alive clients).
+        accept_loops.abort_all();
     });
+}
+
+/// Serve one listener's connections.
+async fn accept_loop(listener: tokio::net::TcpListener, site: Arc<Site>, files_host: bool) {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let accepted = listener.accept().await;
+        // Reap finished connections so the set stays small.
+        while connections.try_join_next().is_some() {}
+        let Ok((stream, _)) = accepted else {
+            // Transient accept errors (a reset before accept, EMFILE): keep serving.
+            tokio::task::yield_now().await;
+            continue;
+        };
+        let site = Arc::clone(&site);
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let response = site.respond(&request, files_host);
+                async move { Ok::<_, Infallible>(response) }
+            });
+            // A client hanging up mid-response is its own business.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 /// Everything the server answers from, rendered once.
@@ -248,6 +322,10 @@ struct Site {
     options: IndexOptions,
     /// `http://127.0.0.1:PORT`, no trailing slash.
     base: String,
+    /// Where files are served: `base`, or the files listener's `http://127.0.0.1:PORT`.
+    files_base: String,
+    /// `files_base` differs from `base`.
+    files_elsewhere: bool,
     catalog: Catalog,
     root_json: Bytes,
     root_html: Bytes,
@@ -284,6 +362,12 @@ impl Reply {
         reply
     }
 
+    fn found(location: String) -> Self {
+        let mut reply = Self::text(StatusCode::FOUND, "found elsewhere");
+        reply.headers.push((header::LOCATION, location));
+        reply
+    }
+
     fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
@@ -291,15 +375,29 @@ impl Reply {
 }
 
 impl Site {
-    fn new(catalog: Catalog, options: IndexOptions, address: SocketAddr) -> Self {
+    fn new(
+        catalog: Catalog,
+        options: IndexOptions,
+        address: SocketAddr,
+        files_address: Option<SocketAddr>,
+    ) -> Self {
         let base = format!("http://{address}");
-        let files_base = format!("{base}/files/");
+        let files_base =
+            files_address.map_or_else(|| base.clone(), |files| format!("http://{files}"));
+        let files_elsewhere = files_address.is_some();
+        let absolute_files = format!("{files_base}/files/");
+        // HTML pages link files relatively unless they live on another origin.
+        let (project_files, flat_files) = if files_elsewhere {
+            (absolute_files.clone(), absolute_files.clone())
+        } else {
+            ("../../files/".to_string(), "../files/".to_string())
+        };
         let pages = catalog
             .projects
             .iter()
             .map(|project| {
-                let json = project_json(&catalog, project, options.pep658, &files_base);
-                let html = project_html(&catalog, project, options.pep658);
+                let json = project_json(&catalog, project, options.pep658, &absolute_files);
+                let html = project_html(&catalog, project, options.pep658, &project_files);
                 (
                     project.normalized.clone(),
                     (Bytes::from(json), Bytes::from(html)),
@@ -309,12 +407,14 @@ impl Site {
         Self {
             root_json: Bytes::from(root_json(&catalog)),
             root_html: Bytes::from(root_html(&catalog)),
-            find_links: Bytes::from(find_links_html(&catalog, options.pep658)),
+            find_links: Bytes::from(find_links_html(&catalog, options.pep658, &flat_files)),
             fail_package: options.fail_package.as_deref().map(normalize_name),
             pages,
             catalog,
             options,
             base,
+            files_base,
+            files_elsewhere,
             log: Mutex::new(Vec::new()),
         }
     }
@@ -339,8 +439,8 @@ impl Site {
         file.metadata.as_ref()
     }
 
-    /// Answer one request and log it.
-    fn respond(&self, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+    /// Answer one request (that came to the files listener when `files_host`) and log it.
+    fn respond(&self, request: &Request<Incoming>, files_host: bool) -> Response<Full<Bytes>> {
         let header_text = |name: header::HeaderName| {
             request
                 .headers()
@@ -352,11 +452,16 @@ impl Site {
         let path = request.uri().path();
         let method = request.method();
 
-        let reply = if method == Method::GET || method == Method::HEAD {
-            self.route(path, range.as_deref(), accept.as_deref())
-        } else {
+        let reply = if method != Method::GET && method != Method::HEAD {
             Reply::text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD")
                 .with_header(header::ALLOW, "GET, HEAD")
+        } else if files_host {
+            match path.strip_prefix("/files/") {
+                Some(rest) => self.file(rest, range.as_deref()),
+                None => Reply::text(StatusCode::NOT_FOUND, "this host serves only /files/"),
+            }
+        } else {
+            self.route(path, range.as_deref(), accept.as_deref())
         };
 
         let is_head = method == Method::HEAD;
@@ -369,6 +474,7 @@ impl Site {
             accept,
             status: reply.status.as_u16(),
             bytes: body.len() as u64,
+            files_host,
         });
 
         let mut response = Response::new(Full::new(body));
@@ -401,6 +507,10 @@ impl Site {
             return Reply::new(StatusCode::OK, "text/html", self.find_links.clone());
         }
         if let Some(rest) = path.strip_prefix("/files/") {
+            if self.files_elsewhere {
+                // `rest` is passed on as sent, percent-encoding and all.
+                return Reply::found(format!("{}/files/{rest}", self.files_base));
+            }
             return self.file(rest, range);
         }
         Reply::text(StatusCode::NOT_FOUND, "not found")
@@ -449,7 +559,8 @@ impl Site {
         reply.with_header(header::VARY, "Accept")
     }
 
-    /// `/files/<filename>` and `/files/<wheel>.metadata`, with ranges when switched on.
+    /// `/files/<filename>` and `/files/<wheel>.metadata`, ranges answered per
+    /// [`RangeMode`].
     fn file(&self, rest: &str, range: Option<&str>) -> Reply {
         let Some(filename) = percent_decode(rest) else {
             return Reply::text(StatusCode::BAD_REQUEST, "bad percent-encoding in path");
@@ -462,26 +573,64 @@ impl Site {
             },
         };
         const CONTENT_TYPE: &str = "application/octet-stream";
-        if !self.options.ranges {
-            return Reply::new(StatusCode::OK, CONTENT_TYPE, bytes);
-        }
+        let mode = if self.options.ranges {
+            self.options.range
+        } else {
+            RangeMode::Ignore
+        };
         let size = bytes.len() as u64;
-        let requested = range.map_or(RangeRequest::Whole, |range| parse_range(range, size));
-        let reply = match requested {
+        let unsatisfiable = || {
+            Reply::text(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable")
+                .with_header(header::CONTENT_RANGE, format!("bytes */{size}"))
+        };
+        let Some(range) = range else {
+            let reply = Reply::new(StatusCode::OK, CONTENT_TYPE, bytes);
+            return match mode {
+                RangeMode::Ignore | RangeMode::Refuse => reply,
+                _ => reply.with_header(header::ACCEPT_RANGES, "bytes"),
+            };
+        };
+        match mode {
+            RangeMode::Ignore => return Reply::new(StatusCode::OK, CONTENT_TYPE, bytes),
+            RangeMode::Refuse => return unsatisfiable(),
+            RangeMode::Honour | RangeMode::NoContentRange | RangeMode::GzipRanges => {}
+        }
+        let reply = match parse_range(range, size) {
             RangeRequest::Whole => Reply::new(StatusCode::OK, CONTENT_TYPE, bytes),
             RangeRequest::Partial { start, end } => {
                 // `parse_range` keeps `start <= end < size`, and `size` came from a `usize`.
                 let slice = bytes.slice(start as usize..=end as usize);
-                Reply::new(StatusCode::PARTIAL_CONTENT, CONTENT_TYPE, slice)
-                    .with_header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"))
+                let content_range = format!("bytes {start}-{end}/{size}");
+                match mode {
+                    RangeMode::NoContentRange => {
+                        Reply::new(StatusCode::PARTIAL_CONTENT, CONTENT_TYPE, slice)
+                    }
+                    RangeMode::GzipRanges => match gzip(&slice) {
+                        Some(compressed) => {
+                            Reply::new(StatusCode::PARTIAL_CONTENT, CONTENT_TYPE, compressed)
+                                .with_header(header::CONTENT_RANGE, content_range)
+                                .with_header(header::CONTENT_ENCODING, "gzip")
+                        }
+                        None => Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "gzip failed"),
+                    },
+                    _ => Reply::new(StatusCode::PARTIAL_CONTENT, CONTENT_TYPE, slice)
+                        .with_header(header::CONTENT_RANGE, content_range),
+                }
             }
-            RangeRequest::Unsatisfiable => {
-                Reply::text(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable")
-                    .with_header(header::CONTENT_RANGE, format!("bytes */{size}"))
-            }
+            RangeRequest::Unsatisfiable => unsatisfiable(),
         };
         reply.with_header(header::ACCEPT_RANGES, "bytes")
     }
+}
+
+/// `bytes` as a gzip stream with mtime 0 and no file name (deterministic).
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
 }
 
 /// Whether an `Accept` header lists the PEP 691 JSON type (or its `latest` alias) with a

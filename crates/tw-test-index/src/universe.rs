@@ -76,6 +76,27 @@ pub struct Release {
     pub(crate) metadata_name: Option<String>,
     pub(crate) metadata_version: Option<String>,
     pub(crate) dynamic_sdist: bool,
+    pub(crate) layout: WheelLayout,
+}
+
+/// How a release's wheels are laid out inside the zip; the default is the plain layout
+/// (module, then `METADATA`, `WHEEL`, `RECORD`), and each field is one [`Release`] knob.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct WheelLayout {
+    /// `METADATA` is the first entry ([`Release::metadata_first`]).
+    pub(crate) metadata_first: bool,
+    /// KiB of incompressible stored filler ([`Release::padding_kib`]).
+    pub(crate) padding_kib: usize,
+    /// Zip64 structures throughout ([`Release::zip64`]).
+    pub(crate) zip64: bool,
+    /// Extra small files ([`Release::many_entries`]).
+    pub(crate) many_entries: usize,
+    /// A second, foreign `.dist-info/METADATA` ([`Release::two_dist_info`]).
+    pub(crate) two_dist_info: bool,
+    /// No `.dist-info` folder at all ([`Release::no_dist_info`]).
+    pub(crate) no_dist_info: bool,
+    /// The last bytes cut off ([`Release::corrupt_tail`]).
+    pub(crate) corrupt_tail: bool,
 }
 
 impl Release {
@@ -94,6 +115,7 @@ impl Release {
             metadata_name: None,
             metadata_version: None,
             dynamic_sdist: false,
+            layout: WheelLayout::default(),
         }
     }
 
@@ -169,6 +191,62 @@ impl Release {
     /// its `Requires-Dist` lines cannot be trusted without a build.
     pub fn dynamic_sdist(&mut self) -> &mut Self {
         self.dynamic_sdist = true;
+        self
+    }
+
+    /// Write `.dist-info/METADATA` as the wheel's first zip entry, followed by the module, any
+    /// [`padding_kib`](Self::padding_kib) filler and [`many_entries`](Self::many_entries)
+    /// files, then `WHEEL` and `RECORD`; with padding, `METADATA` is far from the tail where a
+    /// range-reading client first looks.
+    pub fn metadata_first(&mut self) -> &mut Self {
+        self.layout.metadata_first = true;
+        self
+    }
+
+    /// Add `kib` KiB of deterministic pseudo-random (incompressible) data to the wheel, as
+    /// stored (uncompressed) files of at most 64 KiB each under `<module>/_padding/`, placed
+    /// before the `.dist-info` files.
+    pub fn padding_kib(&mut self, kib: usize) -> &mut Self {
+        self.layout.padding_kib = kib;
+        self
+    }
+
+    /// Write the wheel as zip64: every entry carries a zip64 extended-information extra field,
+    /// the central directory's size fields say `0xFFFFFFFF` (the real sizes are in that extra
+    /// field), and the archive ends with a zip64 end-of-central-directory record (signature
+    /// `0x06064b50`) and locator, while the classic end record's counts, size and offset are
+    /// all `0xFFFF`/`0xFFFFFFFF` — so a reader has to follow the zip64 structures.
+    pub fn zip64(&mut self) -> &mut Self {
+        self.layout.zip64 = true;
+        self
+    }
+
+    /// Add `count` small stored files (`<module>/data/file_NNNNN.txt`) before the
+    /// `.dist-info` files, so the central directory is large: 5000 entries make it about
+    /// 300 KiB.
+    pub fn many_entries(&mut self, count: usize) -> &mut Self {
+        self.layout.many_entries = count;
+        self
+    }
+
+    /// Add a second `.dist-info` folder to the wheel, `other-1.0.dist-info/METADATA` (for a
+    /// distribution `other` 1.0), after the real one; the PEP 658 file stays the real one.
+    pub fn two_dist_info(&mut self) -> &mut Self {
+        self.layout.two_dist_info = true;
+        self
+    }
+
+    /// Leave the `.dist-info` folder (`METADATA`, `WHEEL`, `RECORD`) out of the wheel; no PEP
+    /// 658 file is served for it either.
+    pub fn no_dist_info(&mut self) -> &mut Self {
+        self.layout.no_dist_info = true;
+        self
+    }
+
+    /// Cut the last 10 bytes off the wheel, damaging its end-of-central-directory record.
+    /// Pages list the size and sha256 of the bytes actually served (the cut ones).
+    pub fn corrupt_tail(&mut self) -> &mut Self {
+        self.layout.corrupt_tail = true;
         self
     }
 

@@ -24,9 +24,12 @@ impl Rng {
     }
 }
 
+/// A named wheel layout.
+type Shape = (&'static str, fn(&mut Release));
+
 /// Wheels of several layouts, named.
 fn wheels() -> Vec<(&'static str, Vec<u8>)> {
-    let shapes: [(&'static str, fn(&mut Release)); 6] = [
+    let shapes: [Shape; 6] = [
         ("plain", |_| {}),
         ("zip64", |release| {
             release.zip64();

@@ -174,6 +174,7 @@ fn every_request_is_logged_and_counted() {
                 accept: Some(JSON.to_string()),
                 status: 200,
                 bytes: page.body.len() as u64,
+                files_host: false,
             },
             LoggedRequest {
                 method: "GET".to_string(),
@@ -182,6 +183,7 @@ fn every_request_is_logged_and_counted() {
                 accept: None,
                 status: 206,
                 bytes: 10,
+                files_host: false,
             },
             LoggedRequest {
                 method: "GET".to_string(),
@@ -190,6 +192,7 @@ fn every_request_is_logged_and_counted() {
                 accept: None,
                 status: 404,
                 bytes: missing.body.len() as u64,
+                files_host: false,
             },
         ]
     );

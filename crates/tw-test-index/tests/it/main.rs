@@ -2,6 +2,8 @@
 
 mod artifacts;
 mod files;
+mod layouts;
+mod modes;
 mod pages;
 
 use std::io::{Read as _, Write as _};
@@ -39,11 +41,19 @@ impl HttpResponse {
 
 /// Send one request to the index's host with `Connection: close` and read the whole answer.
 fn send(index: &TestIndex, method: &str, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
-    let url = index.index_url();
-    let authority = url
-        .strip_prefix("http://")
+    send_at(&authority_of(&index.index_url()), method, path, headers)
+}
+
+/// `127.0.0.1:PORT` of an `http://127.0.0.1:PORT/...` URL.
+fn authority_of(url: &str) -> String {
+    url.strip_prefix("http://")
         .and_then(|rest| rest.split('/').next())
-        .expect("index URL is http://host:port/...");
+        .expect("URL is http://host:port/...")
+        .to_string()
+}
+
+/// Send one request to `authority` with `Connection: close` and read the whole answer.
+fn send_at(authority: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
     let mut stream = TcpStream::connect(authority).expect("connect to the index");
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
