@@ -24,5 +24,7 @@ mod zip_tail;
 pub use crate::core::DistMetadata;
 pub use archive::{read_wheel_metadata, verify};
 pub use error::MetadataError;
-pub use fetch::{MetadataFetcher, MetadataOptions, ProbeMode, Strategy, StrategyStats, TAIL_BYTES};
+pub use fetch::{
+    MetadataFetcher, MetadataOptions, ProbeMode, Strategy, StrategyStats, TAIL_BYTES, tail_bytes,
+};
 pub use zip_tail::{Geometry, Step, Window, ZipTailError, read_metadata};

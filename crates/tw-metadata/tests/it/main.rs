@@ -22,9 +22,6 @@ use url::Url;
 /// What a test returns: `?` on setup steps.
 type TestResult = Result<(), Box<dyn Error>>;
 
-/// The first `Range` request's header value: the last 64 KiB.
-const TAIL_RANGE: &str = "bytes=-65536";
-
 /// The project every test serves.
 const PROJECT: &str = "demo";
 /// Its wheel.
@@ -91,6 +88,16 @@ impl Case {
     /// Body bytes sent since the listing.
     fn bytes(&self) -> u64 {
         self.requests().iter().map(|request| request.bytes).sum()
+    }
+
+    /// Length of the first tail request for this wheel (the size rule of `tail_bytes`).
+    fn tail_len(&self) -> u64 {
+        tw_metadata::tail_bytes(Some(self.wheel_size()))
+    }
+
+    /// The first `Range` request's header value.
+    fn tail_range(&self) -> String {
+        format!("bytes=-{}", self.tail_len())
     }
 
     /// Size of the served wheel.

@@ -5,7 +5,7 @@ use tw_index::CoreMetadata;
 use tw_metadata::Strategy;
 use tw_test_index::IndexOptions;
 
-use crate::{Case, TAIL_RANGE, TestResult, WHEEL, assert_demo, no_pep658, summary};
+use crate::{Case, TestResult, WHEEL, assert_demo, no_pep658, summary};
 
 /// A typical wheel: bigger than the first tail request, `METADATA` near the end.
 #[tokio::test]
@@ -26,9 +26,9 @@ async fn typical_wheel_takes_one_tail_request() -> TestResult {
     let request = &requests[0];
     assert_eq!(request.method, "GET");
     assert_eq!(request.path, format!("/files/{WHEEL}"));
-    assert_eq!(request.range.as_deref(), Some(TAIL_RANGE));
+    assert_eq!(request.range.as_deref(), Some(case.tail_range().as_str()));
     assert_eq!(request.status, 206);
-    assert_eq!(request.bytes, 65536);
+    assert_eq!(request.bytes, case.tail_len().min(case.wheel_size()));
     assert!(requests.iter().all(|request| request.method != "HEAD"));
     assert!(
         requests
@@ -37,7 +37,10 @@ async fn typical_wheel_takes_one_tail_request() -> TestResult {
     );
 
     let stats = case.stats(Strategy::WheelTail);
-    assert_eq!((stats.files, stats.requests, stats.bytes), (1, 1, 65536));
+    assert_eq!(
+        (stats.files, stats.requests, stats.bytes),
+        (1, 1, case.tail_len().min(case.wheel_size()))
+    );
     assert_eq!(case.stats(Strategy::WholeWheel).requests, 0);
     assert_eq!(case.stats(Strategy::Pep658).requests, 0);
     Ok(())
@@ -82,7 +85,10 @@ async fn wheel_smaller_than_the_tail_comes_in_one_request() -> TestResult {
 
     let requests = case.requests();
     assert_eq!(requests.len(), 1, "{:#?}", summary(&requests));
-    assert_eq!(requests[0].range.as_deref(), Some(TAIL_RANGE));
+    assert_eq!(
+        requests[0].range.as_deref(),
+        Some(case.tail_range().as_str())
+    );
     assert_eq!(requests[0].status, 206);
     assert_eq!(requests[0].bytes, size, "the whole wheel in the one answer");
     Ok(())
@@ -108,8 +114,11 @@ async fn metadata_far_from_the_tail_takes_a_second_small_request() -> TestResult
         "{:#?}",
         summary(&requests)
     );
-    assert_eq!(requests[0].range.as_deref(), Some(TAIL_RANGE));
-    let budget = 65536 + case.metadata_size() + 1024;
+    assert_eq!(
+        requests[0].range.as_deref(),
+        Some(case.tail_range().as_str())
+    );
+    let budget = case.tail_len() + case.metadata_size() + 1024;
     assert!(
         case.bytes() < budget,
         "{} bytes sent, budget {budget}: {:#?}",
@@ -144,7 +153,7 @@ async fn large_central_directory_takes_at_most_two_range_requests() -> TestResul
     );
     // No more than a whole download plus the first tail.
     assert!(
-        case.bytes() <= case.wheel_size() + 65536,
+        case.bytes() <= case.wheel_size() + case.tail_len(),
         "{:#?}",
         summary(&requests)
     );
@@ -182,7 +191,7 @@ async fn zip64_wheel_with_metadata_first() -> TestResult {
 
     let requests = case.requests();
     assert!(requests.len() <= 2, "{:#?}", summary(&requests));
-    let budget = 65536 + case.metadata_size() + 1024;
+    let budget = case.tail_len() + case.metadata_size() + 1024;
     assert!(case.bytes() < budget, "{:#?}", summary(&requests));
     Ok(())
 }
@@ -199,4 +208,13 @@ async fn small_zip64_wheel_takes_one_request() -> TestResult {
     let requests = case.requests();
     assert_eq!(requests.len(), 1, "{:#?}", summary(&requests));
     Ok(())
+}
+
+#[test]
+fn first_tail_is_an_eighth_of_the_file_between_16_and_128_kib() {
+    use tw_metadata::tail_bytes;
+    assert_eq!(tail_bytes(None), 64 * 1024);
+    assert_eq!(tail_bytes(Some(10_000)), 16 * 1024);
+    assert_eq!(tail_bytes(Some(400 * 1024)), 50 * 1024);
+    assert_eq!(tail_bytes(Some(800 * 1024 * 1024)), 128 * 1024);
 }
