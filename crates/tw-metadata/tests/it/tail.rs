@@ -211,10 +211,10 @@ async fn small_zip64_wheel_takes_one_request() -> TestResult {
 }
 
 #[test]
-fn first_tail_is_an_eighth_of_the_file_between_16_and_128_kib() {
+fn first_tail_is_an_eighth_of_the_file_between_16_and_64_kib() {
     use tw_metadata::tail_bytes;
-    assert_eq!(tail_bytes(None), 64 * 1024);
+    assert_eq!(tail_bytes(None), 32 * 1024);
     assert_eq!(tail_bytes(Some(10_000)), 16 * 1024);
     assert_eq!(tail_bytes(Some(400 * 1024)), 50 * 1024);
-    assert_eq!(tail_bytes(Some(800 * 1024 * 1024)), 128 * 1024);
+    assert_eq!(tail_bytes(Some(800 * 1024 * 1024)), 64 * 1024);
 }
