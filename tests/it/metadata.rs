@@ -188,3 +188,111 @@ fn metadata_version_mismatch_makes_that_version_unusable() {
     let out = project.resolve_in("drifty\n", &["--no-header", "--no-annotate"]);
     assert_eq!(out.success(), "drifty==1.0.0\n");
 }
+
+fn no_pep658() -> IndexOptions {
+    IndexOptions {
+        pep658: Pep658::Off,
+        ..IndexOptions::default()
+    }
+}
+
+#[test]
+fn without_pep658_one_tail_range_request_per_wheel() {
+    let index = index_with(no_pep658(), chain);
+    let project = Project::new(&index);
+    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate", "--stats"]);
+    assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
+    let files: Vec<_> = index
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.starts_with("/files/"))
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files.iter().all(|request| request.method == "GET"
+            && request.status == 206
+            && request.range.is_some()),
+        "{files:?}"
+    );
+    assert!(
+        out.stderr
+            .contains("metadata via wheel-tail: 2 files, 2 requests, 2 round trips"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn no_lazy_wheel_downloads_whole_wheels() {
+    let index = index_with(no_pep658(), chain);
+    let project = Project::new(&index);
+    let out = project.resolve_in(
+        "app\n",
+        &["--no-header", "--no-annotate", "--no-lazy-wheel"],
+    );
+    assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
+    let requests = index.requests();
+    assert!(
+        requests.iter().all(|request| request.range.is_none()),
+        "{requests:?}"
+    );
+
+    let index = index_with(no_pep658(), chain);
+    let project = Project::new(&index);
+    let mut command = project.command();
+    command.env("TAILWHEEL_NO_LAZY_WHEEL", "1");
+    project.write("requirements.in", "app\n");
+    command.args(["requirements.in", "--no-header", "--no-annotate"]);
+    let out = project.run_command(command);
+    assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
+    let requests = index.requests();
+    assert!(
+        requests.iter().all(|request| request.range.is_none()),
+        "{requests:?}"
+    );
+}
+
+#[test]
+fn a_second_run_reads_metadata_from_the_cache() {
+    let index = index_with(no_pep658(), chain);
+    let project = Project::new(&index);
+    let cache = project.join("cache");
+    let cache = cache.to_str().expect("utf-8 temp path");
+    let args = [
+        "--no-header",
+        "--no-annotate",
+        "--cache-dir",
+        cache,
+        "--stats",
+    ];
+    let first = project.resolve_in("app\n", &args);
+    assert_eq!(first.success(), "app==1.0.0\nlib==1.1.0\n");
+    let before = index.request_count();
+
+    let second = project.resolve_in("app\n", &args);
+    assert_eq!(second.success(), "app==1.0.0\nlib==1.1.0\n");
+    let files: Vec<_> = index.requests()[before..]
+        .iter()
+        .filter(|request| request.path.starts_with("/files/"))
+        .cloned()
+        .collect();
+    assert!(
+        files.is_empty(),
+        "no file request on the second run: {files:?}"
+    );
+    assert!(
+        second
+            .stderr
+            .contains("metadata via cache: 2 files, 0 requests"),
+        "{}",
+        second.stderr
+    );
+
+    // `--no-cache` neither reads nor writes it.
+    let third = project.resolve_in(
+        "app\n",
+        &["--no-header", "--no-annotate", "--no-cache", "--stats"],
+    );
+    assert_eq!(third.success(), "app==1.0.0\nlib==1.1.0\n");
+    assert!(!third.stderr.contains("via cache"), "{}", third.stderr);
+}
