@@ -112,9 +112,12 @@ pub(crate) struct ResolveArgs {
     /// Never use source distributions.
     #[arg(long)]
     pub(crate) no_build: bool,
-    /// `:all:` is the same as `--no-build`.
+    /// Use only wheels for these packages (comma-separated, `:all:` or `:none:`; pip's syntax).
     #[arg(long)]
     pub(crate) only_binary: Vec<String>,
+    /// Use only source distributions for these packages (comma-separated, `:all:` or `:none:`).
+    #[arg(long)]
+    pub(crate) no_binary: Vec<String>,
     /// Refuse network access.
     #[arg(long)]
     pub(crate) offline: bool,

@@ -18,8 +18,8 @@ use tw_metadata::{MetadataFetcher, MetadataOptions, ProbeMode};
 use tw_platform::{PythonPlatform, PythonVersionRequest, Target};
 use tw_requirements::{ExtrasSelection, RequirementEntry, RequirementsSet};
 use tw_resolver::{
-    Manifest, PrereleaseMode, Requirer, Resolution, ResolutionMode, ResolverOptions,
-    RootRequirement,
+    Manifest, PackageSelection, PrereleaseMode, Requirer, Resolution, ResolutionMode,
+    ResolverOptions, RootRequirement,
 };
 
 use crate::args::ResolveArgs;
@@ -406,18 +406,28 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         .map(parse_exclude_newer)
         .transpose()
         .map_err(Failure::input)?;
+    let mut no_build = if args.no_build {
+        PackageSelection::All
+    } else {
+        PackageSelection::None
+    };
     for value in &args.only_binary {
-        if value != ":all:" && value != ":none:" {
-            return Err(Failure::input(anyhow!(
-                "`--only-binary {value}`: only `:all:` and `:none:` are supported"
-            )));
-        }
+        no_build
+            .apply(value)
+            .map_err(|e| Failure::input(anyhow!("`--only-binary {value}`: {e}")))?;
+    }
+    let mut no_binary = PackageSelection::None;
+    for value in &args.no_binary {
+        no_binary
+            .apply(value)
+            .map_err(|e| Failure::input(anyhow!("`--no-binary {value}`: {e}")))?;
     }
     Ok(ResolverOptions {
         prerelease,
         resolution,
         exclude_newer,
-        no_build: args.no_build || args.only_binary.iter().any(|v| v == ":all:"),
+        no_build,
+        no_binary,
         preferences: Vec::new(),
         concurrency: args.concurrency,
     })

@@ -214,3 +214,41 @@ fn equality_ignores_local_version_labels() {
     let out = project.resolve_in("torchlike==1.0.0\n", &["--no-header", "--no-annotate"]);
     assert_eq!(out.success(), "torchlike==1.0.0+cpu\n");
 }
+
+#[test]
+fn per_package_only_binary_and_no_binary() {
+    let index = index(|universe| {
+        universe.version("wheelonly", "1.0.0").no_sdist();
+        universe.version("wheelonly", "0.9.0");
+        universe.version("sdistonly", "1.0.0").no_wheel();
+        universe.version("sdistonly", "0.9.0");
+    });
+    let project = Project::new(&index);
+    let args = ["--no-header", "--no-annotate"];
+    assert_eq!(
+        project
+            .resolve_in("wheelonly\nsdistonly\n", &args)
+            .success(),
+        "sdistonly==1.0.0\nwheelonly==1.0.0\n"
+    );
+    // Wheels only for `sdistonly`: its newest version has none, so 0.9.0.
+    let out = project.resolve_in(
+        "wheelonly\nsdistonly\n",
+        &["--no-header", "--no-annotate", "--only-binary", "sdistonly"],
+    );
+    assert_eq!(out.success(), "sdistonly==0.9.0\nwheelonly==1.0.0\n");
+    // Sdists only for `wheelonly`: its newest version has none, so 0.9.0.
+    let out = project.resolve_in(
+        "wheelonly\nsdistonly\n",
+        &["--no-header", "--no-annotate", "--no-binary", "wheelonly"],
+    );
+    assert_eq!(out.success(), "sdistonly==1.0.0\nwheelonly==0.9.0\n");
+    // `==` leaves no way out: the report says why.
+    let out = project.resolve_in("wheelonly==1.0.0\n", &["--no-binary", ":all:"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("wheels are disabled (`--no-binary`)"),
+        "{}",
+        out.stderr
+    );
+}

@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::PackageName;
 use tw_index::{DistFilename, IndexFile, ProjectFiles, SdistExtension};
 use tw_platform::Target;
 
@@ -27,6 +28,8 @@ pub enum Unusable {
     NoCompatibleWheel,
     /// Only an sdist exists and `--no-build` is set.
     NoBuild,
+    /// Only wheels exist and `--no-binary` is set for the package.
+    NoBinary,
     /// The metadata could not be read (the reason is in the message).
     InvalidMetadata(String),
     /// The sdist's dependencies are only known after a build.
@@ -43,6 +46,7 @@ impl fmt::Display for Unusable {
             }
             Self::NoCompatibleWheel => f.write_str("it has no wheel for the target platform and no source distribution"),
             Self::NoBuild => f.write_str("it has only a source distribution and building is disabled (`--no-build`)"),
+            Self::NoBinary => f.write_str("it has no source distribution and wheels are disabled (`--no-binary`)"),
             Self::InvalidMetadata(reason) => write!(f, "its metadata is invalid: {reason}"),
             Self::NeedsBuild => f.write_str("its dependencies are only known after building its source distribution, which is not supported yet"),
         }
@@ -68,6 +72,7 @@ pub(crate) struct VersionMap {
 
 impl VersionMap {
     pub(crate) fn new(project: ProjectFiles, target: &Target, options: &ResolverOptions) -> Self {
+        let name = project.name;
         let mut by_version: BTreeMap<Version, Vec<Arc<IndexFile>>> = BTreeMap::new();
         for file in project.files {
             if let (Some(cutoff), Some(uploaded)) = (options.exclude_newer, file.upload_time)
@@ -89,9 +94,9 @@ impl VersionMap {
                         .first()
                         .and_then(|f| f.yanked.clone())
                         .unwrap_or_default();
-                    (choose_file(&files, target, options), Some(reason))
+                    (choose_file(&name, &files, target, options), Some(reason))
                 } else {
-                    (choose_file(&live, target, options), None)
+                    (choose_file(&name, &live, target, options), None)
                 };
                 (
                     version,
@@ -108,10 +113,13 @@ impl VersionMap {
 }
 
 fn choose_file(
+    name: &PackageName,
     files: &[Arc<IndexFile>],
     target: &Target,
     options: &ResolverOptions,
 ) -> Result<Arc<IndexFile>, Unusable> {
+    let wheels_allowed = !options.no_binary.contains(name);
+    let sdists_allowed = !options.no_build.contains(name);
     let python = &target.python_full_version;
     let fitting: Vec<_> = files
         .iter()
@@ -131,6 +139,7 @@ fn choose_file(
     let best_wheel = fitting
         .iter()
         .filter_map(|file| match &file.dist {
+            DistFilename::Wheel(_) if !wheels_allowed => None,
             DistFilename::Wheel(wheel) => {
                 let python: Vec<&str> = wheel.python.iter().map(String::as_str).collect();
                 let abi: Vec<&str> = wheel.abi.iter().map(String::as_str).collect();
@@ -150,8 +159,9 @@ fn choose_file(
         |f| matches!(&f.dist, DistFilename::Sdist(s) if s.extension != SdistExtension::OtherTar),
     );
     match sdist {
-        Some(_) if options.no_build => Err(Unusable::NoBuild),
+        Some(_) if !sdists_allowed => Err(Unusable::NoBuild),
         Some(file) => Ok(Arc::clone(file)),
+        None if !wheels_allowed => Err(Unusable::NoBinary),
         None => Err(Unusable::NoCompatibleWheel),
     }
 }

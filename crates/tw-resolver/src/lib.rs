@@ -31,7 +31,7 @@ use tracing::info;
 
 pub use candidates::Unusable;
 pub use error::ResolveError;
-pub use options::{PrereleaseMode, ResolutionMode, ResolverOptions};
+pub use options::{PackageSelection, PrereleaseMode, ResolutionMode, ResolverOptions};
 pub use package::{PackageKind, PubGrubPackage};
 pub use provider::{Manifest, RootRequirement, UnavailableReason};
 pub use resolution::{Requirer, Resolution, ResolvedPackage};

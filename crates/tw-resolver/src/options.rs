@@ -62,6 +62,56 @@ impl FromStr for ResolutionMode {
     }
 }
 
+/// A set of packages named on the command line, or all of them (pip's `:all:`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PackageSelection {
+    /// No package.
+    #[default]
+    None,
+    /// Every package.
+    All,
+    /// These packages.
+    Some(std::collections::BTreeSet<PackageName>),
+}
+
+impl PackageSelection {
+    /// True when `name` is selected.
+    pub fn contains(&self, name: &PackageName) -> bool {
+        match self {
+            Self::None => false,
+            Self::All => true,
+            Self::Some(names) => names.contains(name),
+        }
+    }
+
+    /// Apply one pip-style value: `:all:`, `:none:`, or comma-separated names.
+    pub fn apply(&mut self, value: &str) -> Result<(), String> {
+        for item in value
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+        {
+            match item {
+                ":all:" => *self = Self::All,
+                ":none:" => *self = Self::None,
+                name => {
+                    let name = name
+                        .parse::<PackageName>()
+                        .map_err(|err| format!("invalid package name `{name}`: {err}"))?;
+                    match self {
+                        Self::All => {}
+                        Self::None => *self = Self::Some(std::iter::once(name).collect()),
+                        Self::Some(names) => {
+                            names.insert(name);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Options of one resolution.
 #[derive(Clone, Debug, Default)]
 pub struct ResolverOptions {
@@ -71,10 +121,31 @@ pub struct ResolverOptions {
     pub resolution: ResolutionMode,
     /// Ignore files uploaded after this instant (PEP 700 `upload-time`).
     pub exclude_newer: Option<Timestamp>,
-    /// Never use source distributions.
-    pub no_build: bool,
+    /// Packages that must come from wheels (`--no-build`, `--only-binary`).
+    pub no_build: PackageSelection,
+    /// Packages that must come from source distributions (`--no-binary`).
+    pub no_binary: PackageSelection,
     /// Versions to keep when still allowed (pins of an existing output file).
     pub preferences: Vec<(PackageName, Version)>,
     /// Fetches in flight at once for prefetching metadata.
     pub concurrency: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pip_style_package_selections() {
+        let name = |s: &str| s.parse::<PackageName>().unwrap();
+        let mut selection = PackageSelection::None;
+        selection.apply("Foo_Bar, baz").unwrap();
+        assert!(selection.contains(&name("foo-bar")) && selection.contains(&name("baz")));
+        assert!(!selection.contains(&name("other")));
+        selection.apply(":all:").unwrap();
+        assert!(selection.contains(&name("other")));
+        selection.apply(":none:").unwrap();
+        assert!(!selection.contains(&name("baz")));
+        assert!(selection.apply("not a name!").is_err());
+    }
 }
