@@ -252,3 +252,47 @@ fn per_package_only_binary_and_no_binary() {
         out.stderr
     );
 }
+
+#[test]
+fn reports_end_with_hints_people_can_act_on() {
+    let index = index(|universe| {
+        universe.version("onlypre", "2.0.0b1");
+        universe.version("gone", "1.0.0").yanked();
+        universe
+            .version("native", "1.0.0")
+            .wheel_tags(&["cp312-cp312-win_amd64", "cp312-cp312-macosx_11_0_arm64"])
+            .no_sdist();
+        universe.version("source", "1.0.0").no_wheel();
+    });
+    let project = Project::new(&index);
+
+    let out = project.resolve_in("onlypre>=1\n", &["--prerelease", "disallow"]);
+    out.assert_code(1);
+    assert!(out.stderr.contains("hint: only pre-releases of onlypre match `onlypre>=1` (the newest is 2.0.0b1); pass `--prerelease allow`"), "{}", out.stderr);
+
+    let out = project.resolve_in("gone>=1\n", &[]);
+    out.assert_code(1);
+    assert!(
+        out.stderr
+            .contains("hint: every version of gone that matches `gone>=1` was yanked"),
+        "{}",
+        out.stderr
+    );
+
+    let out = project.resolve_in("native\n", &[]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("hint: native has wheels only for other targets (cp312-cp312-macosx_11_0_arm64, cp312-cp312-win_amd64)"),
+        "{}",
+        out.stderr
+    );
+
+    let out = project.resolve_in("source\n", &["--no-build"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr
+            .contains("hint: source has only source distributions"),
+        "{}",
+        out.stderr
+    );
+}

@@ -76,10 +76,14 @@ pub async fn resolve(
                 } else {
                     &collapsed
                 };
-                let report = DefaultStringReporter::report_with_formatter(
+                let mut report = DefaultStringReporter::report_with_formatter(
                     chosen,
                     &report::PythonReportFormatter,
                 );
+                for hint in report::hints(&tree, &|name| provider.known_versions(name)) {
+                    report.push_str("\n\nhint: ");
+                    report.push_str(&hint);
+                }
                 Err(ResolveError::NoSolution { report })
             }
             Err(other) => Err(ResolveError::Thread(other.to_string())),

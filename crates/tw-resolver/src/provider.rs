@@ -298,6 +298,11 @@ impl Provider {
                 || self.exact_pins.contains(&(name.clone(), version.clone())))
     }
 
+    /// The versions of `name` fetched during the resolution, if any (for hints in reports).
+    pub(crate) fn known_versions(&self, name: &PackageName) -> Option<Arc<VersionMap>> {
+        self.versions.borrow().get(name).cloned()
+    }
+
     fn discovery_index(&self, package: &PubGrubPackage) -> usize {
         let mut discovery = self.discovery.borrow_mut();
         let next = discovery.len();

@@ -6,6 +6,7 @@ use pubgrub::{Derived, External, Map, ReportFormatter, Term};
 use std::ops::Bound;
 use version_ranges::Ranges;
 
+use crate::candidates::Unusable;
 use crate::package::{PackageKind, PubGrubPackage};
 
 /// Formats PubGrub's derivation tree for people who write requirements files.
@@ -248,6 +249,110 @@ pub(crate) fn drop_local_gaps(tree: Tree) -> Tree {
             derived.cause1 = std::sync::Arc::new(drop_local_gaps((*derived.cause1).clone()));
             derived.cause2 = std::sync::Arc::new(drop_local_gaps((*derived.cause2).clone()));
             Tree::Derived(derived)
+        }
+    }
+}
+
+/// Hints that help a user act on a failed resolution, computed from the packages the
+/// report mentions and what the index offered for them:
+/// * a pre-release would satisfy a range that had no usable stable version;
+/// * every version in the range is yanked;
+/// * versions exist but none has a wheel for the target (the platforms offered are listed);
+/// * only source distributions exist and building is disabled.
+pub(crate) fn hints(
+    tree: &Tree,
+    versions_of: &dyn Fn(
+        &pep508_rs::PackageName,
+    ) -> Option<std::sync::Arc<crate::candidates::VersionMap>>,
+) -> Vec<String> {
+    let mut facts: Vec<(PubGrubPackage, Ranges<Version>)> = Vec::new();
+    collect_ranges(tree, &mut facts);
+    let mut hints: Vec<String> = Vec::new();
+    let mut push = |hint: String| {
+        if !hints.contains(&hint) {
+            hints.push(hint);
+        }
+    };
+    for (package, range) in &facts {
+        let Some(name) = package.name() else { continue };
+        let Some(versions) = versions_of(name) else {
+            continue;
+        };
+        let in_range: Vec<_> = versions
+            .versions
+            .iter()
+            .filter(|(v, _)| range.contains(v))
+            .collect();
+        let shown = package_range(package, range);
+        if in_range.is_empty() {
+            continue;
+        }
+        if in_range.iter().all(|(v, _)| v.any_prerelease())
+            && let Some((version, _)) = in_range.last()
+        {
+            push(format!(
+                "only pre-releases of {name} match `{shown}` (the newest is {version}); pass `--prerelease allow` or name a pre-release in the requirement to use one"
+            ));
+        }
+        if in_range.iter().all(|(_, entry)| entry.yanked.is_some()) {
+            push(format!(
+                "every version of {name} that matches `{shown}` was yanked; pin one with `==` to use it anyway"
+            ));
+        }
+        let usable = |u: &Unusable| {
+            in_range
+                .iter()
+                .all(|(_, entry)| matches!(&entry.choice, Err(found) if found == u))
+        };
+        if usable(&Unusable::NoCompatibleWheel) {
+            let mut platforms: Vec<String> = in_range
+                .iter()
+                .flat_map(|(_, entry)| entry.files.iter())
+                .filter_map(|file| match &file.dist {
+                    tw_index::DistFilename::Wheel(wheel) => Some(format!(
+                        "{}-{}-{}",
+                        wheel.python.join("."),
+                        wheel.abi.join("."),
+                        wheel.platform.join(".")
+                    )),
+                    tw_index::DistFilename::Sdist(_) => None,
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if platforms.len() > 8 {
+                platforms.truncate(8);
+                platforms.push("…".into());
+            }
+            push(format!(
+                "{name} has wheels only for other targets ({}) and no source distribution; check `--python-version` and `--python-platform`",
+                platforms.join(", ")
+            ));
+        }
+        if usable(&Unusable::NoBuild) {
+            push(format!(
+                "{name} has only source distributions for `{shown}`, and building is disabled (`--no-build`/`--only-binary`)"
+            ));
+        }
+    }
+    hints
+}
+
+/// Every (package, range) the tree states a fact about, in tree order.
+fn collect_ranges(tree: &Tree, out: &mut Vec<(PubGrubPackage, Ranges<Version>)>) {
+    match tree {
+        Tree::External(
+            External::NoVersions(package, range) | External::Custom(package, range, _),
+        ) => {
+            out.push((package.clone(), range.clone()));
+        }
+        Tree::External(External::FromDependencyOf(_, _, dependency, range)) => {
+            out.push((dependency.clone(), range.clone()));
+        }
+        Tree::External(External::NotRoot(..)) => {}
+        Tree::Derived(derived) => {
+            collect_ranges(&derived.cause1, out);
+            collect_ranges(&derived.cause2, out);
         }
     }
 }
