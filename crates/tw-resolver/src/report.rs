@@ -92,7 +92,7 @@ impl ReportFormatter<PubGrubPackage, Ranges<Version>, String> for PythonReportFo
             External::NotRoot(..) => "we are solving your requirements".into(),
             External::NoVersions(package, range) => {
                 if range == &Ranges::full() {
-                    format!("no version of {package} exists on the configured indexes")
+                    format!("{package} was not found in the package index")
                 } else {
                     format!(
                         "there is no usable version of {}",
