@@ -97,7 +97,7 @@ pub(crate) struct ResolveArgs {
     /// Ignore the pins of an existing output file.
     #[arg(short = 'U', long)]
     pub(crate) upgrade: bool,
-    /// Ignore the existing pin of this package.
+    /// Ignore the existing pin of this package (`NAME`), or move it to a version (`NAME==1.2`).
     #[arg(short = 'P', long)]
     pub(crate) upgrade_package: Vec<String>,
     /// Add `--hash` lines to requirements.txt output (pylock always has hashes).

@@ -121,15 +121,22 @@ pub(crate) async fn run(
             .map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
     };
     let mut options = options;
+    // `-P NAME` frees one package from the existing pins; `-P NAME==VERSION` (any PEP 508
+    // requirement) also constrains it, as pip-compile does.
+    let mut upgrade_constraints = Vec::new();
+    let mut upgrade: Vec<PackageName> = Vec::new();
+    for value in &args.upgrade_package {
+        let requirement = pep508_rs::Requirement::from_str(value)
+            .map_err(|err| Failure::input(anyhow!("invalid `--upgrade-package {value}`: {err}")))?;
+        upgrade.push(requirement.name.clone());
+        if requirement.version_or_url.is_some() {
+            upgrade_constraints.push(requirement);
+        }
+    }
     if let Some(output) = &args.output
         && !args.upgrade
     {
         let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
-        let upgrade: Vec<PackageName> = args
-            .upgrade_package
-            .iter()
-            .filter_map(|p| PackageName::from_str(p).ok())
-            .collect();
         options.preferences = pins
             .into_iter()
             .filter(|(name, _)| !upgrade.contains(name))
@@ -146,6 +153,7 @@ pub(crate) async fn run(
             .constraints
             .iter()
             .map(|entry| entry.requirement.clone())
+            .chain(upgrade_constraints)
             .collect(),
         overrides,
     };

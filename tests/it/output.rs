@@ -449,3 +449,44 @@ fn warnings_on_a_pipe_are_plain_text() {
     assert!(out.raw_stderr.contains("impostor"), "a warning is printed");
     assert!(!out.raw_stderr.contains('\u{1b}'), "{:?}", out.raw_stderr);
 }
+
+#[test]
+fn upgrade_package_to_a_version() {
+    let index = index(|universe| {
+        for version in ["1.0.0", "1.5.0", "2.0.0"] {
+            universe.version("old", version);
+        }
+        universe.version("other", "1.0.0");
+        universe.version("other", "2.0.0");
+    });
+    let project = Project::new(&index);
+    project.write("requirements.in", "old\nother\n");
+    project.write("requirements.txt", "old==1.0.0\nother==1.0.0\n");
+    let args = [
+        "requirements.in",
+        "-o",
+        "requirements.txt",
+        "--no-header",
+        "--no-annotate",
+    ];
+    let mut move_one = args.to_vec();
+    move_one.extend(["-P", "old==1.5.0"]);
+    project.resolve(&move_one).assert_code(0);
+    assert_eq!(
+        project.read("requirements.txt"),
+        "old==1.5.0\nother==1.0.0\n"
+    );
+
+    // A version nothing else allows is an input conflict, reported as such.
+    let mut impossible = args.to_vec();
+    impossible.extend(["-P", "old==9"]);
+    let out = project.resolve(&impossible);
+    out.assert_code(1);
+    assert_eq!(
+        project.read("requirements.txt"),
+        "old==1.5.0\nother==1.0.0\n"
+    );
+    let mut invalid = args.to_vec();
+    invalid.extend(["-P", "old=>1"]);
+    project.resolve(&invalid).assert_code(2);
+}
