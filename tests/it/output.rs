@@ -490,3 +490,60 @@ fn upgrade_package_to_a_version() {
     invalid.extend(["-P", "old=>1"]);
     project.resolve(&invalid).assert_code(2);
 }
+
+#[test]
+fn output_does_not_depend_on_timing_or_concurrency() {
+    let describe = |universe: &mut tw_test_index::Universe| {
+        universe
+            .version("app", "1.0.0")
+            .requires("a")
+            .requires("b[x]")
+            .requires("c");
+        universe.version("a", "1.0.0").requires("d>=1");
+        universe.version("b", "1.0.0").extra("x", &["e"]);
+        universe.version("c", "2.0.0").requires("d<3");
+        for version in ["1.0.0", "2.0.0", "3.0.0"] {
+            universe.version("d", version);
+        }
+        universe.version("e", "1.0.0").requires("d");
+    };
+    let mut outputs = Vec::new();
+    for (jitter_ms, concurrency) in [(0, "50"), (15, "1"), (15, "4"), (15, "50")] {
+        let index = crate::common::index_with(
+            tw_test_index::IndexOptions {
+                jitter_ms,
+                pep658: tw_test_index::Pep658::Off,
+                ..tw_test_index::IndexOptions::default()
+            },
+            describe,
+        );
+        let mut project = Project::new(&index);
+        project.filter_index(&index, "[INDEX]");
+        project.write("requirements.in", "app\n");
+        for format in ["requirements.txt", "pylock.toml"] {
+            project
+                .resolve(&[
+                    "requirements.in",
+                    "-o",
+                    format,
+                    "--concurrency",
+                    concurrency,
+                    "--generate-hashes",
+                    "--no-header",
+                ])
+                .assert_code(0);
+            outputs.push((format, project.filter(&project.read(format))));
+        }
+    }
+    for format in ["requirements.txt", "pylock.toml"] {
+        let texts: Vec<_> = outputs
+            .iter()
+            .filter(|(f, _)| *f == format)
+            .map(|(_, t)| t)
+            .collect();
+        assert!(
+            texts.windows(2).all(|pair| pair[0] == pair[1]),
+            "{format} differs between runs: {texts:#?}"
+        );
+    }
+}

@@ -86,6 +86,10 @@ pub struct IndexOptions {
     pub files_on_other_host: bool,
     /// Answer 500 for this project's page (matched after PEP 503 normalization).
     pub fail_package: Option<String>,
+    /// Delay every response by a pseudo-random 0..`jitter_ms` milliseconds (a fixed
+    /// sequence), so responses arrive in a different order than requests were sent: for
+    /// tests that output does not depend on network timing. 0 (the default) is off.
+    pub jitter_ms: u64,
 }
 
 impl Default for IndexOptions {
@@ -97,6 +101,7 @@ impl Default for IndexOptions {
             range: RangeMode::Honour,
             files_on_other_host: false,
             fail_package: None,
+            jitter_ms: 0,
         }
     }
 }
@@ -307,7 +312,13 @@ async fn accept_loop(listener: tokio::net::TcpListener, site: Arc<Site>, files_h
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let response = site.respond(&request, files_host);
-                async move { Ok::<_, Infallible>(response) }
+                let delay = site.jitter();
+                async move {
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    Ok::<_, Infallible>(response)
+                }
             });
             // A client hanging up mid-response is its own business.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -320,6 +331,8 @@ async fn accept_loop(listener: tokio::net::TcpListener, site: Arc<Site>, files_h
 /// Everything the server answers from, rendered once.
 struct Site {
     options: IndexOptions,
+    /// Responses so far, the seed of the jitter sequence.
+    responses: std::sync::atomic::AtomicU64,
     /// `http://127.0.0.1:PORT`, no trailing slash.
     base: String,
     /// Where files are served: `base`, or the files listener's `http://127.0.0.1:PORT`.
@@ -405,6 +418,7 @@ impl Site {
             })
             .collect();
         Self {
+            responses: std::sync::atomic::AtomicU64::new(0),
             root_json: Bytes::from(root_json(&catalog)),
             root_html: Bytes::from(root_html(&catalog)),
             find_links: Bytes::from(find_links_html(&catalog, options.pep658, &flat_files)),
@@ -440,6 +454,21 @@ impl Site {
     }
 
     /// Answer one request (that came to the files listener when `files_host`) and log it.
+    /// The next delay of the jitter sequence (splitmix64 of the response count).
+    fn jitter(&self) -> std::time::Duration {
+        if self.options.jitter_ms == 0 {
+            return std::time::Duration::ZERO;
+        }
+        let n = self
+            .responses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        std::time::Duration::from_millis(z % (self.options.jitter_ms + 1))
+    }
+
     fn respond(&self, request: &Request<Incoming>, files_host: bool) -> Response<Full<Bytes>> {
         let header_text = |name: header::HeaderName| {
             request
