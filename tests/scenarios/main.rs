@@ -1,0 +1,201 @@
+//! The packse resolver scenarios (uv's copy), one test case per scenario.
+//!
+//! Reads every `.toml`/`.json` scenario under `../shared/packse-scenarios/uv-test-scenarios/
+//! scenarios/` (relative to the workspace root; never copied into the repository), serves its
+//! package universe from a loopback [`tw_test_index::TestIndex`], runs `tailwheel resolve` on
+//! `root.requires` with the scenario's options and compares the outcome with `expected`.
+//! Test names are `<category folder>::<scenario name>`, so
+//! `cargo test --test scenarios -- prereleases::` runs one folder.
+//!
+//! - Satisfiable scenarios must exit 0 with every `expected.packages` entry pinned at that
+//!   version; unsatisfiable ones must exit 1, and their report (stderr) is snapshotted in
+//!   `snapshots/<scenario name>.snap` (accept changes with `INSTA_UPDATE=always` or
+//!   `cargo insta review`).
+//! - Scenarios listed in `known-failures.txt` (`name: reason`) are expected to fail and show
+//!   as ignored with their reason; one that passes fails with "remove from known-failures.txt".
+//! - `testgen.disable` scenarios are skipped, as uv skips them.
+//! - When the scenario folder is missing, a note is printed and no case runs.
+
+mod known_failures;
+mod runner;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+
+use crate::known_failures::KnownFailures;
+use crate::runner::Pass;
+use crate::schema::Scenario;
+
+/// The scenario folder, relative to the workspace root.
+const SCENARIOS: &str = "../shared/packse-scenarios/uv-test-scenarios/scenarios";
+/// The known-failures list, relative to the workspace root.
+const KNOWN_FAILURES: &str = "tests/scenarios/known-failures.txt";
+
+fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = workspace.join(SCENARIOS);
+    let trials = if root.is_dir() {
+        trials(&root, &workspace.join(KNOWN_FAILURES))
+    } else {
+        #[allow(
+            clippy::print_stderr,
+            reason = "the note the harness prints instead of tests"
+        )]
+        {
+            eprintln!(
+                "note: no packse scenarios at {}: running no scenario tests",
+                root.display()
+            );
+        }
+        Vec::new()
+    };
+    libtest_mimic::run(&args, trials).exit_code()
+}
+
+/// One test per scenario, a failing test per unreadable file, and the check of
+/// `known-failures.txt` against the scenarios found.
+fn trials(root: &Path, known_failures_path: &Path) -> Vec<Trial> {
+    let (known, known_error) = match known_failures::load(known_failures_path) {
+        Ok(known) => (known, None),
+        Err(err) => (KnownFailures::new(), Some(err)),
+    };
+    let known = Arc::new(known);
+    let mut trials = Vec::new();
+    // Scenario name → test name, for duplicates and the known-failures check.
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut disabled = Vec::new();
+    for path in scenario_files(root) {
+        let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        let source = relative.display().to_string();
+        let category = match relative.components().next() {
+            Some(first) if relative.components().count() > 1 => {
+                first.as_os_str().to_string_lossy().into_owned()
+            }
+            _ => "uncategorized".to_string(),
+        };
+        let scenarios = match schema::load(&path) {
+            Ok(scenarios) => scenarios,
+            Err(err) => {
+                let stem = path
+                    .file_stem()
+                    .map(|stem| stem.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let message = format!("cannot load scenario file {source}: {err}");
+                trials.push(Trial::test(format!("{category}::{stem}"), move || {
+                    Err(message.into())
+                }));
+                continue;
+            }
+        };
+        for scenario in scenarios {
+            let test_name = format!("{category}::{}", scenario.name);
+            if let Some(first) = seen.insert(scenario.name.clone(), test_name.clone()) {
+                let message = format!(
+                    "scenario name `{}` in {source} is already used by {first}",
+                    scenario.name
+                );
+                trials.push(Trial::test(format!("{test_name}#duplicate"), move || {
+                    Err(message.into())
+                }));
+                continue;
+            }
+            if scenario.testgen.disable {
+                disabled.push(scenario.name.clone());
+                trials.push(Trial::ignorable_test(test_name, || {
+                    Ok(Completion::ignored_with(
+                        "testgen.disable: uv generates no test for it",
+                    ))
+                }));
+                continue;
+            }
+            let known = Arc::clone(&known);
+            let source = source.clone();
+            trials.push(Trial::ignorable_test(test_name, move || {
+                scenario_test(&scenario, &source, &known)
+            }));
+        }
+    }
+    let missing: Vec<String> = known
+        .keys()
+        .filter(|name| !seen.contains_key(*name) || disabled.contains(*name))
+        .cloned()
+        .collect();
+    trials.push(Trial::test("harness::known-failures.txt", move || {
+        if let Some(err) = known_error {
+            return Err(err.into());
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{KNOWN_FAILURES} lists scenarios that do not exist or are disabled: {}",
+                missing.join(", ")
+            )
+            .into())
+        }
+    }));
+    trials
+}
+
+/// Run one scenario and judge it against `known-failures.txt`.
+fn scenario_test(
+    scenario: &Scenario,
+    source: &str,
+    known: &KnownFailures,
+) -> Result<Completion, Failed> {
+    let outcome = runner::run(scenario, source);
+    match (known.get(&scenario.name), outcome) {
+        (Some(reason), Ok(_)) => Err(format!(
+            "`{}` passes now: remove it from {KNOWN_FAILURES} (listed as: {reason})",
+            scenario.name
+        )
+        .into()),
+        (Some(reason), Err(_)) => Ok(Completion::ignored_with(format!("known failure: {reason}"))),
+        (None, Err(report)) => Err(report.into()),
+        (None, Ok(Pass::Resolved)) => Ok(Completion::Completed),
+        (None, Ok(Pass::Unsatisfiable(report))) => {
+            snapshot(&scenario.name, source, &report);
+            Ok(Completion::Completed)
+        }
+    }
+}
+
+/// Compare the no-solution report with `snapshots/<name>.snap`.
+fn snapshot(name: &str, source: &str, report: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description(source);
+    settings.bind(|| insta::assert_snapshot!(name, report));
+}
+
+/// Every `.toml` and `.json` file under `root`, sorted by path.
+fn scenario_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if matches!(
+                path.extension().and_then(|ext| ext.to_str()),
+                Some("toml" | "json")
+            ) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
