@@ -177,8 +177,8 @@ fn invalid_option_values_are_input_errors() {
             "error: unknown index strategy `random` (expected `first-index` or `unsafe-best-match`)",
         ),
         (
-            &["--only-binary", "numpy"][..],
-            "error: `--only-binary numpy`: only `:all:` and `:none:` are supported",
+            &["--only-binary", "numpy!"][..],
+            "error: `--only-binary numpy!`: invalid package name `numpy!`: Not a valid package or extra name: \"numpy!\". Names must start and end with a letter or digit and may only contain -, _, ., and alphanumeric characters.",
         ),
     ] {
         let mut all = vec!["requirements.in"];

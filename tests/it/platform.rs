@@ -70,6 +70,8 @@ fn binary_wheel_tags_select_the_platform() {
     error: no solution found:
     Because there is no usable version of fastlib!=1.0.0 and fastlib==1.0.0 cannot be used because it has no wheel for the target platform and no source distribution, we can conclude that fastlib cannot be used.
     And because you require fastlib, we can conclude that your requirements are unsatisfiable.
+
+    hint: fastlib has wheels only for other targets (cp312-cp312-manylinux_2_17_x86_64) and no source distribution; check `--python-version` and `--python-platform`
     ");
 
     // A cp312 wheel does not fit CPython 3.11 either.

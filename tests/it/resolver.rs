@@ -198,7 +198,8 @@ fn missing_package_report_says_no_version_exists() {
     let out = project.resolve_in("present\nabsent\n", &[]);
     out.assert_code(1);
     assert!(
-        out.stderr.contains("absent was not found in the package index"),
+        out.stderr
+            .contains("absent was not found in the package index"),
         "the report should say that `absent` does not exist:\n{}",
         out.stderr
     );

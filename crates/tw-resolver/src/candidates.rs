@@ -126,7 +126,7 @@ fn choose_file(
         .filter(|f| {
             f.requires_python
                 .as_ref()
-                .is_none_or(|spec| spec.contains(python))
+                .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
         })
         .collect();
     if fitting.is_empty() {

@@ -21,6 +21,7 @@ mod fetch;
 mod options;
 mod package;
 mod provider;
+mod ranges;
 mod report;
 mod resolution;
 

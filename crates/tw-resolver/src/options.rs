@@ -15,9 +15,12 @@ pub enum PrereleaseMode {
     Allow,
     /// Only for packages whose versions in range are all pre-releases.
     IfNecessary,
-    /// Only for packages whose requirements name a pre-release (e.g. `>=2.0b1`).
+    /// Like `IfNecessary`, but only for packages whose requirements name a pre-release
+    /// (e.g. `>=2.0b1`).
     Explicit,
-    /// `IfNecessary` or `Explicit` (the default).
+    /// The default: a pre-release when no stable version is in range (a requirement that
+    /// names a pre-release, like `>=2.0b1`, usually leaves only pre-releases in range).
+    /// Stable versions are preferred whenever one is allowed, as uv does.
     #[default]
     IfNecessaryOrExplicit,
 }

@@ -68,43 +68,10 @@ pub(crate) struct Provider {
 
 fn ranges_of(requirement: &Requirement) -> Ranges<Version> {
     match &requirement.version_or_url {
-        Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers_to_ranges(specifiers),
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+            crate::ranges::specifiers_to_ranges(specifiers)
+        }
         _ => Ranges::full(),
-    }
-}
-
-/// PEP 440 ranges, with the rule that `==V` (and `!=V`) without a local label also covers
-/// every `V+local` (PyTorch's `+cpu` builds): those sort between `V` and
-/// [`after_locals`]`(V)`.
-pub(crate) fn specifiers_to_ranges(specifiers: &pep440_rs::VersionSpecifiers) -> Ranges<Version> {
-    let mut range = Ranges::full();
-    for specifier in specifiers.iter() {
-        let version = specifier.version();
-        let widened = version.local().is_empty()
-            && matches!(specifier.operator(), Operator::Equal | Operator::NotEqual);
-        let piece = if widened {
-            let exact = Ranges::between(version.clone(), after_locals(version));
-            if *specifier.operator() == Operator::Equal {
-                exact
-            } else {
-                exact.complement()
-            }
-        } else {
-            Ranges::from(specifier.clone())
-        };
-        range = range.intersection(&piece);
-    }
-    range
-}
-
-/// The smallest version above every `V+local`: the next dev, post or post-dev release.
-pub(crate) fn after_locals(version: &Version) -> Version {
-    if let Some(dev) = version.dev() {
-        version.clone().with_dev(Some(dev + 1))
-    } else if let Some(post) = version.post() {
-        version.clone().with_post(Some(post + 1)).with_dev(Some(0))
-    } else {
-        version.clone().with_post(Some(0)).with_dev(Some(0))
     }
 }
 
@@ -271,7 +238,11 @@ impl Provider {
         versions: &VersionMap,
         range: &Ranges<Version>,
     ) -> bool {
-        let explicit = || self.explicit_prereleases.borrow().contains(name);
+        // Stable versions are preferred whenever one is in range, even when a specifier
+        // names a pre-release (uv's current rule, which its copy of the packse scenarios
+        // encodes); pre-releases are the fallback. Deciding from the range alone, not from
+        // which requirements were seen so far, keeps the choice independent of the order
+        // in which PubGrub met them and of backtracking.
         let necessary = || {
             !versions
                 .versions
@@ -281,9 +252,10 @@ impl Provider {
         match self.fetcher.options.prerelease {
             PrereleaseMode::Allow => true,
             PrereleaseMode::Disallow => false,
-            PrereleaseMode::Explicit => explicit(),
-            PrereleaseMode::IfNecessary => necessary(),
-            PrereleaseMode::IfNecessaryOrExplicit => explicit() || necessary(),
+            PrereleaseMode::Explicit => {
+                necessary() && self.explicit_prereleases.borrow().contains(name)
+            }
+            PrereleaseMode::IfNecessary | PrereleaseMode::IfNecessaryOrExplicit => necessary(),
         }
     }
 
@@ -462,7 +434,10 @@ impl DependencyProvider for Provider {
             }
         };
         if let Some(requires_python) = &metadata.requires_python
-            && !requires_python.contains(&self.fetcher.target.python_full_version)
+            && !crate::ranges::requires_python_allows(
+                requires_python,
+                &self.fetcher.target.python_full_version,
+            )
         {
             let reason = Unusable::RequiresPython(
                 requires_python.clone(),

@@ -41,7 +41,7 @@ pub(crate) fn specifiers(range: &Ranges<Version>) -> String {
         (Bound::Unbounded, Bound::Excluded(a)),
         (Bound::Included(b), Bound::Unbounded),
     ] = segments.as_slice()
-        && *b == &crate::provider::after_locals(a)
+        && *b == &crate::ranges::after_locals(a)
     {
         return format!("!={a}");
     }
@@ -58,19 +58,28 @@ pub(crate) fn specifiers(range: &Ranges<Version>) -> String {
         .iter()
         .map(|(low, high)| match (low, high) {
             (Bound::Included(a), Bound::Included(b)) if a == b => format!("=={a}"),
-            (Bound::Included(a), Bound::Excluded(b)) if *b == &crate::provider::after_locals(a) => {
+            (Bound::Included(a), Bound::Excluded(b)) if *b == &crate::ranges::after_locals(a) => {
                 format!("=={a}")
             }
             (Bound::Unbounded, Bound::Unbounded) => String::new(),
             (low, high) => {
+                // Bounds at `after_locals(V)` come from `>V.postN`, `<=V` and `<V.postN`
+                // (see `ranges.rs`); show them as written, not as the internal bound.
                 let low = match low {
-                    Bound::Included(v) => Some(format!(">={v}")),
+                    Bound::Included(v) => Some(match locals_base(v) {
+                        Some(base) => format!(">{base}"),
+                        None => format!(">={v}"),
+                    }),
                     Bound::Excluded(v) => Some(format!(">{v}")),
                     Bound::Unbounded => None,
                 };
                 let high = match high {
                     Bound::Included(v) => Some(format!("<={v}")),
-                    Bound::Excluded(v) => Some(format!("<{v}")),
+                    Bound::Excluded(v) => Some(match locals_base(v) {
+                        Some(base) if v.post() == Some(0) => format!("<={base}"),
+                        Some(_) => format!("<{}", (*v).clone().with_dev(None)),
+                        None => format!("<{v}"),
+                    }),
                     Bound::Unbounded => None,
                 };
                 low.into_iter().chain(high).collect::<Vec<_>>().join(", ")
@@ -78,6 +87,20 @@ pub(crate) fn specifiers(range: &Ranges<Version>) -> String {
         })
         .collect::<Vec<_>>()
         .join(" | ")
+}
+
+/// The `V` for which `bound == after_locals(V)`, when the bound is a `.postN.dev0` one.
+fn locals_base(bound: &Version) -> Option<Version> {
+    if bound.dev() != Some(0) {
+        return None;
+    }
+    let post = bound.post()?;
+    let base = if post == 0 {
+        bound.clone().with_dev(None).with_post(None)
+    } else {
+        bound.clone().with_dev(None).with_post(Some(post - 1))
+    };
+    (crate::ranges::after_locals(&base) == *bound).then_some(base)
 }
 
 fn is_root(package: &PubGrubPackage) -> bool {
@@ -229,7 +252,7 @@ type Tree = pubgrub::DerivationTree<PubGrubPackage, Ranges<Version>, String>;
 /// True for the range `(V, after_locals(V))`: the `V+local` builds that `==V` also allows.
 fn is_local_gap(range: &Ranges<Version>) -> bool {
     let segments: Vec<_> = range.iter().collect();
-    matches!(segments.as_slice(), [(Bound::Excluded(a), Bound::Excluded(b))] if *b == crate::provider::after_locals(a))
+    matches!(segments.as_slice(), [(Bound::Excluded(a), Bound::Excluded(b))] if *b == crate::ranges::after_locals(a))
 }
 
 /// Remove "there is no `V+local` version" steps from a derivation tree. `==V` also allows
@@ -267,9 +290,16 @@ pub(crate) fn hints(
 ) -> Vec<String> {
     let mut facts: Vec<(PubGrubPackage, Ranges<Version>)> = Vec::new();
     collect_ranges(tree, &mut facts);
+    // Requirements first (their ranges are the ones people wrote), then derived facts.
+    let mut required = Vec::new();
+    collect_requirements(tree, &mut required);
+    facts.splice(0..0, required);
     let mut hints: Vec<String> = Vec::new();
-    let mut push = |hint: String| {
-        if !hints.contains(&hint) {
+    // One hint of each kind per package: the first fact about it in the tree decides.
+    let mut given: Vec<(pep508_rs::PackageName, &'static str)> = Vec::new();
+    let mut push = |name: &pep508_rs::PackageName, kind: &'static str, hint: String| {
+        if !given.iter().any(|(n, k)| n == name && *k == kind) {
+            given.push((name.clone(), kind));
             hints.push(hint);
         }
     };
@@ -290,14 +320,22 @@ pub(crate) fn hints(
         if in_range.iter().all(|(v, _)| v.any_prerelease())
             && let Some((version, _)) = in_range.last()
         {
-            push(format!(
-                "only pre-releases of {name} match `{shown}` (the newest is {version}); pass `--prerelease allow` or name a pre-release in the requirement to use one"
-            ));
+            push(
+                name,
+                "prerelease",
+                format!(
+                    "only pre-releases of {name} match `{shown}` (the newest is {version}); pass `--prerelease allow` or name a pre-release in the requirement to use one"
+                ),
+            );
         }
         if in_range.iter().all(|(_, entry)| entry.yanked.is_some()) {
-            push(format!(
-                "every version of {name} that matches `{shown}` was yanked; pin one with `==` to use it anyway"
-            ));
+            push(
+                name,
+                "yanked",
+                format!(
+                    "every version of {name} that matches `{shown}` was yanked; pin one with `==` to use it anyway"
+                ),
+            );
         }
         let usable = |u: &Unusable| {
             in_range
@@ -324,18 +362,40 @@ pub(crate) fn hints(
                 platforms.truncate(8);
                 platforms.push("…".into());
             }
-            push(format!(
-                "{name} has wheels only for other targets ({}) and no source distribution; check `--python-version` and `--python-platform`",
-                platforms.join(", ")
-            ));
+            push(
+                name,
+                "platform",
+                format!(
+                    "{name} has wheels only for other targets ({}) and no source distribution; check `--python-version` and `--python-platform`",
+                    platforms.join(", ")
+                ),
+            );
         }
         if usable(&Unusable::NoBuild) {
-            push(format!(
-                "{name} has only source distributions for `{shown}`, and building is disabled (`--no-build`/`--only-binary`)"
-            ));
+            push(
+                name,
+                "no-build",
+                format!(
+                    "{name} has only source distributions for `{shown}`, and building is disabled (`--no-build`/`--only-binary`)"
+                ),
+            );
         }
     }
     hints
+}
+
+/// The (dependency, range) of every requirement edge in the tree, in tree order.
+fn collect_requirements(tree: &Tree, out: &mut Vec<(PubGrubPackage, Ranges<Version>)>) {
+    match tree {
+        Tree::External(External::FromDependencyOf(_, _, dependency, range)) => {
+            out.push((dependency.clone(), range.clone()));
+        }
+        Tree::External(_) => {}
+        Tree::Derived(derived) => {
+            collect_requirements(&derived.cause1, out);
+            collect_requirements(&derived.cause2, out);
+        }
+    }
 }
 
 /// Every (package, range) the tree states a fact about, in tree order.
@@ -369,12 +429,21 @@ mod tests {
     #[test]
     fn ranges_read_as_specifiers() {
         let range = Ranges::from(pep440_rs::VersionSpecifiers::from_str(">=1.21.1,<3").unwrap());
-        let pinned = crate::provider::specifiers_to_ranges(
+        let pinned = crate::ranges::specifiers_to_ranges(
             &pep440_rs::VersionSpecifiers::from_str("==2.0").unwrap(),
         );
         assert!(pinned.contains(&v("2.0+cpu")) && !pinned.contains(&v("2.0.post0")));
         assert_eq!(specifiers(&pinned), "==2.0");
         assert_eq!(specifiers(&pinned.complement()), "!=2.0");
+        let written = |s: &str| {
+            specifiers(&crate::ranges::specifiers_to_ranges(
+                &pep440_rs::VersionSpecifiers::from_str(s).unwrap(),
+            ))
+        };
+        assert_eq!(written("<=1.2.3"), "<=1.2.3");
+        assert_eq!(written(">1.2.3.post2"), ">1.2.3.post2");
+        assert_eq!(written("<1.2.3.post1"), "<1.2.3.post1");
+        assert_eq!(written(">=1.0,<=2.0"), ">=1.0, <=2.0");
         assert_eq!(specifiers(&range), ">=1.21.1, <3");
         assert_eq!(specifiers(&Ranges::singleton(v("2.31.0"))), "==2.31.0");
         assert_eq!(
