@@ -98,10 +98,9 @@ fn yanked_versions_are_skipped_unless_pinned() {
 
     let ranged = project.resolve_in("lib>=3\n", &[]);
     ranged.assert_code(1);
-    insta::assert_snapshot!(ranged.stderr, @r"
+    insta::assert_snapshot!(ranged.stderr, @"
     error: no solution found:
-    Because there is no usable version of lib>3.0.0 and lib==3.0.0 cannot be used because it was yanked, we can conclude that lib>=3.0.0 cannot be used.
-    And because you require lib>=3, we can conclude that your requirements are unsatisfiable.
+    Because lib==3.0.0 cannot be used (it was yanked) and you require lib>=3, we can conclude that your requirements are unsatisfiable.
 
     hint: every version of lib that matches `lib>=3` was yanked; pin one with `==` to use it anyway
     ");

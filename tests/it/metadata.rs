@@ -124,10 +124,9 @@ fn sdist_with_dynamic_dependencies_is_unusable() {
     let project = Project::new(&index);
     let out = project.resolve_in("needs-build\n", &[]);
     out.assert_code(1);
-    insta::assert_snapshot!(out.stderr, @r"
+    insta::assert_snapshot!(out.stderr, @"
     error: no solution found:
-    Because there is no usable version of needs-build!=1.0.0 and needs-build==1.0.0 cannot be used because its dependencies are only known after building its source distribution, which is not supported yet, we can conclude that needs-build cannot be used.
-    And because you require needs-build, we can conclude that your requirements are unsatisfiable.
+    Because needs-build==1.0.0 cannot be used (its dependencies are only known after building its source distribution, which is not supported yet) and you require needs-build, we can conclude that your requirements are unsatisfiable.
     ");
 }
 
@@ -147,7 +146,7 @@ fn no_build_refuses_sdist_only_packages() {
         out.assert_code(1);
         assert!(
             out.stderr.contains(
-                "legacy==1.0.0 cannot be used because it has only a source distribution and building is disabled"
+                "legacy==1.0.0 cannot be used (it has only a source distribution and building is disabled"
             ),
             "{}",
             out.stderr
@@ -169,11 +168,11 @@ fn metadata_name_mismatch_makes_that_version_unusable() {
 
     let pinned = project.resolve_in("honest==1.0.0\n", &[]);
     pinned.assert_code(1);
-    insta::assert_snapshot!(pinned.stderr, @r"
-         WARN metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0`
-        error: no solution found:
-        Because honest==1.0.0 cannot be used because its metadata is invalid: metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0` and you require honest==1.0.0, we can conclude that your requirements are unsatisfiable.
-        ");
+    insta::assert_snapshot!(pinned.stderr, @"
+     WARN metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0`
+    error: no solution found:
+    Because honest==1.0.0 cannot be used (its metadata is invalid: metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0`) and you require honest==1.0.0, we can conclude that your requirements are unsatisfiable.
+    ");
 }
 
 #[test]

@@ -139,7 +139,7 @@ impl ReportFormatter<PubGrubPackage, Ranges<Version>, String> for PythonReportFo
             }
             External::Custom(package, range, reason) => {
                 format!(
-                    "{} cannot be used because {reason}",
+                    "{} cannot be used ({reason})",
                     package_range(package, range)
                 )
             }
@@ -262,11 +262,20 @@ pub(crate) fn drop_local_gaps(tree: Tree) -> Tree {
     match tree {
         Tree::External(_) => tree,
         Tree::Derived(mut derived) => {
-            let gap = |cause: &Tree| matches!(cause, Tree::External(External::NoVersions(_, range)) if is_local_gap(range));
-            if gap(&derived.cause1) {
+            // "No other version exists" next to "this version cannot be used" adds nothing
+            // a reader needs: keep the second fact alone.
+            let noise = |cause: &Tree, other: &Tree| match (cause, other) {
+                (Tree::External(External::NoVersions(_, range)), _) if is_local_gap(range) => true,
+                (
+                    Tree::External(External::NoVersions(package, _)),
+                    Tree::External(External::Custom(other, _, _)),
+                ) => package == other,
+                _ => false,
+            };
+            if noise(&derived.cause1, &derived.cause2) {
                 return drop_local_gaps((*derived.cause2).clone());
             }
-            if gap(&derived.cause2) {
+            if noise(&derived.cause2, &derived.cause1) {
                 return drop_local_gaps((*derived.cause1).clone());
             }
             derived.cause1 = std::sync::Arc::new(drop_local_gaps((*derived.cause1).clone()));
@@ -329,12 +338,15 @@ pub(crate) fn hints(
             );
         }
         if in_range.iter().all(|(_, entry)| entry.yanked.is_some()) {
+            let which = if range == &Ranges::full() {
+                format!("every version of {name} was yanked")
+            } else {
+                format!("every version of {name} that matches `{shown}` was yanked")
+            };
             push(
                 name,
                 "yanked",
-                format!(
-                    "every version of {name} that matches `{shown}` was yanked; pin one with `==` to use it anyway"
-                ),
+                format!("{which}; pin one with `==` to use it anyway"),
             );
         }
         let usable = |u: &Unusable| {
@@ -375,9 +387,15 @@ pub(crate) fn hints(
             push(
                 name,
                 "no-build",
-                format!(
-                    "{name} has only source distributions for `{shown}`, and building is disabled (`--no-build`/`--only-binary`)"
-                ),
+                if range == &Ranges::full() {
+                    format!(
+                        "{name} has only source distributions, and building is disabled (`--no-build`/`--only-binary`)"
+                    )
+                } else {
+                    format!(
+                        "{name} has only source distributions for `{shown}`, and building is disabled (`--no-build`/`--only-binary`)"
+                    )
+                },
             );
         }
     }
