@@ -69,16 +69,21 @@ pub async fn resolve(
             Err(PubGrubError::NoSolution(tree)) => {
                 let tree = report::drop_local_gaps(tree);
                 // Collapsing "no versions" facts shortens reports, but a tree that collapses
-                // to a single fact would lose its "because": keep the full one then.
+                // to a single fact would lose its "because", and a package the index does not
+                // have would vanish from the story: keep the full tree then.
                 let mut collapsed = tree.clone();
                 collapsed.collapse_no_versions();
-                let chosen = if matches!(collapsed, pubgrub::DerivationTree::External(_)) {
+                let chosen = if matches!(collapsed, pubgrub::DerivationTree::External(_))
+                    || report::has_missing_package(&tree)
+                {
                     &tree
                 } else {
                     &collapsed
                 };
+                let versions_of = |name: &pep508_rs::PackageName| provider.known_versions(name);
+                let shown = report::simplify_ranges(chosen.clone(), &versions_of);
                 let mut report = DefaultStringReporter::report_with_formatter(
-                    chosen,
+                    &shown,
                     &report::PythonReportFormatter,
                 );
                 for hint in report::hints(&tree, &|name| provider.known_versions(name)) {

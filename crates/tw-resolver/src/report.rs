@@ -270,6 +270,11 @@ pub(crate) fn drop_local_gaps(tree: Tree) -> Tree {
                     Tree::External(External::NoVersions(package, _)),
                     Tree::External(External::Custom(other, _, _)),
                 ) => package == other,
+                (Tree::External(External::NoVersions(package, range)), Tree::Derived(other))
+                    if range != &Ranges::full() =>
+                {
+                    other.terms.contains_key(package)
+                }
                 _ => false,
             };
             if noise(&derived.cause1, &derived.cause2) {
@@ -281,6 +286,77 @@ pub(crate) fn drop_local_gaps(tree: Tree) -> Tree {
             derived.cause1 = std::sync::Arc::new(drop_local_gaps((*derived.cause1).clone()));
             derived.cause2 = std::sync::Arc::new(drop_local_gaps((*derived.cause2).clone()));
             Tree::Derived(derived)
+        }
+    }
+}
+
+/// Rewrite the ranges the report shows for a package's own versions against the versions
+/// the index offered: a range that holds exactly one of them reads `==V`, one that holds all
+/// of several reads as the bare name. `a<2.0.0 | >2.0.0, <3.0.0 depends on b==1.0.0` becomes
+/// `a==1.0.0 depends on b==1.0.0`. Requirement ranges (the right side of "depends on") are
+/// left as written.
+pub(crate) fn simplify_ranges(
+    tree: Tree,
+    versions_of: &dyn Fn(
+        &pep508_rs::PackageName,
+    ) -> Option<std::sync::Arc<crate::candidates::VersionMap>>,
+) -> Tree {
+    let simplify = |package: &PubGrubPackage, range: Ranges<Version>| -> Ranges<Version> {
+        let Some(versions) = package.name().and_then(versions_of) else {
+            return range;
+        };
+        let inside: Vec<&Version> = versions
+            .versions
+            .keys()
+            .filter(|v| range.contains(v))
+            .collect();
+        match inside.as_slice() {
+            [only] => Ranges::singleton((*only).clone()),
+            [] => range,
+            _ if inside.len() == versions.versions.len() => Ranges::full(),
+            _ => range,
+        }
+    };
+    match tree {
+        Tree::External(external) => Tree::External(match external {
+            External::FromDependencyOf(p, r, d, dr) => {
+                let r = simplify(&p, r);
+                External::FromDependencyOf(p, r, d, dr)
+            }
+            External::Custom(p, r, m) => {
+                let r = simplify(&p, r);
+                External::Custom(p, r, m)
+            }
+            other => other,
+        }),
+        Tree::Derived(mut derived) => {
+            let terms = std::mem::take(&mut derived.terms);
+            derived.terms = terms
+                .into_iter()
+                .map(|(package, term)| {
+                    let term = match term {
+                        Term::Positive(range) => Term::Positive(simplify(&package, range)),
+                        Term::Negative(range) => Term::Negative(simplify(&package, range)),
+                    };
+                    (package, term)
+                })
+                .collect();
+            derived.cause1 =
+                std::sync::Arc::new(simplify_ranges((*derived.cause1).clone(), versions_of));
+            derived.cause2 =
+                std::sync::Arc::new(simplify_ranges((*derived.cause2).clone(), versions_of));
+            Tree::Derived(derived)
+        }
+    }
+}
+
+/// True when the tree says some package does not exist at all (no version in any range).
+pub(crate) fn has_missing_package(tree: &Tree) -> bool {
+    match tree {
+        Tree::External(External::NoVersions(_, range)) => range == &Ranges::full(),
+        Tree::External(_) => false,
+        Tree::Derived(derived) => {
+            has_missing_package(&derived.cause1) || has_missing_package(&derived.cause2)
         }
     }
 }
