@@ -11,26 +11,6 @@ pub(crate) const PYTHON_VERSION: &str = "3.12";
 /// The platform every test resolves for unless it says otherwise.
 pub(crate) const PYTHON_PLATFORM: &str = "x86_64-manylinux_2_28";
 
-/// Environment variables that could point tailwheel at a real index, a proxy or a config file.
-const SCRUBBED_ENV: &[&str] = &[
-    "PIP_INDEX_URL",
-    "UV_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "PIP_FIND_LINKS",
-    "PIP_NO_INDEX",
-    "VIRTUAL_ENV",
-    "RUST_LOG",
-    "XDG_CACHE_HOME",
-    "TAILWHEEL_CACHE_DIR",
-    "TAILWHEEL_NO_LAZY_WHEEL",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
-
 /// A universe built by `describe`.
 pub(crate) fn universe(describe: impl FnOnce(&mut Universe)) -> Universe {
     let mut universe = Universe::new();
@@ -189,20 +169,8 @@ impl Project {
     /// `tailwheel resolve` run in the project directory with a scrubbed environment: no index
     /// variables, pip config files pointed at nothing, no proxies. No target or index flags.
     pub(crate) fn bare_command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tailwheel"));
-        command.current_dir(self.path());
-        for name in SCRUBBED_ENV {
-            command.env_remove(name);
-        }
-        let home = self.join(".home");
-        command
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_CONFIG_DIRS", home.join(".xdg"))
-            .env("PIP_CONFIG_FILE", home.join("no-pip.conf"))
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .arg("resolve")
-            .arg("--no-progress");
+        let mut command = Command::from_std(crate::hermetic::tailwheel(self.path()));
+        command.arg("resolve").arg("--no-progress");
         command
     }
 

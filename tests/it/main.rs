@@ -5,6 +5,9 @@
 //! `--python-version`/`--python-platform`, and the index variables and pip config files of
 //! the environment are scrubbed (see `common`).
 
+#[path = "../support/hermetic.rs"]
+mod hermetic;
+
 mod common;
 mod errors;
 mod index;

@@ -16,6 +16,9 @@
 //! - `testgen.disable` scenarios are skipped, as uv skips them.
 //! - When the scenario folder is missing, a note is printed and no case runs.
 
+#[path = "../support/hermetic.rs"]
+mod hermetic;
+
 mod known_failures;
 mod runner;
 mod schema;

@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 use std::str::FromStr;
 
 use pep440_rs::Version;
@@ -15,27 +14,6 @@ use crate::schema::{Kind, Scenario};
 /// The platform a scenario resolves for unless it names one: uv runs its scenario tests on
 /// Linux x86_64 with glibc.
 const DEFAULT_PLATFORM: &str = "x86_64-manylinux_2_28";
-
-/// Environment variables that could point tailwheel at a real index, a proxy or a config file
-/// (the list of `tests/it/common.rs`).
-const SCRUBBED_ENV: &[&str] = &[
-    "PIP_INDEX_URL",
-    "UV_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "PIP_FIND_LINKS",
-    "PIP_NO_INDEX",
-    "VIRTUAL_ENV",
-    "RUST_LOG",
-    "XDG_CACHE_HOME",
-    "TAILWHEEL_CACHE_DIR",
-    "TAILWHEEL_NO_LAZY_WHEEL",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
 
 /// A scenario that met its expectation.
 pub(crate) enum Pass {
@@ -195,19 +173,9 @@ pub(crate) fn run(scenario: &Scenario, source: &str) -> Result<Pass, String> {
     std::fs::write(dir.path().join(input), &contents)
         .map_err(|err| format!("writing {input}: {err}"))?;
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tailwheel"));
-    command.current_dir(dir.path()).args(&args);
-    for name in SCRUBBED_ENV {
-        command.env_remove(name);
-    }
-    let home = dir.path().join(".home");
-    command
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_CONFIG_DIRS", home.join(".xdg"))
-        .env("PIP_CONFIG_FILE", home.join("no-pip.conf"))
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("NO_COLOR", "1");
+    let mut command = crate::hermetic::tailwheel(dir.path());
+    command.args(&args);
+    command.env("NO_COLOR", "1");
     let output = command
         .output()
         .map_err(|err| format!("running tailwheel: {err}"))?;
