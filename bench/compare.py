@@ -3,8 +3,8 @@
 
 For every `*.in` requirements set in the corpus (except `unsat.in`):
 
-* time `uv pip compile` (cold cache: a fresh `--cache-dir` per run) and
-  `tailwheel resolve` (no cache exists yet), N runs each, alternating which
+* time `uv pip compile` and `tailwheel resolve`, both cold (a fresh `--cache-dir` per
+  run), N runs each, alternating which
   one goes first, and report the median wall time;
 * compare the two pin sets (`name==version`);
 * validity check: `uv pip compile SET -c TAILWHEEL_OUTPUT` must reproduce
@@ -212,11 +212,11 @@ class Bench:
         ]  # fmt: skip
         return run(cmd, self.args.timeout, env=self.env)
 
-    def tailwheel(self, requirements: Path, output: Path) -> Run:
+    def tailwheel(self, requirements: Path, output: Path, cache: Path) -> Run:
         cmd = [
             self.args.tailwheel, "resolve", str(requirements), *self.target,
             "--no-header", "--no-annotate", "--no-progress", "--stats",
-            "-o", str(output),
+            "--cache-dir", str(cache), "-o", str(output),
         ]  # fmt: skip
         if self.args.tailwheel_index:
             cmd += ["--index-url", self.index]
@@ -241,7 +241,8 @@ class Bench:
         with tempfile.TemporaryDirectory(prefix="tw-bench-tw-") as tmp:
             # A fresh output path every run: tailwheel keeps the pins of an existing output.
             out = Path(tmp) / "tailwheel.txt"
-            r = self.tailwheel(requirements, out)
+            # A fresh cache every run too: cold, like uv's.
+            r = self.tailwheel(requirements, out, Path(tmp) / "cache")
             (keep / "tailwheel.stderr").write_text(r.stderr)
             if r.returncode != 0:
                 result.tw_error = f"exit {r.returncode}: {tail(r.stderr)}"
@@ -313,7 +314,7 @@ class Bench:
         keep = self.work / requirements.stem
         keep.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="tw-bench-unsat-") as tmp:
-            r = self.tailwheel(requirements, Path(tmp) / "out.txt")
+            r = self.tailwheel(requirements, Path(tmp) / "out.txt", Path(tmp) / "cache")
             wrote = (Path(tmp) / "out.txt").exists()
         (keep / "tailwheel.stderr").write_text(r.stderr)
         report = r.stderr
