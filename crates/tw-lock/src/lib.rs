@@ -60,6 +60,6 @@ pub use atomic::write_atomic;
 pub use error::{Location, LockError, UnknownLockFormat};
 pub use format::LockFormat;
 pub use model::{Lock, LockedFile, LockedPackage, Via};
-pub use pins::read_pins;
+pub use pins::{read_pins, read_pylock};
 pub use pylock::to_pylock_toml;
 pub use requirements_txt::{RequirementsTxtOptions, to_requirements_txt};

@@ -41,6 +41,19 @@ pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> 
     }
 }
 
+/// The packages and files of a `pylock.toml` (URLs, sha256, sizes), for `tailwheel download`.
+///
+/// # Errors
+///
+/// [`LockError`] naming `path` when the file cannot be read or is not a `pylock.toml`.
+pub fn read_pylock(path: &Path) -> Result<crate::Lock, LockError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LockError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    pylock::read_lock(path, &text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -251,12 +251,84 @@ pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Ver
     Ok(pins)
 }
 
+/// The packages of a `pylock.toml` with their files (URL, hashes, sizes), for downloading.
+/// Packages without a version, and files without a URL or a sha256, are skipped: only what
+/// tailwheel can fetch and verify is returned.
+pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockError> {
+    let table = text.parse::<toml::Table>().map_err(|source| LockError::Toml {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    })?;
+    let pins = read_pins(path, text)?;
+    let packages_toml = table.get("packages").and_then(toml::Value::as_array).cloned().unwrap_or_default();
+    let file = |value: &toml::Value| -> Option<crate::LockedFile> {
+        let table = value.as_table()?;
+        let url = url::Url::parse(table.get("url")?.as_str()?).ok()?;
+        let sha256 = table.get("hashes")?.as_table()?.get("sha256")?.as_str()?.to_ascii_lowercase();
+        let filename = table
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| url.path_segments()?.next_back().map(str::to_owned))?;
+        let size = table.get("size").and_then(toml::Value::as_integer).and_then(|s| u64::try_from(s).ok());
+        Some(crate::LockedFile { filename, url, size, upload_time: None, sha256: Some(sha256) })
+    };
+    let mut packages = Vec::new();
+    let mut pins = pins.into_iter();
+    for package in &packages_toml {
+        let Some(table) = package.as_table() else { continue };
+        if table.get("version").is_none() {
+            continue;
+        }
+        let Some((name, version)) = pins.next() else { break };
+        let wheels = table
+            .get("wheels")
+            .and_then(toml::Value::as_array)
+            .map(|wheels| wheels.iter().filter_map(file).collect())
+            .unwrap_or_default();
+        let sdist = table.get("sdist").and_then(file);
+        packages.push(crate::LockedPackage {
+            name,
+            version,
+            index: table.get("index").and_then(toml::Value::as_str).and_then(|u| url::Url::parse(u).ok()),
+            requires_python: table.get("requires-python").and_then(toml::Value::as_str).map(str::to_owned),
+            dependencies: Vec::new(),
+            via: Vec::new(),
+            wheels,
+            sdist,
+            hashes: Vec::new(),
+        });
+    }
+    let environments = table
+        .get("environments")
+        .and_then(toml::Value::as_array)
+        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let requires_python = table.get("requires-python").and_then(toml::Value::as_str).map(str::to_owned);
+    Ok(crate::Lock { requires_python, environments, packages })
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
 
     use super::*;
     use crate::test_support::{file, lock, package};
+
+    #[test]
+    fn reads_back_files_for_download() {
+        let mut a = package("demo", "1.0");
+        a.wheels = vec![file("demo-1.0-py3-none-any.whl", Some("AA"))];
+        a.sdist = Some(file("demo-1.0.tar.gz", Some("bb")));
+        let text = to_pylock_toml(&lock(vec![a]));
+        let read = read_lock(Path::new("pylock.toml"), &text).unwrap();
+        assert_eq!(read.packages.len(), 1);
+        let package = &read.packages[0];
+        assert_eq!(package.name.to_string(), "demo");
+        assert_eq!(package.wheels[0].filename, "demo-1.0-py3-none-any.whl");
+        assert_eq!(package.wheels[0].sha256.as_deref(), Some("aa"));
+        assert_eq!(package.sdist.as_ref().unwrap().size, Some(1234));
+    }
 
     #[test]
     fn escapes_strings() {
