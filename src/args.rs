@@ -58,30 +58,10 @@ pub(crate) struct ResolveArgs {
     /// Include every optional dependency group of a pyproject.toml.
     #[arg(long, conflicts_with = "extras")]
     pub(crate) all_extras: bool,
-    /// The Simple API index (default: `PIP_INDEX_URL`/`UV_INDEX_URL`, pip.conf, then pip's default).
-    #[arg(short, long)]
-    pub(crate) index_url: Option<String>,
-    /// Additional indexes, after the main one.
-    #[arg(long)]
-    pub(crate) extra_index_url: Vec<String>,
-    /// Pages or directories with distribution files.
-    #[arg(short, long)]
-    pub(crate) find_links: Vec<String>,
-    /// Use no index, only `--find-links`.
-    #[arg(long)]
-    pub(crate) no_index: bool,
-    /// `first-index` (default) or `unsafe-best-match`.
-    #[arg(long, default_value = "first-index")]
-    pub(crate) index_strategy: String,
-    /// The interpreter to resolve for (default: `python3` on PATH).
-    #[arg(long)]
-    pub(crate) python: Option<PathBuf>,
-    /// Target Python version (`3.11` or `3.11.4`), without needing that interpreter.
-    #[arg(long)]
-    pub(crate) python_version: Option<String>,
-    /// Target platform (`linux`, `macos`, `windows`, `x86_64-manylinux_2_28`, ...).
-    #[arg(long)]
-    pub(crate) python_platform: Option<String>,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
     /// Ignore files uploaded after this date or instant (`2026-10-01`, `2026-10-01T00:00:00Z`).
     #[arg(long)]
     pub(crate) exclude_newer: Option<String>,
@@ -139,4 +119,38 @@ pub(crate) struct ResolveArgs {
     /// Print requests, bytes and time to stderr at the end.
     #[arg(long)]
     pub(crate) stats: bool,
+}
+
+/// Where packages come from (shared by `resolve` and `download`).
+#[derive(Debug, Args)]
+pub(crate) struct IndexArgs {
+    /// The Simple API index (default: `PIP_INDEX_URL`/`UV_INDEX_URL`, pip.conf, then pip's default).
+    #[arg(short, long)]
+    pub(crate) index_url: Option<String>,
+    /// Additional indexes, after the main one.
+    #[arg(long)]
+    pub(crate) extra_index_url: Vec<String>,
+    /// Pages or directories with distribution files.
+    #[arg(short, long)]
+    pub(crate) find_links: Vec<String>,
+    /// Use no index, only `--find-links`.
+    #[arg(long)]
+    pub(crate) no_index: bool,
+    /// `first-index` (default) or `unsafe-best-match`.
+    #[arg(long, default_value = "first-index")]
+    pub(crate) index_strategy: String,
+}
+
+/// The environment to resolve or download for (shared by `resolve` and `download`).
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
+    /// The interpreter to resolve for (default: `python3` on PATH).
+    #[arg(long)]
+    pub(crate) python: Option<PathBuf>,
+    /// Target Python version (`3.11` or `3.11.4`), without needing that interpreter.
+    #[arg(long)]
+    pub(crate) python_version: Option<String>,
+    /// Target platform (`linux`, `macos`, `windows`, `x86_64-manylinux_2_28`, ...).
+    #[arg(long)]
+    pub(crate) python_platform: Option<String>,
 }

@@ -8,6 +8,7 @@ mod environment;
 mod failure;
 mod pip_conf;
 mod printer;
+mod settings;
 
 use std::process::ExitCode;
 

@@ -1,6 +1,6 @@
 //! `tailwheel resolve`: requirements in, lock file out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,13 +9,13 @@ use anyhow::{Context, anyhow};
 use jiff::Timestamp;
 use pep508_rs::{ExtraName, PackageName};
 use sha2::{Digest, Sha256};
-use tracing::{debug, info, warn};
+use tracing::{debug, info};
 use url::Url;
 
-use tw_index::{DistFilename, FindLinks, Index, IndexLocations, IndexStrategy};
+use tw_index::{DistFilename, Index};
 use tw_lock::{Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via};
 use tw_metadata::{MetadataFetcher, MetadataOptions, ProbeMode};
-use tw_platform::{PythonPlatform, PythonVersionRequest, Target};
+use tw_platform::Target;
 use tw_requirements::{ExtrasSelection, RequirementEntry, RequirementsSet};
 use tw_resolver::{
     Manifest, PackageSelection, PrereleaseMode, Requirer, Resolution, ResolutionMode,
@@ -25,7 +25,6 @@ use tw_resolver::{
 use crate::args::ResolveArgs;
 use crate::environment::Environment;
 use crate::failure::Failure;
-use crate::pip_conf;
 use crate::printer::Printer;
 
 /// Run the command; the result is the process exit status.
@@ -85,9 +84,15 @@ pub(crate) async fn run(
         printer.warn(warning);
     }
 
-    let (target, interpreter_index) = target(args, env)?;
+    let (target, interpreter_index) = crate::settings::target(&args.target, env)?;
     info!(python = %target.python_full_version, platform = %target.platform, "target");
-    let locations = index_locations(args, env, &set, interpreter_index)?;
+    let locations = crate::settings::index_locations(
+        &args.index,
+        args.target.python.as_deref(),
+        env,
+        &set.index,
+        interpreter_index,
+    )?;
     let options = resolver_options(args, &set)?;
 
     let client = tw_client::ClientBuilder::new()
@@ -254,152 +259,6 @@ fn root_requirement(entry: &RequirementEntry) -> RootRequirement {
     }
 }
 
-/// The target environment and, when an interpreter was asked, its pip's default index.
-fn target(args: &ResolveArgs, env: &Environment) -> Result<(Target, Option<String>), Failure> {
-    let version = args
-        .python_version
-        .as_deref()
-        .map(PythonVersionRequest::from_str)
-        .transpose()
-        .map_err(Failure::input)?;
-    let platform = args
-        .python_platform
-        .as_deref()
-        .map(PythonPlatform::from_str)
-        .transpose()
-        .map_err(Failure::input)?;
-    if let (Some(version), Some(platform)) = (&version, &platform) {
-        return Ok((tw_platform::target_from_platform(version, platform), None));
-    }
-    let python = match &args.python {
-        Some(python) => python.clone(),
-        None => tw_platform::find_python(env.path.as_deref()).ok_or_else(|| {
-            Failure::input(anyhow!(
-                "no Python interpreter found on PATH; pass `--python PATH`, or `--python-version` with `--python-platform` to resolve without one"
-            ))
-        })?,
-    };
-    let info = tw_platform::query_interpreter(&python).map_err(Failure::input)?;
-    let mut target = info.target;
-    if let Some(platform) = &platform {
-        let version = PythonVersionRequest::from_str(&target.python_full_version.to_string())
-            .map_err(Failure::input)?;
-        target = tw_platform::target_from_platform(&version, platform);
-    }
-    if let Some(version) = &version {
-        target = target.with_python_version(version);
-    }
-    Ok((target, info.pip_default_index))
-}
-
-fn parse_index_url(value: &str, origin: &str) -> Result<Url, Failure> {
-    let url = Url::parse(value).or_else(|_| {
-        // A local directory laid out like a simple index.
-        let path = Path::new(value);
-        if path.is_absolute() {
-            Url::from_directory_path(path).map_err(|()| url::ParseError::RelativeUrlWithoutBase)
-        } else {
-            Err(url::ParseError::RelativeUrlWithoutBase)
-        }
-    });
-    url.map_err(|err| {
-        Failure::input(anyhow!(
-            "invalid index URL `{value}` (from {origin}): {err}"
-        ))
-    })
-}
-
-fn index_locations(
-    args: &ResolveArgs,
-    env: &Environment,
-    set: &RequirementsSet,
-    interpreter_index: Option<String>,
-) -> Result<IndexLocations, Failure> {
-    let strategy =
-        IndexStrategy::from_str(&args.index_strategy).map_err(|e| Failure::input(anyhow!(e)))?;
-    let mut find_links = Vec::new();
-    for link in args.find_links.iter().chain(&set.index.find_links) {
-        let location = if link.contains("://") {
-            FindLinks::Url(parse_index_url(link, "--find-links")?)
-        } else {
-            let path = std::path::absolute(link).unwrap_or_else(|_| PathBuf::from(link));
-            FindLinks::Directory(path)
-        };
-        find_links.push(location);
-    }
-    let mut indexes = Vec::new();
-    if !(args.no_index || set.index.no_index) {
-        let pip_config = pip_conf::load(env);
-        let main = if let Some(url) = &args.index_url {
-            Some((url.clone(), "--index-url".to_string()))
-        } else if let Some(url) = &set.index.index_url {
-            Some((url.clone(), "a requirements file".to_string()))
-        } else if let Some(url) = &env.pip_index_url {
-            Some((url.clone(), "PIP_INDEX_URL".to_string()))
-        } else if let Some(url) = &env.uv_index_url {
-            Some((url.clone(), "UV_INDEX_URL".to_string()))
-        } else if let Some((url, path)) = &pip_config.index_url {
-            Some((url.clone(), path.display().to_string()))
-        } else {
-            interpreter_index
-                .or_else(|| pip_default_index(args, env))
-                .map(|url| (url, "the interpreter's pip default".to_string()))
-        };
-        let Some((main, origin)) = main else {
-            return Err(Failure::input(anyhow!(
-                "no package index is configured: pass `--index-url URL`, set `PIP_INDEX_URL` or `UV_INDEX_URL`, \
-                 add `index-url` to pip.conf, or install pip in the target interpreter; use `--no-index` with `--find-links` to resolve from files only"
-            )));
-        };
-        debug!(index = %redact_word(&main), %origin, "main index");
-        indexes.push(parse_index_url(&main, &origin)?);
-        let extra = args
-            .extra_index_url
-            .iter()
-            .chain(&set.index.extra_index_urls)
-            .cloned()
-            .chain(
-                env.pip_extra_index_url
-                    .iter()
-                    .flat_map(|v| v.split_whitespace().map(str::to_string)),
-            )
-            .chain(pip_config.extra_index_urls.iter().cloned());
-        for url in extra {
-            let url = parse_index_url(&url, "--extra-index-url")?;
-            if !indexes.contains(&url) {
-                indexes.push(url);
-            }
-        }
-    } else if find_links.is_empty() {
-        return Err(Failure::input(anyhow!(
-            "`--no-index` needs `--find-links`: there is nowhere to find packages"
-        )));
-    }
-    Ok(IndexLocations {
-        indexes,
-        find_links,
-        strategy,
-    })
-}
-
-/// pip's default index, asked of the interpreter when the target came from flags alone.
-fn pip_default_index(args: &ResolveArgs, env: &Environment) -> Option<String> {
-    let python = args
-        .python
-        .clone()
-        .or_else(|| tw_platform::find_python(env.path.as_deref()))?;
-    match tw_platform::query_interpreter(&python) {
-        Ok(info) => info.pip_default_index,
-        Err(err) => {
-            warn!(
-                "cannot ask `{}` for pip's default index: {err}",
-                python.display()
-            );
-            None
-        }
-    }
-}
-
 fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<ResolverOptions, Failure> {
     let mut prerelease =
         PrereleaseMode::from_str(&args.prerelease).map_err(|e| Failure::input(anyhow!(e)))?;
@@ -452,21 +311,12 @@ fn parse_exclude_newer(value: &str) -> anyhow::Result<Timestamp> {
 
 fn header(argv: &[String]) -> String {
     let mut words = vec!["tailwheel".to_string()];
-    words.extend(argv.iter().skip(1).map(|word| redact_word(word)));
+    words.extend(
+        argv.iter()
+            .skip(1)
+            .map(|word| crate::settings::redact_word(word)),
+    );
     words.join(" ")
-}
-
-/// Hide `user:password@` in any URL inside a command-line word, as pip-compile does.
-fn redact_word(word: &str) -> String {
-    let Some(scheme_end) = word.find("://") else {
-        return word.to_string();
-    };
-    let rest = &word[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}****{}", &word[..scheme_end + 3], &rest[at..]),
-        None => word.to_string(),
-    }
 }
 
 /// An index URL without credentials, for lock files.
@@ -581,14 +431,17 @@ mod tests {
     #[test]
     fn credentials_are_hidden() {
         assert_eq!(
-            redact_word("--index-url=https://u:p@h.example.invalid/simple"),
+            crate::settings::redact_word("--index-url=https://u:p@h.example.invalid/simple"),
             "--index-url=https://****@h.example.invalid/simple"
         );
         assert_eq!(
-            redact_word("https://h.example.invalid/a@b"),
+            crate::settings::redact_word("https://h.example.invalid/a@b"),
             "https://h.example.invalid/a@b"
         );
-        assert_eq!(redact_word("requirements.in"), "requirements.in");
+        assert_eq!(
+            crate::settings::redact_word("requirements.in"),
+            "requirements.in"
+        );
         let url = Url::parse("https://u:p@h.example.invalid/simple/").unwrap();
         assert_eq!(
             without_credentials(&url).as_str(),
