@@ -255,32 +255,56 @@ pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Ver
 /// Packages without a version, and files without a URL or a sha256, are skipped: only what
 /// tailwheel can fetch and verify is returned.
 pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockError> {
-    let table = text.parse::<toml::Table>().map_err(|source| LockError::Toml {
-        path: path.to_path_buf(),
-        source: Box::new(source),
-    })?;
+    let table = text
+        .parse::<toml::Table>()
+        .map_err(|source| LockError::Toml {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        })?;
     let pins = read_pins(path, text)?;
-    let packages_toml = table.get("packages").and_then(toml::Value::as_array).cloned().unwrap_or_default();
+    let packages_toml = table
+        .get("packages")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let file = |value: &toml::Value| -> Option<crate::LockedFile> {
         let table = value.as_table()?;
         let url = url::Url::parse(table.get("url")?.as_str()?).ok()?;
-        let sha256 = table.get("hashes")?.as_table()?.get("sha256")?.as_str()?.to_ascii_lowercase();
+        let sha256 = table
+            .get("hashes")?
+            .as_table()?
+            .get("sha256")?
+            .as_str()?
+            .to_ascii_lowercase();
         let filename = table
             .get("name")
             .and_then(toml::Value::as_str)
             .map(str::to_owned)
             .or_else(|| url.path_segments()?.next_back().map(str::to_owned))?;
-        let size = table.get("size").and_then(toml::Value::as_integer).and_then(|s| u64::try_from(s).ok());
-        Some(crate::LockedFile { filename, url, size, upload_time: None, sha256: Some(sha256) })
+        let size = table
+            .get("size")
+            .and_then(toml::Value::as_integer)
+            .and_then(|s| u64::try_from(s).ok());
+        Some(crate::LockedFile {
+            filename,
+            url,
+            size,
+            upload_time: None,
+            sha256: Some(sha256),
+        })
     };
     let mut packages = Vec::new();
     let mut pins = pins.into_iter();
     for package in &packages_toml {
-        let Some(table) = package.as_table() else { continue };
+        let Some(table) = package.as_table() else {
+            continue;
+        };
         if table.get("version").is_none() {
             continue;
         }
-        let Some((name, version)) = pins.next() else { break };
+        let Some((name, version)) = pins.next() else {
+            break;
+        };
         let wheels = table
             .get("wheels")
             .and_then(toml::Value::as_array)
@@ -290,8 +314,14 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
         packages.push(crate::LockedPackage {
             name,
             version,
-            index: table.get("index").and_then(toml::Value::as_str).and_then(|u| url::Url::parse(u).ok()),
-            requires_python: table.get("requires-python").and_then(toml::Value::as_str).map(str::to_owned),
+            index: table
+                .get("index")
+                .and_then(toml::Value::as_str)
+                .and_then(|u| url::Url::parse(u).ok()),
+            requires_python: table
+                .get("requires-python")
+                .and_then(toml::Value::as_str)
+                .map(str::to_owned),
             dependencies: Vec::new(),
             via: Vec::new(),
             wheels,
@@ -302,10 +332,22 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
     let environments = table
         .get("environments")
         .and_then(toml::Value::as_array)
-        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
-    let requires_python = table.get("requires-python").and_then(toml::Value::as_str).map(str::to_owned);
-    Ok(crate::Lock { requires_python, environments, packages })
+    let requires_python = table
+        .get("requires-python")
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned);
+    Ok(crate::Lock {
+        requires_python,
+        environments,
+        packages,
+    })
 }
 
 #[cfg(test)]

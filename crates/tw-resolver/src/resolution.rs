@@ -40,6 +40,9 @@ pub struct ResolvedPackage {
     pub required_by: Vec<Requirer>,
     /// Its `Requires-Python`, from the metadata.
     pub requires_python: Option<VersionSpecifiers>,
+    /// The core metadata the resolution used (from PEP 658, a zip tail or a whole file);
+    /// a downloader checks it against the verified wheel.
+    pub metadata: Arc<tw_metadata::DistMetadata>,
 }
 
 /// A complete, consistent set of pins.
@@ -124,6 +127,7 @@ pub(crate) fn build(
                 dependencies: Vec::new(),
                 required_by: Vec::new(),
                 requires_python: metadata.requires_python.clone(),
+                metadata: Arc::clone(&metadata),
             });
         }
     }
