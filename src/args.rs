@@ -32,6 +32,8 @@ pub(crate) struct GlobalArgs {
 pub(crate) enum Command {
     /// Resolve requirements into a lock file (pylock.toml or requirements.txt).
     Resolve(Box<ResolveArgs>),
+    /// Download the locked files of a pylock.toml or hashed requirements.txt, in parallel.
+    Download(Box<DownloadArgs>),
 }
 
 /// `tailwheel resolve`.
@@ -116,6 +118,13 @@ pub(crate) struct ResolveArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 50)]
     pub(crate) concurrency: usize,
+    /// After resolving, download the chosen file of every package into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) download: Option<PathBuf>,
+    /// With `--download`: warn instead of failing when a wheel's METADATA differs from the
+    /// metadata the resolution used.
+    #[arg(long, requires = "download")]
+    pub(crate) allow_metadata_mismatch: bool,
     /// Print requests, bytes and time to stderr at the end.
     #[arg(long)]
     pub(crate) stats: bool,
@@ -153,4 +162,27 @@ pub(crate) struct TargetArgs {
     /// Target platform (`linux`, `macos`, `windows`, `x86_64-manylinux_2_28`, ...).
     #[arg(long)]
     pub(crate) python_platform: Option<String>,
+}
+
+/// `tailwheel download`.
+#[derive(Debug, Args)]
+pub(crate) struct DownloadArgs {
+    /// A `pylock.toml` or a hashed requirements.txt (as `tailwheel resolve` writes them).
+    pub(crate) lockfile: PathBuf,
+    /// The folder to download into (created if missing).
+    #[arg(short, long = "dest", value_name = "DIR")]
+    pub(crate) dest: PathBuf,
+    /// Downloads in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub(crate) concurrency: usize,
+    /// Cache directory shared with `resolve` (files are linked from it, not fetched again).
+    #[arg(long)]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub(crate) no_cache: bool,
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
 }

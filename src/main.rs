@@ -73,6 +73,7 @@ fn main() -> ExitCode {
     let result: Result<(), Failure> = runtime.block_on(async {
         match &cli.command {
             Command::Resolve(args) => commands::resolve::run(args, &env, &printer, &argv).await,
+            Command::Download(args) => commands::download::run(args, &env, &printer).await,
         }
     });
     // Do not wait for blocking tasks nobody needs any more (a DNS lookup for a connection

@@ -44,6 +44,11 @@ impl Printer {
         let _ = writeln!(err, "{text}");
     }
 
+    /// True when progress bars should be drawn (stderr is a terminal, no `-q`/`--no-progress`).
+    pub(crate) fn progress_enabled(&self) -> bool {
+        self.progress
+    }
+
     /// A spinner on stderr when it is a terminal and progress is wanted.
     pub(crate) fn spinner(&self, message: &str) -> Option<ProgressBar> {
         if !self.progress {

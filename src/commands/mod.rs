@@ -1,3 +1,4 @@
 //! One module per subcommand; each is a thin layer over library calls.
 
+pub(crate) mod download;
 pub(crate) mod resolve;

@@ -1,6 +1,6 @@
 //! `tailwheel resolve`: requirements in, lock file out.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -102,13 +102,9 @@ pub(crate) async fn run(
         .map_err(Failure::network)?;
     let index = Arc::new(Index::new(client.clone(), locations));
     let configured_indexes = index.locations().indexes.clone();
-    let cache_dir = if args.no_cache {
-        None
-    } else {
-        args.cache_dir.clone().or_else(|| env.default_cache_dir())
-    };
+    let cache = cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
     let metadata_options = MetadataOptions {
-        cache_dir,
+        cache_dir: cache.clone(),
         lazy_wheel: !(args.no_lazy_wheel || env.no_lazy_wheel),
         probe_pep658: ProbeMode::from_str(&args.probe_metadata)
             .map_err(|e| Failure::input(anyhow!(e)))?,
@@ -239,7 +235,34 @@ pub(crate) async fn run(
             ));
         }
     }
+    if let Some(dest) = &args.download {
+        // Same process, same client: connections and DNS answers are reused.
+        let requests = crate::commands::download::from_resolution(&resolution)?;
+        let options = tw_download::DownloadOptions {
+            dest: dest.clone(),
+            concurrency: args.concurrency.clamp(1, 16),
+            retries: 3,
+            cache_dir: cache,
+        };
+        let downloaded =
+            crate::commands::download::fetch(&client, requests, &options, printer).await?;
+        crate::commands::download::verify_metadata(
+            &resolution,
+            &downloaded,
+            args.allow_metadata_mismatch,
+            printer,
+        )?;
+    }
     Ok(())
+}
+
+/// The cache directory: `--cache-dir`, else the default, none with `--no-cache`.
+pub(crate) fn cache_dir(flag: Option<&Path>, no_cache: bool, env: &Environment) -> Option<PathBuf> {
+    if no_cache {
+        return None;
+    }
+    flag.map(Path::to_path_buf)
+        .or_else(|| env.default_cache_dir())
 }
 
 fn root_requirement(entry: &RequirementEntry) -> RootRequirement {
@@ -417,7 +440,7 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
     }
 }
 
-fn locked_file_hash(file: &tw_index::IndexFile) -> Option<String> {
+pub(crate) fn locked_file_hash(file: &tw_index::IndexFile) -> Option<String> {
     if file.sha256.is_some() {
         return file.sha256.clone();
     }

@@ -174,6 +174,13 @@ impl Project {
         command
     }
 
+    /// `tailwheel download` in the project directory, with the same scrubbed environment.
+    pub(crate) fn download_command(&self) -> Command {
+        let mut command = Command::from_std(crate::hermetic::tailwheel(self.path()));
+        command.arg("download").arg("--no-progress");
+        command
+    }
+
     /// [`Self::bare_command`] with the standard target flags and the project's index.
     pub(crate) fn command(&self) -> Command {
         self.command_for(PYTHON_VERSION, PYTHON_PLATFORM)

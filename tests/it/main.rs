@@ -9,6 +9,7 @@
 mod hermetic;
 
 mod common;
+mod download;
 mod errors;
 mod index;
 mod metadata;

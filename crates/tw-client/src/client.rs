@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, RANGE};
-use tokio::sync::Semaphore;
+use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, RANGE};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{debug, info, instrument};
 use url::Url;
 
@@ -76,15 +76,7 @@ impl Response {
 
     /// `(first, last, total)` from a 206's `Content-Range: bytes first-last/total`.
     pub fn content_range(&self) -> Option<(u64, u64, u64)> {
-        let value = self.headers.get(CONTENT_RANGE)?.to_str().ok()?;
-        let rest = value.trim().strip_prefix("bytes ")?;
-        let (span, total) = rest.split_once('/')?;
-        let (first, last) = span.split_once('-')?;
-        Some((
-            first.trim().parse().ok()?,
-            last.trim().parse().ok()?,
-            total.trim().parse().ok()?,
-        ))
+        parse_content_range(&self.headers)
     }
 
     /// Turn any non-success status into [`ClientError::Status`].
@@ -96,6 +88,98 @@ impl Response {
                 url: redact_url(&self.url),
                 status: self.status,
             })
+        }
+    }
+}
+
+/// A response whose body has not been read yet, from [`Client::get_stream`].
+///
+/// It holds one of the client's concurrency permits until it is dropped, so a slow body
+/// counts against the client's limit for as long as it is being read.
+#[derive(Debug)]
+pub struct StreamResponse {
+    status: u16,
+    url: Url,
+    headers: HeaderMap,
+    body: StreamBody,
+}
+
+/// Where the body of a [`StreamResponse`] comes from.
+#[derive(Debug)]
+enum StreamBody {
+    /// An HTTP body read as it arrives; bytes are counted on `client`.
+    Http {
+        response: reqwest::Response,
+        client: Arc<Inner>,
+        /// The redacted request URL, for errors.
+        url: String,
+        /// Released when the response is dropped.
+        _permit: Option<OwnedSemaphorePermit>,
+    },
+    /// A `file://` read, already in memory; handed out as one chunk.
+    Memory(Option<Bytes>),
+}
+
+impl StreamResponse {
+    /// The HTTP status (200 or 206 for `file://` reads, 416 past their end).
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The URL that answered, after redirects.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// `(first, last, total)` from a 206's `Content-Range: bytes first-last/total`.
+    pub fn content_range(&self) -> Option<(u64, u64, u64)> {
+        parse_content_range(&self.headers)
+    }
+
+    /// The body length, when the server gave one and the body is not content-decoded on the
+    /// way in (then the length on the wire says nothing about the bytes [`chunk`] returns).
+    ///
+    /// [`chunk`]: Self::chunk
+    pub fn content_length(&self) -> Option<u64> {
+        match &self.body {
+            StreamBody::Http { response, .. } => response.content_length(),
+            StreamBody::Memory(body) => body.as_ref().map(|body| body.len() as u64),
+        }
+    }
+
+    /// The next piece of the (decoded) body, or `None` at its end. An error means the body was
+    /// cut off or could not be decoded; the bytes returned before it are good, so a caller
+    /// can resume from there with [`Client::get_stream`]. Cancel-safe in the sense that
+    /// dropping the future loses at most the piece in flight.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, ClientError> {
+        match &mut self.body {
+            StreamBody::Memory(body) => Ok(body.take().filter(|body| !body.is_empty())),
+            StreamBody::Http {
+                response,
+                client,
+                url,
+                ..
+            } => {
+                let chunk = response
+                    .chunk()
+                    .await
+                    .map_err(|source| ClientError::Request {
+                        url: url.clone(),
+                        source,
+                    })?;
+                if let Some(chunk) = &chunk {
+                    client
+                        .counters
+                        .bytes
+                        .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                }
+                Ok(chunk)
+            }
         }
     }
 }
@@ -164,7 +248,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
-                semaphore: Semaphore::new(self.concurrency),
+                semaphore: Arc::new(Semaphore::new(self.concurrency)),
                 retries: self.retries,
                 offline: self.offline,
                 counters: Counters::default(),
@@ -176,7 +260,8 @@ impl ClientBuilder {
 #[derive(Debug)]
 struct Inner {
     http: reqwest::Client,
-    semaphore: Semaphore,
+    /// Shared with [`StreamResponse`]s, which hold a permit while their body is read.
+    semaphore: Arc<Semaphore>,
     retries: u32,
     offline: bool,
     counters: Counters,
@@ -211,6 +296,76 @@ impl Client {
         self.send(url, None, Some(range)).await
     }
 
+    /// GET `url` from byte `start` and return as soon as the headers are in; read the body
+    /// with [`StreamResponse::chunk`], so a large file never sits in memory.
+    ///
+    /// `start == 0` asks for the whole file. `start > 0` sends `Range: bytes=start-` with
+    /// `Accept-Encoding: identity` (a range addresses the stored bytes); the server may still
+    /// answer 200 with the whole file, so callers check for 206 and
+    /// [`StreamResponse::content_range`] before appending. Any status comes back as `Ok`.
+    ///
+    /// Nothing is retried here: a caller streaming to disk knows how many bytes it has and
+    /// resumes from there (see [`ClientError::is_transient`]). The response holds one of the
+    /// client's concurrency permits until it is dropped; the request and the body bytes are
+    /// counted in [`Client::stats`] as they arrive. `file://` URLs are read whole and handed
+    /// out as one chunk.
+    #[instrument(level = "debug", skip_all, fields(url = %redact_url(url), start))]
+    pub async fn get_stream(&self, url: &Url, start: u64) -> Result<StreamResponse, ClientError> {
+        match url.scheme() {
+            "file" => {
+                let range = (start > 0).then_some(ByteRange::Inclusive(start, u64::MAX));
+                let response = read_file_url(url, range).await?;
+                return Ok(StreamResponse {
+                    status: response.status,
+                    url: response.url,
+                    headers: response.headers,
+                    body: StreamBody::Memory(Some(response.body)),
+                });
+            }
+            "http" | "https" => {}
+            _ => {
+                return Err(ClientError::Scheme {
+                    url: redact_url(url),
+                });
+            }
+        }
+        if self.inner.offline {
+            return Err(ClientError::Offline {
+                url: redact_url(url),
+            });
+        }
+        // The semaphore is never closed, so this only fails if that changes; then the
+        // request goes out unbounded rather than not at all.
+        let permit = Arc::clone(&self.inner.semaphore).acquire_owned().await.ok();
+        let mut request = self.inner.http.get(url.clone());
+        if start > 0 {
+            request = request
+                .header(RANGE, format!("bytes={start}-"))
+                .header(ACCEPT_ENCODING, "identity");
+        }
+        self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
+        let response = request
+            .send()
+            .await
+            .map_err(|source| ClientError::Request {
+                url: redact_url(url),
+                source,
+            })?;
+        let status = status_code(response.status());
+        debug!(status, "streaming response");
+        Ok(StreamResponse {
+            status,
+            url: response.url().clone(),
+            headers: response.headers().clone(),
+            body: StreamBody::Http {
+                response,
+                client: Arc::clone(&self.inner),
+                url: redact_url(url),
+                _permit: permit,
+            },
+        })
+    }
+
     async fn send(
         &self,
         url: &Url,
@@ -237,13 +392,7 @@ impl Client {
             let result = self.send_once(url, accept, range).await;
             let transient = match &result {
                 Ok(response) => response.status == 429 || (500..600).contains(&response.status),
-                Err(ClientError::Request { source, .. }) => {
-                    source.is_connect()
-                        || source.is_timeout()
-                        || source.is_request()
-                        || source.is_body()
-                }
-                Err(_) => false,
+                Err(error) => error.is_transient(),
             };
             if !transient || attempt >= self.inner.retries {
                 return result;
@@ -269,7 +418,7 @@ impl Client {
             // Ranges address the stored bytes, so ask for no content coding.
             request = request
                 .header(RANGE, range.header_value())
-                .header(reqwest::header::ACCEPT_ENCODING, "identity");
+                .header(ACCEPT_ENCODING, "identity");
         }
         self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
         let response = request
@@ -301,6 +450,54 @@ impl Client {
             body,
         })
     }
+}
+
+impl ClientError {
+    /// Whether trying again may help: the connection failed, timed out, or broke off while the
+    /// request was sent or the body read. Statuses are not errors here; callers decide about
+    /// 5xx and 429 themselves.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Request { source, .. } => {
+                source.is_connect()
+                    || source.is_timeout()
+                    || source.is_request()
+                    || source.is_body()
+                    // With content decoding on, reqwest reports a body cut off mid-way as a
+                    // decode error whose cause is the body error.
+                    || (source.is_decode() && caused_by_body(source))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether a body error is among the causes of `error`.
+fn caused_by_body(error: &reqwest::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(error) = cause {
+        if error
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_body)
+        {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
+/// `(first, last, total)` from `Content-Range: bytes first-last/total`.
+fn parse_content_range(headers: &HeaderMap) -> Option<(u64, u64, u64)> {
+    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (span, total) = rest.split_once('/')?;
+    let (first, last) = span.split_once('-')?;
+    Some((
+        first.trim().parse().ok()?,
+        last.trim().parse().ok()?,
+        total.trim().parse().ok()?,
+    ))
 }
 
 fn status_code(status: StatusCode) -> u16 {
@@ -370,11 +567,125 @@ mod tests {
         assert_eq!(client.stats().requests, 0);
     }
 
+    fn one_wheel_index(options: tw_test_index::IndexOptions) -> (tw_test_index::TestIndex, Url) {
+        let mut universe = tw_test_index::Universe::new();
+        universe.version("a", "1.0");
+        let index = tw_test_index::TestIndex::start(&universe, options);
+        let url = Url::parse(&index.file_url("a-1.0-py3-none-any.whl")).unwrap();
+        (index, url)
+    }
+
+    async fn read_all(response: &mut StreamResponse) -> Result<Vec<u8>, ClientError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    #[tokio::test]
+    async fn streams_whole_files_and_tails() {
+        let (index, url) = one_wheel_index(tw_test_index::IndexOptions::default());
+        let expected = index.file_bytes("a-1.0-py3-none-any.whl").unwrap();
+        let size = expected.len() as u64;
+        let client = ClientBuilder::new().build().unwrap();
+
+        let mut whole = client.get_stream(&url, 0).await.unwrap();
+        assert_eq!(whole.status(), 200);
+        assert_eq!(whole.content_length(), Some(size));
+        assert_eq!(whole.content_range(), None);
+        assert_eq!(whole.url(), &url);
+        assert_eq!(read_all(&mut whole).await.unwrap(), expected);
+
+        let mut tail = client.get_stream(&url, 10).await.unwrap();
+        assert_eq!(tail.status(), 206);
+        assert_eq!(tail.content_range(), Some((10, size - 1, size)));
+        assert_eq!(read_all(&mut tail).await.unwrap(), expected[10..]);
+
+        assert_eq!(
+            client.stats(),
+            Stats {
+                requests: 2,
+                bytes: 2 * size - 10
+            }
+        );
+        let log = index.requests();
+        assert_eq!(log[0].range, None);
+        assert_eq!(log[1].range.as_deref(), Some("bytes=10-"));
+    }
+
+    #[tokio::test]
+    async fn a_stream_holds_a_permit_until_dropped() {
+        let (_index, url) = one_wheel_index(tw_test_index::IndexOptions::default());
+        let client = ClientBuilder::new().concurrency(1).build().unwrap();
+        let first = client.get_stream(&url, 0).await.unwrap();
+        let blocked =
+            tokio::time::timeout(Duration::from_millis(100), client.get_stream(&url, 0)).await;
+        assert!(
+            blocked.is_err(),
+            "a second stream started while the first was open"
+        );
+        drop(first);
+        let second = client.get_stream(&url, 0).await.unwrap();
+        assert_eq!(second.status(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_cut_off_body_is_a_transient_error() {
+        let (index, url) = one_wheel_index(tw_test_index::IndexOptions {
+            truncate_first: vec!["a-1.0-py3-none-any.whl".to_string()],
+            ..tw_test_index::IndexOptions::default()
+        });
+        let size = index.file_bytes("a-1.0-py3-none-any.whl").unwrap().len() as u64;
+        let client = ClientBuilder::new().build().unwrap();
+        let mut cut = client.get_stream(&url, 0).await.unwrap();
+        assert_eq!(cut.content_length(), Some(size));
+        let mut received = 0;
+        let error = loop {
+            match cut.chunk().await {
+                Ok(Some(chunk)) => received += chunk.len() as u64,
+                Ok(None) => panic!("the body ended cleanly after {received} bytes"),
+                Err(error) => break error,
+            }
+        };
+        assert!(error.is_transient(), "{error:?}");
+        assert_eq!(received, size / 2);
+        assert_eq!(client.stats().bytes, size / 2);
+        let mut rest = client.get_stream(&url, received).await.unwrap();
+        assert_eq!(rest.status(), 206);
+        assert_eq!(
+            read_all(&mut rest).await.unwrap().len() as u64,
+            size - received
+        );
+    }
+
+    #[tokio::test]
+    async fn streams_file_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.bin");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let url = Url::from_file_path(&path).unwrap();
+        let client = ClientBuilder::new().build().unwrap();
+        let mut whole = client.get_stream(&url, 0).await.unwrap();
+        assert_eq!((whole.status(), whole.content_length()), (200, Some(10)));
+        assert_eq!(read_all(&mut whole).await.unwrap(), b"0123456789");
+        let mut tail = client.get_stream(&url, 7).await.unwrap();
+        assert_eq!(tail.status(), 206);
+        assert_eq!(tail.content_range(), Some((7, 9, 10)));
+        assert_eq!(read_all(&mut tail).await.unwrap(), b"789");
+        let past = client.get_stream(&url, 10).await.unwrap();
+        assert_eq!(past.status(), 416);
+        assert_eq!(client.stats().requests, 0);
+    }
+
     #[tokio::test]
     async fn offline_refuses_network() {
         let client = ClientBuilder::new().offline(true).build().unwrap();
         let url = Url::parse("http://127.0.0.1:9/simple/").unwrap();
         let err = client.get(&url, None).await.unwrap_err();
         assert!(matches!(err, ClientError::Offline { .. }), "{err}");
+        let err = client.get_stream(&url, 0).await.unwrap_err();
+        assert!(matches!(err, ClientError::Offline { .. }), "{err}");
+        assert!(!err.is_transient());
     }
 }

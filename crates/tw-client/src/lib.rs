@@ -7,6 +7,11 @@
 //! `file://` URLs are served from the local file system through the same interface, so
 //! local find-links directories need no special case higher up.
 //!
+//! [`Client::get_stream`] hands out a body piece by piece ([`StreamResponse`]) for downloads
+//! that go to disk: it can start at an offset (`Range: bytes=N-`), holds a concurrency permit
+//! while the body is read, and leaves retrying to the caller, which can resume where the body
+//! broke off.
+//!
 //! This crate knows nothing about Python: it moves bytes.
 //!
 //! ```no_run
@@ -23,6 +28,6 @@ mod dns;
 mod error;
 mod redact;
 
-pub use client::{ByteRange, Client, ClientBuilder, Response, Stats};
+pub use client::{ByteRange, Client, ClientBuilder, Response, Stats, StreamResponse};
 pub use error::ClientError;
 pub use redact::redact_url;

@@ -12,7 +12,10 @@
 //! - a log of every request and the bytes sent, so a test can assert "resolved in N requests".
 //!
 //! [`IndexOptions`] switches the format, PEP 658 support, range handling, a second files
-//! host and an injected 500; [`Release`] knobs shape a wheel's zip layout (`METADATA` first,
+//! host and an injected 500, and injects download faults per file: a first request that
+//! fails, a first body cut off short of its `Content-Length`, bytes that do not match the
+//! page's hash, slow bodies; [`TestIndex::peak_concurrency`] reports how many requests
+//! overlapped. [`Release`] knobs shape a wheel's zip layout (`METADATA` first,
 //! padding, zip64, a huge central directory, two or no `.dist-info`, a cut-off tail).
 //! [`build_wheel`] builds a wheel without a server. The files are written here, independently
 //! of the parsers under test, and are byte-for-byte deterministic.
@@ -42,6 +45,7 @@
 //! [RFC 9110 section 14]: https://www.rfc-editor.org/rfc/rfc9110#section-14
 
 mod artifacts;
+mod body;
 mod catalog;
 mod pages;
 mod range;

@@ -1,7 +1,7 @@
 //! The loopback HTTP/1.1 server: routing, content negotiation (PEP 691), byte ranges
 //! (RFC 9110), PEP 658 metadata files and the request log.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
+use crate::body::{Concurrency, InFlight, ServedBody};
 use crate::catalog::{Catalog, ServedFile};
 use crate::pages::{
     JSON_CONTENT_TYPE, find_links_html, project_html, project_json, root_html, root_json,
@@ -90,6 +90,21 @@ pub struct IndexOptions {
     /// sequence), so responses arrive in a different order than requests were sent: for
     /// tests that output does not depend on network timing. 0 (the default) is off.
     pub jitter_ms: u64,
+    /// File names whose first request (any method, with or without `Range`) answers 500;
+    /// later requests succeed. Empty by default.
+    pub fail_first: Vec<String>,
+    /// File names whose first full `GET` (no `Range`) advertises the whole `Content-Length`
+    /// but sends only the first half of the body, then closes the connection; later requests,
+    /// `Range: bytes=N-` included, succeed. Empty by default.
+    pub truncate_first: Vec<String>,
+    /// File names served with one byte flipped (the middle one), whole and in ranges, while
+    /// pages, [`TestIndex::file_sha256`] and [`TestIndex::file_bytes`] keep the real file's
+    /// hash and bytes: a client checking hashes must refuse them. Empty by default.
+    pub corrupt: Vec<String>,
+    /// Send file bodies (200 and 206) in four pieces with this many milliseconds before each
+    /// piece after the first, so a client can be interrupted mid-body. 0 (the default) sends
+    /// each body at once.
+    pub slow_body_ms: u64,
 }
 
 impl Default for IndexOptions {
@@ -102,6 +117,10 @@ impl Default for IndexOptions {
             files_on_other_host: false,
             fail_package: None,
             jitter_ms: 0,
+            fail_first: Vec::new(),
+            truncate_first: Vec::new(),
+            corrupt: Vec::new(),
+            slow_body_ms: 0,
         }
     }
 }
@@ -217,6 +236,14 @@ impl TestIndex {
         self.site.log().len()
     }
 
+    /// The most requests that were in flight at once so far. A request is in flight from the
+    /// moment its headers arrive until its response body has been handed to the connection
+    /// (or the client went away); with [`IndexOptions::jitter_ms`] or
+    /// [`IndexOptions::slow_body_ms`] set, overlapping requests are observable.
+    pub fn peak_concurrency(&self) -> usize {
+        self.site.concurrency.peak()
+    }
+
     /// How many body bytes the index has sent so far, over all requests.
     pub fn bytes_sent(&self) -> u64 {
         self.site.log().iter().map(|request| request.bytes).sum()
@@ -311,7 +338,8 @@ async fn accept_loop(listener: tokio::net::TcpListener, site: Arc<Site>, files_h
         let site = Arc::clone(&site);
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| {
-                let response = site.respond(&request, files_host);
+                let in_flight = site.concurrency.enter();
+                let response = site.respond(&request, files_host, in_flight);
                 let delay = site.jitter();
                 async move {
                     if !delay.is_zero() {
@@ -347,6 +375,12 @@ struct Site {
     pages: HashMap<String, (Bytes, Bytes)>,
     fail_package: Option<String>,
     log: Mutex<Vec<LoggedRequest>>,
+    /// Requests in flight and their peak.
+    concurrency: Arc<Concurrency>,
+    /// Files of [`IndexOptions::fail_first`] that have failed once.
+    failed: Mutex<HashSet<String>>,
+    /// Files of [`IndexOptions::truncate_first`] that have been cut off once.
+    truncated: Mutex<HashSet<String>>,
 }
 
 /// A response before it is turned into hyper's type; `body` is what a GET would carry.
@@ -354,6 +388,10 @@ struct Reply {
     status: StatusCode,
     headers: Vec<(header::HeaderName, String)>,
     body: Bytes,
+    /// Send only the first half of `body`, then close the connection.
+    truncate: bool,
+    /// A file body: sent slowly with [`IndexOptions::slow_body_ms`].
+    file_body: bool,
 }
 
 impl Reply {
@@ -362,6 +400,8 @@ impl Reply {
             status,
             headers: vec![(header::CONTENT_TYPE, content_type.to_string())],
             body: body.into(),
+            truncate: false,
+            file_body: false,
         }
     }
 
@@ -430,7 +470,19 @@ impl Site {
             files_base,
             files_elsewhere,
             log: Mutex::new(Vec::new()),
+            concurrency: Arc::default(),
+            failed: Mutex::default(),
+            truncated: Mutex::default(),
         }
+    }
+
+    /// Whether `filename` is in `names` and this is the first time `seen` is asked about it.
+    fn first_time(names: &[String], seen: &Mutex<HashSet<String>>, filename: &str) -> bool {
+        names.iter().any(|name| name == filename)
+            && seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(filename.to_string())
     }
 
     fn log(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
@@ -469,7 +521,12 @@ impl Site {
         std::time::Duration::from_millis(z % (self.options.jitter_ms + 1))
     }
 
-    fn respond(&self, request: &Request<Incoming>, files_host: bool) -> Response<Full<Bytes>> {
+    fn respond(
+        &self,
+        request: &Request<Incoming>,
+        files_host: bool,
+        in_flight: InFlight,
+    ) -> Response<ServedBody> {
         let header_text = |name: header::HeaderName| {
             request
                 .headers()
@@ -480,22 +537,28 @@ impl Site {
         let accept = header_text(header::ACCEPT);
         let path = request.uri().path();
         let method = request.method();
+        let is_head = method == Method::HEAD;
 
         let reply = if method != Method::GET && method != Method::HEAD {
             Reply::text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD")
                 .with_header(header::ALLOW, "GET, HEAD")
         } else if files_host {
             match path.strip_prefix("/files/") {
-                Some(rest) => self.file(rest, range.as_deref()),
+                Some(rest) => self.file(rest, range.as_deref(), is_head),
                 None => Reply::text(StatusCode::NOT_FOUND, "this host serves only /files/"),
             }
         } else {
-            self.route(path, range.as_deref(), accept.as_deref())
+            self.route(path, range.as_deref(), accept.as_deref(), is_head)
         };
 
-        let is_head = method == Method::HEAD;
         let content_length = reply.body.len();
-        let body = if is_head { Bytes::new() } else { reply.body };
+        let body = if is_head {
+            Bytes::new()
+        } else if reply.truncate {
+            reply.body.slice(..reply.body.len() / 2)
+        } else {
+            reply.body
+        };
         self.log().push(LoggedRequest {
             method: method.to_string(),
             path: path.to_string(),
@@ -506,7 +569,16 @@ impl Site {
             files_host,
         });
 
-        let mut response = Response::new(Full::new(body));
+        let (pieces, delay) = if reply.file_body && self.options.slow_body_ms > 0 {
+            (
+                4,
+                std::time::Duration::from_millis(self.options.slow_body_ms),
+            )
+        } else {
+            (1, std::time::Duration::ZERO)
+        };
+        let body = ServedBody::new(body, pieces, delay, reply.truncate, in_flight);
+        let mut response = Response::new(body);
         *response.status_mut() = reply.status;
         let headers = response.headers_mut();
         for (name, value) in reply.headers {
@@ -519,7 +591,7 @@ impl Site {
         response
     }
 
-    fn route(&self, path: &str, range: Option<&str>, accept: Option<&str>) -> Reply {
+    fn route(&self, path: &str, range: Option<&str>, accept: Option<&str>, is_head: bool) -> Reply {
         if path == "/simple" {
             return Reply::redirect(format!("{}/simple/", self.base));
         }
@@ -540,7 +612,7 @@ impl Site {
                 // `rest` is passed on as sent, percent-encoding and all.
                 return Reply::found(format!("{}/files/{rest}", self.files_base));
             }
-            return self.file(rest, range);
+            return self.file(rest, range, is_head);
         }
         Reply::text(StatusCode::NOT_FOUND, "not found")
     }
@@ -589,18 +661,33 @@ impl Site {
     }
 
     /// `/files/<filename>` and `/files/<wheel>.metadata`, ranges answered per
-    /// [`RangeMode`].
-    fn file(&self, rest: &str, range: Option<&str>) -> Reply {
+    /// [`RangeMode`], with the injected faults of [`IndexOptions`].
+    fn file(&self, rest: &str, range: Option<&str>, is_head: bool) -> Reply {
+        let mut reply = self.file_reply(rest, range, is_head);
+        reply.file_body = reply.status.is_success();
+        reply
+    }
+
+    fn file_reply(&self, rest: &str, range: Option<&str>, is_head: bool) -> Reply {
         let Some(filename) = percent_decode(rest) else {
             return Reply::text(StatusCode::BAD_REQUEST, "bad percent-encoding in path");
         };
-        let bytes = match self.catalog.files.get(&filename) {
+        let mut bytes = match self.catalog.files.get(&filename) {
             Some(ServedFile { bytes, .. }) => bytes.clone(),
             None => match self.metadata_file(&filename) {
                 Some((metadata, _)) => metadata.clone(),
                 None => return Reply::text(StatusCode::NOT_FOUND, "no such file"),
             },
         };
+        if Self::first_time(&self.options.fail_first, &self.failed, &filename) {
+            return Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "injected first failure");
+        }
+        if self.options.corrupt.contains(&filename) && !bytes.is_empty() {
+            let mut flipped = bytes.to_vec();
+            let middle = flipped.len() / 2;
+            flipped[middle] ^= 0xff;
+            bytes = Bytes::from(flipped);
+        }
         const CONTENT_TYPE: &str = "application/octet-stream";
         let mode = if self.options.ranges {
             self.options.range
@@ -613,7 +700,9 @@ impl Site {
                 .with_header(header::CONTENT_RANGE, format!("bytes */{size}"))
         };
         let Some(range) = range else {
-            let reply = Reply::new(StatusCode::OK, CONTENT_TYPE, bytes);
+            let mut reply = Reply::new(StatusCode::OK, CONTENT_TYPE, bytes);
+            reply.truncate = !is_head
+                && Self::first_time(&self.options.truncate_first, &self.truncated, &filename);
             return match mode {
                 RangeMode::Ignore | RangeMode::Refuse => reply,
                 _ => reply.with_header(header::ACCEPT_RANGES, "bytes"),

@@ -1,6 +1,7 @@
 //! Integration tests: a real index on loopback, fetched with a minimal HTTP/1.1 client.
 
 mod artifacts;
+mod faults;
 mod files;
 mod layouts;
 mod modes;

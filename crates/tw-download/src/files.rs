@@ -1,0 +1,182 @@
+//! File system pieces: hashing files on disk, temp files next to their final name, and
+//! putting a file under a final name atomically by hard link or copy.
+
+use std::io::{self, Read as _};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+use tempfile::{NamedTempFile, TempPath};
+use tracing::debug;
+
+/// Temp names are `.<filename>.<random>.part`; the file name part is shortened so the whole
+/// stays within the usual 255-byte limit on a name.
+const MAX_PREFIX_NAME: usize = 200;
+
+/// Run blocking file system work on tokio's blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(io::Error::other)?
+}
+
+/// The lower-case hex SHA-256 and the size of the file at `path`, or `None` when there is
+/// no file there. Reads the whole file on the blocking pool.
+pub(crate) async fn hash_file(path: PathBuf) -> io::Result<Option<(String, u64)>> {
+    blocking(move || {
+        let mut file = match fs_err::File::open(&path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0; 64 * 1024];
+        let mut size = 0u64;
+        loop {
+            let read = file.read(&mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+            size += read as u64;
+        }
+        Ok(Some((hex::encode(hasher.finalize()), size)))
+    })
+    .await
+}
+
+/// `.<name>.` with `name` cut to at most [`MAX_PREFIX_NAME`] bytes.
+fn temp_prefix(name: &str) -> String {
+    let mut end = name.len().min(MAX_PREFIX_NAME);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(".{}.", &name[..end])
+}
+
+fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(".part");
+    // tempfile creates files readable by the owner only; a download should get the usual
+    // permissions (0o666 less the umask), as if it had been created directly.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
+/// A new empty temp file `.<name>.<random>.part` in `dir`, removed when dropped unless it is
+/// persisted: a download interrupted at any point leaves nothing behind.
+pub(crate) fn new_temp_file(dir: &Path, name: &str) -> io::Result<NamedTempFile> {
+    temp_builder(&temp_prefix(name)).tempfile_in(dir)
+}
+
+/// Rename `temp` to `target`, replacing whatever is there (atomic on one file system).
+pub(crate) fn persist(temp: TempPath, target: &Path) -> io::Result<()> {
+    let temp_name = temp.to_path_buf();
+    temp.persist(target).map_err(|error| {
+        io::Error::new(
+            error.error.kind(),
+            format!(
+                "cannot rename `{}` to `{}`: {}",
+                temp_name.display(),
+                target.display(),
+                error.error
+            ),
+        )
+    })?;
+    // rename(2) does nothing when both names are already links to the same file, which
+    // would leave the temp name behind.
+    if temp_name.symlink_metadata().is_ok() {
+        let _ = fs_err::remove_file(&temp_name);
+    }
+    Ok(())
+}
+
+/// Put `source` at `target` by hard link, or by copy where linking fails (another file
+/// system, no link support), through a temp name `.<name>.<random>.part` in `target`'s
+/// directory `dir` and a rename, so `target` is never seen half-written. Blocking.
+pub(crate) fn link_or_copy(source: &Path, dir: &Path, name: &str, target: &Path) -> io::Result<()> {
+    let prefix = temp_prefix(name);
+    let linked = temp_builder(&prefix).make_in(dir, |path| fs_err::hard_link(source, path));
+    let temp = match linked {
+        Ok(temp) => temp.into_temp_path(),
+        Err(error) => {
+            debug!(%error, "cannot hard-link, copying");
+            let temp = new_temp_file(dir, name)?.into_temp_path();
+            fs_err::copy(source, &temp)?;
+            temp
+        }
+    };
+    persist(temp, target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_stay_short_and_on_char_boundaries() {
+        assert_eq!(temp_prefix("a.whl"), ".a.whl.");
+        let long = "é".repeat(150);
+        let prefix = temp_prefix(&long);
+        assert!(prefix.len() <= MAX_PREFIX_NAME + 2);
+        assert!(prefix.starts_with(".é"));
+    }
+
+    #[tokio::test]
+    async fn hashes_files_and_reports_missing_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a");
+        std::fs::write(&path, b"abc").unwrap();
+        let (sha256, size) = hash_file(path).await.unwrap().unwrap();
+        assert_eq!(
+            sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(size, 3);
+        assert_eq!(hash_file(dir.path().join("missing")).await.unwrap(), None);
+    }
+
+    #[test]
+    fn links_over_an_existing_file_and_leaves_no_temp_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("source");
+        let target = dir.path().join("target");
+        std::fs::write(&source, b"new").unwrap();
+        std::fs::write(&target, b"old").unwrap();
+        link_or_copy(&source, dir.path(), "target", &target).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        // Linking again onto the same file is a no-op rename; the spare name goes.
+        link_or_copy(&source, dir.path(), "target", &target).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["source", "target"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn temp_files_get_ordinary_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let temp = new_temp_file(dir.path(), "a.whl").unwrap();
+        let name = temp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with(".a.whl.") && name.ends_with(".part"),
+            "{name}"
+        );
+        let mode = temp.path().metadata().unwrap().permissions().mode();
+        assert_ne!(mode & 0o044, 0, "{mode:o}: readable beyond the owner");
+    }
+}

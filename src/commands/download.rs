@@ -1,0 +1,389 @@
+//! `tailwheel download` and `tailwheel resolve --download`: the locked files to a folder,
+//! in parallel, hash-verified, never half-written.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pep440_rs::Operator;
+use pep508_rs::VersionOrUrl;
+use tracing::{debug, warn};
+
+use tw_download::{DownloadOptions, DownloadRequest, Downloaded, Outcome};
+use tw_index::{DistFilename, Index, WheelFilename};
+use tw_lock::LockFormat;
+use tw_platform::Target;
+use tw_resolver::Resolution;
+
+use crate::args::DownloadArgs;
+use crate::environment::Environment;
+use crate::failure::Failure;
+use crate::printer::Printer;
+
+/// `tailwheel download LOCKFILE -d DIR`.
+pub(crate) async fn run(
+    args: &DownloadArgs,
+    env: &Environment,
+    printer: &Printer,
+) -> Result<(), Failure> {
+    let (target, interpreter_index) = crate::settings::target(&args.target, env)?;
+    let client = tw_client::ClientBuilder::new()
+        .concurrency(args.concurrency.max(1))
+        .build()
+        .map_err(Failure::network)?;
+    let requests = match LockFormat::from_path(&args.lockfile) {
+        LockFormat::Pylock => from_pylock(&args.lockfile, &target)?,
+        LockFormat::RequirementsTxt => {
+            let lookup = |name: &str| env.var(name);
+            let set = tw_requirements::read_requirements_txt(&args.lockfile, &lookup)
+                .map_err(Failure::input)?;
+            let locations = crate::settings::index_locations(
+                &args.index,
+                args.target.python.as_deref(),
+                env,
+                &set.index,
+                interpreter_index,
+            )?;
+            let index = Index::new(client.clone(), locations);
+            from_requirements(&set, &index, &target).await?
+        }
+    };
+    let options = DownloadOptions {
+        dest: args.dest.clone(),
+        concurrency: args.concurrency.max(1),
+        retries: 3,
+        cache_dir: crate::commands::resolve::cache_dir(
+            args.cache_dir.as_deref(),
+            args.no_cache,
+            env,
+        ),
+    };
+    fetch(&client, requests, &options, printer).await?;
+    Ok(())
+}
+
+/// The best file of a locked package for `target`: the best-ranked compatible wheel, else
+/// the sdist.
+fn best_file<'a>(
+    wheels: impl Iterator<Item = (&'a str, &'a tw_lock::LockedFile)>,
+    sdist: Option<&'a tw_lock::LockedFile>,
+    target: &Target,
+) -> Option<&'a tw_lock::LockedFile> {
+    wheels
+        .filter_map(|(filename, file)| {
+            let wheel = WheelFilename::from_str(filename).ok()?;
+            let rank = target.tags.best_rank(
+                &wheel.python.iter().map(String::as_str).collect::<Vec<_>>(),
+                &wheel.abi.iter().map(String::as_str).collect::<Vec<_>>(),
+                &wheel
+                    .platform
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            )?;
+            Some((rank, file))
+        })
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, file)| file)
+        .or(sdist)
+}
+
+fn from_pylock(path: &Path, target: &Target) -> Result<Vec<DownloadRequest>, Failure> {
+    let lock = tw_lock::read_pylock(path).map_err(Failure::input)?;
+    let mut requests = Vec::new();
+    for package in &lock.packages {
+        let file = best_file(
+            package.wheels.iter().map(|w| (w.filename.as_str(), w)),
+            package.sdist.as_ref(),
+            target,
+        )
+        .ok_or_else(|| {
+            Failure::input(anyhow!(
+                "`{}`: `{}=={}` has no file for the target environment",
+                path.display(),
+                package.name,
+                package.version
+            ))
+        })?;
+        let sha256 = file.sha256.clone().ok_or_else(|| {
+            Failure::input(anyhow!(
+                "`{}`: `{}` has no sha256",
+                path.display(),
+                file.filename
+            ))
+        })?;
+        requests.push(DownloadRequest {
+            name: package.name.to_string(),
+            filename: file.filename.clone(),
+            url: file.url.clone(),
+            sha256,
+            size: file.size,
+        });
+    }
+    Ok(requests)
+}
+
+/// A hashed requirements.txt has no URLs: find each pinned file on the index by name,
+/// version and hash.
+async fn from_requirements(
+    set: &tw_requirements::RequirementsSet,
+    index: &Index,
+    target: &Target,
+) -> Result<Vec<DownloadRequest>, Failure> {
+    let mut requests = Vec::new();
+    for entry in &set.requirements {
+        if !entry.requirement.marker.evaluate(&target.markers, &[]) {
+            continue;
+        }
+        let origin = &entry.origin;
+        let Some(VersionOrUrl::VersionSpecifier(specifiers)) = &entry.requirement.version_or_url
+        else {
+            return Err(Failure::input(anyhow!(
+                "`{origin}`: `{}` is not pinned with `==`",
+                entry.requirement
+            )));
+        };
+        let pinned = specifiers
+            .iter()
+            .find(|s| matches!(s.operator(), Operator::Equal | Operator::ExactEqual))
+            .map(|s| s.version().clone())
+            .ok_or_else(|| {
+                Failure::input(anyhow!(
+                    "`{origin}`: `{}` is not pinned with `==`",
+                    entry.requirement
+                ))
+            })?;
+        let allowed: Vec<String> = entry
+            .hashes
+            .iter()
+            .filter_map(|h| h.strip_prefix("sha256:"))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let name = &entry.requirement.name;
+        let project = index.project(name).await.map_err(Failure::network)?;
+        let candidates: Vec<tw_lock::LockedFile> = project
+            .files
+            .iter()
+            .filter(|f| f.dist.version() == &pinned)
+            .filter(|f| {
+                allowed.is_empty() || f.sha256.as_ref().is_some_and(|h| allowed.contains(h))
+            })
+            .map(|f| tw_lock::LockedFile {
+                filename: f.filename.clone(),
+                url: f.url.clone(),
+                size: f.size,
+                upload_time: f.upload_time,
+                sha256: f.sha256.clone(),
+            })
+            .collect();
+        if allowed.is_empty() {
+            warn!("`{origin}`: `{name}=={pinned}` has no `--hash`; trusting the index's hashes");
+        }
+        let wheels = candidates
+            .iter()
+            .filter(|f| f.filename.ends_with(".whl"))
+            .map(|f| (f.filename.as_str(), f));
+        let sdist = candidates.iter().find(|f| !f.filename.ends_with(".whl"));
+        let file = best_file(wheels, sdist, target).ok_or_else(|| {
+            Failure::network(anyhow!(
+                "`{origin}`: no file of `{name}=={pinned}` with a listed hash is on the index for the target environment"
+            ))
+        })?;
+        let sha256 = file.sha256.clone().ok_or_else(|| {
+            Failure::network(anyhow!("the index gives no sha256 for `{}`", file.filename))
+        })?;
+        requests.push(DownloadRequest {
+            name: name.to_string(),
+            filename: file.filename.clone(),
+            url: file.url.clone(),
+            sha256,
+            size: file.size,
+        });
+    }
+    Ok(requests)
+}
+
+/// The files `resolve --download` fetches: each package's chosen file.
+pub(crate) fn from_resolution(resolution: &Resolution) -> Result<Vec<DownloadRequest>, Failure> {
+    resolution
+        .packages
+        .iter()
+        .map(|package| {
+            let file = &package.chosen;
+            let sha256 = crate::commands::resolve::locked_file_hash(file).ok_or_else(|| {
+                Failure::network(anyhow!(
+                    "no sha256 is known for `{}`; it cannot be verified",
+                    file.filename
+                ))
+            })?;
+            Ok(DownloadRequest {
+                name: package.name.to_string(),
+                filename: file.filename.clone(),
+                url: file.url.clone(),
+                sha256,
+                size: file.size,
+            })
+        })
+        .collect()
+}
+
+/// Check the METADATA of every downloaded wheel against what the resolution used (which
+/// came from a `.metadata` file or a zip tail, neither covered by the wheel's hash).
+pub(crate) fn verify_metadata(
+    resolution: &Resolution,
+    downloaded: &[Downloaded],
+    allow_mismatch: bool,
+    printer: &Printer,
+) -> Result<(), Failure> {
+    for (package, file) in resolution.packages.iter().zip(downloaded) {
+        if !matches!(package.chosen.dist, DistFilename::Wheel(_)) {
+            continue;
+        }
+        let bytes = fs_err::read(&file.path).map_err(Failure::input)?;
+        let metadata = tw_metadata::read_wheel_metadata(&bytes, &package.chosen)
+            .and_then(|raw| tw_metadata::DistMetadata::parse(&raw, &package.chosen.filename))
+            .map_err(Failure::network)?;
+        let used = &package.metadata;
+        let mut differences = Vec::new();
+        if metadata.name != used.name || metadata.version != used.version {
+            differences.push(format!(
+                "name/version {} {} vs {} {}",
+                metadata.name, metadata.version, used.name, used.version
+            ));
+        }
+        let show = |m: &tw_metadata::DistMetadata| {
+            m.requires_python
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        };
+        if show(&metadata) != show(used) {
+            differences.push(format!(
+                "Requires-Python `{}` in the wheel, `{}` used",
+                show(&metadata),
+                show(used)
+            ));
+        }
+        let mut in_wheel: Vec<String> = metadata
+            .requires_dist
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let mut in_use: Vec<String> = used.requires_dist.iter().map(ToString::to_string).collect();
+        in_wheel.sort();
+        in_use.sort();
+        if in_wheel != in_use {
+            let only_wheel: Vec<_> = in_wheel
+                .iter()
+                .filter(|r| !in_use.contains(r))
+                .cloned()
+                .collect();
+            let only_used: Vec<_> = in_use
+                .iter()
+                .filter(|r| !in_wheel.contains(r))
+                .cloned()
+                .collect();
+            differences.push(format!(
+                "Requires-Dist only in the wheel: [{}]; only in the metadata used: [{}]",
+                only_wheel.join(", "),
+                only_used.join(", ")
+            ));
+        }
+        if differences.is_empty() {
+            continue;
+        }
+        let message = format!(
+            "the metadata of `{}` differs from what the resolution used: {}",
+            package.chosen.filename,
+            differences.join("; ")
+        );
+        if allow_mismatch {
+            printer.warn(&message);
+        } else {
+            return Err(Failure::network(anyhow!(
+                "{message} (pass `--allow-metadata-mismatch` to continue anyway)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Progress on stderr: one bar with bytes, rate and ETA, and the last finished file.
+struct BarProgress(Option<ProgressBar>);
+
+impl tw_download::Progress for BarProgress {
+    fn total(&self, files: usize, bytes: Option<u64>) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(bytes.unwrap_or(0));
+            bar.set_message(format!("{files} files"));
+        }
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finished(&self, filename: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(filename.to_string());
+        }
+    }
+}
+
+/// Download `requests`, showing progress and a one-line summary.
+pub(crate) async fn fetch(
+    client: &tw_client::Client,
+    requests: Vec<DownloadRequest>,
+    options: &DownloadOptions,
+    printer: &Printer,
+) -> Result<Vec<Downloaded>, Failure> {
+    let started = Instant::now();
+    let bar = printer.progress_enabled().then(|| {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let progress = Arc::new(BarProgress(bar.clone()));
+    let result = tw_download::download_all(client, requests, options, progress.as_ref()).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let downloaded = result.map_err(Failure::network)?;
+    let fetched: Vec<_> = downloaded
+        .iter()
+        .filter(|d| matches!(d.outcome, Outcome::Fetched { .. }))
+        .collect();
+    let bytes: u64 = downloaded
+        .iter()
+        .map(|d| match d.outcome {
+            Outcome::Fetched { bytes } => bytes,
+            _ => 0,
+        })
+        .sum();
+    let present = downloaded
+        .iter()
+        .filter(|d| matches!(d.outcome, Outcome::AlreadyPresent))
+        .count();
+    let cached = downloaded
+        .iter()
+        .filter(|d| matches!(d.outcome, Outcome::FromCache))
+        .count();
+    debug!(files = downloaded.len(), "downloads done");
+    printer.info(&format!(
+        "Downloaded {} files ({:.1} MB) in {:.2}s into `{}`; {present} already present, {cached} from the cache",
+        fetched.len(),
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        options.dest.display()
+    ));
+    Ok(downloaded)
+}

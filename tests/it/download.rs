@@ -1,0 +1,174 @@
+//! `tailwheel download` and `tailwheel resolve --download`.
+
+use std::path::Path;
+
+use tw_test_index::{IndexOptions, Pep658, Universe};
+
+use crate::common::{Project, index, index_with};
+
+fn app(universe: &mut Universe) {
+    universe.version("app", "1.0.0").requires("lib>=1");
+    universe.version("lib", "1.0.0");
+    universe
+        .version("lib", "1.1.0")
+        .wheel_tags(&["cp312-cp312-manylinux_2_17_x86_64", "cp312-cp312-win_amd64"]);
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("download folder exists")
+        .map(|entry| {
+            entry
+                .expect("readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn file_requests(index: &tw_test_index::TestIndex, from: usize) -> Vec<String> {
+    index.requests()[from..]
+        .iter()
+        .filter(|r| r.path.starts_with("/files/") && !r.path.ends_with(".metadata"))
+        .map(|r| r.path.clone())
+        .collect()
+}
+
+#[test]
+fn download_from_pylock_then_nothing_to_do() {
+    let index = index(app);
+    let project = Project::new(&index);
+    project.write("requirements.in", "app\n");
+    project
+        .resolve(&["requirements.in", "-o", "pylock.toml"])
+        .assert_code(0);
+    let before = index.request_count();
+
+    let dest = project.join("wheels");
+    let mut command = Project::download_command(&project);
+    command.args([
+        "pylock.toml",
+        "-d",
+        dest.to_str().unwrap(),
+        "--python-version",
+        "3.12",
+        "--python-platform",
+        "x86_64-manylinux_2_28",
+    ]);
+    let out = project.run_command(command);
+    out.assert_code(0);
+    assert_eq!(
+        files_in(&dest),
+        [
+            "app-1.0.0-py3-none-any.whl",
+            "lib-1.1.0-cp312-cp312-manylinux_2_17_x86_64.whl"
+        ]
+    );
+    for name in files_in(&dest) {
+        let bytes = std::fs::read(dest.join(&name)).unwrap();
+        assert_eq!(bytes, index.file_bytes(&name).unwrap(), "{name}");
+    }
+    assert_eq!(file_requests(&index, before).len(), 2);
+
+    // A second run downloads nothing.
+    let before = index.request_count();
+    let mut command = Project::download_command(&project);
+    command.args([
+        "pylock.toml",
+        "-d",
+        dest.to_str().unwrap(),
+        "--python-version",
+        "3.12",
+        "--python-platform",
+        "x86_64-manylinux_2_28",
+    ]);
+    project.run_command(command).assert_code(0);
+    assert!(file_requests(&index, before).is_empty());
+
+    // One corrupted file is replaced, and only that one is fetched.
+    std::fs::write(dest.join("app-1.0.0-py3-none-any.whl"), b"garbage").unwrap();
+    let before = index.request_count();
+    let mut command = Project::download_command(&project);
+    command.args([
+        "pylock.toml",
+        "-d",
+        dest.to_str().unwrap(),
+        "--python-version",
+        "3.12",
+        "--python-platform",
+        "x86_64-manylinux_2_28",
+    ]);
+    project.run_command(command).assert_code(0);
+    assert_eq!(
+        file_requests(&index, before),
+        ["/files/app-1.0.0-py3-none-any.whl"]
+    );
+    assert_eq!(
+        std::fs::read(dest.join("app-1.0.0-py3-none-any.whl")).unwrap(),
+        index.file_bytes("app-1.0.0-py3-none-any.whl").unwrap()
+    );
+}
+
+#[test]
+fn download_from_hashed_requirements_txt_picks_the_target_wheel() {
+    let index = index(app);
+    let project = Project::new(&index);
+    project.write("requirements.in", "app\n");
+    project
+        .resolve(&[
+            "requirements.in",
+            "-o",
+            "requirements.txt",
+            "--generate-hashes",
+        ])
+        .assert_code(0);
+    let dest = project.join("win");
+    let mut command = Project::download_command(&project);
+    command.args([
+        "requirements.txt",
+        "-d",
+        dest.to_str().unwrap(),
+        "--python-version",
+        "3.12",
+        "--python-platform",
+        "windows",
+    ]);
+    command.args(["--index-url", &index.index_url()]);
+    project.run_command(command).assert_code(0);
+    assert_eq!(
+        files_in(&dest),
+        [
+            "app-1.0.0-py3-none-any.whl",
+            "lib-1.1.0-cp312-cp312-win_amd64.whl"
+        ]
+    );
+}
+
+#[test]
+fn resolve_download_checks_metadata_against_the_wheel() {
+    let index = index_with(
+        IndexOptions {
+            pep658: Pep658::Off,
+            ..IndexOptions::default()
+        },
+        app,
+    );
+    let project = Project::new(&index);
+    let dest = project.join("out");
+    let out = project.resolve_in(
+        "app\n",
+        &["--no-header", "--download", dest.to_str().unwrap()],
+    );
+    out.assert_code(0);
+    assert_eq!(
+        files_in(&dest),
+        [
+            "app-1.0.0-py3-none-any.whl",
+            "lib-1.1.0-cp312-cp312-manylinux_2_17_x86_64.whl"
+        ]
+    );
+    assert!(out.stderr.contains("Downloaded 2 files"), "{}", out.stderr);
+}
