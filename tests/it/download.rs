@@ -172,3 +172,45 @@ fn resolve_download_checks_metadata_against_the_wheel() {
     );
     assert!(out.stderr.contains("Downloaded 2 files"), "{}", out.stderr);
 }
+
+#[test]
+fn metadata_that_differs_from_the_wheel_fails_the_download() {
+    let index = index(|universe| {
+        universe
+            .version("app", "1.0.0")
+            .requires("lib>=1")
+            .pep658_only_requires("extra-dep");
+        universe.version("lib", "1.0.0");
+        universe.version("extra-dep", "1.0.0");
+    });
+    let project = Project::new(&index);
+    let dest = project.join("out");
+    let out = project.resolve_in(
+        "app\n",
+        &["--no-header", "--download", dest.to_str().unwrap()],
+    );
+    out.assert_code(3);
+    assert!(
+        out.stderr.contains(
+            "the metadata of `app-1.0.0-py3-none-any.whl` differs from what the resolution used: Requires-Dist only in the wheel: []; only in the metadata used: [extra-dep]"
+        ),
+        "{}",
+        out.stderr
+    );
+    let out = project.resolve_in(
+        "app\n",
+        &[
+            "--no-header",
+            "--download",
+            dest.to_str().unwrap(),
+            "--allow-metadata-mismatch",
+        ],
+    );
+    out.assert_code(0);
+    assert!(
+        out.stderr
+            .contains("warning: the metadata of `app-1.0.0-py3-none-any.whl` differs"),
+        "{}",
+        out.stderr
+    );
+}

@@ -55,8 +55,11 @@ impl Catalog {
                 entry.versions.push(version.to_string());
                 let mut built = Vec::new();
                 if release.wheel {
-                    let metadata =
-                        Bytes::from(core_metadata(name, version, release, MetadataKind::Wheel));
+                    let mut text = core_metadata(name, version, release, MetadataKind::Wheel);
+                    for requirement in &release.pep658_only_requires {
+                        text.push_str(&format!("Requires-Dist: {requirement}\n"));
+                    }
+                    let metadata = Bytes::from(text);
                     let metadata_sha256 = sha256_hex(&metadata);
                     for tag in &release.wheel_tags {
                         built.push((

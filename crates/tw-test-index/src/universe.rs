@@ -76,6 +76,8 @@ pub struct Release {
     pub(crate) metadata_name: Option<String>,
     pub(crate) metadata_version: Option<String>,
     pub(crate) dynamic_sdist: bool,
+    /// Extra `Requires-Dist` lines that only the PEP 658 `.metadata` file carries.
+    pub(crate) pep658_only_requires: Vec<String>,
     pub(crate) layout: WheelLayout,
 }
 
@@ -115,6 +117,7 @@ impl Release {
             metadata_name: None,
             metadata_version: None,
             dynamic_sdist: false,
+            pep658_only_requires: Vec::new(),
             layout: WheelLayout::default(),
         }
     }
@@ -184,6 +187,13 @@ impl Release {
     /// Write a different `Version:` into METADATA and PKG-INFO than the file names carry.
     pub fn metadata_version_field(&mut self, v: &str) -> &mut Self {
         self.metadata_version = Some(v.to_string());
+        self
+    }
+
+    /// Add a `Requires-Dist` line to the PEP 658 `.metadata` file only, not to the wheel's
+    /// METADATA: an index whose metadata files disagree with its wheels.
+    pub fn pep658_only_requires(&mut self, requirement: &str) -> &mut Self {
+        self.pep658_only_requires.push(requirement.to_string());
         self
     }
 
