@@ -67,9 +67,10 @@ def main() -> int:
                         if compiled.returncode != 0:
                             print(f"uv failed: {compiled.stderr[-2000:]}")
                             return 1
+                        # The host is CPython 3.11 on x86_64 glibc >= 2.28, so pip's own tags
+                        # cover the target (pip's `--platform` takes exact tags only).
                         downloaded = run([*pip, "download", "--no-deps", "--no-cache-dir", "--quiet",
-                                          "--only-binary", ":all:", "--platform", "manylinux_2_28_x86_64",
-                                          "--python-version", "3.11", "--index-url", index,
+                                          "--only-binary", ":all:", "--index-url", index,
                                           "-d", str(dest), "-r", str(tmp / "uv.txt")], 900)
                         seconds = time.monotonic() - start
                         if downloaded.returncode != 0:
