@@ -322,17 +322,7 @@ impl Client {
                     body: StreamBody::Memory(Some(response.body)),
                 });
             }
-            "http" | "https" => {}
-            _ => {
-                return Err(ClientError::Scheme {
-                    url: redact_url(url),
-                });
-            }
-        }
-        if self.inner.offline {
-            return Err(ClientError::Offline {
-                url: redact_url(url),
-            });
+            _ => self.check_network(url)?,
         }
         // The semaphore is never closed, so this only fails if that changes; then the
         // request goes out unbounded rather than not at all.
@@ -366,6 +356,21 @@ impl Client {
         })
     }
 
+    /// A network URL may be requested: its scheme is HTTP(S) and `--offline` is not set.
+    fn check_network(&self, url: &Url) -> Result<(), ClientError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ClientError::Scheme {
+                url: redact_url(url),
+            });
+        }
+        if self.inner.offline {
+            return Err(ClientError::Offline {
+                url: redact_url(url),
+            });
+        }
+        Ok(())
+    }
+
     async fn send(
         &self,
         url: &Url,
@@ -374,17 +379,7 @@ impl Client {
     ) -> Result<Response, ClientError> {
         match url.scheme() {
             "file" => return read_file_url(url, range).await,
-            "http" | "https" => {}
-            _ => {
-                return Err(ClientError::Scheme {
-                    url: redact_url(url),
-                });
-            }
-        }
-        if self.inner.offline {
-            return Err(ClientError::Offline {
-                url: redact_url(url),
-            });
+            _ => self.check_network(url)?,
         }
         let _permit = self.inner.semaphore.acquire().await;
         let mut attempt = 0;
