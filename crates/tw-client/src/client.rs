@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, RANGE};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{debug, info, instrument};
@@ -36,6 +35,8 @@ pub enum ByteRange {
     Suffix(u64),
     /// Bytes `start..=end` (`Range: bytes=start-end`).
     Inclusive(u64, u64),
+    /// From `start` to the end (`Range: bytes=start-`).
+    From(u64),
 }
 
 impl ByteRange {
@@ -43,6 +44,7 @@ impl ByteRange {
         match self {
             Self::Suffix(n) => format!("bytes=-{n}"),
             Self::Inclusive(start, end) => format!("bytes={start}-{end}"),
+            Self::From(start) => format!("bytes={start}-"),
         }
     }
 }
@@ -313,7 +315,7 @@ impl Client {
     pub async fn get_stream(&self, url: &Url, start: u64) -> Result<StreamResponse, ClientError> {
         match url.scheme() {
             "file" => {
-                let range = (start > 0).then_some(ByteRange::Inclusive(start, u64::MAX));
+                let range = (start > 0).then_some(ByteRange::From(start));
                 let response = read_file_url(url, range).await?;
                 return Ok(StreamResponse {
                     status: response.status,
@@ -327,21 +329,9 @@ impl Client {
         // The semaphore is never closed, so this only fails if that changes; then the
         // request goes out unbounded rather than not at all.
         let permit = Arc::clone(&self.inner.semaphore).acquire_owned().await.ok();
-        let mut request = self.inner.http.get(url.clone());
-        if start > 0 {
-            request = request
-                .header(RANGE, format!("bytes={start}-"))
-                .header(ACCEPT_ENCODING, "identity");
-        }
-        self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
-        let response = request
-            .send()
-            .await
-            .map_err(|source| ClientError::Request {
-                url: redact_url(url),
-                source,
-            })?;
-        let status = status_code(response.status());
+        let range = (start > 0).then_some(ByteRange::From(start));
+        let response = self.request(url, None, range).await?;
+        let status = response.status().as_u16();
         debug!(status, "streaming response");
         Ok(StreamResponse {
             status,
@@ -399,12 +389,13 @@ impl Client {
         }
     }
 
-    async fn send_once(
+    /// Send one counted GET and return once the headers are in.
+    async fn request(
         &self,
         url: &Url,
         accept: Option<&str>,
         range: Option<ByteRange>,
-    ) -> Result<Response, ClientError> {
+    ) -> Result<reqwest::Response, ClientError> {
         let mut request = self.inner.http.get(url.clone());
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);
@@ -416,13 +407,19 @@ impl Client {
                 .header(ACCEPT_ENCODING, "identity");
         }
         self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
-        let response = request
-            .send()
-            .await
-            .map_err(|source| ClientError::Request {
-                url: redact_url(url),
-                source,
-            })?;
+        request.send().await.map_err(|source| ClientError::Request {
+            url: redact_url(url),
+            source,
+        })
+    }
+
+    async fn send_once(
+        &self,
+        url: &Url,
+        accept: Option<&str>,
+        range: Option<ByteRange>,
+    ) -> Result<Response, ClientError> {
+        let response = self.request(url, accept, range).await?;
         let status = response.status();
         let final_url = response.url().clone();
         let headers = response.headers().clone();
@@ -439,7 +436,7 @@ impl Client {
             .fetch_add(body.len() as u64, Ordering::Relaxed);
         debug!(status = status.as_u16(), bytes = body.len(), "response");
         Ok(Response {
-            status: status_code(status),
+            status: status.as_u16(),
             url: final_url,
             headers,
             body,
@@ -495,10 +492,6 @@ fn parse_content_range(headers: &HeaderMap) -> Option<(u64, u64, u64)> {
     ))
 }
 
-fn status_code(status: StatusCode) -> u16 {
-    status.as_u16()
-}
-
 async fn read_file_url(url: &Url, range: Option<ByteRange>) -> Result<Response, ClientError> {
     let path = url.to_file_path().map_err(|()| ClientError::Scheme {
         url: redact_url(url),
@@ -517,6 +510,7 @@ async fn read_file_url(url: &Url, range: Option<ByteRange>) -> Result<Response, 
             let (first, last) = match range {
                 ByteRange::Suffix(n) => (total.saturating_sub(n), total.saturating_sub(1)),
                 ByteRange::Inclusive(first, last) => (first, last.min(total.saturating_sub(1))),
+                ByteRange::From(first) => (first, total.saturating_sub(1)),
             };
             if total == 0 || first > last {
                 (416, Bytes::new())
