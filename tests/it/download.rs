@@ -37,6 +37,21 @@ fn file_requests(index: &tw_test_index::TestIndex, from: usize) -> Vec<String> {
         .collect()
 }
 
+/// `tailwheel download LOCKFILE -d DEST` for Python 3.12 on `platform`.
+fn download(
+    project: &Project,
+    lockfile: &str,
+    dest: &Path,
+    platform: &str,
+    extra: &[&str],
+) -> crate::common::Output {
+    let mut command = project.download_command();
+    command.args([lockfile, "-d"]).arg(dest);
+    command.args(["--python-version", "3.12", "--python-platform", platform]);
+    command.args(extra);
+    project.run_command(command)
+}
+
 #[test]
 fn download_from_pylock_then_nothing_to_do() {
     let index = index(app);
@@ -48,18 +63,7 @@ fn download_from_pylock_then_nothing_to_do() {
     let before = index.request_count();
 
     let dest = project.join("wheels");
-    let mut command = Project::download_command(&project);
-    command.args([
-        "pylock.toml",
-        "-d",
-        dest.to_str().unwrap(),
-        "--python-version",
-        "3.12",
-        "--python-platform",
-        "x86_64-manylinux_2_28",
-    ]);
-    let out = project.run_command(command);
-    out.assert_code(0);
+    download(&project, "pylock.toml", &dest, "x86_64-manylinux_2_28", &[]).assert_code(0);
     assert_eq!(
         files_in(&dest),
         [
@@ -75,33 +79,13 @@ fn download_from_pylock_then_nothing_to_do() {
 
     // A second run downloads nothing.
     let before = index.request_count();
-    let mut command = Project::download_command(&project);
-    command.args([
-        "pylock.toml",
-        "-d",
-        dest.to_str().unwrap(),
-        "--python-version",
-        "3.12",
-        "--python-platform",
-        "x86_64-manylinux_2_28",
-    ]);
-    project.run_command(command).assert_code(0);
+    download(&project, "pylock.toml", &dest, "x86_64-manylinux_2_28", &[]).assert_code(0);
     assert!(file_requests(&index, before).is_empty());
 
     // One corrupted file is replaced, and only that one is fetched.
     std::fs::write(dest.join("app-1.0.0-py3-none-any.whl"), b"garbage").unwrap();
     let before = index.request_count();
-    let mut command = Project::download_command(&project);
-    command.args([
-        "pylock.toml",
-        "-d",
-        dest.to_str().unwrap(),
-        "--python-version",
-        "3.12",
-        "--python-platform",
-        "x86_64-manylinux_2_28",
-    ]);
-    project.run_command(command).assert_code(0);
+    download(&project, "pylock.toml", &dest, "x86_64-manylinux_2_28", &[]).assert_code(0);
     assert_eq!(
         file_requests(&index, before),
         ["/files/app-1.0.0-py3-none-any.whl"]
@@ -126,18 +110,15 @@ fn download_from_hashed_requirements_txt_picks_the_target_wheel() {
         ])
         .assert_code(0);
     let dest = project.join("win");
-    let mut command = Project::download_command(&project);
-    command.args([
+    let index_url = index.index_url();
+    download(
+        &project,
         "requirements.txt",
-        "-d",
-        dest.to_str().unwrap(),
-        "--python-version",
-        "3.12",
-        "--python-platform",
+        &dest,
         "windows",
-    ]);
-    command.args(["--index-url", &index.index_url()]);
-    project.run_command(command).assert_code(0);
+        &["--index-url", &index_url],
+    )
+    .assert_code(0);
     assert_eq!(
         files_in(&dest),
         [
