@@ -351,18 +351,12 @@ fn without_credentials(url: &Url) -> Url {
 }
 
 fn locked_file(file: &tw_index::IndexFile) -> LockedFile {
-    let sha256 = file.sha256.clone().or_else(|| {
-        // Local find-links files carry no hash: compute it (cheap, no network).
-        let path = file.url.to_file_path().ok()?;
-        let bytes = fs_err::read(path).ok()?;
-        Some(hex::encode(Sha256::digest(bytes)))
-    });
     LockedFile {
         filename: file.filename.clone(),
         url: file.url.clone(),
         size: file.size,
         upload_time: file.upload_time,
-        sha256,
+        sha256: locked_file_hash(file),
     }
 }
 
@@ -440,11 +434,14 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
     }
 }
 
+/// The sha256 of a file: the index's, or for a local find-links file (which carries none)
+/// computed from the file itself (cheap, no network).
 pub(crate) fn locked_file_hash(file: &tw_index::IndexFile) -> Option<String> {
-    if file.sha256.is_some() {
-        return file.sha256.clone();
-    }
-    locked_file(file).sha256
+    file.sha256.clone().or_else(|| {
+        let path = file.url.to_file_path().ok()?;
+        let bytes = fs_err::read(path).ok()?;
+        Some(hex::encode(Sha256::digest(bytes)))
+    })
 }
 
 #[cfg(test)]
