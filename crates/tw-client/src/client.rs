@@ -288,14 +288,26 @@ impl Client {
     /// failures are retried first. Use [`Response::error_for_status`] to insist on success.
     #[instrument(level = "debug", skip_all, fields(url = %redact_url(url)))]
     pub async fn get(&self, url: &Url, accept: Option<&str>) -> Result<Response, ClientError> {
-        self.send(url, accept, None).await
+        self.send(url, accept, None, &HeaderMap::new()).await
+    }
+
+    /// GET a URL with an optional `Accept` header plus `headers` (for example
+    /// `If-None-Match` for a conditional request). Retries and status handling as [`Client::get`].
+    #[instrument(level = "debug", skip_all, fields(url = %redact_url(url)))]
+    pub async fn get_with_headers(
+        &self,
+        url: &Url,
+        accept: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Result<Response, ClientError> {
+        self.send(url, accept, None, headers).await
     }
 
     /// GET a byte range. The server may ignore `Range` and answer 200 with the whole body;
     /// callers check `status` (206) and [`Response::content_range`].
     #[instrument(level = "debug", skip_all, fields(url = %redact_url(url), range = ?range))]
     pub async fn get_range(&self, url: &Url, range: ByteRange) -> Result<Response, ClientError> {
-        self.send(url, None, Some(range)).await
+        self.send(url, None, Some(range), &HeaderMap::new()).await
     }
 
     /// GET `url` from byte `start` and return as soon as the headers are in; read the body
@@ -330,7 +342,7 @@ impl Client {
         // request goes out unbounded rather than not at all.
         let permit = Arc::clone(&self.inner.semaphore).acquire_owned().await.ok();
         let range = (start > 0).then_some(ByteRange::From(start));
-        let response = self.request(url, None, range).await?;
+        let response = self.request(url, None, range, &HeaderMap::new()).await?;
         let status = response.status().as_u16();
         debug!(status, "streaming response");
         Ok(StreamResponse {
@@ -366,6 +378,7 @@ impl Client {
         url: &Url,
         accept: Option<&str>,
         range: Option<ByteRange>,
+        extra: &HeaderMap,
     ) -> Result<Response, ClientError> {
         match url.scheme() {
             "file" => return read_file_url(url, range).await,
@@ -374,7 +387,7 @@ impl Client {
         let _permit = self.inner.semaphore.acquire().await;
         let mut attempt = 0;
         loop {
-            let result = self.send_once(url, accept, range).await;
+            let result = self.send_once(url, accept, range, extra).await;
             let transient = match &result {
                 Ok(response) => response.status == 429 || (500..600).contains(&response.status),
                 Err(error) => error.is_transient(),
@@ -395,8 +408,9 @@ impl Client {
         url: &Url,
         accept: Option<&str>,
         range: Option<ByteRange>,
+        extra: &HeaderMap,
     ) -> Result<reqwest::Response, ClientError> {
-        let mut request = self.inner.http.get(url.clone());
+        let mut request = self.inner.http.get(url.clone()).headers(extra.clone());
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);
         }
@@ -418,8 +432,9 @@ impl Client {
         url: &Url,
         accept: Option<&str>,
         range: Option<ByteRange>,
+        extra: &HeaderMap,
     ) -> Result<Response, ClientError> {
-        let response = self.request(url, accept, range).await?;
+        let response = self.request(url, accept, range, extra).await?;
         let status = response.status();
         let final_url = response.url().clone();
         let headers = response.headers().clone();

@@ -29,5 +29,6 @@ mod error;
 mod redact;
 
 pub use client::{ByteRange, Client, ClientBuilder, Response, Stats, StreamResponse};
+pub use reqwest::header;
 pub use error::ClientError;
 pub use redact::redact_url;
