@@ -52,6 +52,10 @@ pub fn build_wheel(name: &str, version: &str, tag: &str, release: &Release) -> V
         )
     }));
 
+    bulk.extend(release.wheel_members.iter().map(|(path, contents)| {
+        Member::new(path.clone(), contents.clone(), deflated)
+    }));
+
     let mut members = Vec::new();
     if layout.no_dist_info {
         members.push(module_file);
@@ -236,37 +240,65 @@ fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Build one sdist's bytes: `{dist}-{version}/PKG-INFO` and `{dist}-{version}/pyproject.toml`
-/// in a gzip-compressed tar.
+/// plus any [`Release::sdist_member`] files, in a gzip-compressed tar (or a zip with
+/// [`Release::sdist_zip`]).
 pub(crate) fn build_sdist(name: &str, version: &str, release: &Release) -> Vec<u8> {
     let base = format!("{}-{version}", dist_name(name));
-    let entries = [
-        (
-            format!("{base}/PKG-INFO"),
-            core_metadata(name, version, release, MetadataKind::Sdist),
-        ),
-        (
-            format!("{base}/pyproject.toml"),
-            pyproject_toml(name, version, release),
-        ),
-    ];
+    let layout = &release.sdist_layout;
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut add = |path: String, contents: Vec<u8>| {
+        match entries.iter_mut().find(|(existing, _)| *existing == path) {
+            Some(entry) => entry.1 = contents,
+            None => entries.push((path, contents)),
+        }
+    };
+    for (path, contents) in &layout.members_before {
+        add(format!("{base}/{path}"), contents.clone());
+    }
+    add(
+        format!("{base}/PKG-INFO"),
+        core_metadata(name, version, release, MetadataKind::Sdist).into_bytes(),
+    );
+    add(
+        format!("{base}/pyproject.toml"),
+        pyproject_toml(name, version, release).into_bytes(),
+    );
+    for (path, contents) in &layout.members {
+        add(format!("{base}/{path}"), contents.clone());
+    }
+    if layout.zip {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default())
+            .unix_permissions(0o644);
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (path, contents) in &entries {
+            writer
+                .start_file(path.as_str(), options)
+                .expect("entry names are distinct and the sink is memory");
+            writer
+                .write_all(contents)
+                .expect("writing into memory cannot fail");
+        }
+        return writer
+            .finish()
+            .expect("finishing a zip in memory cannot fail")
+            .into_inner();
+    }
     let encoder = flate2::GzBuilder::new()
         .mtime(0)
         .write(Vec::new(), flate2::Compression::default());
     let mut builder = tar::Builder::new(encoder);
     for (path, contents) in &entries {
-        let mut header = tar::Header::new_ustar();
-        header
-            .set_path(path)
-            .expect("sdist member paths are short relative paths");
+        let mut header = tar::Header::new_gnu();
         header.set_size(contents.len() as u64);
         header.set_mode(0o644);
         header.set_mtime(0);
         header.set_uid(0);
         header.set_gid(0);
         header.set_entry_type(tar::EntryType::Regular);
-        header.set_cksum();
         builder
-            .append(&header, contents.as_bytes())
+            .append_data(&mut header, path, contents.as_slice())
             .expect("writing a tar into memory cannot fail");
     }
     builder
@@ -295,7 +327,11 @@ pub(crate) fn core_metadata(
     let mut text = String::new();
     let metadata_version = match kind {
         MetadataKind::Wheel => "2.1",
-        MetadataKind::Sdist => "2.2",
+        MetadataKind::Sdist => release
+            .sdist_layout
+            .metadata_version
+            .as_deref()
+            .unwrap_or("2.2"),
     };
     text.push_str(&format!("Metadata-Version: {metadata_version}\n"));
     text.push_str(&format!(
@@ -432,6 +468,15 @@ pub(crate) fn wheel_filename(name: &str, version: &str, tag: &str) -> String {
 /// `{dist}-{version}.tar.gz`.
 pub(crate) fn sdist_filename(name: &str, version: &str) -> String {
     format!("{}-{version}.tar.gz", dist_name(name))
+}
+
+/// `{dist}-{version}.tar.gz`, or `.zip` for a [`Release::sdist_zip`] release.
+pub(crate) fn release_sdist_filename(name: &str, version: &str, release: &Release) -> String {
+    if release.sdist_layout.zip {
+        format!("{}-{version}.zip", dist_name(name))
+    } else {
+        sdist_filename(name, version)
+    }
 }
 
 /// Lowercase hex SHA-256, as index pages carry it.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use crate::artifacts::{
-    MetadataKind, build_sdist, build_wheel, core_metadata, sdist_filename, sha256_hex,
+    MetadataKind, build_sdist, build_wheel, core_metadata, release_sdist_filename, sha256_hex,
     wheel_filename,
 };
 use crate::universe::Universe;
@@ -73,7 +73,7 @@ impl Catalog {
                 }
                 if release.sdist {
                     built.push((
-                        sdist_filename(name, version),
+                        release_sdist_filename(name, version, release),
                         build_sdist(name, version, release),
                         None,
                     ));

@@ -79,6 +79,25 @@ pub struct Release {
     /// Extra `Requires-Dist` lines that only the PEP 658 `.metadata` file carries.
     pub(crate) pep658_only_requires: Vec<String>,
     pub(crate) layout: WheelLayout,
+    /// How the sdist is built ([`Release::sdist_zip`], [`Release::sdist_member`], ...).
+    pub(crate) sdist_layout: SdistLayout,
+    /// Extra files in every wheel of this version ([`Release::wheel_member`]).
+    pub(crate) wheel_members: Vec<(String, Vec<u8>)>,
+}
+
+/// How a release's sdist is built; the default is a `.tar.gz` with `PKG-INFO` (metadata 2.2)
+/// and `pyproject.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SdistLayout {
+    /// A `.zip` sdist instead of `.tar.gz` ([`Release::sdist_zip`]).
+    pub(crate) zip: bool,
+    /// `Metadata-Version` of `PKG-INFO` ([`Release::sdist_metadata_version`]).
+    pub(crate) metadata_version: Option<String>,
+    /// Files under `{dist}-{version}/`, after `PKG-INFO`; a path given twice (or
+    /// `pyproject.toml`) replaces the earlier file ([`Release::sdist_member`]).
+    pub(crate) members: Vec<(String, Vec<u8>)>,
+    /// Members written before `PKG-INFO` ([`Release::sdist_member_before_pkg_info`]).
+    pub(crate) members_before: Vec<(String, Vec<u8>)>,
 }
 
 /// How a release's wheels are laid out inside the zip; the default is the plain layout
@@ -119,6 +138,8 @@ impl Release {
             dynamic_sdist: false,
             pep658_only_requires: Vec::new(),
             layout: WheelLayout::default(),
+            sdist_layout: SdistLayout::default(),
+            wheel_members: Vec::new(),
         }
     }
 
@@ -194,6 +215,47 @@ impl Release {
     /// METADATA: an index whose metadata files disagree with its wheels.
     pub fn pep658_only_requires(&mut self, requirement: &str) -> &mut Self {
         self.pep658_only_requires.push(requirement.to_string());
+        self
+    }
+
+    /// Build the sdist as `{dist}-{version}.zip` instead of `.tar.gz`.
+    pub fn sdist_zip(&mut self) -> &mut Self {
+        self.sdist_layout.zip = true;
+        self
+    }
+
+    /// Write `Metadata-Version: {version}` into the sdist's PKG-INFO (default 2.2); below 2.2
+    /// a client must not trust its `Requires-Dist` lines (PEP 643).
+    pub fn sdist_metadata_version(&mut self, version: &str) -> &mut Self {
+        self.sdist_layout.metadata_version = Some(version.to_string());
+        self
+    }
+
+    /// Add a file at `{dist}-{version}/{path}` in the sdist, after `PKG-INFO` (a `setup.py`, a
+    /// replacement `pyproject.toml`, a large filler file).
+    pub fn sdist_member(&mut self, path: &str, contents: impl Into<Vec<u8>>) -> &mut Self {
+        self.sdist_layout
+            .members
+            .push((path.to_string(), contents.into()));
+        self
+    }
+
+    /// Add a file to the sdist before `PKG-INFO`, so a streaming reader must skip it first.
+    pub fn sdist_member_before_pkg_info(
+        &mut self,
+        path: &str,
+        contents: impl Into<Vec<u8>>,
+    ) -> &mut Self {
+        self.sdist_layout
+            .members_before
+            .push((path.to_string(), contents.into()));
+        self
+    }
+
+    /// Add a file at `path` (relative to the wheel root, e.g. `backend/__init__.py`) to every
+    /// wheel of this version: a build backend served as a wheel, for instance.
+    pub fn wheel_member(&mut self, path: &str, contents: impl Into<Vec<u8>>) -> &mut Self {
+        self.wheel_members.push((path.to_string(), contents.into()));
         self
     }
 
