@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use tw_index::{IndexFile, SdistExtension};
 
 use crate::error::MetadataError;
+use crate::zip_tail::MAX_MEMBER_BYTES;
 
 fn archive_error(subject: &str, reason: String) -> MetadataError {
     MetadataError::Archive {
@@ -15,16 +16,50 @@ fn archive_error(subject: &str, reason: String) -> MetadataError {
     }
 }
 
-/// Read an archive member to its end.
+/// Read an archive member to its end, refusing more than [`MAX_MEMBER_BYTES`] (core
+/// metadata is text; more is a broken or hostile archive).
 fn read_all(
-    mut entry: impl Read,
+    entry: impl Read,
     error: &dyn Fn(String) -> MetadataError,
 ) -> Result<Vec<u8>, MetadataError> {
     let mut bytes = Vec::new();
     entry
+        .take(MAX_MEMBER_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|err| error(err.to_string()))?;
+    if bytes.len() as u64 > MAX_MEMBER_BYTES {
+        return Err(error("the metadata member is larger than 16 MiB".into()));
+    }
     Ok(bytes)
+}
+
+fn is_pkg_info(path: &str) -> bool {
+    let mut parts = path.trim_start_matches("./").split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(_), Some("PKG-INFO"), None)
+    )
+}
+
+/// Read a `.tar.gz` sdist from `reader` only as far as its top-level `PKG-INFO`; `None` when
+/// the archive has none.
+pub(crate) fn read_tar_gz_pkg_info(
+    reader: impl Read,
+    subject: &str,
+) -> Result<Option<Vec<u8>>, MetadataError> {
+    let archive_error = |reason: String| archive_error(subject, reason);
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
+    let entries = archive
+        .entries()
+        .map_err(|err| archive_error(err.to_string()))?;
+    for entry in entries {
+        let entry = entry.map_err(|err| archive_error(err.to_string()))?;
+        let path = entry.path().map_err(|err| archive_error(err.to_string()))?;
+        if is_pkg_info(&path.to_string_lossy()) {
+            return read_all(entry, &archive_error).map(Some);
+        }
+    }
+    Ok(None)
 }
 
 pub(crate) fn version_at_least(version: &str, major: u32, minor: u32) -> bool {
@@ -123,28 +158,8 @@ pub(crate) fn read_sdist_pkg_info(
     subject: &str,
 ) -> Result<Option<Vec<u8>>, MetadataError> {
     let archive_error = |reason: String| archive_error(subject, reason);
-    let is_pkg_info = |path: &str| {
-        let mut parts = path.trim_start_matches("./").split('/');
-        matches!(
-            (parts.next(), parts.next(), parts.next()),
-            (Some(_), Some("PKG-INFO"), None)
-        )
-    };
     match extension {
-        SdistExtension::TarGz => {
-            let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(body));
-            let entries = archive
-                .entries()
-                .map_err(|err| archive_error(err.to_string()))?;
-            for entry in entries {
-                let entry = entry.map_err(|err| archive_error(err.to_string()))?;
-                let path = entry.path().map_err(|err| archive_error(err.to_string()))?;
-                if is_pkg_info(&path.to_string_lossy()) {
-                    return read_all(entry, &archive_error).map(Some);
-                }
-            }
-            Ok(None)
-        }
+        SdistExtension::TarGz => read_tar_gz_pkg_info(body, subject),
         SdistExtension::Zip => {
             let mut archive = zip::ZipArchive::new(Cursor::new(body))
                 .map_err(|err| archive_error(err.to_string()))?;

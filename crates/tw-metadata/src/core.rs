@@ -30,20 +30,35 @@ pub struct DistMetadata {
     pub dynamic: Vec<String>,
 }
 
+/// The largest core metadata file accepted, in bytes. Real `METADATA` files are a few KiB
+/// (the largest seen in the wild, with a long description, are around 1 MiB); anything this
+/// big is an attack or a broken index, and parsing it would only waste memory.
+pub(crate) const MAX_METADATA_BYTES: usize = 16 * 1024 * 1024;
+
 impl DistMetadata {
     /// Parse core metadata bytes. `subject` names the file or URL in errors.
+    ///
+    /// Input over [`MAX_METADATA_BYTES`] is refused. An invalid `Requires-Dist` is an error
+    /// that names the package, version and line, because skipping it would silently drop a
+    /// dependency from the lock (pip and uv refuse such metadata too).
     pub fn parse(bytes: &[u8], subject: &str) -> Result<Self, MetadataError> {
+        let invalid = |reason: String| MetadataError::Invalid {
+            subject: subject.to_string(),
+            reason,
+        };
+        if bytes.len() > MAX_METADATA_BYTES {
+            return Err(invalid(format!(
+                "{} bytes is over the limit of {MAX_METADATA_BYTES} bytes for core metadata",
+                bytes.len()
+            )));
+        }
         let text = String::from_utf8_lossy(bytes);
         let headers = headers(&text);
         let field = |name: &str| {
             headers
                 .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        };
-        let invalid = |reason: String| MetadataError::Invalid {
-            subject: subject.to_string(),
-            reason,
+                .find(|header| header.key.eq_ignore_ascii_case(name))
+                .map(|header| header.value.as_str())
         };
         let metadata_version = field("Metadata-Version").unwrap_or_default().to_string();
         let name = field("Name").ok_or_else(|| invalid("no `Name` field".into()))?;
@@ -55,10 +70,13 @@ impl DistMetadata {
         let mut requires_dist = Vec::new();
         let mut provides_extra = Vec::new();
         let mut dynamic = Vec::new();
-        for (key, value) in &headers {
+        for Header { key, value, line } in &headers {
             if key.eq_ignore_ascii_case("Requires-Dist") {
-                let requirement = Requirement::from_str(value)
-                    .map_err(|err| invalid(format!("invalid `Requires-Dist: {value}`: {err}")))?;
+                let requirement = parse_requirement(value).map_err(|reason| {
+                    invalid(format!(
+                        "line {line}: invalid `Requires-Dist: {value}` of `{name}` `{version}`: {reason}"
+                    ))
+                })?;
                 requires_dist.push(requirement);
             } else if key.eq_ignore_ascii_case("Provides-Extra") {
                 // Invalid extra names exist in old uploads; PEP 685 says to normalise and
@@ -112,22 +130,58 @@ impl DistMetadata {
     }
 }
 
-/// The header block as `(key, value)` pairs, continuation lines joined with `\n`.
-fn headers(text: &str) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
+/// Parse one PEP 508 requirement without letting `pep508_rs` panic.
+///
+/// `pep508_rs` 0.9.2 panics (an `expect` in its name parser) on a name that ends in `.`, `-`
+/// or `_` and is followed by anything but the end of the input, such as `foo- >=1`; found by
+/// the `core_metadata` fuzz target. The name is checked here first and such input is an
+/// ordinary error.
+fn parse_requirement(value: &str) -> Result<Requirement, String> {
+    let name: &str = {
+        let trimmed = value.trim_start();
+        let end = trimmed
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+            .unwrap_or(trimmed.len());
+        &trimmed[..end]
+    };
+    if name.ends_with(['.', '-', '_']) {
+        return Err(format!(
+            "the package name `{name}` must end with a letter or digit"
+        ));
+    }
+    Requirement::from_str(value).map_err(|err| err.to_string())
+}
+
+/// One header of the metadata block.
+struct Header {
+    /// The field name as written.
+    key: String,
+    /// The value, continuation lines joined with `\n`.
+    value: String,
+    /// The 1-based line the header starts on.
+    line: usize,
+}
+
+/// The header block, continuation lines joined with `\n`.
+fn headers(text: &str) -> Vec<Header> {
+    let mut headers: Vec<Header> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
         if line.is_empty() {
             break;
         }
         if line.starts_with([' ', '\t']) {
-            if let Some((_, value)) = headers.last_mut() {
-                value.push('\n');
-                value.push_str(line.trim());
+            if let Some(header) = headers.last_mut() {
+                header.value.push('\n');
+                header.value.push_str(line.trim());
             }
             continue;
         }
         if let Some((key, value)) = line.split_once(':') {
-            headers.push((key.trim().to_string(), value.trim().to_string()));
+            headers.push(Header {
+                key: key.trim().to_string(),
+                value: value.trim().to_string(),
+                line: number + 1,
+            });
         }
     }
     headers
@@ -171,10 +225,34 @@ mod tests {
         let err =
             DistMetadata::parse(b"Name: a\nVersion: 1\nRequires-Dist: b >>> 1\n", "m").unwrap_err();
         assert!(
-            err.to_string()
-                .starts_with("invalid metadata in `m`: invalid `Requires-Dist: b >>> 1`"),
+            err.to_string().starts_with(
+                "invalid metadata in `m`: line 3: invalid `Requires-Dist: b >>> 1` of `a` `1`:"
+            ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_name_ending_in_punctuation_is_an_error_not_a_panic() {
+        // Found by the `core_metadata` fuzz target: `pep508_rs` 0.9.2 panics on these.
+        for requirement in ["foo- >=1", "idnextraides-\u{fffd}Extra:a>t", "a_;x", "b. [x]"] {
+            let text = format!("Name: a\nVersion: 1\nRequires-Dist: {requirement}\n");
+            let err = DistMetadata::parse(text.as_bytes(), "m").unwrap_err();
+            assert!(err.to_string().contains("line 3"), "{err}");
+        }
+        let fuzzed = "Metadata-Ver=1; ex?ra == \"xer*sion: 2.1\nName: demo\nVersion: 1.0\n\
+            Requires-Dist: idnextraides-\u{fffd}Extra:a>ttttttytttttttttttdy\n";
+        assert!(DistMetadata::parse(fuzzed.as_bytes(), "m").is_err());
+        // Still fine at the end of the input and inside the name.
+        assert!(DistMetadata::parse(b"Name: a\nVersion: 1\nRequires-Dist: a.b-c_d\n", "m").is_ok());
+    }
+
+    #[test]
+    fn oversized_metadata_is_refused() {
+        let mut text = b"Name: a\nVersion: 1\n\n".to_vec();
+        text.resize(MAX_METADATA_BYTES + 1, b'x');
+        let err = DistMetadata::parse(&text, "big.metadata").unwrap_err();
+        assert!(err.to_string().contains("over the limit"), "{err}");
     }
 
     #[test]

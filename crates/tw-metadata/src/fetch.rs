@@ -30,7 +30,7 @@ use crate::archive::{
 use crate::cache::MetadataCache;
 use crate::core::DistMetadata;
 use crate::error::MetadataError;
-use crate::zip_tail::{Step, Window, read_metadata};
+use crate::zip_tail::{Step, Window, read_metadata, read_pkg_info};
 
 /// Bytes of the first tail request when the index does not give the file size (PEP 503
 /// HTML pages, find-links): 1.13 round trips and 46 KiB per wheel on the corpus wheels.
@@ -56,7 +56,9 @@ pub enum Strategy {
     WheelTail,
     /// The whole wheel was downloaded.
     WholeWheel,
-    /// The whole sdist was downloaded and its `PKG-INFO` read.
+    /// A `.zip` sdist's `PKG-INFO` read through HTTP range requests on its tail.
+    SdistZipTail,
+    /// A `.tar.gz` sdist streamed only until its `PKG-INFO` (or a whole `.zip` sdist).
     SdistPkgInfo,
 }
 
@@ -67,6 +69,7 @@ impl fmt::Display for Strategy {
             Self::Pep658 => "pep658",
             Self::WheelTail => "wheel-tail",
             Self::WholeWheel => "whole-wheel",
+            Self::SdistZipTail => "sdist-zip-tail",
             Self::SdistPkgInfo => "sdist-pkg-info",
         })
     }
@@ -149,6 +152,15 @@ pub struct MetadataFetcher {
     /// Hosts (with port) that did not honour a range request.
     no_range_hosts: Mutex<FxHashSet<String>>,
     stats: Mutex<Vec<(Strategy, StrategyStats)>>,
+}
+
+/// Which member a zip tail read looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ZipKind {
+    /// A wheel's `*.dist-info/METADATA`.
+    Wheel,
+    /// A zip sdist's `{name}-{version}/PKG-INFO`.
+    Sdist,
 }
 
 /// What one strategy produced: raw metadata bytes, or a reason to fall back.
@@ -247,10 +259,7 @@ impl MetadataFetcher {
         }
         let (bytes, strategy) = match &file.dist {
             DistFilename::Wheel(_) => self.wheel(file).await?,
-            DistFilename::Sdist(sdist) => (
-                self.sdist(file, sdist.extension).await?,
-                Strategy::SdistPkgInfo,
-            ),
+            DistFilename::Sdist(sdist) => self.sdist(file, sdist.extension).await?,
         };
         let metadata = self.check(&bytes, file)?;
         if let DistFilename::Sdist(_) = &file.dist {
@@ -286,7 +295,7 @@ impl MetadataFetcher {
         if self.lazy_wheel && !self.ranges_refused(&file.url) {
             match self.probe_pep658 {
                 ProbeMode::Concurrent => {
-                    let (probe, tail) = tokio::join!(self.probe(file), self.wheel_tail(file));
+                    let (probe, tail) = tokio::join!(self.probe(file), self.zip_tail(file, ZipKind::Wheel));
                     if let Some(bytes) = probe {
                         return Ok((bytes, Strategy::Pep658));
                     }
@@ -298,12 +307,12 @@ impl MetadataFetcher {
                     if let Some(bytes) = self.probe(file).await {
                         return Ok((bytes, Strategy::Pep658));
                     }
-                    if let Attempt::Got(bytes) = self.wheel_tail(file).await? {
+                    if let Attempt::Got(bytes) = self.zip_tail(file, ZipKind::Wheel).await? {
                         return Ok((bytes, Strategy::WheelTail));
                     }
                 }
                 _ => {
-                    if let Attempt::Got(bytes) = self.wheel_tail(file).await? {
+                    if let Attempt::Got(bytes) = self.zip_tail(file, ZipKind::Wheel).await? {
                         return Ok((bytes, Strategy::WheelTail));
                     }
                 }
@@ -358,14 +367,18 @@ impl MetadataFetcher {
     }
 
     /// One `Range: bytes=-N` request for the tail; then exactly the missing bytes when the
-    /// central directory or `METADATA` entry lies before it.
-    async fn wheel_tail(&self, file: &IndexFile) -> Result<Attempt, MetadataError> {
+    /// central directory or the metadata entry lies before it.
+    async fn zip_tail(&self, file: &IndexFile, kind: ZipKind) -> Result<Attempt, MetadataError> {
         let url = &file.url;
+        let strategy = match kind {
+            ZipKind::Wheel => Strategy::WheelTail,
+            ZipKind::Sdist => Strategy::SdistZipTail,
+        };
         let response = self
             .client
             .get_range(url, ByteRange::Suffix(tail_bytes(file.size)))
             .await?;
-        self.record_request(Strategy::WheelTail, url, &response);
+        self.record_request(strategy, url, &response);
         let mut window = match (response.status, response.content_range()) {
             (206, Some((first, last, total)))
                 if range_len(first, last) == Some(response.body.len() as u64) =>
@@ -378,7 +391,15 @@ impl MetadataFetcher {
                 if let Some(expected) = &file.sha256 {
                     verify(&response.body, expected, &file.filename)?;
                 }
-                return read_wheel_metadata(&response.body, file).map(Attempt::Got);
+                return match kind {
+                    ZipKind::Wheel => read_wheel_metadata(&response.body, file).map(Attempt::Got),
+                    ZipKind::Sdist => Ok(read_sdist_pkg_info(
+                        &response.body,
+                        SdistExtension::Zip,
+                        &file.filename,
+                    )?
+                    .map_or(Attempt::Unsupported, Attempt::Got)),
+                };
             }
             (status, _) => {
                 debug!(status, "range request not honoured");
@@ -393,7 +414,11 @@ impl MetadataFetcher {
         let matches = |stem: &str| dist_info_matches(stem, &name, &version);
         // EOCD, zip64 record, central directory, local entry: never more than four steps.
         for _ in 0..4 {
-            let step = read_metadata(&window, &matches).map_err(|err| MetadataError::Archive {
+            let step = match kind {
+                ZipKind::Wheel => read_metadata(&window, &matches),
+                ZipKind::Sdist => read_pkg_info(&window),
+            };
+            let step = step.map_err(|err| MetadataError::Archive {
                 subject: redact_url(url),
                 reason: err.to_string(),
             })?;
@@ -408,7 +433,7 @@ impl MetadataFetcher {
                         .client
                         .get_range(url, ByteRange::Inclusive(range.start, end))
                         .await?;
-                    self.record_request(Strategy::WheelTail, url, &response);
+                    self.record_request(strategy, url, &response);
                     match (response.status, response.content_range()) {
                         (206, Some((first, last, _)))
                             if range_len(first, last) == Some(response.body.len() as u64) =>
@@ -445,18 +470,124 @@ impl MetadataFetcher {
         read_wheel_metadata(&body, file)
     }
 
+    /// An sdist's `PKG-INFO`: for a `.zip`, through range requests on its tail (else the
+    /// whole file); for a `.tar.gz`, streamed and decompressed only until `PKG-INFO` is read.
     async fn sdist(
         &self,
         file: &IndexFile,
         extension: SdistExtension,
-    ) -> Result<Vec<u8>, MetadataError> {
+    ) -> Result<(Vec<u8>, Strategy), MetadataError> {
         let needs_build = || MetadataError::NeedsBuild {
             subject: file.filename.clone(),
         };
-        if extension == SdistExtension::OtherTar {
-            return Err(needs_build());
+        match extension {
+            SdistExtension::OtherTar => Err(needs_build()),
+            SdistExtension::Zip => {
+                if self.lazy_wheel
+                    && !self.ranges_refused(&file.url)
+                    && let Attempt::Got(bytes) = self.zip_tail(file, ZipKind::Sdist).await?
+                {
+                    return Ok((bytes, Strategy::SdistZipTail));
+                }
+                let body = self.download(file, Strategy::SdistPkgInfo).await?;
+                let bytes = read_sdist_pkg_info(&body, extension, &file.filename)?
+                    .ok_or_else(needs_build)?;
+                Ok((bytes, Strategy::SdistPkgInfo))
+            }
+            SdistExtension::TarGz => {
+                let bytes = self.stream_tar_pkg_info(file).await?.ok_or_else(needs_build)?;
+                Ok((bytes, Strategy::SdistPkgInfo))
+            }
         }
-        let body = self.download(file, Strategy::SdistPkgInfo).await?;
-        read_sdist_pkg_info(&body, extension, &file.filename)?.ok_or_else(needs_build)
+    }
+
+    /// Stream a `.tar.gz` sdist through a decompressing tar reader on a blocking thread and
+    /// stop the download as soon as `PKG-INFO` has been read. A `file://` sdist is read whole.
+    async fn stream_tar_pkg_info(&self, file: &IndexFile) -> Result<Option<Vec<u8>>, MetadataError> {
+        let mut response = self.client.get_stream(&file.url, 0).await?;
+        if !(200..300).contains(&response.status()) {
+            return Err(MetadataError::Client(tw_client::ClientError::Status {
+                url: redact_url(&file.url),
+                status: response.status(),
+            }));
+        }
+        // One chunk in flight: the reader stops as soon as it has `PKG-INFO`, and so should
+        // the download.
+        let (sender, receiver) = tokio::sync::mpsc::channel::<bytes::Bytes>(1);
+        let subject = file.filename.clone();
+        let reader = tokio::task::spawn_blocking(move || {
+            crate::archive::read_tar_gz_pkg_info(ChannelReader::new(receiver), &subject)
+        });
+        let mut received = 0u64;
+        let mut complete = false;
+        let mut failure = None;
+        while !sender.is_closed() {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    received += chunk.len() as u64;
+                    if sender.send(chunk).await.is_err() {
+                        // The reader has what it needs (or gave up): stop downloading.
+                        break;
+                    }
+                }
+                Ok(None) => {
+                    complete = true;
+                    break;
+                }
+                Err(err) => {
+                    failure = Some(err);
+                    break;
+                }
+            }
+        }
+        drop(sender);
+        drop(response);
+        if file.url.scheme() != "file" {
+            self.record(Strategy::SdistPkgInfo, |stats| {
+                stats.requests += 1;
+                stats.round_trips += 1;
+                stats.bytes += received;
+            });
+        }
+        debug!(received, complete, "streamed sdist");
+        let found = reader.await.map_err(|err| MetadataError::Archive {
+            subject: file.filename.clone(),
+            reason: err.to_string(),
+        })?;
+        match (found, failure) {
+            (Ok(Some(bytes)), _) => Ok(Some(bytes)),
+            (_, Some(err)) => Err(err.into()),
+            (result, None) => result,
+        }
+    }
+}
+
+/// A blocking [`std::io::Read`] over chunks arriving on a channel; the end of the channel is
+/// the end of the stream.
+struct ChannelReader {
+    receiver: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    current: bytes::Bytes,
+}
+
+impl ChannelReader {
+    fn new(receiver: tokio::sync::mpsc::Receiver<bytes::Bytes>) -> Self {
+        Self {
+            receiver,
+            current: bytes::Bytes::new(),
+        }
+    }
+}
+
+impl std::io::Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.receiver.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
     }
 }

@@ -27,4 +27,6 @@ pub use error::MetadataError;
 pub use fetch::{
     MetadataFetcher, MetadataOptions, ProbeMode, Strategy, StrategyStats, TAIL_BYTES, tail_bytes,
 };
-pub use zip_tail::{Geometry, Step, Window, ZipTailError, read_metadata};
+pub use zip_tail::{
+    Geometry, MAX_MEMBER_BYTES, Step, Window, ZipTailError, read_metadata, read_pkg_info,
+};

@@ -261,6 +261,64 @@ pub fn read_metadata(
     window: &Window,
     matches: &dyn Fn(&str) -> bool,
 ) -> Result<Step, ZipTailError> {
+    read_member(window, &|entries| {
+        // Every top-level `*.dist-info/METADATA`: a wheel has exactly one (the wheel spec),
+        // and it must be the one the file name promises.
+        let metadata: Vec<(&str, usize)> = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(index, entry)| {
+                let mut parts = entry.name.split('/');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(folder), Some("METADATA"), None) => {
+                        folder.strip_suffix(".dist-info").map(|stem| (stem, index))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        match metadata.as_slice() {
+            [(stem, index)] if matches(stem) => Ok(*index),
+            [(stem, _)] => Err(ZipTailError::NotFound(format!("{stem}.dist-info"))),
+            [] => Err(ZipTailError::NotFound("none".into())),
+            _ => Err(ZipTailError::Ambiguous),
+        }
+    })
+}
+
+/// Drive one step of reading a zip sdist's `PKG-INFO`: the one at `{name}-{version}/PKG-INFO`
+/// (one folder deep, as sdists are laid out).
+pub fn read_pkg_info(window: &Window) -> Result<Step, ZipTailError> {
+    read_member(window, &|entries| {
+        let found: Vec<usize> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, entry)| {
+                let mut parts = entry.name.split('/');
+                matches!(
+                    (parts.next(), parts.next(), parts.next()),
+                    (Some(_), Some("PKG-INFO"), None)
+                )
+            })
+            .map(|(index, _)| index)
+            .collect();
+        match found.as_slice() {
+            [index] => Ok(*index),
+            [] => Err(ZipTailError::NotFound("no top-level PKG-INFO".into())),
+            _ => Err(ZipTailError::Ambiguous),
+        }
+    })
+}
+
+/// The largest member [`read_member`] inflates: core metadata is text, so anything bigger is
+/// broken or hostile (a zip bomb).
+pub const MAX_MEMBER_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Drive one step of reading the member that `pick` selects from the central directory.
+fn read_member(
+    window: &Window,
+    pick: &dyn Fn(&[Entry]) -> Result<usize, ZipTailError>,
+) -> Result<Step, ZipTailError> {
     let directory = match find_directory(window)? {
         Ok(directory) => directory,
         Err(missing) => return Ok(Step::Need(missing)),
@@ -285,26 +343,7 @@ pub fn read_metadata(
         return Ok(Step::Need(start..window.tail_start().min(directory_end)));
     };
     let entries = read_directory(cd)?;
-    // Every top-level `*.dist-info/METADATA`: a wheel has exactly one (the wheel spec), and
-    // it must be the one the file name promises.
-    let metadata: Vec<(&str, &Entry)> = entries
-        .iter()
-        .filter_map(|entry| {
-            let mut parts = entry.name.split('/');
-            match (parts.next(), parts.next(), parts.next()) {
-                (Some(folder), Some("METADATA"), None) => {
-                    folder.strip_suffix(".dist-info").map(|stem| (stem, entry))
-                }
-                _ => None,
-            }
-        })
-        .collect();
-    let entry = match metadata.as_slice() {
-        [(stem, entry)] if matches(stem) => *entry,
-        [(stem, _)] => return Err(ZipTailError::NotFound(format!("{stem}.dist-info"))),
-        [] => return Err(ZipTailError::NotFound("none".into())),
-        _ => return Err(ZipTailError::Ambiguous),
-    };
+    let entry = &entries[pick(&entries)?];
     // The local header's own name and extra lengths may differ from the central ones.
     let Some(header) = window.slice(entry.local_offset..entry.local_offset.saturating_add(30))
     else {
@@ -335,8 +374,12 @@ pub fn read_metadata(
         0 => out.extend_from_slice(compressed),
         8 => {
             flate2::read::DeflateDecoder::new(compressed)
+                .take(MAX_MEMBER_BYTES + 1)
                 .read_to_end(&mut out)
                 .map_err(|_| ZipTailError::Corrupt("deflate stream"))?;
+            if out.len() as u64 > MAX_MEMBER_BYTES {
+                return Err(ZipTailError::Corrupt("member inflates past 16 MiB"));
+            }
         }
         method => return Err(ZipTailError::Method(method)),
     }

@@ -9,6 +9,7 @@ mod errors;
 mod fallbacks;
 mod fuzz;
 mod hosts;
+mod sdist;
 mod tail;
 
 use std::error::Error;

@@ -1,0 +1,142 @@
+//! Source distributions: static `PKG-INFO` (metadata 2.2+, PEP 643) read with as few bytes as
+//! the archive format allows, and `NeedsBuild` when it cannot be trusted.
+
+use std::error::Error;
+
+use tw_client::ClientBuilder;
+use tw_index::{Index, IndexFile, IndexLocations};
+use tw_metadata::{MetadataError, MetadataFetcher, Strategy, StrategyStats};
+use tw_test_index::{IndexOptions, Release, TestIndex, Universe};
+use url::Url;
+
+use crate::TestResult;
+
+/// Incompressible filler (a linear congruential sequence), so gzip cannot shrink it.
+fn filler(len: usize) -> Vec<u8> {
+    let mut state: u32 = 0x1234_5678;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// Serve `demo` 1.0 as an sdist only, shaped by `shape`; return the index, the listed sdist
+/// and a fetcher.
+async fn sdist_case(
+    shape: impl FnOnce(&mut Release),
+) -> Result<(TestIndex, IndexFile, MetadataFetcher), Box<dyn Error>> {
+    let mut universe = Universe::new();
+    let release = universe
+        .version("demo", "1.0")
+        .requires("idna>=3")
+        .no_wheel();
+    shape(release);
+    let index = TestIndex::start(&universe, IndexOptions::default());
+    let client = ClientBuilder::new().build()?;
+    let listing = Index::new(
+        client.clone(),
+        IndexLocations {
+            indexes: vec![Url::parse(&index.index_url())?],
+            ..Default::default()
+        },
+    );
+    let files = listing
+        .project(&"demo".parse::<pep508_rs::PackageName>()?)
+        .await?
+        .files;
+    let sdist = files.into_iter().next().ok_or("no sdist listed")?;
+    Ok((index, sdist, MetadataFetcher::new(client)))
+}
+
+fn stats(fetcher: &MetadataFetcher, strategy: Strategy) -> StrategyStats {
+    fetcher
+        .stats()
+        .into_iter()
+        .find(|(used, _)| *used == strategy)
+        .map(|(_, stats)| stats)
+        .unwrap_or_default()
+}
+
+fn requires(metadata: &tw_metadata::DistMetadata) -> Vec<String> {
+    metadata
+        .requires_dist
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn tar_gz_stops_downloading_after_pkg_info() -> TestResult {
+    let (index, sdist, fetcher) =
+        sdist_case(|release| {
+            release.sdist_member("data.bin", filler(2 * 1024 * 1024));
+        })
+        .await?;
+    assert_eq!(sdist.filename, "demo-1.0.tar.gz");
+    let metadata = fetcher.fetch(&sdist).await?;
+    assert_eq!(requires(&metadata), ["idna>=3"]);
+    let used = stats(&fetcher, Strategy::SdistPkgInfo);
+    let size = index.file_bytes("demo-1.0.tar.gz").ok_or("served")?.len() as u64;
+    assert_eq!(used.files, 1);
+    assert_eq!(used.requests, 1);
+    assert!(
+        used.bytes < size / 2,
+        "read {} of {size} bytes; PKG-INFO comes first, so most of the file must stay unread",
+        used.bytes
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn tar_gz_with_pkg_info_late_is_read_through() -> TestResult {
+    let (_index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_member_before_pkg_info("data.bin", filler(300 * 1024));
+    })
+    .await?;
+    let metadata = fetcher.fetch(&sdist).await?;
+    assert_eq!(requires(&metadata), ["idna>=3"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn zip_sdist_reads_pkg_info_from_the_tail() -> TestResult {
+    let (index, sdist, fetcher) = sdist_case(|release| {
+        release
+            .sdist_zip()
+            .sdist_member_before_pkg_info("data.bin", filler(512 * 1024));
+    })
+    .await?;
+    assert_eq!(sdist.filename, "demo-1.0.zip");
+    let metadata = fetcher.fetch(&sdist).await?;
+    assert_eq!(requires(&metadata), ["idna>=3"]);
+    let used = stats(&fetcher, Strategy::SdistZipTail);
+    let size = index.file_bytes("demo-1.0.zip").ok_or("served")?.len() as u64;
+    assert_eq!(used.files, 1);
+    assert!(used.requests <= 2, "{used:?}");
+    assert!(used.bytes < 100 * 1024, "read {} of {size} bytes", used.bytes);
+    Ok(())
+}
+
+#[tokio::test]
+async fn old_metadata_version_needs_a_build() -> TestResult {
+    let (_index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_metadata_version("2.1");
+    })
+    .await?;
+    let error = fetcher.fetch(&sdist).await.err().ok_or("must fail")?;
+    assert!(matches!(error, MetadataError::NeedsBuild { .. }), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn dynamic_requires_dist_needs_a_build() -> TestResult {
+    let (_index, sdist, fetcher) = sdist_case(|release| {
+        release.dynamic_sdist();
+    })
+    .await?;
+    let error = fetcher.fetch(&sdist).await.err().ok_or("must fail")?;
+    assert!(matches!(error, MetadataError::NeedsBuild { .. }), "{error}");
+    Ok(())
+}
