@@ -1,6 +1,6 @@
 //! A failed command: the error chain to print and the exit code to return.
 //!
-//! Exit codes: 1 no solution, 2 bad input or usage, 3 network or index failure.
+//! Exit codes: 1 no solution, 2 bad input or usage, 3 network, index or build failure.
 
 use std::fmt;
 

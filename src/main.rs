@@ -3,6 +3,7 @@
 //! 3 network or index failure).
 
 mod args;
+mod build;
 mod commands;
 mod environment;
 mod failure;
@@ -25,7 +26,7 @@ fn init_logging(verbose: u8, quiet: bool) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => {
-            "info,tailwheel=debug,tw_resolver=debug,tw_metadata=debug,tw_index=debug,tw_client=debug"
+            "info,tailwheel=debug,tw_resolver=debug,tw_metadata=debug,tw_index=debug,tw_client=debug,tw_build=debug"
         }
         (false, _) => "trace",
     };

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use tracing::{debug, info};
 use url::Url;
 
-use tw_index::{DistFilename, Index};
+use tw_index::{DistFilename, Index, IndexCacheOptions};
 use tw_lock::{Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via};
 use tw_metadata::{MetadataFetcher, MetadataOptions, ProbeMode};
 use tw_platform::Target;
@@ -100,9 +100,16 @@ pub(crate) async fn run(
         .offline(args.offline)
         .build()
         .map_err(Failure::network)?;
-    let index = Arc::new(Index::new(client.clone(), locations));
-    let configured_indexes = index.locations().indexes.clone();
     let cache = cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
+    let index = Arc::new(
+        Index::new(client.clone(), locations).with_cache(IndexCacheOptions {
+            cache_dir: cache.clone(),
+            refresh: args.refresh,
+            offline: args.offline,
+            exclude_newer: options.exclude_newer,
+        }),
+    );
+    let configured_indexes = index.locations().indexes.clone();
     let metadata_options = MetadataOptions {
         cache_dir: cache.clone(),
         lazy_wheel: !(args.no_lazy_wheel || env.no_lazy_wheel),
@@ -173,6 +180,18 @@ pub(crate) async fn run(
             }
         })
     });
+    let builder = crate::build::builder(
+        &args.target,
+        env,
+        &target,
+        &index,
+        &fetcher,
+        cache.clone(),
+        &options,
+    )?;
+    options.builder = builder
+        .clone()
+        .map(|builder| builder as Arc<dyn tw_resolver::MetadataBuilder>);
     let result = tw_resolver::resolve(
         manifest,
         Arc::clone(&index),
@@ -222,16 +241,27 @@ pub(crate) async fn run(
     ));
     if args.stats {
         let stats = client.stats();
+        let pages = index.page_stats();
         printer.always(&format!(
-            "stats: {} requests, {} bytes, {:.3}s",
+            "stats: {} requests, {} bytes, {:.3}s; pages: {} cached, {} revalidated, {} fetched",
             stats.requests,
             stats.bytes,
-            elapsed.as_secs_f64()
+            elapsed.as_secs_f64(),
+            pages.cached,
+            pages.revalidated,
+            pages.fetched
         ));
         for (strategy, cost) in fetcher.stats() {
             printer.always(&format!(
                 "stats: metadata via {strategy}: {} files, {} requests, {} round trips, {} bytes",
                 cost.files, cost.requests, cost.round_trips, cost.bytes
+            ));
+        }
+        if let Some(builder) = &builder {
+            let built = builder.stats();
+            printer.always(&format!(
+                "stats: builds: {} run, {} environments installed, {} bytes downloaded",
+                built.built, built.environments, built.bytes
             ));
         }
     }
@@ -296,13 +326,9 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         .map(parse_exclude_newer)
         .transpose()
         .map_err(Failure::input)?;
-    let mut no_build = if args.no_build {
-        PackageSelection::All
-    } else {
-        PackageSelection::None
-    };
+    let mut only_binary = PackageSelection::None;
     for value in &args.only_binary {
-        no_build
+        only_binary
             .apply(value)
             .map_err(|e| Failure::input(anyhow!("`--only-binary {value}`: {e}")))?;
     }
@@ -316,7 +342,9 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         prerelease,
         resolution,
         exclude_newer,
-        no_build,
+        only_binary,
+        no_build: args.no_build,
+        builder: None,
         no_binary,
         preferences: Vec::new(),
         concurrency: args.concurrency,

@@ -8,6 +8,9 @@
 #[path = "../support/hermetic.rs"]
 mod hermetic;
 
+mod auth;
+mod build;
+mod cache;
 mod common;
 mod download;
 mod errors;

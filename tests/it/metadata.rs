@@ -112,7 +112,7 @@ fn sdist_only_package_with_static_metadata_resolves() {
 }
 
 #[test]
-fn sdist_with_dynamic_dependencies_is_unusable() {
+fn sdist_with_dynamic_dependencies_needs_an_interpreter_to_build() {
     let index = index(|universe| {
         universe
             .version("needs-build", "1.0.0")
@@ -126,12 +126,12 @@ fn sdist_with_dynamic_dependencies_is_unusable() {
     out.assert_code(1);
     insta::assert_snapshot!(out.stderr, @"
     error: no solution found:
-    Because needs-build==1.0.0 cannot be used (its dependencies are only known after building its source distribution, which is not supported yet) and you require needs-build, we can conclude that your requirements are unsatisfiable.
+    Because needs-build==1.0.0 cannot be used (its dependencies are only known after building its source distribution, which needs a Python interpreter; pass `--python`) and you require needs-build, we can conclude that your requirements are unsatisfiable.
     ");
 }
 
 #[test]
-fn no_build_refuses_sdist_only_packages() {
+fn only_binary_refuses_sdist_only_packages_and_no_build_keeps_static_ones() {
     let index = index(|universe| {
         universe.version("legacy", "1.0.0").no_wheel();
         universe.version("modern", "1.0.0");
@@ -139,14 +139,18 @@ fn no_build_refuses_sdist_only_packages() {
     let project = Project::new(&index);
     let ok = project.resolve_in("modern\n", &["--no-header", "--no-annotate", "--no-build"]);
     assert_eq!(ok.success(), "modern==1.0.0\n");
-    for flag in [&["--no-build"][..], &["--only-binary", ":all:"][..]] {
-        let mut args = vec![];
-        args.extend_from_slice(flag);
-        let out = project.resolve_in("legacy\n", &args);
+    // `--no-build` runs no backend, but a static PKG-INFO (metadata 2.2) needs none.
+    let ok = project.resolve_in("legacy\n", &["--no-header", "--no-annotate", "--no-build"]);
+    assert_eq!(ok.success(), "legacy==1.0.0\n");
+    for flag in [
+        &["--only-binary", ":all:"][..],
+        &["--only-binary", "legacy"][..],
+    ] {
+        let out = project.resolve_in("legacy\n", flag);
         out.assert_code(1);
         assert!(
             out.stderr.contains(
-                "legacy==1.0.0 cannot be used (it has only a source distribution and building is disabled"
+                "legacy==1.0.0 cannot be used (it has only a source distribution and `--only-binary` excludes those)"
             ),
             "{}",
             out.stderr

@@ -44,10 +44,18 @@ pub enum MetadataError {
     },
     /// The sdist's dependencies are only known after a build.
     #[error(
-        "`{subject}` declares dynamic dependencies (or has no PKG-INFO with Metadata-Version 2.2+); building source distributions is not supported yet"
+        "`{subject}` declares dynamic dependencies (or has no PKG-INFO with Metadata-Version 2.2+), so only a build can tell them"
     )]
     NeedsBuild {
         /// The sdist file name.
         subject: String,
+    },
+    /// Building the sdist to learn its metadata failed.
+    #[error("cannot build `{subject}` to read its metadata: {reason}")]
+    Build {
+        /// The sdist file name.
+        subject: String,
+        /// What failed, with the last lines of the backend's output.
+        reason: String,
     },
 }

@@ -279,6 +279,12 @@ impl MetadataFetcher {
         Ok(metadata)
     }
 
+    /// Keep metadata obtained elsewhere (an sdist's build) in the cache under `file`, so the
+    /// next run's [`fetch`](Self::fetch) answers from the cache with no request and no build.
+    pub async fn remember(&self, file: &IndexFile, metadata: &[u8]) {
+        self.cache.put(file, metadata).await;
+    }
+
     fn check(&self, bytes: &[u8], file: &IndexFile) -> Result<DistMetadata, MetadataError> {
         let metadata = DistMetadata::parse(bytes, &file.filename)?;
         metadata.check_identity(file.dist.name(), file.dist.version(), &file.filename)?;
@@ -295,7 +301,8 @@ impl MetadataFetcher {
         if self.lazy_wheel && !self.ranges_refused(&file.url) {
             match self.probe_pep658 {
                 ProbeMode::Concurrent => {
-                    let (probe, tail) = tokio::join!(self.probe(file), self.zip_tail(file, ZipKind::Wheel));
+                    let (probe, tail) =
+                        tokio::join!(self.probe(file), self.zip_tail(file, ZipKind::Wheel));
                     if let Some(bytes) = probe {
                         return Ok((bytes, Strategy::Pep658));
                     }
@@ -495,7 +502,10 @@ impl MetadataFetcher {
                 Ok((bytes, Strategy::SdistPkgInfo))
             }
             SdistExtension::TarGz => {
-                let bytes = self.stream_tar_pkg_info(file).await?.ok_or_else(needs_build)?;
+                let bytes = self
+                    .stream_tar_pkg_info(file)
+                    .await?
+                    .ok_or_else(needs_build)?;
                 Ok((bytes, Strategy::SdistPkgInfo))
             }
         }
@@ -503,7 +513,10 @@ impl MetadataFetcher {
 
     /// Stream a `.tar.gz` sdist through a decompressing tar reader on a blocking thread and
     /// stop the download as soon as `PKG-INFO` has been read. A `file://` sdist is read whole.
-    async fn stream_tar_pkg_info(&self, file: &IndexFile) -> Result<Option<Vec<u8>>, MetadataError> {
+    async fn stream_tar_pkg_info(
+        &self,
+        file: &IndexFile,
+    ) -> Result<Option<Vec<u8>>, MetadataError> {
         let mut response = self.client.get_stream(&file.url, 0).await?;
         if !(200..300).contains(&response.status()) {
             return Err(MetadataError::Client(tw_client::ClientError::Status {

@@ -26,14 +26,24 @@ pub enum Unusable {
     RequiresPython(VersionSpecifiers, Version),
     /// No wheel matches the target and there is no sdist.
     NoCompatibleWheel,
-    /// Only an sdist exists and `--no-build` is set.
-    NoBuild,
+    /// Only an sdist exists and `--only-binary` covers the package.
+    OnlyBinary,
     /// Only wheels exist and `--no-binary` is set for the package.
     NoBinary,
     /// The metadata could not be read (the reason is in the message).
     InvalidMetadata(String),
-    /// The sdist's dependencies are only known after a build.
-    NeedsBuild,
+    /// The sdist's dependencies are only known after a build, and there will be none.
+    NeedsBuild(NoBuildReason),
+}
+
+/// Why an sdist that needs a build is not built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoBuildReason {
+    /// `--no-build` forbids running build backends.
+    NoBuildFlag,
+    /// The target was given as `--python-version`/`--python-platform`, so there is no
+    /// interpreter to run a backend with.
+    NoInterpreter,
 }
 
 impl fmt::Display for Unusable {
@@ -45,10 +55,11 @@ impl fmt::Display for Unusable {
                 write!(f, "it requires Python {specifiers}, but the target is Python {python}")
             }
             Self::NoCompatibleWheel => f.write_str("it has no wheel for the target platform and no source distribution"),
-            Self::NoBuild => f.write_str("it has only a source distribution and building is disabled (`--no-build`)"),
+            Self::OnlyBinary => f.write_str("it has only a source distribution and `--only-binary` excludes those"),
             Self::NoBinary => f.write_str("it has no source distribution and wheels are disabled (`--no-binary`)"),
             Self::InvalidMetadata(reason) => write!(f, "its metadata is invalid: {reason}"),
-            Self::NeedsBuild => f.write_str("its dependencies are only known after building its source distribution, which is not supported yet"),
+            Self::NeedsBuild(NoBuildReason::NoBuildFlag) => f.write_str("its dependencies are only known after building its source distribution, and building is disabled (`--no-build`)"),
+            Self::NeedsBuild(NoBuildReason::NoInterpreter) => f.write_str("its dependencies are only known after building its source distribution, which needs a Python interpreter; pass `--python`"),
         }
     }
 }
@@ -119,7 +130,7 @@ fn choose_file(
     options: &ResolverOptions,
 ) -> Result<Arc<IndexFile>, Unusable> {
     let wheels_allowed = !options.no_binary.contains(name);
-    let sdists_allowed = !options.no_build.contains(name);
+    let sdists_allowed = !options.only_binary.contains(name);
     let python = &target.python_full_version;
     let fitting: Vec<_> = files
         .iter()
@@ -159,7 +170,7 @@ fn choose_file(
         |f| matches!(&f.dist, DistFilename::Sdist(s) if s.extension != SdistExtension::OtherTar),
     );
     match sdist {
-        Some(_) if !sdists_allowed => Err(Unusable::NoBuild),
+        Some(_) if !sdists_allowed => Err(Unusable::OnlyBinary),
         Some(file) => Ok(Arc::clone(file)),
         None if !wheels_allowed => Err(Unusable::NoBinary),
         None => Err(Unusable::NoCompatibleWheel),

@@ -29,6 +29,12 @@ pub enum ResolveError {
         #[source]
         source: Arc<tw_metadata::MetadataError>,
     },
+    /// An sdist's build backend failed to produce metadata.
+    #[error(transparent)]
+    Build {
+        /// The failure ([`tw_metadata::MetadataError::Build`]).
+        source: Arc<tw_metadata::MetadataError>,
+    },
     /// The solver thread went away.
     #[error("the resolver thread failed: {0}")]
     Thread(String),

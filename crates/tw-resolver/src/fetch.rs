@@ -122,11 +122,21 @@ impl Fetcher {
     ) -> MetadataResult {
         self.files
             .get_or_init(&(name.clone(), version.clone()), || async {
-                self.metadata
-                    .fetch(file)
-                    .await
-                    .map(Arc::new)
-                    .map_err(Arc::new)
+                match self.metadata.fetch(file).await {
+                    Err(MetadataError::NeedsBuild { subject }) => match &self.options.builder {
+                        Some(builder) if !self.options.no_build => builder
+                            .build_metadata(file)
+                            .await
+                            .map_err(|failure| MetadataError::Build {
+                                subject,
+                                reason: failure.message,
+                            }),
+                        _ => Err(MetadataError::NeedsBuild { subject }),
+                    },
+                    other => other,
+                }
+                .map(Arc::new)
+                .map_err(Arc::new)
             })
             .await
     }

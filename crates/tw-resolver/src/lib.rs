@@ -15,6 +15,7 @@
 //! * PubGrub runs on one blocking thread; index pages and metadata are fetched on the tokio
 //!   runtime, once each, and prefetched as soon as a dependency is discovered.
 
+mod build;
 mod candidates;
 mod error;
 mod fetch;
@@ -30,7 +31,8 @@ use std::sync::Arc;
 use pubgrub::{DefaultStringReporter, PubGrubError, Reporter};
 use tracing::info;
 
-pub use candidates::Unusable;
+pub use build::{BoxFuture, BuildFailure, MetadataBuilder};
+pub use candidates::{NoBuildReason, Unusable};
 pub use error::ResolveError;
 pub use options::{PackageSelection, PrereleaseMode, ResolutionMode, ResolverOptions};
 pub use package::{PackageKind, PubGrubPackage};

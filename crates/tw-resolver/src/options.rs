@@ -124,8 +124,13 @@ pub struct ResolverOptions {
     pub resolution: ResolutionMode,
     /// Ignore files uploaded after this instant (PEP 700 `upload-time`).
     pub exclude_newer: Option<Timestamp>,
-    /// Packages that must come from wheels (`--no-build`, `--only-binary`).
-    pub no_build: PackageSelection,
+    /// Packages that must come from wheels (`--only-binary`): their sdists are never used.
+    pub only_binary: PackageSelection,
+    /// Never build (`--no-build`): sdists are used only when their `PKG-INFO` is static.
+    pub no_build: bool,
+    /// Builds sdist metadata when `PKG-INFO` is not enough; `None` when there is no
+    /// interpreter to build with (or with `--no-build`).
+    pub builder: Option<std::sync::Arc<dyn crate::build::MetadataBuilder>>,
     /// Packages that must come from source distributions (`--no-binary`).
     pub no_binary: PackageSelection,
     /// Versions to keep when still allowed (pins of an existing output file).

@@ -19,7 +19,7 @@ use tokio::runtime::Handle;
 use tracing::{debug, warn};
 use version_ranges::Ranges;
 
-use crate::candidates::{Unusable, VersionMap};
+use crate::candidates::{NoBuildReason, Unusable, VersionMap};
 use crate::error::ResolveError;
 use crate::fetch::Fetcher;
 use crate::options::{PrereleaseMode, ResolutionMode};
@@ -422,7 +422,20 @@ impl DependencyProvider for Provider {
                         ))
                     }
                     tw_metadata::MetadataError::NeedsBuild { .. } => {
-                        Ok(Dependencies::Unavailable(Unusable::NeedsBuild.to_string()))
+                        let reason = if self.fetcher.options.no_build {
+                            NoBuildReason::NoBuildFlag
+                        } else {
+                            NoBuildReason::NoInterpreter
+                        };
+                        Ok(Dependencies::Unavailable(
+                            Unusable::NeedsBuild(reason).to_string(),
+                        ))
+                    }
+                    tw_metadata::MetadataError::Build { .. } => {
+                        self.record_fatal(ResolveError::Build { source: error });
+                        Ok(Dependencies::Unavailable(
+                            "its source distribution could not be built".into(),
+                        ))
                     }
                     other => {
                         warn!("{other}");

@@ -459,17 +459,17 @@ pub(crate) fn hints(
                 ),
             );
         }
-        if usable(&Unusable::NoBuild) {
+        if usable(&Unusable::OnlyBinary) {
             push(
                 name,
                 "no-build",
                 if range == &Ranges::full() {
                     format!(
-                        "{name} has only source distributions, and building is disabled (`--no-build`/`--only-binary`)"
+                        "{name} has only source distributions, and `--only-binary` excludes them"
                     )
                 } else {
                     format!(
-                        "{name} has only source distributions for `{shown}`, and building is disabled (`--no-build`/`--only-binary`)"
+                        "{name} has only source distributions for `{shown}`, and `--only-binary` excludes them"
                     )
                 },
             );

@@ -52,9 +52,15 @@ pub fn build_wheel(name: &str, version: &str, tag: &str, release: &Release) -> V
         )
     }));
 
-    bulk.extend(release.wheel_members.iter().map(|(path, contents)| {
-        Member::new(path.clone(), contents.clone(), deflated)
-    }));
+    // A member given with `Release::wheel_member` replaces the generated module file.
+    let mut module_file = module_file;
+    for (path, contents) in &release.wheel_members {
+        if *path == module_file.path {
+            module_file.contents = contents.clone();
+        } else {
+            bulk.push(Member::new(path.clone(), contents.clone(), deflated));
+        }
+    }
 
     let mut members = Vec::new();
     if layout.no_dist_info {
@@ -246,11 +252,12 @@ pub(crate) fn build_sdist(name: &str, version: &str, release: &Release) -> Vec<u
     let base = format!("{}-{version}", dist_name(name));
     let layout = &release.sdist_layout;
     let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut add = |path: String, contents: Vec<u8>| {
-        match entries.iter_mut().find(|(existing, _)| *existing == path) {
-            Some(entry) => entry.1 = contents,
-            None => entries.push((path, contents)),
-        }
+    let mut add = |path: String, contents: Vec<u8>| match entries
+        .iter_mut()
+        .find(|(existing, _)| *existing == path)
+    {
+        Some(entry) => entry.1 = contents,
+        None => entries.push((path, contents)),
     };
     for (path, contents) in &layout.members_before {
         add(format!("{base}/{path}"), contents.clone());

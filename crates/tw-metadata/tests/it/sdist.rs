@@ -69,11 +69,10 @@ fn requires(metadata: &tw_metadata::DistMetadata) -> Vec<String> {
 
 #[tokio::test]
 async fn tar_gz_stops_downloading_after_pkg_info() -> TestResult {
-    let (index, sdist, fetcher) =
-        sdist_case(|release| {
-            release.sdist_member("data.bin", filler(2 * 1024 * 1024));
-        })
-        .await?;
+    let (index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_member("data.bin", filler(2 * 1024 * 1024));
+    })
+    .await?;
     assert_eq!(sdist.filename, "demo-1.0.tar.gz");
     let metadata = fetcher.fetch(&sdist).await?;
     assert_eq!(requires(&metadata), ["idna>=3"]);
@@ -115,7 +114,11 @@ async fn zip_sdist_reads_pkg_info_from_the_tail() -> TestResult {
     let size = index.file_bytes("demo-1.0.zip").ok_or("served")?.len() as u64;
     assert_eq!(used.files, 1);
     assert!(used.requests <= 2, "{used:?}");
-    assert!(used.bytes < 100 * 1024, "read {} of {size} bytes", used.bytes);
+    assert!(
+        used.bytes < 100 * 1024,
+        "read {} of {size} bytes",
+        used.bytes
+    );
     Ok(())
 }
 
