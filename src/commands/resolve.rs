@@ -343,12 +343,37 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         resolution,
         exclude_newer,
         only_binary,
+        allowed_hashes: allowed_hashes(set)?,
         no_build: args.no_build,
         builder: None,
         no_binary,
         preferences: Vec::new(),
         concurrency: args.concurrency,
     })
+}
+
+/// The `--hash` values of the input, per package: sha256 digests only, as indexes publish
+/// them (pip also accepts sha384/sha512, which no file here could be checked against).
+fn allowed_hashes(
+    set: &RequirementsSet,
+) -> Result<std::collections::BTreeMap<PackageName, Vec<String>>, Failure> {
+    let mut allowed: std::collections::BTreeMap<PackageName, Vec<String>> = Default::default();
+    for entry in set.requirements.iter().chain(&set.constraints) {
+        for hash in &entry.hashes {
+            let Some(digest) = hash.strip_prefix("sha256:") else {
+                return Err(Failure::input(anyhow!(
+                    "`{}`: `--hash={hash}` for `{}`: only sha256 hashes can be checked against the index",
+                    entry.origin,
+                    entry.requirement.name
+                )));
+            };
+            allowed
+                .entry(entry.requirement.name.clone())
+                .or_default()
+                .push(digest.to_ascii_lowercase());
+        }
+    }
+    Ok(allowed)
 }
 
 fn parse_exclude_newer(value: &str) -> anyhow::Result<Timestamp> {

@@ -30,6 +30,8 @@ pub enum Unusable {
     OnlyBinary,
     /// Only wheels exist and `--no-binary` is set for the package.
     NoBinary,
+    /// The requirement carries `--hash` values and no file of this version has one of them.
+    HashNotAllowed,
     /// The metadata could not be read (the reason is in the message).
     InvalidMetadata(String),
     /// The sdist's dependencies are only known after a build, and there will be none.
@@ -57,6 +59,7 @@ impl fmt::Display for Unusable {
             Self::NoCompatibleWheel => f.write_str("it has no wheel for the target platform and no source distribution"),
             Self::OnlyBinary => f.write_str("it has only a source distribution and `--only-binary` excludes those"),
             Self::NoBinary => f.write_str("it has no source distribution and wheels are disabled (`--no-binary`)"),
+            Self::HashNotAllowed => f.write_str("none of its files has a sha256 allowed by the `--hash` values of the requirement"),
             Self::InvalidMetadata(reason) => write!(f, "its metadata is invalid: {reason}"),
             Self::NeedsBuild(NoBuildReason::NoBuildFlag) => f.write_str("its dependencies are only known after building its source distribution, and building is disabled (`--no-build`)"),
             Self::NeedsBuild(NoBuildReason::NoInterpreter) => f.write_str("its dependencies are only known after building its source distribution, which needs a Python interpreter; pass `--python`"),
@@ -99,6 +102,30 @@ impl VersionMap {
         let versions = by_version
             .into_iter()
             .map(|(version, files)| {
+                // `--hash` on a requirement: a file with any other hash is never used.
+                let files = match options.allowed_hashes.get(&name) {
+                    None => files,
+                    Some(allowed) => {
+                        let kept: Vec<_> = files
+                            .iter()
+                            .filter(|file| {
+                                file.sha256.as_ref().is_some_and(|sha256| {
+                                    allowed.iter().any(|hash| hash.eq_ignore_ascii_case(sha256))
+                                })
+                            })
+                            .cloned()
+                            .collect();
+                        if kept.is_empty() {
+                            let entry = VersionEntry {
+                                files: Vec::new(),
+                                choice: Err(Unusable::HashNotAllowed),
+                                yanked: None,
+                            };
+                            return (version, entry);
+                        }
+                        kept
+                    }
+                };
                 let live: Vec<_> = files.iter().filter(|f| !f.is_yanked()).cloned().collect();
                 let (choice, yanked) = if live.is_empty() {
                     let reason = files

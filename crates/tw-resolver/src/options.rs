@@ -133,6 +133,9 @@ pub struct ResolverOptions {
     pub builder: Option<std::sync::Arc<dyn crate::build::MetadataBuilder>>,
     /// Packages that must come from source distributions (`--no-binary`).
     pub no_binary: PackageSelection,
+    /// sha256 digests (lower-case hex) allowed per package by `--hash` in the input; a file
+    /// of a listed package with any other hash is never used.
+    pub allowed_hashes: std::collections::BTreeMap<PackageName, Vec<String>>,
     /// Versions to keep when still allowed (pins of an existing output file).
     pub preferences: Vec<(PackageName, Version)>,
     /// Fetches in flight at once for prefetching metadata.
