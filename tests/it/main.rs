@@ -3,7 +3,8 @@
 //! Every test is hermetic: packages come from `tw_test_index::TestIndex` servers on
 //! 127.0.0.1 (or from local directories), the target is always given with
 //! `--python-version`/`--python-platform`, and the index variables and pip config files of
-//! the environment are scrubbed (see `common`).
+//! the environment are scrubbed (see `common`). The one exception is `network`, which runs
+//! only with `TAILWHEEL_NETWORK_TESTS=1` and never in CI.
 
 #[path = "../support/hermetic.rs"]
 mod hermetic;
@@ -17,6 +18,7 @@ mod errors;
 mod hashes;
 mod index;
 mod metadata;
+mod network;
 mod output;
 mod platform;
 mod reliability;
