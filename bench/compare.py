@@ -1,50 +1,77 @@
 #!/usr/bin/env python3
-"""Compare tailwheel with `uv pip compile` on the shared corpus.
+"""Compare tailwheel with `uv pip compile`: time, bytes and memory, cold and warm.
 
-For every `*.in` requirements set in the corpus (except `unsat.in`):
+    bench/compare --rounds 3                    # corpus + bench/sets, cold and warm
+    bench/compare --rounds 1 --sets fastapi flask-mixed --results-dir /tmp/r
 
-* time `uv pip compile` and `tailwheel resolve`, both cold (a fresh `--cache-dir` per
-  run), N runs each, alternating which
-  one goes first, and report the median wall time;
-* compare the two pin sets (`name==version`);
-* validity check: `uv pip compile SET -c TAILWHEEL_OUTPUT` must reproduce
-  exactly tailwheel's pins;
-* report tailwheel's `--stats` request and byte counts.
+For every `*.in` requirements set (the shared corpus, `../shared/corpus`, and the larger
+sets in `bench/sets/`), N rounds; in each round the tool that goes first alternates:
 
-`unsat.in` must make tailwheel exit 1 with a report naming `requests` and
-`urllib3`.
+* **cold**: each tool resolves with a fresh, empty `--cache-dir`;
+* **warm**: each tool resolves again on the cache its cold run just filled;
 
-The markdown table is printed and written to `bench/results/latest.md`.
+every run goes through `count_proxy.py` (a loopback CONNECT proxy given as `HTTPS_PROXY`),
+which counts the bytes it tunnels in each direction; the peak RSS of the child comes from
+`os.wait4`. Per set and mode the medians are tabled (time, bytes, RSS, ratios
+tailwheel/uv), with a geometric-mean line per mode.
 
-Python 3.11 standard library only.  Not part of the test suite or CI.
+Also, as before:
+
+* compare the two pin sets (`name==version`), and warm pins with cold ones;
+* validity check: `uv pip compile SET -c TAILWHEEL_OUTPUT` must reproduce exactly
+  tailwheel's pins;
+* `unsat.in` must make tailwheel exit 1 with a report naming `requests` and `urllib3`;
+* `pip-compile` (pip-tools) resolves one set cold per round, as a second anchor.
+
+The markdown is printed and written to `bench/results/compare-DATE.md` and
+`bench/results/latest.md`. Python 3.11 standard library only. Not part of the test
+suite or CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
+import platform
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+DEFAULT_EXTRA_SETS = BENCH / "sets"
 DEFAULT_TAILWHEEL = REPO / "target" / "release" / "tailwheel"
 DEFAULT_VENV = Path("/tmp/bench-venv")
 UNSAT = "unsat.in"
+TOOLS = ("uv", "tailwheel")
+MODES = ("cold", "warm")
+
+# Issue 8's targets, printed next to the measured values (never asserted: the exit code only
+# reflects validity and the unsat check).
+TARGETS = {
+    "cold": {"time": 0.8, "bytes": 1.0},
+    "warm": {"time": 0.3},
+    "worst": 1.2,
+    "rss": 1.0,
+}
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;\\#]+)")
 STATS = re.compile(r"stats: (\d+) requests, (\d+) bytes, ([0-9.]+)s")
 
+sys.path.insert(0, str(BENCH))
+from count_proxy import ProxyProcess  # noqa: E402 - after the path set-up
 
 # --------------------------------------------------------------------------- helpers
 
@@ -100,6 +127,15 @@ def find_uv(explicit: str | None) -> str:
     return found
 
 
+def find_pip_compile(explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    venv_pc = DEFAULT_VENV / "bin" / "pip-compile"
+    if venv_pc.exists():
+        return str(venv_pc)
+    return shutil.which("pip-compile")
+
+
 def discover_index(explicit: str | None) -> tuple[str, str]:
     """The index both tools should use, and where it came from.
 
@@ -135,6 +171,16 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    # Filled by `run_measured` only.
+    rss_kb: int | None = None
+    up: int | None = None
+    down: int | None = None
+    connects: int | None = None
+    refused: int | None = None
+
+    @property
+    def total(self) -> int | None:
+        return None if self.up is None or self.down is None else self.up + self.down
 
 
 def run(cmd: list[str], timeout: float, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
@@ -146,6 +192,52 @@ def run(cmd: list[str], timeout: float, cwd: Path | None = None, env: dict[str, 
     return Run(time.perf_counter() - start, proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_measured(
+    cmd: list[str],
+    timeout: float,
+    env: dict[str, str],
+    proxy: ProxyProcess | None,
+    cwd: Path | None = None,
+) -> Run:
+    """Run `cmd` with wall time, peak RSS (`os.wait4`) and, through `proxy`, bytes moved.
+
+    The child's output goes to temporary files (no pipe to drain while it runs). Peak RSS is
+    the largest of the child and of any descendant it waited for (Linux `wait4` semantics),
+    so tailwheel's `python3` start-up or uv's helpers are included when they were bigger.
+    """
+    gen = proxy.reset() if proxy else None
+    child_env = proxy.env(env) if proxy else env
+    timed_out = threading.Event()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, cwd=cwd)
+
+        def kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")
+    if timed_out.is_set():
+        stderr += f"\ntimed out after {timeout}s"
+    result = Run(seconds, -1 if timed_out.is_set() else proc.returncode, stdout, stderr, rss_kb=usage.ru_maxrss)
+    if proxy:
+        counts = proxy.stats(gen, wait=3.0)
+        result.up, result.down = counts["up"], counts["down"]
+        result.connects, result.refused = counts["connects"], counts["refused"]
+    return result
+
+
 def tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
@@ -154,19 +246,50 @@ def tail(text: str, lines: int = 25) -> str:
 
 
 @dataclass
+class Sample:
+    """One measured run."""
+
+    round: int
+    first: bool  # this tool went first in its round
+    seconds: float
+    total: int | None  # bytes through the proxy, both directions
+    down: int | None  # bytes through the proxy towards the tool
+    rss_kb: int
+    connects: int | None = None
+    tw_requests: int | None = None  # tailwheel's own `--stats` counters
+    tw_bytes: int | None = None
+
+
+@dataclass
 class SetResult:
     name: str
-    uv_times: list[float] = field(default_factory=list)
-    tw_times: list[float] = field(default_factory=list)
-    uv_pins: dict[str, str] | None = None
-    tw_pins: dict[str, str] | None = None
-    uv_error: str | None = None
-    tw_error: str | None = None
-    tw_requests: list[int] = field(default_factory=list)
-    tw_bytes: list[int] = field(default_factory=list)
+    origin: str = "corpus"  # or "bench/sets"
+    samples: dict[str, list[Sample]] = field(default_factory=dict)  # key "mode/tool"
+    pins: dict[str, dict[str, str]] = field(default_factory=dict)  # key "mode/tool", first success
+    pin_drift: list[str] = field(default_factory=list)  # pins that changed between runs of one tool
+    errors: list[str] = field(default_factory=list)
     valid: str = "n/a"
     valid_diff: list[str] = field(default_factory=list)
     valid_error: str | None = None
+
+    def of(self, mode: str, tool: str) -> list[Sample]:
+        return self.samples.get(f"{mode}/{tool}", [])
+
+    @property
+    def uv_pins(self) -> dict[str, str] | None:
+        return self.pins.get("cold/uv")
+
+    @property
+    def tw_pins(self) -> dict[str, str] | None:
+        return self.pins.get("cold/tailwheel")
+
+    @property
+    def uv_times(self) -> list[float]:
+        return [s.seconds for s in self.of("cold", "uv")]
+
+    @property
+    def tw_times(self) -> list[float]:
+        return [s.seconds for s in self.of("cold", "tailwheel")]
 
     @property
     def match(self) -> str:
@@ -180,6 +303,18 @@ class SetResult:
             return []
         return diff_pins(self.uv_pins, self.tw_pins, "uv", "tailwheel")
 
+    def warm_same(self) -> str:
+        """Whether each tool's warm pins equal its cold pins."""
+        verdicts = []
+        for tool in TOOLS:
+            cold, warm = self.pins.get(f"cold/{tool}"), self.pins.get(f"warm/{tool}")
+            if cold is None or warm is None:
+                continue
+            verdicts.append(cold == warm)
+        if not verdicts:
+            return "n/a"
+        return "yes" if all(verdicts) else "no"
+
 
 class Bench:
     def __init__(self, args: argparse.Namespace, uv: str, index: str) -> None:
@@ -187,10 +322,14 @@ class Bench:
         self.uv = uv
         self.index = index
         self.work = Path(args.work_dir)
+        self.proxy: ProxyProcess | None = None
+        self.pip_compile: str | None = None
         self.env = dict(os.environ)
-        # Neither tool should pick up a stray cache or setting from the caller for uv.
+        # Neither tool should pick up a stray cache or setting from the caller.
         for key in list(self.env):
-            if key in ("UV_CACHE_DIR", "UV_NO_CACHE", "UV_OFFLINE"):
+            if key in ("UV_CACHE_DIR", "UV_NO_CACHE", "UV_OFFLINE", "PIP_TOOLS_CACHE_DIR", "PIP_CACHE_DIR"):
+                del self.env[key]
+            elif key.startswith("TAILWHEEL_") or key.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
                 del self.env[key]
         self.env["UV_PYTHON_DOWNLOADS"] = "never"
         self.target = [
@@ -202,73 +341,99 @@ class Bench:
             args.exclude_newer,
         ]
 
-    def uv_compile(self, requirements: Path, output: Path, cache: Path, extra: list[str] = ()) -> Run:
-        cmd = [
+    # ------------------------------------------------------------------ command lines
+
+    def uv_cmd(self, requirements: Path, output: Path, cache: Path, extra: list[str] = ()) -> list[str]:
+        return [
             self.uv, "pip", "compile", str(requirements), *extra, *self.target,
             "--index-url", self.index,
             "--no-header", "--no-annotate",
             "--cache-dir", str(cache),
             "-o", str(output),
         ]  # fmt: skip
-        return run(cmd, self.args.timeout, env=self.env)
 
-    def tailwheel(self, requirements: Path, output: Path, cache: Path) -> Run:
+    def tailwheel_cmd(self, requirements: Path, output: Path, cache: Path) -> list[str]:
         cmd = [
             self.args.tailwheel, "resolve", str(requirements), *self.target,
             "--no-header", "--no-annotate", "--no-progress", "--stats",
             "--cache-dir", str(cache), "-o", str(output),
         ]  # fmt: skip
-        if self.args.tailwheel_index:
+        if getattr(self.args, "tailwheel_index", True):
             cmd += ["--index-url", self.index]
-        return run(cmd, self.args.timeout, env=self.env)
+        return cmd
 
-    def one_uv(self, result: SetResult, requirements: Path, keep: Path) -> None:
-        with tempfile.TemporaryDirectory(prefix="tw-bench-uv-") as tmp:
-            out = Path(tmp) / "uv.txt"
-            r = self.uv_compile(requirements, out, Path(tmp) / "cache")
-            (keep / "uv.stderr").write_text(r.stderr)
-            if r.returncode != 0:
-                result.uv_error = f"exit {r.returncode}: {tail(r.stderr)}"
-                print(f"    uv failed ({r.seconds:.2f}s, exit {r.returncode})\n{indent(tail(r.stderr))}")
-                return
-            text = out.read_text()
-            shutil.copy(out, keep / "uv.txt")
-            result.uv_times.append(r.seconds)
-            result.uv_pins = parse_pins(text)
-            print(f"    uv         {r.seconds:7.2f}s  {len(result.uv_pins)} pins")
+    def pip_compile_cmd(self, requirements: Path, output: Path, cache: Path) -> list[str]:
+        cmd = [
+            self.pip_compile, str(requirements),
+            "--index-url", self.index,
+            "--no-header", "--no-annotate", "--no-emit-index-url", "--no-emit-find-links",
+            "--cache-dir", str(cache / "pip-tools"),
+            "-o", str(output),
+        ]  # fmt: skip
+        if getattr(self.args, "pip_compile_cutoff", False):
+            cmd += ["--uploaded-prior-to", self.args.exclude_newer]
+        return cmd
 
-    def one_tailwheel(self, result: SetResult, requirements: Path, keep: Path) -> None:
-        with tempfile.TemporaryDirectory(prefix="tw-bench-tw-") as tmp:
-            # A fresh output path every run: tailwheel keeps the pins of an existing output.
-            out = Path(tmp) / "tailwheel.txt"
-            # A fresh cache every run too: cold, like uv's.
-            r = self.tailwheel(requirements, out, Path(tmp) / "cache")
-            (keep / "tailwheel.stderr").write_text(r.stderr)
-            if r.returncode != 0:
-                result.tw_error = f"exit {r.returncode}: {tail(r.stderr)}"
-                print(f"    tailwheel failed ({r.seconds:.2f}s, exit {r.returncode})\n{indent(tail(r.stderr))}")
-                return
-            text = out.read_text()
-            shutil.copy(out, keep / "tailwheel.txt")
-            result.tw_times.append(r.seconds)
-            pins = parse_pins(text)
-            if result.tw_pins is not None and pins != result.tw_pins:
-                print("    WARNING: tailwheel's pins differ between runs:")
-                print(indent("\n".join(diff_pins(result.tw_pins, pins, "previous", "this run"))))
-            result.tw_pins = pins
-            stats = STATS.search(r.stderr)
-            if stats:
-                result.tw_requests.append(int(stats.group(1)))
-                result.tw_bytes.append(int(stats.group(2)))
-            else:
-                print("    WARNING: no `stats:` line in tailwheel's stderr")
-            print(
-                f"    tailwheel  {r.seconds:7.2f}s  {len(pins)} pins"
-                + (f"  ({stats.group(1)} requests, {int(stats.group(2)) / 1e6:.2f} MB)" if stats else "")
-            )
+    def uv_compile(self, requirements: Path, output: Path, cache: Path, extra: list[str] = ()) -> Run:
+        return run(self.uv_cmd(requirements, output, cache, list(extra)), self.args.timeout, env=self.env)
 
-    def validity(self, result: SetResult, requirements: Path, keep: Path, cache: Path) -> None:
+    def tailwheel(self, requirements: Path, output: Path, cache: Path) -> Run:
+        return run(self.tailwheel_cmd(requirements, output, cache), self.args.timeout, env=self.env)
+
+    # ------------------------------------------------------------------ one measured run
+
+    def measure(
+        self, result: SetResult, tool: str, mode: str, rnd: int, first: bool, requirements: Path, cache: Path, tmp: Path
+    ) -> bool:
+        # A fresh output path every run: tailwheel and pip-compile keep the pins of an existing output.
+        out = tmp / f"{tool}-{mode}.txt"
+        env = self.env
+        if tool == "uv":
+            cmd = self.uv_cmd(requirements, out, cache)
+        elif tool == "tailwheel":
+            cmd = self.tailwheel_cmd(requirements, out, cache)
+        else:
+            cmd = self.pip_compile_cmd(requirements, out, cache)
+            env = dict(self.env, PIP_CACHE_DIR=str(cache / "pip"))
+        r = run_measured(cmd, self.args.timeout, env, self.proxy, cwd=tmp)
+        keep = self.work / result.name
+        suffix = "" if mode == "cold" else "-warm"
+        (keep / f"{tool}{suffix}.stderr").write_text(r.stderr)
+        label = f"{mode:4} {tool:11}"
+        if r.returncode != 0 or not out.exists():
+            result.errors.append(f"{mode} {tool} round {rnd + 1}: exit {r.returncode}: {tail(r.stderr, 3)}")
+            print(f"    {label} FAILED ({r.seconds:.2f}s, exit {r.returncode})\n{indent(tail(r.stderr))}")
+            return False
+        shutil.copy(out, keep / f"{tool}{suffix}.txt")
+        pins = parse_pins(out.read_text())
+        key = f"{mode}/{tool}"
+        reference = result.pins.get(f"cold/{tool}")
+        if reference is not None and pins != reference:
+            drift = diff_pins(reference, pins, "cold round 1", f"{mode} round {rnd + 1}")
+            result.pin_drift.append(f"{tool} {mode} round {rnd + 1}: " + "; ".join(drift))
+            print(f"    WARNING: {tool}'s {mode} pins differ from its first cold run:\n{indent(chr(10).join(drift))}")
+        result.pins.setdefault(key, pins)
+        sample = Sample(rnd, first, r.seconds, r.total, r.down, r.rss_kb or 0, r.connects)
+        stats = STATS.search(r.stderr) if tool == "tailwheel" else None
+        if stats:
+            sample.tw_requests, sample.tw_bytes = int(stats.group(1)), int(stats.group(2))
+        result.samples.setdefault(key, []).append(sample)
+        moved = (
+            f"{r.total / 1e6:8.2f} MB ({r.down / 1e6:.2f} down, {r.connects} tunnels)" if r.total is not None else ""
+        )
+        extra = f"  [--stats: {stats.group(1)} requests, {int(stats.group(2)) / 1e6:.2f} MB]" if stats else ""
+        print(f"    {label} {r.seconds:7.2f}s {moved}  RSS {r.rss_kb / 1024:6.1f} MB  {len(pins)} pins{extra}")
+        if r.refused:
+            print(f"    WARNING: {r.refused} non-CONNECT request(s) reached the proxy during this run")
+        if self.proxy and tool == "tailwheel" and mode == "cold" and not r.connects:
+            print("    WARNING: tailwheel opened no tunnel through HTTPS_PROXY on a cold run: it ignores the proxy?")
+        return True
+
+    # ------------------------------------------------------------------ checks
+
+    def validity(self, result: SetResult, requirements: Path, cache: Path) -> None:
         """`uv pip compile SET -c OUR_OUTPUT` must reproduce exactly our pins."""
+        keep = self.work / result.name
         ours = keep / "tailwheel.txt"
         if result.tw_pins is None or not ours.exists():
             result.valid = "FAIL"
@@ -285,20 +450,33 @@ class Bench:
         result.valid_diff = diff_pins(result.tw_pins, pins, "tailwheel", "uv -c")
         result.valid = "PASS" if not result.valid_diff else "FAIL"
 
-    def bench_set(self, requirements: Path, validity_cache: Path) -> SetResult:
+    def bench_set(self, requirements: Path, position: int, validity_cache: Path, origin: str) -> SetResult:
         name = requirements.stem
-        result = SetResult(name)
+        result = SetResult(name, origin)
         keep = self.work / name
         keep.mkdir(parents=True, exist_ok=True)
-        print(f"\n== {requirements.name}")
-        for i in range(self.args.runs):
-            order = (self.one_uv, self.one_tailwheel) if i % 2 == 0 else (self.one_tailwheel, self.one_uv)
-            print(f"  run {i + 1}/{self.args.runs}")
-            for step in order:
-                step(result, requirements, keep)
+        with_pip_compile = self.pip_compile is not None and name == self.args.pip_compile_set
+        print(f"\n== {requirements.name} ({origin})")
+        for rnd in range(self.args.rounds):
+            # Alternate per round, and per set so that one round still alternates across sets.
+            uv_first = (rnd + position) % 2 == 0
+            order = ("uv", "tailwheel") if uv_first else ("tailwheel", "uv")
+            print(f"  round {rnd + 1}/{self.args.rounds}: {order[0]} first")
+            with tempfile.TemporaryDirectory(prefix="tw-bench-round-") as tmp_name:
+                tmp = Path(tmp_name)
+                caches = {tool: tmp / f"{tool}-cache" for tool in (*TOOLS, "pip-compile")}
+                cold_ok = {}
+                for tool in order:
+                    cold_ok[tool] = self.measure(result, tool, "cold", rnd, tool == order[0], requirements, caches[tool], tmp)
+                if "warm" in self.args.modes:
+                    for tool in order:
+                        if cold_ok[tool]:
+                            self.measure(result, tool, "warm", rnd, tool == order[0], requirements, caches[tool], tmp)
+                if with_pip_compile:
+                    self.measure(result, "pip-compile", "cold", rnd, False, requirements, caches["pip-compile"], tmp)
         if not self.args.no_validity:
-            self.validity(result, requirements, keep, validity_cache)
-        print(f"  match with uv: {result.match}")
+            self.validity(result, requirements, validity_cache)
+        print(f"  match with uv: {result.match}; warm pins = cold pins: {result.warm_same()}")
         for line in result.diff:
             print(f"    {line}")
         print(f"  validity (uv pip compile -c tailwheel's output): {result.valid}")
@@ -333,6 +511,9 @@ class Bench:
         return verdict, report.strip()
 
 
+# --------------------------------------------------------------------------- report
+
+
 def redact(text: str, index: str) -> str:
     """Keep the index's address out of what is written down: name it `<index>`."""
     host = urllib.parse.urlsplit(index).hostname
@@ -352,23 +533,157 @@ def fmt_seconds(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "—"
 
 
-def table(results: list[SetResult]) -> str:
+def fmt_mb(value: float | None) -> str:
+    return f"{value / 1e6:.2f}" if value is not None else "—"
+
+
+def fmt_ratio(num: float | None, den: float | None) -> str:
+    if num is None or den is None:
+        return "—"
+    if den == 0:
+        return "—" if num == 0 else "∞"
+    return f"{num / den:.2f}"
+
+
+def geomean(values: list[float]) -> float | None:
+    if not values:
+        return None
+    if any(v == 0 for v in values):
+        return 0.0
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+@dataclass
+class Medians:
+    seconds: float | None
+    total: float | None
+    down: float | None
+    rss_kb: float | None
+
+
+def medians(samples: list[Sample]) -> Medians:
+    def med(values: list) -> float | None:
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    return Medians(
+        med([s.seconds for s in samples]),
+        med([s.total for s in samples]),
+        med([s.down for s in samples]),
+        med([s.rss_kb for s in samples]),
+    )
+
+
+def label(r: SetResult) -> str:
+    return r.name if r.origin == "corpus" else f"{r.name} †"
+
+
+def correctness_table(results: list[SetResult]) -> str:
     rows = [
-        "| set | pins uv | pins tw | match | uv s (median) | tailwheel s (median) | tw/uv | tw requests | tw MB | valid (uv -c) |",
-        "| --- | ---: | ---: | :---: | ---: | ---: | ---: | ---: | ---: | :---: |",
+        "| set | pins uv | pins tw | match | warm = cold | valid (uv -c) |",
+        "| --- | ---: | ---: | :---: | :---: | :---: |",
     ]
     for r in results:
-        uv_t, tw_t = median(r.uv_times), median(r.tw_times)
-        ratio = f"{tw_t / uv_t:.2f}" if uv_t and tw_t else "—"
-        requests = f"{statistics.median(r.tw_requests):.0f}" if r.tw_requests else "—"
-        mbytes = f"{statistics.median(r.tw_bytes) / 1e6:.2f}" if r.tw_bytes else "—"
         uv_pins = str(len(r.uv_pins)) if r.uv_pins is not None else "fail"
         tw_pins = str(len(r.tw_pins)) if r.tw_pins is not None else "fail"
+        rows.append(f"| {label(r)} | {uv_pins} | {tw_pins} | {r.match} | {r.warm_same()} | {r.valid} |")
+    return "\n".join(rows)
+
+
+def mode_table(results: list[SetResult], mode: str) -> str:
+    rows = [
+        "| set | uv s | tw s | tw/uv | uv MB | tw MB | bytes tw/uv | uv RSS MB | tw RSS MB | uv down MB | tw down MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        uv, tw = medians(r.of(mode, "uv")), medians(r.of(mode, "tailwheel"))
+        rss = lambda kb: f"{kb / 1024:.0f}" if kb is not None else "—"  # noqa: E731
         rows.append(
-            f"| {r.name} | {uv_pins} | {tw_pins} | {r.match} | {fmt_seconds(uv_t)} | {fmt_seconds(tw_t)} "
-            f"| {ratio} | {requests} | {mbytes} | {r.valid} |"
+            f"| {label(r)} | {fmt_seconds(uv.seconds)} | {fmt_seconds(tw.seconds)} | {fmt_ratio(tw.seconds, uv.seconds)} "
+            f"| {fmt_mb(uv.total)} | {fmt_mb(tw.total)} | {fmt_ratio(tw.total, uv.total)} "
+            f"| {rss(uv.rss_kb)} | {rss(tw.rss_kb)} | {fmt_mb(uv.down)} | {fmt_mb(tw.down)} |"
         )
     return "\n".join(rows)
+
+
+def summary(results: list[SetResult], mode: str, scope: str) -> list[str]:
+    """Geometric means of the per-set ratios of medians, worst set, RSS."""
+    time_ratios, byte_ratios, rss_ratios = [], [], []
+    uv_bytes = tw_bytes = 0.0
+    for r in results:
+        uv, tw = medians(r.of(mode, "uv")), medians(r.of(mode, "tailwheel"))
+        if uv.seconds and tw.seconds is not None:
+            time_ratios.append((tw.seconds / uv.seconds, r.name))
+        if uv.total and tw.total is not None:
+            byte_ratios.append((tw.total / uv.total, r.name))
+            uv_bytes += uv.total
+            tw_bytes += tw.total
+        if uv.rss_kb and tw.rss_kb is not None:
+            rss_ratios.append((tw.rss_kb / uv.rss_kb, r.name))
+    if not time_ratios:
+        return [f"- **{mode}, {scope}**: no set measured by both tools"]
+    gm_time = geomean([v for v, _ in time_ratios])
+    worst, worst_set = max(time_ratios)
+    parts = [f"time tw/uv geometric mean **{gm_time:.2f}**"]
+    target = TARGETS.get(mode, {})
+
+    def versus(value: float, limit: float | None) -> str:
+        if limit is None:
+            return ""
+        return f" (issue 8 target ≤ {limit}: {'met' if value <= limit else 'NOT met'})"
+
+    parts[0] += versus(gm_time, target.get("time"))
+    if byte_ratios:
+        gm_bytes = geomean([v for v, _ in byte_ratios])
+        zeros = sum(1 for v, _ in byte_ratios if v == 0)
+        text = f"bytes tw/uv geometric mean **{gm_bytes:.2f}**" + versus(gm_bytes, target.get("bytes"))
+        if zeros:
+            text += f" ({zeros} set(s) with 0 bytes for tailwheel)"
+        text += f", total {tw_bytes / 1e6:.1f} MB vs {uv_bytes / 1e6:.1f} MB"
+        parts.append(text)
+    parts.append(f"worst time ratio {worst:.2f} ({worst_set})" + versus(worst, TARGETS["worst"]))
+    if rss_ratios:
+        worst_rss, worst_rss_set = max(rss_ratios)
+        parts.append(f"highest RSS ratio {worst_rss:.2f} ({worst_rss_set})" + versus(worst_rss, TARGETS["rss"]))
+    return [f"- **{mode}, {scope} ({len(time_ratios)} sets)**: " + "; ".join(parts)]
+
+
+def pip_compile_table(result: SetResult, pip_compile_version: str, cutoff: bool, python: str) -> list[str]:
+    rows = [
+        f"## pip-compile anchor: {result.name}, cold",
+        "",
+        "| tool | s (median) | MB | down MB | RSS MB | pins | runs |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for tool in ("uv", "tailwheel", "pip-compile"):
+        samples = result.of("cold", tool)
+        m = medians(samples)
+        pins = result.pins.get(f"cold/{tool}")
+        rss = f"{m.rss_kb / 1024:.0f}" if m.rss_kb is not None else "—"
+        rows.append(
+            f"| {tool} | {fmt_seconds(m.seconds)} | {fmt_mb(m.total)} | {fmt_mb(m.down)} | {rss} "
+            f"| {len(pins) if pins is not None else 'fail'} | {len(samples)} |"
+        )
+    pc_pins, uv_pins = result.pins.get("cold/pip-compile"), result.uv_pins
+    rows += [
+        "",
+        f"pip-compile ({pip_compile_version}) resolves for the interpreter it runs under ({python} "
+        "on this machine's own platform), not for `--python-version`/"
+        "`--python-platform`; "
+        + (
+            "it is given the same cut-off with `--uploaded-prior-to`."
+            if cutoff
+            else "it has no cut-off (`--uploaded-prior-to` needs pip ≥ 26 in its environment), so it may see newer files."
+        )
+        ,
+    ]
+    if pc_pins is not None and uv_pins is not None:
+        diff = diff_pins(uv_pins, pc_pins, "uv", "pip-compile")
+        rows.append("")
+        rows.append(
+            "pip-compile's pins equal uv's." if not diff else "pip-compile vs uv: " + "; ".join(f"`{d}`" for d in diff)
+        )
+    return rows
 
 
 def version_of(cmd: list[str]) -> str:
@@ -406,19 +721,111 @@ def build_note(binary: str) -> str:
     return f"HEAD {commit}, binary built {stamp}"
 
 
+def dirty_note() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no", "--", "src", "crates", "Cargo.toml", "Cargo.lock"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except OSError:
+        return ""
+    changed = len(out.stdout.splitlines())
+    return f" (work tree had {changed} modified Rust/Cargo file(s) at run time)" if changed else ""
+
+
+def machine() -> list[str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, IndexError, ValueError):
+        pass
+    return [
+        f"- machine: `nproc` {os.cpu_count()}, CPU {cpu}{mem}, kernel `{platform.release()}` ({platform.system()})",
+        f"- Python: driver {platform.python_version()}, `python3` on PATH "
+        + version_of([shutil.which("python3") or "python3", "--version"]).replace("Python ", ""),
+    ]
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def select_sets(args: argparse.Namespace) -> list[tuple[Path, str]]:
+    corpus = Path(args.corpus)
+    found = [(p, "corpus") for p in sorted(corpus.glob("*.in"))]
+    if not args.no_extra_sets:
+        found += [(p, "bench/sets") for p in sorted(Path(args.extra_sets).glob("*.in"))]
+    if not args.sets:
+        return found
+    chosen = []
+    for wanted in args.sets:
+        path = Path(wanted)
+        if path.suffix == ".in" and path.is_file():
+            chosen.append((path.resolve(), "bench/sets" if path.resolve().parent != corpus.resolve() else "corpus"))
+            continue
+        hits = [(p, o) for p, o in found if p.stem == wanted or p.name == wanted]
+        if not hits:
+            sys.exit(f"no set named {wanted!r} in {corpus} or {args.extra_sets}")
+        chosen += hits
+    return chosen
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="directory of *.in sets (default: %(default)s)")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs per tool and set (default: %(default)s)")
-    parser.add_argument("--sets", nargs="*", help="only these sets (file stems, e.g. fastapi flask-mixed)")
+    parser.add_argument(
+        "--extra-sets", default=str(DEFAULT_EXTRA_SETS), help="more *.in sets, run after the corpus (default: %(default)s)"
+    )
+    parser.add_argument("--no-extra-sets", action="store_true", help="only the corpus")
+    parser.add_argument(
+        "--rounds", "--runs", dest="rounds", type=int, default=3, help="rounds per set (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--sets", nargs="*", help="only these sets: stems (fastapi, large) or paths to *.in files (default: all)"
+    )
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=MODES,
+        default=list(MODES),
+        help="what to measure (default: cold warm; a cold run always precedes a warm one)",
+    )
     parser.add_argument("--uv", help=f"uv binary (default: {DEFAULT_VENV}/bin/uv, else uv on PATH)")
     parser.add_argument("--tailwheel", default=str(DEFAULT_TAILWHEEL), help="tailwheel binary (default: %(default)s)")
-    parser.add_argument("--index-url", help="index for both tools (default: discovered through pip)")
     parser.add_argument(
-        "--tailwheel-index",
-        action="store_true",
-        help="also pass the index to tailwheel explicitly (default: tailwheel discovers it itself)",
+        "--pip-compile", help=f"pip-compile binary (default: {DEFAULT_VENV}/bin/pip-compile, else on PATH)"
     )
+    parser.add_argument(
+        "--pip-compile-set", default="flask-mixed", help="the set pip-compile resolves (default: %(default)s)"
+    )
+    parser.add_argument("--no-pip-compile", action="store_true", help="skip the pip-compile anchor")
+    parser.add_argument("--index-url", help="index for all tools (default: discovered through pip)")
+    parser.add_argument(
+        "--tailwheel-discovers-index",
+        dest="tailwheel_index",
+        action="store_false",
+        help="do not pass `--index-url` to tailwheel: it asks `python3`'s pip itself, which costs an interpreter "
+        "start-up per run (default: every tool is given the index)",
+    )
+    parser.add_argument("--tailwheel-index", dest="tailwheel_index", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-proxy", action="store_true", help="do not run through the counting proxy (no bytes)")
     parser.add_argument("--python-version", default="3.11")
     parser.add_argument("--python-platform", default="x86_64-manylinux_2_28")
     parser.add_argument("--exclude-newer", default="2026-10-01T00:00:00Z")
@@ -427,70 +834,139 @@ def main() -> int:
     parser.add_argument(
         "--work-dir",
         default=str(Path(tempfile.gettempdir()) / "tailwheel-bench"),
-        help="where the last run's outputs and stderr are kept per set (default: %(default)s)",
+        help="where the last run's outputs and stderr are kept per set, and raw samples in compare.json "
+        "(default: %(default)s)",
     )
     parser.add_argument(
-        "--results",
-        default=str(BENCH / "results" / "latest.md"),
-        help="markdown file to write (default: %(default)s)",
+        "--results-dir",
+        default=str(BENCH / "results"),
+        help="writes compare-DATE.md and latest.md there (default: %(default)s)",
     )
+    parser.add_argument("--results", help="write the markdown to this one file instead")
     args = parser.parse_args()
 
     if not Path(args.tailwheel).exists():
         sys.exit(f"{args.tailwheel} does not exist: run `cargo build --release` first")
-    corpus = Path(args.corpus)
-    sets = sorted(corpus.glob("*.in"))
-    if args.sets:
-        wanted = set(args.sets)
-        sets = [s for s in sets if s.stem in wanted or s.name in wanted]
+    sets = select_sets(args)
     if not sets:
-        sys.exit(f"no *.in sets in {corpus}")
+        sys.exit(f"no *.in sets in {args.corpus}")
 
     uv = find_uv(args.uv)
     index, origin = discover_index(args.index_url)
     uv_version = version_of([uv, "--version"])
+    work = Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    # Someone may rebuild target/release while this runs: measure a private copy
+    # (copy2 keeps the build time that build_note reports).
+    source_binary = args.tailwheel
+    tw_note = build_note(source_binary) + dirty_note()
+    (work / "bin").mkdir(exist_ok=True)
+    args.tailwheel = str(work / "bin" / "tailwheel")
+    shutil.copy2(source_binary, args.tailwheel)
     tw_version = version_of([args.tailwheel, "--version"])
+    pip_compile = None if args.no_pip_compile else find_pip_compile(args.pip_compile)
+    pip_compile_version = version_of([pip_compile, "--version"]) if pip_compile else "absent"
+    pip_version = pip_compile_python = "unknown"
+    if pip_compile:
+        venv_python = Path(pip_compile).with_name("python")
+        if venv_python.exists():
+            pip_compile_python = version_of([str(venv_python), "--version"])
+        pip_bin = Path(pip_compile).with_name("pip")
+        pip_version = version_of([str(pip_bin), "--version"]).split(" from ")[0] if pip_bin.exists() else "unknown"
+        help_text = run([pip_compile, "--help"], 60).stdout
+        args.pip_compile_cutoff = "--uploaded-prior-to" in help_text and _pip_major(pip_version) >= 26
     # The index URL itself is not printed or written: it is named by where it came from.
     print(f"uv: {uv_version} ({uv})")
-    print(f"tailwheel: {tw_version} ({args.tailwheel}; {build_note(args.tailwheel)})")
+    print(f"tailwheel: {tw_version} ({source_binary}; {tw_note}; measured as a copy in {args.tailwheel})")
+    print(f"pip-compile: {pip_compile_version} ({pip_compile or 'skipped'}; {pip_version})")
     print(f"index: from {origin}; tailwheel {'is given it' if args.tailwheel_index else 'discovers its own'}")
     print(f"target: {' '.join(['--python-version', args.python_version, '--python-platform', args.python_platform])}")
-    print(f"exclude-newer: {args.exclude_newer}; runs: {args.runs}; work dir: {args.work_dir}")
+    print(f"exclude-newer: {args.exclude_newer}; rounds: {args.rounds}; modes: {' '.join(args.modes)}; work dir: {work}")
+    load_before = loadavg()
+    started = datetime.now(timezone.utc)
 
-    Path(args.work_dir).mkdir(parents=True, exist_ok=True)
     bench = Bench(args, uv, index)
+    bench.pip_compile = pip_compile
     results: list[SetResult] = []
     unsat_verdict: tuple[str, str] | None = None
-    with tempfile.TemporaryDirectory(prefix="tw-bench-validity-cache-") as validity_cache:
-        for requirements in sets:
-            if requirements.name == UNSAT:
-                unsat_verdict = bench.unsat(requirements)
-                continue
-            results.append(bench.bench_set(requirements, Path(validity_cache)))
+    try:
+        if not args.no_proxy:
+            bench.proxy = ProxyProcess()
+            print(f"counting proxy: 127.0.0.1:{bench.proxy.port} (HTTPS_PROXY for every measured run)")
+        with tempfile.TemporaryDirectory(prefix="tw-bench-validity-cache-") as validity_cache:
+            position = 0
+            for requirements, set_origin in sets:
+                if requirements.name == UNSAT:
+                    unsat_verdict = bench.unsat(requirements)
+                    continue
+                results.append(bench.bench_set(requirements, position, Path(validity_cache), set_origin))
+                position += 1
+    finally:
+        if bench.proxy:
+            bench.proxy.close()
+    finished = datetime.now(timezone.utc)
 
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    (work / "compare.json").write_text(
+        redact(
+            json.dumps([{"set": r.name, "origin": r.origin, "samples": {k: [asdict(s) for s in v] for k, v in r.samples.items()}} for r in results], indent=1),
+            index,
+        )
+    )
+
+    bytes_how = (
+        "bytes = TLS bytes both ways through a loopback CONNECT proxy (`bench/count_proxy.py`, as `HTTPS_PROXY`), "
+        "10^6 per MB; *down* = towards the tool"
+        if not args.no_proxy
+        else "no proxy (`--no-proxy`): bytes not measured"
+    )
     md = [
-        "# tailwheel vs uv pip compile",
+        "# tailwheel vs uv pip compile: cold and warm",
         "",
-        f"- date: {started}; machine: {os.cpu_count()} CPUs, {sys.platform}",
-        f"- tailwheel: {tw_version} ({build_note(args.tailwheel)}); uv: {uv_version}",
-        f"- flags: `--python-version {args.python_version} --python-platform {args.python_platform}"
+        f"- date: {started.strftime('%Y-%m-%d %H:%M')} to {finished.strftime('%H:%M UTC')}; "
+        f"load average before {load_before}, after {loadavg()}",
+        *machine(),
+        f"- tailwheel: {tw_version} ({tw_note}); uv: {uv_version}; pip-compile: {pip_compile_version} ({pip_version})",
+        f"- flags (uv and tailwheel): `--python-version {args.python_version} --python-platform {args.python_platform}"
         f" --exclude-newer {args.exclude_newer}`",
-        f"- index: from {origin} (uv is passed it with `--index-url`; tailwheel "
-        + ("too" if args.tailwheel_index else "discovers it itself")
-        + ")",
-        f"- {args.runs} runs per tool and set, alternating order; uv with a fresh `--cache-dir` every run;"
-        " times are median wall seconds; tw/uv < 1 means tailwheel was faster",
+        f"- index: from {origin}; "
+        + (
+            "every tool is passed it with `--index-url`"
+            if args.tailwheel_index
+            else "uv is passed it with `--index-url`, tailwheel discovers it itself (one `python3` start per run)"
+        ),
+        f"- {args.rounds} round(s) per set; each round: both tools cold (a fresh empty `--cache-dir` each), then both "
+        "warm (again on the cache of their cold run); the tool that goes first alternates by round and set",
+        f"- medians over rounds of: wall seconds; {bytes_how}; peak RSS of the process tree (`wait4`), MiB",
+        "- ratios are tailwheel/uv: below 1 tailwheel was faster, moved fewer bytes or used less memory",
+        "- † a set from `bench/sets/` (large or backtracking), not from the shared corpus",
         "",
-        table(results),
+        "## Pins",
+        "",
+        correctness_table(results),
         "",
     ]
+    corpus_results = [r for r in results if r.origin == "corpus"]
+    for mode in args.modes:
+        md += [f"## {mode.capitalize()}", "", mode_table(results, mode), ""]
+        if corpus_results:
+            md += summary(corpus_results, mode, "corpus")
+        if len(corpus_results) != len(results):
+            md += summary(results, mode, "all sets")
+        md.append("")
+    anchor = next((r for r in results if r.name == args.pip_compile_set and r.of("cold", "pip-compile")), None)
+    if anchor is None and pip_compile and any(r.name == args.pip_compile_set for r in results):
+        anchor = next(r for r in results if r.name == args.pip_compile_set)
+    if anchor is not None:
+        md += pip_compile_table(
+            anchor, pip_compile_version, getattr(args, "pip_compile_cutoff", False), pip_compile_python
+        ) + [""]
+
     details = []
     for r in results:
-        if r.uv_error:
-            details.append(f"- **{r.name}**: uv failed ({r.uv_error.splitlines()[0]})")
-        if r.tw_error:
-            details.append(f"- **{r.name}**: tailwheel failed ({r.tw_error.splitlines()[0]})")
+        for error in r.errors:
+            details.append(f"- **{r.name}**: failed run: {error.splitlines()[0]}")
+        for drift in r.pin_drift:
+            details.append(f"- **{r.name}**: pins changed between runs of one tool: {drift}")
         if r.match == "no":
             details.append(f"- **{r.name}** pins differing from uv: " + "; ".join(f"`{d}`" for d in r.diff))
         if r.valid == "FAIL":
@@ -500,17 +976,19 @@ def main() -> int:
                 details.append(
                     f"- **{r.name}** validity FAIL, `uv -c` differs: " + "; ".join(f"`{d}`" for d in r.valid_diff)
                 )
-        for tool, times in (("uv", r.uv_times), ("tailwheel", r.tw_times)):
+        for key, samples in r.samples.items():
+            times = [s.seconds for s in samples]
             if len(times) > 1 and max(times) > max(2 * min(times), min(times) + 1.0):
                 details.append(
-                    f"- **{r.name}**: {tool}'s runs spread widely (slowest > twice the fastest): "
+                    f"- **{r.name}**: {key.replace('/', ' ')} runs spread widely (slowest > twice the fastest): "
                     + ", ".join(f"{t:.2f}" for t in times)
                     + " s"
                 )
-        if len(set(r.tw_requests)) > 1:
-            details.append(f"- **{r.name}**: tailwheel's request count varied between runs: {r.tw_requests}")
+        requests = {s.tw_requests for s in r.of("cold", "tailwheel")}
+        if len(requests) > 1:
+            details.append(f"- **{r.name}**: tailwheel's cold request count varied between rounds: {sorted(requests)}")
     if details:
-        md += ["## Differences and failures", "", *details, ""]
+        md += ["## Differences, failures and outliers", "", *details, ""]
     if unsat_verdict is not None:
         verdict, report = unsat_verdict
         md += [
@@ -525,13 +1003,23 @@ def main() -> int:
         ]
     text = redact("\n".join(md), index)
     print("\n" + text)
-    results_path = Path(args.results)
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    results_path.write_text(text)
-    print(f"written to {results_path}")
+    if args.results:
+        targets = [Path(args.results)]
+    else:
+        folder = Path(args.results_dir)
+        targets = [folder / f"compare-{started.strftime('%Y-%m-%d')}.md", folder / "latest.md"]
+    for path in targets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        print(f"written to {path}")
 
     failed = any(r.valid == "FAIL" for r in results) or (unsat_verdict and unsat_verdict[0] != "PASS")
     return 1 if failed else 0
+
+
+def _pip_major(version: str) -> int:
+    match = re.search(r"pip (\d+)", version)
+    return int(match.group(1)) if match else 0
 
 
 if __name__ == "__main__":

@@ -109,11 +109,16 @@ pub(crate) struct ResolveArgs {
     /// Neither read nor write the cache.
     #[arg(long, conflicts_with = "cache_dir")]
     pub(crate) no_cache: bool,
+    /// Ask the index about every project page even when the cached copy is fresh or
+    /// `--exclude-newer` would allow it (conditional requests where the index allows).
+    #[arg(long, conflicts_with = "offline")]
+    pub(crate) refresh: bool,
     /// Never use HTTP range requests to read wheel metadata (also `TAILWHEEL_NO_LAZY_WHEEL=1`).
     #[arg(long)]
     pub(crate) no_lazy_wheel: bool,
-    /// Ask for PEP 658 files the index does not advertise: `off` (default), `first`, `concurrent`.
-    #[arg(long, hide = true, default_value = "off")]
+    /// Ask for PEP 658 files the index does not advertise: `hedged` (default), `off`, `first`,
+    /// `concurrent` (see docs/lazy-wheel.md).
+    #[arg(long, default_value = "hedged")]
     pub(crate) probe_metadata: String,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 50)]
@@ -139,6 +144,10 @@ pub(crate) struct IndexArgs {
     /// Additional indexes, after the main one.
     #[arg(long)]
     pub(crate) extra_index_url: Vec<String>,
+    /// A named index, `NAME=URL` (or a bare `URL`), searched before `--index-url`; its
+    /// credentials can come from `TAILWHEEL_INDEX_<NAME>_USERNAME`/`_PASSWORD`.
+    #[arg(long = "index", value_name = "NAME=URL")]
+    pub(crate) named_indexes: Vec<String>,
     /// Pages or directories with distribution files.
     #[arg(short, long)]
     pub(crate) find_links: Vec<String>,
@@ -181,6 +190,9 @@ pub(crate) struct DownloadArgs {
     /// Neither read nor write the cache.
     #[arg(long, conflicts_with = "cache_dir")]
     pub(crate) no_cache: bool,
+    /// Ask the index about every project page even when the cached copy is fresh.
+    #[arg(long)]
+    pub(crate) refresh: bool,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
     #[command(flatten)]

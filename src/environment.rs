@@ -18,6 +18,20 @@ pub(crate) struct Environment {
     pub(crate) cache_dir: Option<PathBuf>,
     pub(crate) xdg_cache_home: Option<PathBuf>,
     pub(crate) no_lazy_wheel: bool,
+    /// `NETRC`: the `.netrc` file to read instead of `~/.netrc`.
+    pub(crate) netrc: Option<PathBuf>,
+    /// `TAILWHEEL_HTTP_TIMEOUT`: seconds of silence before a request fails.
+    #[allow(
+        dead_code,
+        reason = "read by `settings::client_builder`, not yet called"
+    )]
+    pub(crate) http_timeout: Option<String>,
+    /// `TAILWHEEL_HTTP_RETRIES`: how often a transient failure is retried.
+    #[allow(
+        dead_code,
+        reason = "read by `settings::client_builder`, not yet called"
+    )]
+    pub(crate) http_retries: Option<String>,
     pub(crate) vars: Vec<(String, String)>,
 }
 
@@ -42,6 +56,9 @@ impl Environment {
             xdg_cache_home: get("XDG_CACHE_HOME").map(PathBuf::from),
             no_lazy_wheel: get("TAILWHEEL_NO_LAZY_WHEEL")
                 .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false")),
+            netrc: get("NETRC").map(PathBuf::from),
+            http_timeout: get("TAILWHEEL_HTTP_TIMEOUT"),
+            http_retries: get("TAILWHEEL_HTTP_RETRIES"),
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),

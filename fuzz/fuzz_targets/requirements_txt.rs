@@ -5,6 +5,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = tw_requirements::parse_requirements_txt_str(text, std::path::Path::new("fuzz.txt"), &|_| None);
+        let _ = tw_requirements::parse_requirements_txt_str(
+            text,
+            std::path::Path::new("fuzz.txt"),
+            &|_| None,
+        );
     }
 });

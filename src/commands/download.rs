@@ -13,7 +13,7 @@ use pep508_rs::VersionOrUrl;
 use tracing::{debug, warn};
 
 use tw_download::{DownloadOptions, DownloadRequest, Downloaded, Outcome};
-use tw_index::{DistFilename, Index, WheelFilename};
+use tw_index::{DistFilename, Index, IndexCacheOptions, WheelFilename};
 use tw_lock::LockFormat;
 use tw_platform::Target;
 use tw_resolver::Resolution;
@@ -47,7 +47,15 @@ pub(crate) async fn run(
                 &set.index,
                 interpreter_index,
             )?;
-            let index = Index::new(client.clone(), locations);
+            let index = Index::new(client.clone(), locations).with_cache(IndexCacheOptions {
+                cache_dir: crate::commands::resolve::cache_dir(
+                    args.cache_dir.as_deref(),
+                    args.no_cache,
+                    env,
+                ),
+                refresh: args.refresh,
+                ..IndexCacheOptions::default()
+            });
             from_requirements(&set, &index, &target).await?
         }
     };

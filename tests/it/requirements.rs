@@ -98,13 +98,22 @@ fn constraints_narrow_versions_but_add_no_packages() {
 fn hash_options_are_accepted() {
     let index = web_index();
     let project = Project::new(&index);
+    let click = index
+        .file_sha256("click-8.1.0-py3-none-any.whl")
+        .expect("served");
+    let flask = index
+        .file_sha256("flask-3.0.0-py3-none-any.whl")
+        .expect("served");
     // A pip-compile output fed back in: `--hash` options on continuation lines, `# via`.
+    // Any one allowed hash per file is enough.
     let out = project.resolve_in(
-        "click==8.1.0 \\\n\
-         \x20   --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa \\\n\
-         \x20   --hash=sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n\
-         \x20   # via flask\n\
-         flask==3.0.0 --hash=sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\n",
+        &format!(
+            "click==8.1.0 \\\n\
+             \x20   --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa \\\n\
+             \x20   --hash=sha256:{click}\n\
+             \x20   # via flask\n\
+             flask==3.0.0 --hash=sha256:{flask}\n"
+        ),
         &["--no-header", "--no-annotate"],
     );
     assert_eq!(out.success(), "click==8.1.0\nflask==3.0.0\n");

@@ -288,7 +288,7 @@ fn reports_end_with_hints_people_can_act_on() {
         out.stderr
     );
 
-    let out = project.resolve_in("source\n", &["--no-build"]);
+    let out = project.resolve_in("source\n", &["--only-binary", ":all:"]);
     out.assert_code(1);
     assert!(
         out.stderr

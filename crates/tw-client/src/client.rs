@@ -5,11 +5,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, RANGE};
+use reqwest::header::{
+    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, HeaderMap, RANGE,
+    RETRY_AFTER,
+};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tracing::{debug, info, instrument};
+use tracing::{debug, info, instrument, warn};
 use url::Url;
 
+use crate::credentials::Credentials;
+use crate::decode::{DecodeError, GzipBody};
 use crate::error::ClientError;
 use crate::redact::redact_url;
 
@@ -60,6 +65,8 @@ pub struct Response {
     pub headers: HeaderMap,
     /// The decoded body.
     pub body: Bytes,
+    /// How many times the request was sent (1 unless transient failures were retried).
+    pub attempts: u32,
 }
 
 impl Response {
@@ -81,10 +88,17 @@ impl Response {
         parse_content_range(&self.headers)
     }
 
-    /// Turn any non-success status into [`ClientError::Status`].
+    /// Turn any non-success status into [`ClientError::Status`], or
+    /// [`ClientError::Unavailable`] when a transient status (429, 5xx) outlasted the retries.
     pub fn error_for_status(self) -> Result<Self, ClientError> {
         if (200..300).contains(&self.status) {
             Ok(self)
+        } else if self.attempts > 1 && is_transient_status(self.status) {
+            Err(ClientError::Unavailable {
+                url: redact_url(&self.url),
+                status: self.status,
+                attempts: self.attempts,
+            })
         } else {
             Err(ClientError::Status {
                 url: redact_url(&self.url),
@@ -115,6 +129,10 @@ enum StreamBody {
         client: Arc<Inner>,
         /// The redacted request URL, for errors.
         url: String,
+        /// Set when the body is `Content-Encoding: gzip`; decoded with a size limit.
+        decoder: Option<Box<GzipBody>>,
+        /// The decoder has been flushed at the end of the body.
+        finished: bool,
         /// Released when the response is dropped.
         _permit: Option<OwnedSemaphorePermit>,
     },
@@ -149,6 +167,9 @@ impl StreamResponse {
     /// [`chunk`]: Self::chunk
     pub fn content_length(&self) -> Option<u64> {
         match &self.body {
+            StreamBody::Http {
+                decoder: Some(_), ..
+            } => None,
             StreamBody::Http { response, .. } => response.content_length(),
             StreamBody::Memory(body) => body.as_ref().map(|body| body.len() as u64),
         }
@@ -165,23 +186,40 @@ impl StreamResponse {
                 response,
                 client,
                 url,
+                decoder,
+                finished,
                 ..
-            } => {
+            } => loop {
                 let chunk = response
                     .chunk()
                     .await
-                    .map_err(|source| ClientError::Request {
-                        url: url.clone(),
-                        source,
-                    })?;
+                    .map_err(|source| client.request_error(url, source, 1))?;
+                let chunk = match (decoder.as_mut(), chunk) {
+                    (None, chunk) => chunk,
+                    (Some(decoder), Some(compressed)) => {
+                        let decoded = decoder
+                            .push(&compressed)
+                            .map_err(|error| decode_error(url, error))?;
+                        if decoded.is_empty() {
+                            continue;
+                        }
+                        Some(Bytes::from(decoded))
+                    }
+                    (Some(_), None) if *finished => None,
+                    (Some(decoder), None) => {
+                        *finished = true;
+                        let rest = decoder.finish().map_err(|error| decode_error(url, error))?;
+                        (!rest.is_empty()).then(|| Bytes::from(rest))
+                    }
+                };
                 if let Some(chunk) = &chunk {
                     client
                         .counters
                         .bytes
                         .fetch_add(chunk.len() as u64, Ordering::Relaxed);
                 }
-                Ok(chunk)
-            }
+                return Ok(chunk);
+            },
         }
     }
 }
@@ -191,10 +229,12 @@ impl StreamResponse {
 pub struct ClientBuilder {
     concurrency: usize,
     retries: u32,
+    max_retry_wait: Duration,
     offline: bool,
     connect_timeout: Duration,
     read_timeout: Duration,
     user_agent: String,
+    credentials: Credentials,
 }
 
 impl Default for ClientBuilder {
@@ -204,16 +244,44 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Defaults: 50 requests in flight, 3 retries, online.
+    /// Defaults: 50 requests in flight, 3 retries waiting at most 60 s in all, a 30 s
+    /// connect timeout and a 60 s read timeout, no credentials, online.
     pub fn new() -> Self {
         Self {
             concurrency: 50,
             retries: 3,
+            max_retry_wait: Duration::from_secs(60),
             offline: false,
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(60),
             user_agent: format!("tailwheel/{}", env!("CARGO_PKG_VERSION")),
+            credentials: Credentials::new(),
         }
+    }
+
+    /// How long to wait for a connection, and then for each read of the response (headers
+    /// included); a request that is silent that long fails as a (transient) timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// The most time spent waiting between retries of one request, all waits together; a
+    /// `Retry-After` that asks for more ends the retries instead.
+    #[must_use]
+    pub fn max_retry_wait(mut self, wait: Duration) -> Self {
+        self.max_retry_wait = wait;
+        self
+    }
+
+    /// Credentials to send, each only to its own origin (see [`Credentials`]). URLs with
+    /// `user:password@` add theirs to the same store as they are requested.
+    #[must_use]
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
     }
 
     /// Maximum number of requests in flight at once (at least 1).
@@ -223,7 +291,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How many times a transient failure (connection error, 5xx, 429) is retried.
+    /// How many times a transient failure (connection error, timeout, 408, 429, 500, 502,
+    /// 503, 504) is retried.
     #[must_use]
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = retries;
@@ -245,6 +314,8 @@ impl ClientBuilder {
             .read_timeout(self.read_timeout)
             .pool_max_idle_per_host(self.concurrency)
             .dns_resolver(crate::dns::CachingResolver::default())
+            // Bodies are decoded here, with a size limit (see `decode`).
+            .gzip(false)
             .build()
             .map_err(ClientError::Build)?;
         Ok(Client {
@@ -252,8 +323,11 @@ impl ClientBuilder {
                 http,
                 semaphore: Arc::new(Semaphore::new(self.concurrency)),
                 retries: self.retries,
+                max_retry_wait: self.max_retry_wait,
+                timeout: self.read_timeout,
                 offline: self.offline,
                 counters: Counters::default(),
+                credentials: self.credentials,
             }),
         })
     }
@@ -265,8 +339,36 @@ struct Inner {
     /// Shared with [`StreamResponse`]s, which hold a permit while their body is read.
     semaphore: Arc<Semaphore>,
     retries: u32,
+    max_retry_wait: Duration,
+    /// The read timeout, for messages.
+    timeout: Duration,
     offline: bool,
     counters: Counters,
+    credentials: Credentials,
+}
+
+impl Inner {
+    /// A failed send or body read as a [`ClientError`] that names the URL, the attempts and,
+    /// for a timeout or an unverifiable certificate, what to do about it.
+    fn request_error(&self, url: &str, source: reqwest::Error, attempts: u32) -> ClientError {
+        let url = url.to_string();
+        if is_certificate_error(&source) {
+            ClientError::Tls { url, source }
+        } else if source.is_timeout() {
+            ClientError::Timeout {
+                url,
+                attempts,
+                seconds: self.timeout.as_secs_f64(),
+                source,
+            }
+        } else {
+            ClientError::Request {
+                url,
+                attempts,
+                source,
+            }
+        }
+    }
 }
 
 /// A cheap-to-clone handle on the shared HTTP client.
@@ -276,6 +378,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// The credentials this client sends (shared: what it learns from URLs shows up here).
+    pub fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
     /// Requests and bytes so far.
     pub fn stats(&self) -> Stats {
         Stats {
@@ -345,6 +452,7 @@ impl Client {
         let response = self.request(url, None, range, &HeaderMap::new()).await?;
         let status = response.status().as_u16();
         debug!(status, "streaming response");
+        let decoder = is_gzip(response.headers()).then(|| Box::new(GzipBody::new()));
         Ok(StreamResponse {
             status,
             url: response.url().clone(),
@@ -353,6 +461,8 @@ impl Client {
                 response,
                 client: Arc::clone(&self.inner),
                 url: redact_url(url),
+                decoder,
+                finished: false,
                 _permit: permit,
             },
         })
@@ -385,19 +495,40 @@ impl Client {
             _ => self.check_network(url)?,
         }
         let _permit = self.inner.semaphore.acquire().await;
-        let mut attempt = 0;
+        let mut attempts = 0;
+        let mut waited = Duration::ZERO;
         loop {
+            attempts += 1;
             let result = self.send_once(url, accept, range, extra).await;
-            let transient = match &result {
-                Ok(response) => response.status == 429 || (500..600).contains(&response.status),
-                Err(error) => error.is_transient(),
+            let retry_after = match &result {
+                Ok(response) if is_transient_status(response.status) => {
+                    Some(retry_after(&response.headers))
+                }
+                Ok(_) => None,
+                Err(error) if error.is_transient() => Some(None),
+                Err(_) => None,
             };
-            if !transient || attempt >= self.inner.retries {
-                return result;
+            let Some(retry_after) = retry_after else {
+                return finish(result, attempts);
+            };
+            if attempts > self.inner.retries {
+                return finish(result, attempts);
             }
-            attempt += 1;
-            let backoff = Duration::from_millis(200 * 2u64.pow(attempt - 1));
-            info!(url = %redact_url(url), attempt, "transient failure, retrying in {backoff:?}");
+            let backoff = retry_after.unwrap_or_else(|| backoff(attempts));
+            if waited + backoff > self.inner.max_retry_wait {
+                warn!(
+                    "not retrying `{}`: waiting {backoff:?} more would exceed the retry budget of {:?}",
+                    redact_url(url),
+                    self.inner.max_retry_wait
+                );
+                return finish(result, attempts);
+            }
+            waited += backoff;
+            let what = match &result {
+                Ok(response) => format!("HTTP {}", response.status),
+                Err(error) => error.to_string(),
+            };
+            info!(url = %redact_url(url), attempts, "{what}; retrying in {backoff:?}");
             tokio::time::sleep(backoff).await;
         }
     }
@@ -410,7 +541,14 @@ impl Client {
         range: Option<ByteRange>,
         extra: &HeaderMap,
     ) -> Result<reqwest::Response, ClientError> {
-        let mut request = self.inner.http.get(url.clone()).headers(extra.clone());
+        // The URL goes out without user info; the credential for its origin (its own user
+        // info, or one configured or learnt before) goes in a sensitive header, which reqwest
+        // drops if a redirect leaves the origin.
+        let (bare, secret) = self.inner.credentials.authenticate(url);
+        let mut request = self.inner.http.get(bare).headers(extra.clone());
+        if let Some(secret) = secret {
+            request = request.basic_auth(secret.username(), secret.password());
+        }
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);
         }
@@ -419,12 +557,14 @@ impl Client {
             request = request
                 .header(RANGE, range.header_value())
                 .header(ACCEPT_ENCODING, "identity");
+        } else if !extra.contains_key(ACCEPT_ENCODING) {
+            request = request.header(ACCEPT_ENCODING, "gzip");
         }
         self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
-        request.send().await.map_err(|source| ClientError::Request {
-            url: redact_url(url),
-            source,
-        })
+        request
+            .send()
+            .await
+            .map_err(|source| self.inner.request_error(&redact_url(url), source, 1))
     }
 
     async fn send_once(
@@ -434,17 +574,35 @@ impl Client {
         range: Option<ByteRange>,
         extra: &HeaderMap,
     ) -> Result<Response, ClientError> {
-        let response = self.request(url, accept, range, extra).await?;
+        let mut response = self.request(url, accept, range, extra).await?;
         let status = response.status();
         let final_url = response.url().clone();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
+        let redacted = redact_url(url);
+        let mut decoder = is_gzip(&headers).then(GzipBody::new);
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|source| ClientError::Request {
-                url: redact_url(url),
-                source,
-            })?;
+            .map_err(|source| self.inner.request_error(&redacted, source, 1))?
+        {
+            match decoder.as_mut() {
+                Some(decoder) => body.extend(
+                    decoder
+                        .push(&chunk)
+                        .map_err(|error| decode_error(&redacted, error))?,
+                ),
+                None => body.extend_from_slice(&chunk),
+            }
+        }
+        if let Some(decoder) = decoder.as_mut() {
+            body.extend(
+                decoder
+                    .finish()
+                    .map_err(|error| decode_error(&redacted, error))?,
+            );
+        }
+        let body = Bytes::from(body);
         self.inner
             .counters
             .bytes
@@ -455,8 +613,87 @@ impl Client {
             url: final_url,
             headers,
             body,
+            attempts: 1,
         })
     }
+}
+
+/// Stamp the final result of a retried request with how many attempts it took.
+fn finish(result: Result<Response, ClientError>, attempts: u32) -> Result<Response, ClientError> {
+    match result {
+        Ok(mut response) => {
+            response.attempts = attempts;
+            Ok(response)
+        }
+        Err(error) => Err(error.in_attempt(attempts)),
+    }
+}
+
+/// Statuses worth retrying: the server is busy, restarting or overloaded (RFC 9110 15.5.9,
+/// 15.6.1, 15.6.3-5; RFC 6585 4). Not 501 or 505, which will not change.
+fn is_transient_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// The wait before attempt `attempts + 1` when the server gave no `Retry-After`: 250 ms,
+/// doubling, at most 8 s.
+fn backoff(attempts: u32) -> Duration {
+    let exponent = attempts.saturating_sub(1).min(5);
+    Duration::from_millis(250 * (1 << exponent))
+}
+
+/// The wait a `Retry-After` header asks for: delay-seconds or an HTTP-date (RFC 9110 10.2.3);
+/// `None` when absent or malformed (then the usual backoff applies).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = jiff::fmt::rfc2822::parse(value).ok()?;
+    let wait = date.timestamp().duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// Whether the response body is gzip-encoded (the only coding the client asks for).
+fn is_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            let value = value.trim();
+            value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("x-gzip")
+        })
+}
+
+fn decode_error(url: &str, error: DecodeError) -> ClientError {
+    match error {
+        DecodeError::TooLarge {
+            decoded,
+            compressed,
+        } => ClientError::TooLarge {
+            url: url.to_string(),
+            decoded,
+            compressed,
+        },
+        DecodeError::Corrupt(source) => ClientError::Decode {
+            url: url.to_string(),
+            source,
+        },
+    }
+}
+
+/// Whether a certificate check failed somewhere in the chain of `error` (rustls reports
+/// `invalid peer certificate: ...`).
+fn is_certificate_error(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&dyn std::error::Error> = Some(error);
+    while let Some(error) = cause {
+        let text = error.to_string();
+        if text.contains("certificate") || text.contains("Certificate") {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 impl ClientError {
@@ -465,6 +702,7 @@ impl ClientError {
     /// 5xx and 429 themselves.
     pub fn is_transient(&self) -> bool {
         match self {
+            Self::Timeout { .. } => true,
             Self::Request { source, .. } => {
                 source.is_connect()
                     || source.is_timeout()
@@ -544,6 +782,7 @@ async fn read_file_url(url: &Url, range: Option<ByteRange>) -> Result<Response, 
         url: url.clone(),
         headers,
         body,
+        attempts: 1,
     })
 }
 

@@ -12,6 +12,13 @@
 //! while the body is read, and leaves retrying to the caller, which can resume where the body
 //! broke off.
 //!
+//! Reliability and safety, in one place (see `docs/reliability.md`): transient failures
+//! (connection errors, timeouts, 408/429/500/502/503/504) are retried a bounded number of
+//! times with exponential backoff or the server's `Retry-After`, within a bounded total wait;
+//! gzip bodies are decoded here with a size limit against decompression bombs; credentials
+//! ([`Credentials`]) are sent only to the origin they belong to; every error names its URL
+//! with credentials redacted, and how often it was tried.
+//!
 //! This crate knows nothing about Python: it moves bytes.
 //!
 //! ```no_run
@@ -24,11 +31,14 @@
 //! ```
 
 mod client;
+mod credentials;
+mod decode;
 mod dns;
 mod error;
 mod redact;
 
 pub use client::{ByteRange, Client, ClientBuilder, Response, Stats, StreamResponse};
-pub use reqwest::header;
+pub use credentials::{Credentials, Secret, origin_of};
 pub use error::ClientError;
 pub use redact::redact_url;
+pub use reqwest::header;

@@ -4,18 +4,25 @@
 //! knows a project is the only one used for it (uv's default, which closes the dependency
 //! confusion hole that pip's merged view has), while `unsafe-best-match` merges every index.
 //! Find-links locations (pages or local directories) are always merged in, as pip and uv do.
+//! Index pages are cached on disk when [`Index::with_cache`] says so (the module doc of
+//! `cache.rs` gives the policy); local `file://` indexes and find-links are always read afresh.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use jiff::Timestamp;
 use pep508_rs::PackageName;
 use tokio::sync::OnceCell;
 use tracing::{debug, instrument};
 use url::Url;
 
+use tw_client::header::HeaderMap;
 use tw_client::{Client, redact_url};
 
+use crate::cache::{
+    CacheControl, CachedPage, IndexCacheOptions, PageCache, PageCounters, PageStats,
+};
 use crate::error::IndexError;
 use crate::file::{CoreMetadata, IndexFile};
 use crate::filename::DistFilename;
@@ -80,6 +87,9 @@ pub struct Index {
     client: Client,
     locations: IndexLocations,
     find_links_files: OnceCell<Arc<Vec<IndexFile>>>,
+    cache: PageCache,
+    cache_options: IndexCacheOptions,
+    pages: PageCounters,
 }
 
 impl Index {
@@ -95,7 +105,24 @@ impl Index {
             client,
             locations,
             find_links_files: OnceCell::new(),
+            cache: PageCache::default(),
+            cache_options: IndexCacheOptions::default(),
+            pages: PageCounters::default(),
         }
+    }
+
+    /// Cache project pages as `options` say (without this call nothing is cached).
+    #[must_use]
+    pub fn with_cache(mut self, options: IndexCacheOptions) -> Self {
+        self.cache = PageCache::new(options.cache_dir.as_deref());
+        self.cache_options = options;
+        self
+    }
+
+    /// How the project pages of HTTP(S) indexes were obtained so far: from the cache, by a
+    /// 304, or in full.
+    pub fn page_stats(&self) -> PageStats {
+        self.pages.snapshot()
     }
 
     /// The configured locations.
@@ -152,9 +179,51 @@ impl Index {
         if page_url.scheme() == "file" {
             return self.project_from_local_index(&page_url, name, index).await;
         }
-        let response = self.client.get(&page_url, Some(SIMPLE_ACCEPT)).await?;
+        let entry = self.cache.path(&page_url);
+        let mut stored = match &entry {
+            Some(path) => self.cache.read(path, &page_url).await,
+            None => None,
+        };
+        let now = Timestamp::now();
+        let mut conditional = HeaderMap::new();
+        if let Some(page) = &stored {
+            if page.usable_without_request(&self.cache_options, now) {
+                debug!("project page from the cache");
+                self.pages.count_cached();
+                return Ok(page.files(name, index));
+            }
+            conditional = page.conditional_headers();
+        }
+        let response = self
+            .client
+            .get_with_headers(&page_url, Some(SIMPLE_ACCEPT), &conditional)
+            .await?;
+        if response.status == 304
+            && !conditional.is_empty()
+            && let (Some(path), Some(page)) = (&entry, &mut stored)
+        {
+            debug!("project page unchanged (304)");
+            self.pages.count_revalidated();
+            page.revalidated(&response.headers, now);
+            self.cache.write(path, page).await;
+            return Ok(page.files(name, index));
+        }
+        self.pages.count_fetched();
+        let store = entry.filter(|_| !CacheControl::from_headers(&response.headers).no_store());
         match response.status {
-            404 | 410 => return Ok(None),
+            404 | 410 => {
+                if let Some(path) = &store {
+                    let page = CachedPage::missing(
+                        &page_url,
+                        &response.url,
+                        response.status,
+                        &response.headers,
+                        now,
+                    );
+                    self.cache.write(path, &page).await;
+                }
+                return Ok(None);
+            }
             401 | 403 => {
                 return Err(IndexError::Denied {
                     url: redact_url(&page_url),
@@ -165,13 +234,27 @@ impl Index {
             _ => {}
         }
         let response = response.error_for_status()?;
+        let content_type = response.content_type();
         let files = parse_project_page(
             &response.body,
-            response.content_type().as_deref(),
+            content_type.as_deref(),
             &response.url,
             name,
             index,
         )?;
+        if let Some(path) = &store {
+            // The same test `parse_project_page` uses to pick the parser.
+            let json = content_type.as_deref().is_some_and(|t| t.contains("json"));
+            let page = CachedPage::found(
+                &page_url,
+                &response.url,
+                &response.headers,
+                &files,
+                json,
+                now,
+            );
+            self.cache.write(path, &page).await;
+        }
         Ok(Some(files))
     }
 

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::PackageName;
 use serde::Deserialize;
-use tracing::trace;
+use tracing::{trace, warn};
 use url::Url;
 
 use crate::error::IndexError;
@@ -21,9 +21,11 @@ pub const SIMPLE_ACCEPT: &str = "application/vnd.pypi.simple.v1+json, applicatio
 /// The JSON media type of PEP 691.
 pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
 
+/// A PEP 691 page; each file entry is decoded on its own, so one malformed entry is skipped
+/// with a warning instead of failing the whole project.
 #[derive(Deserialize)]
 struct JsonPage {
-    files: Vec<JsonFile>,
+    files: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -83,18 +85,25 @@ fn parse_json(
         reason: err.to_string(),
     })?;
     let mut files = Vec::with_capacity(page.files.len());
-    for file in page.files {
+    for (position, entry) in page.files.into_iter().enumerate() {
+        let file: JsonFile = match serde_json::from_value(entry) {
+            Ok(file) => file,
+            Err(err) => {
+                warn!(
+                    "skipping file entry {} of `{}`: {err}",
+                    position + 1,
+                    tw_client::redact_url(page_url)
+                );
+                continue;
+            }
+        };
         let Some(dist) = DistFilename::parse(&file.filename, project) else {
-            trace!(
-                filename = file.filename,
-                "skipping file that is neither wheel nor sdist"
-            );
+            skip_filename(&file.filename, page_url);
             continue;
         };
-        let Ok(mut url) = page_url.join(&file.url) else {
+        let Some(url) = file_url(page_url, &file.url, &file.filename) else {
             continue;
         };
-        url.set_fragment(None);
         let core_metadata = file
             .core_metadata
             .or(file.dist_info_metadata)
@@ -133,6 +142,52 @@ fn parse_json(
     Ok(files)
 }
 
+/// Log a listed file that is not a usable distribution: a warning when its name says it is
+/// a wheel or sdist (so the version or the name must be broken, and pip would warn too),
+/// a trace line for the installers, eggs and other files old projects still list.
+fn skip_filename(filename: &str, page_url: &Url) {
+    const DIST_SUFFIXES: [&str; 6] = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz"];
+    let lower = filename.to_ascii_lowercase();
+    if DIST_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix)) {
+        warn!(
+            "skipping `{filename}` listed on `{}`: not a valid wheel or source distribution name for this project",
+            tw_client::redact_url(page_url)
+        );
+    } else {
+        trace!(filename, "skipping file that is neither wheel nor sdist");
+    }
+}
+
+/// A file's absolute URL, without fragment and without user info: credentials belong to an
+/// origin and are added per request by the client (`tw_client`), never carried in file URLs
+/// that end up in lock files and logs.
+fn file_url(page_url: &Url, href: &str, filename: &str) -> Option<Url> {
+    match page_url.join(href) {
+        Ok(mut url) => {
+            url.set_fragment(None);
+            strip_credentials(&mut url);
+            Some(url)
+        }
+        Err(err) => {
+            warn!(
+                "skipping `{filename}` listed on `{}`: invalid URL: {err}",
+                tw_client::redact_url(page_url)
+            );
+            None
+        }
+    }
+}
+
+/// Remove `user:password@` from a URL (a relative link joined onto an index URL with
+/// credentials inherits them).
+fn strip_credentials(url: &mut Url) {
+    if !url.username().is_empty() || url.password().is_some() {
+        // Only URLs that cannot have credentials refuse these, and they have none.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+}
+
 /// `requires-python` values in the wild are sometimes invalid; such a constraint is ignored,
 /// as pip does.
 fn parse_requires_python(value: &str) -> Option<VersionSpecifiers> {
@@ -160,10 +215,15 @@ pub fn parse_html(
             continue;
         };
         let Ok(mut url) = base.join(&href) else {
+            warn!(
+                "skipping the link `{href}` on `{}`: not a valid URL",
+                tw_client::redact_url(page_url)
+            );
             continue;
         };
         let fragment = url.fragment().map(str::to_string);
         url.set_fragment(None);
+        strip_credentials(&mut url);
         let filename = url
             .path_segments()
             .and_then(|mut segments| segments.next_back().map(str::to_string))
@@ -173,7 +233,10 @@ pub fn parse_html(
             Some(project) => DistFilename::parse(&filename, project),
             None => guess_dist(&filename),
         };
-        let Some(dist) = dist else { continue };
+        let Some(dist) = dist else {
+            skip_filename(&filename, page_url);
+            continue;
+        };
         let sha256 = fragment
             .as_deref()
             .and_then(|f| f.strip_prefix("sha256="))
@@ -255,7 +318,12 @@ fn tags(text: &str, name: &str) -> Vec<Anchor> {
         let start = pos + offset + 1;
         let name_end = start + name.len();
         pos = start;
-        if name_end > bytes.len() || !text[start..name_end].eq_ignore_ascii_case(name) {
+        // Bytes, not `str` slices: the byte after `<` may start a multi-byte character
+        // (found by the `simple_html` fuzz target).
+        if !bytes
+            .get(start..name_end)
+            .is_some_and(|tag| tag.eq_ignore_ascii_case(name.as_bytes()))
+        {
             continue;
         }
         match bytes.get(name_end) {
@@ -367,8 +435,8 @@ fn percent_decode(segment: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&segment[i + 1..i + 3], 16)
+            && let Some(hex) = segment.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
         {
             out.push(b);
             i += 3;
@@ -452,6 +520,67 @@ mod tests {
         );
         assert_eq!(files[2].dist.version().to_string(), "0.8+local");
         assert_eq!(files[2].yanked.as_deref(), Some("bad & old"));
+    }
+
+    #[test]
+    fn broken_entries_are_skipped_not_fatal() {
+        let body = br#"{"files":[
+            {"filename":"foo_bar-1.0-py3-none-any.whl","url":"a.whl","hashes":{}},
+            {"filename":42,"url":"b.whl"},
+            {"filename":"foo_bar-not.a.version-py3-none-any.whl","url":"c.whl","hashes":{}},
+            {"filename":"foo_bar-2.0.tar.gz","url":"http://[::1","hashes":{}},
+            {"filename":"foo_bar-0.5.tar.gz","url":"d.tar.gz"}]}"#;
+        let page = Url::parse("https://index.example.invalid/simple/foo-bar/").unwrap();
+        let files = parse_project_page(body, Some(SIMPLE_JSON), &page, &project(), &page).unwrap();
+        let names: Vec<_> = files.iter().map(|file| file.filename.as_str()).collect();
+        assert_eq!(
+            names,
+            ["foo_bar-1.0-py3-none-any.whl", "foo_bar-0.5.tar.gz"]
+        );
+
+        let err =
+            parse_project_page(b"<html>", Some(SIMPLE_JSON), &page, &project(), &page).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "cannot parse the index page `https://index.example.invalid/simple/foo-bar/`"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn file_urls_never_carry_credentials() {
+        let page = Url::parse("https://user:secret@index.example.invalid/simple/foo-bar/").unwrap();
+        let text = r#"<a href="../../files/foo_bar-1.0.tar.gz">x</a>"#;
+        let files = parse_html(text, &page, Some(&project()), &page);
+        assert_eq!(
+            files[0].url.as_str(),
+            "https://index.example.invalid/files/foo_bar-1.0.tar.gz"
+        );
+        let body = br#"{"files":[{"filename":"foo_bar-1.0.tar.gz","url":"../../files/foo_bar-1.0.tar.gz","hashes":{}}]}"#;
+        let files = parse_project_page(body, Some(SIMPLE_JSON), &page, &project(), &page).unwrap();
+        assert_eq!(
+            files[0].url.as_str(),
+            "https://index.example.invalid/files/foo_bar-1.0.tar.gz"
+        );
+    }
+
+    #[test]
+    fn multi_byte_text_never_splits_a_character() {
+        // Crashes found by the `simple_html` fuzz target (a `str` slice inside `é`).
+        let page = Url::parse("https://index.example.invalid/simple/foo-bar/").unwrap();
+        for text in [
+            "<é",
+            "<ba\u{e9}",
+            "<a href=\"foo_bar-1.0.tar.gz%\u{e9}\">",
+            "<a href=x%\u{e9}1>",
+        ] {
+            let _ = parse_html(text, &page, Some(&project()), &page);
+            let _ = parse_html(text, &page, None, &page);
+        }
+        let fuzzed =
+            b"<!X\x01\0\0\0\0\0\0html><htOCnyTYPE htmlv>\n<a href=\"../../files/de.gm\xff\xff";
+        let _ = parse_project_page(fuzzed, Some("text/html"), &page, &project(), &page);
     }
 
     #[test]

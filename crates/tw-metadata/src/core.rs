@@ -38,7 +38,7 @@ pub(crate) const MAX_METADATA_BYTES: usize = 16 * 1024 * 1024;
 impl DistMetadata {
     /// Parse core metadata bytes. `subject` names the file or URL in errors.
     ///
-    /// Input over [`MAX_METADATA_BYTES`] is refused. An invalid `Requires-Dist` is an error
+    /// Input over 16 MiB (`MAX_METADATA_BYTES`) is refused. An invalid `Requires-Dist` is an error
     /// that names the package, version and line, because skipping it would silently drop a
     /// dependency from the lock (pip and uv refuse such metadata too).
     pub fn parse(bytes: &[u8], subject: &str) -> Result<Self, MetadataError> {
@@ -235,7 +235,12 @@ mod tests {
     #[test]
     fn a_name_ending_in_punctuation_is_an_error_not_a_panic() {
         // Found by the `core_metadata` fuzz target: `pep508_rs` 0.9.2 panics on these.
-        for requirement in ["foo- >=1", "idnextraides-\u{fffd}Extra:a>t", "a_;x", "b. [x]"] {
+        for requirement in [
+            "foo- >=1",
+            "idnextraides-\u{fffd}Extra:a>t",
+            "a_;x",
+            "b. [x]",
+        ] {
             let text = format!("Name: a\nVersion: 1\nRequires-Dist: {requirement}\n");
             let err = DistMetadata::parse(text.as_bytes(), "m").unwrap_err();
             assert!(err.to_string().contains("line 3"), "{err}");

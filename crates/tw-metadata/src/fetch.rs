@@ -113,6 +113,10 @@ pub enum ProbeMode {
     /// Before the tail request, per host only while it pays: after three misses a host is
     /// probed again only if at least one probe in five found a file.
     First,
+    /// Probe first, and when no answer has come within twice the host's usual probe latency,
+    /// send the tail request too and take whichever yields metadata: a hit costs one small
+    /// request, a slow 404 costs only the hedge delay. Stops probing a host as `First` does.
+    Hedged,
 }
 
 impl std::str::FromStr for ProbeMode {
@@ -123,8 +127,9 @@ impl std::str::FromStr for ProbeMode {
             "off" => Ok(Self::Off),
             "concurrent" => Ok(Self::Concurrent),
             "first" => Ok(Self::First),
+            "hedged" => Ok(Self::Hedged),
             other => Err(format!(
-                "unknown probe mode `{other}` (expected off, concurrent or first)"
+                "unknown probe mode `{other}` (expected off, concurrent, first or hedged)"
             )),
         }
     }
@@ -149,6 +154,8 @@ pub struct MetadataFetcher {
     probe_pep658: ProbeMode,
     /// Per host: probes of unadvertised `.metadata` files that found one, and that did not.
     probe_tally: Mutex<FxHashMap<String, (u32, u32)>>,
+    /// Per host: smoothed latency of probes that found a file (for [`ProbeMode::Hedged`]).
+    probe_latency: Mutex<FxHashMap<String, std::time::Duration>>,
     /// Hosts (with port) that did not honour a range request.
     no_range_hosts: Mutex<FxHashSet<String>>,
     stats: Mutex<Vec<(Strategy, StrategyStats)>>,
@@ -196,6 +203,7 @@ impl MetadataFetcher {
             lazy_wheel: options.lazy_wheel,
             probe_pep658: options.probe_pep658,
             probe_tally: Mutex::new(FxHashMap::default()),
+            probe_latency: Mutex::new(FxHashMap::default()),
             no_range_hosts: Mutex::new(FxHashSet::default()),
             stats: Mutex::new(Vec::new()),
         }
@@ -310,6 +318,11 @@ impl MetadataFetcher {
                         return Ok((bytes, Strategy::WheelTail));
                     }
                 }
+                ProbeMode::Hedged if self.probe_pays(&file.url) => {
+                    if let Some(got) = self.hedged(file).await? {
+                        return Ok(got);
+                    }
+                }
                 ProbeMode::First if self.probe_pays(&file.url) => {
                     if let Some(bytes) = self.probe(file).await {
                         return Ok((bytes, Strategy::Pep658));
@@ -333,6 +346,91 @@ impl MetadataFetcher {
         Ok((self.whole_wheel(file).await?, Strategy::WholeWheel))
     }
 
+    /// The hedged probe: `.metadata` first; the tail joins when the probe is slow. `None`
+    /// when neither produced metadata (the caller falls back to the whole file).
+    async fn hedged(
+        &self,
+        file: &IndexFile,
+    ) -> Result<Option<(Vec<u8>, Strategy)>, MetadataError> {
+        let started = std::time::Instant::now();
+        let delay = self.hedge_delay(&file.url);
+        let probe = self.probe(file);
+        tokio::pin!(probe);
+        let early = tokio::select! {
+            found = &mut probe => Some(found),
+            () = tokio::time::sleep(delay) => None,
+        };
+        match early {
+            Some(Some(bytes)) => {
+                self.observe_probe(&file.url, started.elapsed());
+                return Ok(Some((bytes, Strategy::Pep658)));
+            }
+            Some(None) => {
+                // A quick miss: the tail alone, as without probing.
+                return Ok(match self.zip_tail(file, ZipKind::Wheel).await? {
+                    Attempt::Got(bytes) => Some((bytes, Strategy::WheelTail)),
+                    Attempt::Unsupported => None,
+                });
+            }
+            None => {}
+        }
+        let tail = self.zip_tail(file, ZipKind::Wheel);
+        tokio::pin!(tail);
+        tokio::select! {
+            found = &mut probe => match found {
+                Some(bytes) => {
+                    self.observe_probe(&file.url, started.elapsed());
+                    Ok(Some((bytes, Strategy::Pep658)))
+                }
+                None => Ok(match tail.await? {
+                    Attempt::Got(bytes) => Some((bytes, Strategy::WheelTail)),
+                    Attempt::Unsupported => None,
+                }),
+            },
+            result = &mut tail => match result? {
+                Attempt::Got(bytes) => {
+                    // The probe is dropped unanswered: count it as a miss.
+                    self.tally(&file.url, false);
+                    Ok(Some((bytes, Strategy::WheelTail)))
+                }
+                Attempt::Unsupported => Ok(probe.await.map(|bytes| (bytes, Strategy::Pep658))),
+            },
+        }
+    }
+
+    /// How long a probe of `url`'s host may take before the tail request joins it: twice the
+    /// smoothed latency of its probes that found a file (100 ms before the first), at least
+    /// 10 ms.
+    fn hedge_delay(&self, url: &Url) -> std::time::Duration {
+        let latency = self
+            .probe_latency
+            .lock()
+            .ok()
+            .and_then(|latency| latency.get(&host_key(url)).copied())
+            .unwrap_or(std::time::Duration::from_millis(50));
+        (latency * 2).max(std::time::Duration::from_millis(10))
+    }
+
+    fn observe_probe(&self, url: &Url, elapsed: std::time::Duration) {
+        if let Ok(mut latency) = self.probe_latency.lock() {
+            latency
+                .entry(host_key(url))
+                .and_modify(|smoothed| *smoothed = (*smoothed * 7 + elapsed) / 8)
+                .or_insert(elapsed);
+        }
+    }
+
+    fn tally(&self, url: &Url, found: bool) {
+        if let Ok(mut tally) = self.probe_tally.lock() {
+            let entry = tally.entry(host_key(url)).or_default();
+            if found {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+        }
+    }
+
     /// Whether probing `url`'s host for unadvertised `.metadata` files still pays.
     fn probe_pays(&self, url: &Url) -> bool {
         let (hits, misses) = self
@@ -346,14 +444,7 @@ impl MetadataFetcher {
     /// Ask for an unadvertised `.metadata` file; `None` when there is none (or it failed).
     async fn probe(&self, file: &IndexFile) -> Option<Vec<u8>> {
         let found = self.pep658(file, None).await.ok();
-        if let Ok(mut tally) = self.probe_tally.lock() {
-            let entry = tally.entry(host_key(&file.url)).or_default();
-            if found.is_some() {
-                entry.0 += 1;
-            } else {
-                entry.1 += 1;
-            }
-        }
+        self.tally(&file.url, found.is_some());
         found
     }
 

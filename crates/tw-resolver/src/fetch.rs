@@ -170,7 +170,18 @@ impl Fetcher {
                 && let Ok(file) = &entry.choice
             {
                 debug!(package = %name, %version, "prefetching metadata");
-                let _ = this.metadata(&name, version, file).await;
+                let Ok(metadata) = this.metadata(&name, version, file).await else {
+                    return;
+                };
+                // Walk on: the likely version's own dependencies are the next pages the
+                // solver will ask for, so their fetches start now rather than when PubGrub
+                // reaches them. Each name is prefetched once, so this ends.
+                drop(_permit);
+                for requirement in &metadata.requires_dist {
+                    if requirement.marker.evaluate(&this.target.markers, &[]) {
+                        this.prefetch(&requirement.name, crate::provider::ranges_of(requirement));
+                    }
+                }
             }
         });
     }

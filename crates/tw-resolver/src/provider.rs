@@ -66,7 +66,8 @@ pub(crate) struct Provider {
     pub(crate) fatal: RefCell<Option<ResolveError>>,
 }
 
-fn ranges_of(requirement: &Requirement) -> Ranges<Version> {
+/// The versions a requirement allows (all of them for a URL or no specifier).
+pub(crate) fn ranges_of(requirement: &Requirement) -> Ranges<Version> {
     match &requirement.version_or_url {
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
             crate::ranges::specifiers_to_ranges(specifiers)

@@ -297,15 +297,19 @@ pub(crate) fn build_sdist(name: &str, version: &str, release: &Release) -> Vec<u
         .write(Vec::new(), flate2::Compression::default());
     let mut builder = tar::Builder::new(encoder);
     for (path, contents) in &entries {
-        let mut header = tar::Header::new_gnu();
+        let mut header = tar::Header::new_ustar();
+        header
+            .set_path(path)
+            .expect("sdist member paths are short relative paths");
         header.set_size(contents.len() as u64);
         header.set_mode(0o644);
         header.set_mtime(0);
         header.set_uid(0);
         header.set_gid(0);
         header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
         builder
-            .append_data(&mut header, path, contents.as_slice())
+            .append(&header, contents.as_slice())
             .expect("writing a tar into memory cannot fail");
     }
     builder

@@ -11,11 +11,17 @@
 //! - a flat `/find-links/` page, as pip's `--find-links` reads it;
 //! - a log of every request and the bytes sent, so a test can assert "resolved in N requests".
 //!
+//! [`IndexOptions::faults`] injects network faults per path ([`Fault`]: statuses with
+//! `Retry-After`, resets mid-body, slow headers, redirect loops, invalid pages, gzip bombs),
+//! [`IndexOptions::basic_auth`] demands credentials (every request's `Authorization` header is
+//! logged) and [`IndexOptions::tls`] serves HTTPS with a certificate of a test CA.
+//!
 //! [`IndexOptions`] switches the format, PEP 658 support, range handling, a second files
 //! host and an injected 500, and injects download faults per file: a first request that
 //! fails, a first body cut off short of its `Content-Length`, bytes that do not match the
 //! page's hash, slow bodies; [`TestIndex::peak_concurrency`] reports how many requests
-//! overlapped. [`Release`] knobs shape a wheel's zip layout (`METADATA` first,
+//! overlapped. Project pages can carry `ETag`/`Last-Modified` (answering conditional
+//! requests with 304) and `Cache-Control`, for tests of a client's page cache. [`Release`] knobs shape a wheel's zip layout (`METADATA` first,
 //! padding, zip64, a huge central directory, two or no `.dist-info`, a cut-off tail).
 //! [`build_wheel`] builds a wheel without a server. The files are written here, independently
 //! of the parsers under test, and are byte-for-byte deterministic.
@@ -47,11 +53,14 @@
 mod artifacts;
 mod body;
 mod catalog;
+mod faults;
 mod pages;
 mod range;
 mod server;
+mod tls;
 mod universe;
 
 pub use artifacts::build_wheel;
+pub use faults::{Fault, FaultKind};
 pub use server::{IndexOptions, LoggedRequest, PageFormat, Pep658, RangeMode, TestIndex};
 pub use universe::{Release, Universe};

@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 
 use crate::body::{Concurrency, InFlight, ServedBody};
 use crate::catalog::{Catalog, ServedFile};
+use crate::faults::{Action, Fault, Faults, basic_auth_matches};
 use crate::pages::{
     JSON_CONTENT_TYPE, find_links_html, project_html, project_json, root_html, root_json,
 };
@@ -105,6 +106,26 @@ pub struct IndexOptions {
     /// piece after the first, so a client can be interrupted mid-body. 0 (the default) sends
     /// each body at once.
     pub slow_body_ms: u64,
+    /// Injected network faults ([`Fault`]): statuses with or without `Retry-After`, bodies
+    /// cut off mid-way, slow headers, redirect loops, invalid pages, gzip bombs. Empty by
+    /// default.
+    pub faults: Vec<Fault>,
+    /// Require HTTP Basic authentication with this `(user, password)` on the index's own
+    /// listener (pages and its `/files/`): anything else gets 401 with `WWW-Authenticate`.
+    /// The files listener of [`files_on_other_host`](Self::files_on_other_host) stays open.
+    /// `None` by default.
+    pub basic_auth: Option<(String, String)>,
+    /// Serve HTTPS (every listener) with a certificate for `127.0.0.1` signed by a test CA
+    /// ([`TestIndex::ca_certificate_pem`]) that no system trusts. Off by default.
+    pub tls: bool,
+    /// Send `ETag` (from the page's bytes) and a fixed `Last-Modified` with project pages,
+    /// and answer a matching `If-None-Match` (or, without one, an equal
+    /// `If-Modified-Since`) with 304 and no body, as a cache-friendly index does. Off by
+    /// default, like the index tailwheel meets most.
+    pub page_validators: bool,
+    /// A `Cache-Control` value sent with project pages and their 304s (`max-age=600`,
+    /// `no-store`). `None` (the default) sends none.
+    pub page_cache_control: Option<String>,
 }
 
 impl Default for IndexOptions {
@@ -121,6 +142,11 @@ impl Default for IndexOptions {
             truncate_first: Vec::new(),
             corrupt: Vec::new(),
             slow_body_ms: 0,
+            faults: Vec::new(),
+            basic_auth: None,
+            tls: false,
+            page_validators: false,
+            page_cache_control: None,
         }
     }
 }
@@ -144,6 +170,9 @@ pub struct LoggedRequest {
     /// Whether the request came to the second, files-only listener
     /// ([`IndexOptions::files_on_other_host`]) rather than the index's own.
     pub files_host: bool,
+    /// The `Authorization` header, if any, exactly as received (to check which host was
+    /// sent credentials).
+    pub authorization: Option<String>,
 }
 
 /// A running loopback index; dropping it shuts the server down.
@@ -201,7 +230,14 @@ impl TestIndex {
         }
     }
 
-    /// `http://127.0.0.1:PORT/simple/`: the PEP 503 root, with its trailing slash.
+    /// The PEM certificate of the CA that signed the certificate of an
+    /// [`IndexOptions::tls`] index: trust it (for example with `SSL_CERT_FILE`) to connect.
+    pub fn ca_certificate_pem() -> &'static str {
+        crate::tls::CA_CERTIFICATE_PEM
+    }
+
+    /// `http://127.0.0.1:PORT/simple/`: the PEP 503 root, with its trailing slash
+    /// (`https://` with [`IndexOptions::tls`]).
     pub fn index_url(&self) -> String {
         format!("{}/simple/", self.site.base)
     }
@@ -234,6 +270,24 @@ impl TestIndex {
     /// How many requests the index has answered so far.
     pub fn request_count(&self) -> usize {
         self.site.log().len()
+    }
+
+    /// Block until the index has logged at least `count` requests (true), or `deadline` has
+    /// passed (false). For tests that act on a client mid-run ("kill it after the 10th
+    /// request") without sleeping for a guessed time.
+    pub fn wait_for_requests(&self, count: usize, deadline: std::time::Duration) -> bool {
+        let started = std::time::Instant::now();
+        let mut log = self.site.log();
+        while log.len() < count {
+            let Some(left) = deadline.checked_sub(started.elapsed()) else {
+                return false;
+            };
+            log = match self.site.logged.wait_timeout(log, left) {
+                Ok((log, _)) => log,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
     }
 
     /// The most requests that were in flight at once so far. A request is in flight from the
@@ -313,7 +367,8 @@ fn serve(listeners: Vec<(TcpListener, bool)>, site: Arc<Site>, shutdown: oneshot
         for (listener, files_host) in listeners {
             let listener = tokio::net::TcpListener::from_std(listener)
                 .expect("a non-blocking std listener converts inside a runtime");
-            accept_loops.spawn(accept_loop(listener, Arc::clone(&site), files_host));
+            let tls = site.options.tls.then(crate::tls::acceptor);
+            accept_loops.spawn(accept_loop(listener, Arc::clone(&site), files_host, tls));
         }
         // A dropped sender means the same as a sent one: stop.
         let _ = shutdown.await;
@@ -324,7 +379,12 @@ fn serve(listeners: Vec<(TcpListener, bool)>, site: Arc<Site>, shutdown: oneshot
 }
 
 /// Serve one listener's connections.
-async fn accept_loop(listener: tokio::net::TcpListener, site: Arc<Site>, files_host: bool) {
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    site: Arc<Site>,
+    files_host: bool,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let accepted = listener.accept().await;
@@ -336,11 +396,12 @@ async fn accept_loop(listener: tokio::net::TcpListener, site: Arc<Site>, files_h
             continue;
         };
         let site = Arc::clone(&site);
+        let tls = tls.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let in_flight = site.concurrency.enter();
                 let response = site.respond(&request, files_host, in_flight);
-                let delay = site.jitter();
+                let delay = site.jitter() + site.header_delay(request.uri().path());
                 async move {
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
@@ -348,10 +409,22 @@ async fn accept_loop(listener: tokio::net::TcpListener, site: Arc<Site>, files_h
                     Ok::<_, Infallible>(response)
                 }
             });
-            // A client hanging up mid-response is its own business.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            // A client hanging up mid-response (or refusing the certificate) is its own
+            // business.
+            match tls {
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+                None => {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                }
+            }
         });
     }
 }
@@ -381,6 +454,10 @@ struct Site {
     failed: Mutex<HashSet<String>>,
     /// Files of [`IndexOptions::truncate_first`] that have been cut off once.
     truncated: Mutex<HashSet<String>>,
+    /// [`IndexOptions::faults`] and how often each fired.
+    faults: Faults,
+    /// Notified whenever a request is logged ([`TestIndex::wait_for_requests`]).
+    logged: std::sync::Condvar,
 }
 
 /// A response before it is turned into hyper's type; `body` is what a GET would carry.
@@ -434,9 +511,10 @@ impl Site {
         address: SocketAddr,
         files_address: Option<SocketAddr>,
     ) -> Self {
-        let base = format!("http://{address}");
+        let scheme = if options.tls { "https" } else { "http" };
+        let base = format!("{scheme}://{address}");
         let files_base =
-            files_address.map_or_else(|| base.clone(), |files| format!("http://{files}"));
+            files_address.map_or_else(|| base.clone(), |files| format!("{scheme}://{files}"));
         let files_elsewhere = files_address.is_some();
         let absolute_files = format!("{files_base}/files/");
         // HTML pages link files relatively unless they live on another origin.
@@ -457,6 +535,7 @@ impl Site {
                 )
             })
             .collect();
+        let faults = Faults::new(options.faults.clone());
         Self {
             responses: std::sync::atomic::AtomicU64::new(0),
             root_json: Bytes::from(root_json(&catalog)),
@@ -473,6 +552,8 @@ impl Site {
             concurrency: Arc::default(),
             failed: Mutex::default(),
             truncated: Mutex::default(),
+            faults,
+            logged: std::sync::Condvar::new(),
         }
     }
 
@@ -539,7 +620,10 @@ impl Site {
         let method = request.method();
         let is_head = method == Method::HEAD;
 
-        let reply = if method != Method::GET && method != Method::HEAD {
+        let authorization = header_text(header::AUTHORIZATION);
+        let reply = if let Some(denied) = self.unauthorized(authorization.as_deref(), files_host) {
+            denied
+        } else if method != Method::GET && method != Method::HEAD {
             Reply::text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD")
                 .with_header(header::ALLOW, "GET, HEAD")
         } else if files_host {
@@ -551,6 +635,17 @@ impl Site {
             self.route(path, range.as_deref(), accept.as_deref(), is_head)
         };
 
+        let reply = if !files_host && path.starts_with("/simple/") && reply.status == StatusCode::OK
+        {
+            self.page_caching(
+                reply,
+                header_text(header::IF_NONE_MATCH).as_deref(),
+                header_text(header::IF_MODIFIED_SINCE).as_deref(),
+            )
+        } else {
+            reply
+        };
+        let reply = self.inject_fault(path, reply);
         let content_length = reply.body.len();
         let body = if is_head {
             Bytes::new()
@@ -567,7 +662,9 @@ impl Site {
             status: reply.status.as_u16(),
             bytes: body.len() as u64,
             files_host,
+            authorization,
         });
+        self.logged.notify_all();
 
         let (pieces, delay) = if reply.file_body && self.options.slow_body_ms > 0 {
             (
@@ -589,6 +686,100 @@ impl Site {
         }
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(content_length));
         response
+    }
+
+    /// The 401 for a request to the index's own listener without the credentials of
+    /// [`IndexOptions::basic_auth`]; `None` when it may pass.
+    fn unauthorized(&self, authorization: Option<&str>, files_host: bool) -> Option<Reply> {
+        let (user, password) = self.options.basic_auth.as_ref()?;
+        if files_host || basic_auth_matches(authorization, user, password) {
+            return None;
+        }
+        Some(
+            Reply::text(StatusCode::UNAUTHORIZED, "authentication required")
+                .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"tw-test-index\""),
+        )
+    }
+
+    /// How long to hold back the headers of a request to `path`
+    /// ([`FaultKind::SlowHeaders`](crate::FaultKind::SlowHeaders)).
+    fn header_delay(&self, path: &str) -> std::time::Duration {
+        match self.faults.take(path, true) {
+            Some(Action::Delay(delay)) => delay,
+            _ => std::time::Duration::ZERO,
+        }
+    }
+
+    /// Apply the first [`IndexOptions::faults`] entry that matches `path` to `reply`.
+    fn inject_fault(&self, path: &str, mut reply: Reply) -> Reply {
+        let Some(action) = self.faults.take(path, false) else {
+            return reply;
+        };
+        match action {
+            Action::Status { status, headers } => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                let mut faulty = Reply::text(status, "injected fault");
+                for (name, value) in headers {
+                    if let Ok(name) = header::HeaderName::from_bytes(name.as_bytes()) {
+                        faulty.headers.push((name, value));
+                    }
+                }
+                faulty
+            }
+            Action::Truncate => {
+                reply.truncate = true;
+                reply
+            }
+            Action::RedirectToSelf => Reply::found(format!("{}{path}", self.base)),
+            Action::ReplaceBody(body) => {
+                reply.body = body;
+                reply
+            }
+            Action::Gzip(body) => Reply::new(StatusCode::OK, JSON_CONTENT_TYPE, body)
+                .with_header(header::CONTENT_ENCODING, "gzip"),
+            // Delays are taken before the reply is built, in `header_delay`.
+            Action::Delay(_) => reply,
+        }
+    }
+
+    /// Add the caching headers of [`IndexOptions::page_validators`] and
+    /// [`IndexOptions::page_cache_control`] to a 200 page, or turn it into a 304 when the
+    /// request's validators match.
+    fn page_caching(
+        &self,
+        mut reply: Reply,
+        if_none_match: Option<&str>,
+        if_modified_since: Option<&str>,
+    ) -> Reply {
+        const LAST_MODIFIED: &str = "Mon, 01 Jan 2024 00:00:00 GMT";
+        let mut headers = Vec::new();
+        if let Some(control) = &self.options.page_cache_control {
+            headers.push((header::CACHE_CONTROL, control.clone()));
+        }
+        if self.options.page_validators {
+            let etag = format!("\"{}\"", &crate::artifacts::sha256_hex(&reply.body)[..16]);
+            let unchanged = match if_none_match {
+                Some(tags) => tags
+                    .split(',')
+                    .map(|tag| tag.trim().trim_start_matches("W/"))
+                    .any(|tag| tag == etag || tag == "*"),
+                None => if_modified_since == Some(LAST_MODIFIED),
+            };
+            headers.push((header::ETAG, etag));
+            headers.push((header::LAST_MODIFIED, LAST_MODIFIED.to_string()));
+            if unchanged {
+                reply = Reply {
+                    status: StatusCode::NOT_MODIFIED,
+                    headers: vec![(header::VARY, "Accept".to_string())],
+                    body: Bytes::new(),
+                    truncate: false,
+                    file_body: false,
+                };
+            }
+        }
+        reply.headers.extend(headers);
+        reply
     }
 
     fn route(&self, path: &str, range: Option<&str>, accept: Option<&str>, is_head: bool) -> Reply {

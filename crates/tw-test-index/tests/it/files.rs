@@ -175,6 +175,7 @@ fn every_request_is_logged_and_counted() {
                 status: 200,
                 bytes: page.body.len() as u64,
                 files_host: false,
+                authorization: None,
             },
             LoggedRequest {
                 method: "GET".to_string(),
@@ -184,6 +185,7 @@ fn every_request_is_logged_and_counted() {
                 status: 206,
                 bytes: 10,
                 files_host: false,
+                authorization: None,
             },
             LoggedRequest {
                 method: "GET".to_string(),
@@ -193,6 +195,7 @@ fn every_request_is_logged_and_counted() {
                 status: 404,
                 bytes: missing.body.len() as u64,
                 files_host: false,
+                authorization: None,
             },
         ]
     );
