@@ -46,7 +46,10 @@ fn without_pep658_the_whole_wheel_is_read() {
         chain,
     );
     let project = Project::new(&index);
-    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate"]);
+    let out = project.resolve_in(
+        "app\n",
+        &["--no-header", "--no-annotate", "--probe-metadata", "off"],
+    );
     assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
 
     let requests = index.requests();
@@ -68,7 +71,7 @@ fn without_pep658_the_whole_wheel_is_read() {
 }
 
 #[test]
-fn unadvertised_metadata_falls_back_to_the_wheel_itself() {
+fn unadvertised_metadata_is_found_by_the_default_probe() {
     let index = index_with(
         IndexOptions {
             pep658: Pep658::Unadvertised,
@@ -77,14 +80,74 @@ fn unadvertised_metadata_falls_back_to_the_wheel_itself() {
         chain,
     );
     let project = Project::new(&index);
-    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate"]);
+    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate", "--stats"]);
     assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
-    let wheel_requests: Vec<_> = index
+    let requests = index.requests();
+    let wheel_requests: Vec<_> = requests
+        .iter()
+        .filter(|request| request.path.ends_with(".whl"))
+        .collect();
+    assert!(wheel_requests.is_empty(), "{wheel_requests:?}");
+    let probes = requests
+        .iter()
+        .filter(|request| request.path.ends_with(".whl.metadata") && request.status == 200)
+        .count();
+    assert_eq!(probes, 2);
+    assert!(
+        out.stderr
+            .contains("metadata via pep658: 2 files, 2 requests, 2 round trips"),
+        "{}",
+        out.stderr
+    );
+
+    // Without probing, the wheels themselves are read.
+    let index = index_with(
+        IndexOptions {
+            pep658: Pep658::Unadvertised,
+            ..IndexOptions::default()
+        },
+        chain,
+    );
+    let project = Project::new(&index);
+    let out = project.resolve_in(
+        "app\n",
+        &["--no-header", "--no-annotate", "--probe-metadata", "off"],
+    );
+    assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
+    let wheel_requests = index
         .requests()
         .into_iter()
         .filter(|request| request.path.ends_with(".whl"))
-        .collect();
-    assert_eq!(wheel_requests.len(), 2, "{wheel_requests:?}");
+        .count();
+    assert_eq!(wheel_requests, 2);
+}
+
+#[test]
+fn probing_a_host_without_metadata_files_stops_after_three_misses() {
+    let index = index_with(no_pep658(), |universe| {
+        for index in 0..6 {
+            universe.version(&format!("dep{index}"), "1.0.0");
+        }
+        let app = universe.version("app", "1.0.0");
+        for index in 0..6 {
+            app.requires(&format!("dep{index}"));
+        }
+    });
+    let project = Project::new(&index);
+    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.pins().len(), 7);
+    let requests = index.requests();
+    let probes = requests
+        .iter()
+        .filter(|request| request.path.ends_with(".metadata"))
+        .count();
+    // The first wheel's probe and up to two more that were already in flight; then none.
+    assert!((1..=3).contains(&probes), "{probes} probes");
+    let tails = requests
+        .iter()
+        .filter(|request| request.path.ends_with(".whl") && request.status == 206)
+        .count();
+    assert_eq!(tails, 7, "every wheel was read through its tail");
 }
 
 #[test]
@@ -203,7 +266,16 @@ fn no_pep658() -> IndexOptions {
 fn without_pep658_one_tail_range_request_per_wheel() {
     let index = index_with(no_pep658(), chain);
     let project = Project::new(&index);
-    let out = project.resolve_in("app\n", &["--no-header", "--no-annotate", "--stats"]);
+    let out = project.resolve_in(
+        "app\n",
+        &[
+            "--no-header",
+            "--no-annotate",
+            "--stats",
+            "--probe-metadata",
+            "off",
+        ],
+    );
     assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
     let files: Vec<_> = index
         .requests()

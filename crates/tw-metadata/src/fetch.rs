@@ -110,8 +110,8 @@ pub enum ProbeMode {
     Off,
     /// Together with the tail request (one round trip, one more request per wheel).
     Concurrent,
-    /// Before the tail request, per host only while it pays: after three misses a host is
-    /// probed again only if at least one probe in five found a file.
+    /// Before the tail request, per host only while it pays: at most three probes before the
+    /// first hit, then only while at least one probe in five finds a file.
     First,
     /// Probe first, and when no answer has come within twice the host's usual probe latency,
     /// send the tail request too and take whichever yields metadata: a hit costs one small
@@ -153,12 +153,20 @@ pub struct MetadataFetcher {
     lazy_wheel: bool,
     probe_pep658: ProbeMode,
     /// Per host: probes of unadvertised `.metadata` files that found one, and that did not.
-    probe_tally: Mutex<FxHashMap<String, (u32, u32)>>,
+    probe_tally: Mutex<FxHashMap<String, ProbeTally>>,
     /// Per host: smoothed latency of probes that found a file (for [`ProbeMode::Hedged`]).
     probe_latency: Mutex<FxHashMap<String, std::time::Duration>>,
     /// Hosts (with port) that did not honour a range request.
     no_range_hosts: Mutex<FxHashSet<String>>,
     stats: Mutex<Vec<(Strategy, StrategyStats)>>,
+}
+
+/// Probes of unadvertised `.metadata` files on one host.
+#[derive(Clone, Copy, Debug, Default)]
+struct ProbeTally {
+    started: u32,
+    hits: u32,
+    misses: u32,
 }
 
 /// Which member a zip tail read looks for.
@@ -348,10 +356,7 @@ impl MetadataFetcher {
 
     /// The hedged probe: `.metadata` first; the tail joins when the probe is slow. `None`
     /// when neither produced metadata (the caller falls back to the whole file).
-    async fn hedged(
-        &self,
-        file: &IndexFile,
-    ) -> Result<Option<(Vec<u8>, Strategy)>, MetadataError> {
+    async fn hedged(&self, file: &IndexFile) -> Result<Option<(Vec<u8>, Strategy)>, MetadataError> {
         let started = std::time::Instant::now();
         let delay = self.hedge_delay(&file.url);
         let probe = self.probe(file);
@@ -424,21 +429,32 @@ impl MetadataFetcher {
         if let Ok(mut tally) = self.probe_tally.lock() {
             let entry = tally.entry(host_key(url)).or_default();
             if found {
-                entry.0 += 1;
+                entry.hits += 1;
             } else {
-                entry.1 += 1;
+                entry.misses += 1;
             }
         }
     }
 
     /// Whether probing `url`'s host for unadvertised `.metadata` files still pays.
+    /// Until a host has answered one probe with a file, at most three probes are started
+    /// (so a burst of parallel fetches against an index without `.metadata` files wastes at
+    /// most three requests); after that, probing goes on while one probe in five finds a file.
+    /// Saying yes reserves a probe.
     fn probe_pays(&self, url: &Url) -> bool {
-        let (hits, misses) = self
-            .probe_tally
-            .lock()
-            .map(|tally| tally.get(&host_key(url)).copied().unwrap_or_default())
-            .unwrap_or_default();
-        misses < 3 || hits * 4 >= misses
+        let Ok(mut tally) = self.probe_tally.lock() else {
+            return false;
+        };
+        let entry = tally.entry(host_key(url)).or_default();
+        let pays = if entry.hits == 0 {
+            entry.started < 3
+        } else {
+            entry.hits * 4 >= entry.misses
+        };
+        if pays {
+            entry.started += 1;
+        }
+        pays
     }
 
     /// Ask for an unadvertised `.metadata` file; `None` when there is none (or it failed).
