@@ -26,8 +26,8 @@ Counters per generation: `up` (client to server bytes), `down` (server to client
 `connects`, `hosts` (distinct `host:port` targets, only their number is reported),
 `open` (tunnels still open), `errors` (upstream connections that failed), `refused`.
 
-Host names are resolved by the proxy (the client only resolves nothing, or the proxy's
-own address). Python 3.11 standard library only. Not part of the test suite or CI.
+Host names are resolved by the proxy, once per `host:port` for its lifetime (the clients
+resolve nothing while they use it). Python 3.11 standard library only. Not part of the test suite or CI.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -76,6 +77,7 @@ class CountProxy:
         self.gen = 0
         self.gens: dict[int, Counters] = {0: Counters()}
         self.server: asyncio.AbstractServer | None = None
+        self.dns: dict[tuple[str, int], asyncio.Future] = {}
 
     def counters(self, gen: int) -> Counters:
         if gen not in self.gens:
@@ -106,7 +108,10 @@ class CountProxy:
             return
         method, target, _version = parts
         if method == "CONNECT":
-            await self.tunnel(reader, writer, target)
+            try:
+                await self.tunnel(reader, writer, target)
+            except asyncio.CancelledError:
+                writer.close()  # shutting down (one-shot mode) while a tunnel was opening
         elif target.startswith("/__"):
             await self.control(writer, method, target)
         else:
@@ -123,7 +128,7 @@ class CountProxy:
         try:
             host, _, port = target.rpartition(":")
             try:
-                up_reader, up_writer = await asyncio.open_connection(host.strip("[]"), int(port), limit=CHUNK)
+                up_reader, up_writer = await self.connect(host.strip("[]"), int(port))
             except (OSError, ValueError) as err:
                 c.errors += 1
                 writer.write(f"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nX-Error: {type(err).__name__}\r\n\r\n".encode())
@@ -149,6 +154,32 @@ class CountProxy:
             c.open -= 1
             if c.open == 0:
                 c.closed.set()
+
+    async def connect(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Open a TCP connection, resolving each `host:port` once per proxy lifetime.
+
+        Without the cache every tunnel costs a `getaddrinfo` in asyncio's small thread pool, and
+        a client that opens many parallel connections (uv: dozens to the file host) queues behind
+        them; the clients themselves cache their lookups when they connect directly.
+        """
+        key = (host, port)
+        pending = self.dns.get(key)
+        if pending is None:
+            loop = asyncio.get_running_loop()
+            pending = self.dns[key] = asyncio.ensure_future(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        try:
+            infos = await asyncio.shield(pending)
+        except OSError:
+            if self.dns.get(key) is pending:
+                del self.dns[key]
+            raise
+        last: OSError | None = None
+        for family, _type, _proto, _name, address in infos:
+            try:
+                return await asyncio.open_connection(address[0], address[1], family=family, limit=CHUNK)
+            except OSError as err:
+                last = err
+        raise last or OSError(f"no address for {host}")
 
     @staticmethod
     async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, c: Counters, direction: str) -> None:

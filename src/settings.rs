@@ -19,9 +19,11 @@ use crate::failure::Failure;
 use crate::pip_conf;
 
 /// The target environment and, when an interpreter was asked, its pip's default index.
+/// Interpreter answers are cached in `cache` (see [`tw_platform::query_interpreter_cached`]).
 pub(crate) fn target(
     args: &TargetArgs,
     env: &Environment,
+    cache: Option<&Path>,
 ) -> Result<(Target, Option<String>), Failure> {
     let version = args
         .python_version
@@ -46,7 +48,7 @@ pub(crate) fn target(
             ))
         })?,
     };
-    let info = tw_platform::query_interpreter(&python).map_err(Failure::input)?;
+    let info = tw_platform::query_interpreter_cached(&python, cache).map_err(Failure::input)?;
     let mut target = info.target;
     if let Some(platform) = &platform {
         let version = PythonVersionRequest::from_str(&target.python_full_version.to_string())
@@ -82,6 +84,7 @@ pub(crate) fn index_locations(
     env: &Environment,
     files: &IndexSettings,
     interpreter_index: Option<String>,
+    cache: Option<&Path>,
 ) -> Result<IndexLocations, Failure> {
     let strategy =
         IndexStrategy::from_str(&args.index_strategy).map_err(|e| Failure::input(anyhow!(e)))?;
@@ -122,7 +125,7 @@ pub(crate) fn index_locations(
             Some((url.clone(), path.display().to_string()))
         } else {
             interpreter_index
-                .or_else(|| pip_default_index(python, env))
+                .or_else(|| pip_default_index(python, env, cache))
                 .map(|url| (url, "the interpreter's pip default".to_string()))
         };
         let main = match main {
@@ -410,11 +413,15 @@ impl Netrc {
 }
 
 /// pip's default index, asked of the interpreter when the target came from flags alone.
-fn pip_default_index(python: Option<&Path>, env: &Environment) -> Option<String> {
+fn pip_default_index(
+    python: Option<&Path>,
+    env: &Environment,
+    cache: Option<&Path>,
+) -> Option<String> {
     let python = python
         .map(Path::to_path_buf)
         .or_else(|| tw_platform::find_python(env.path.as_deref()))?;
-    match tw_platform::query_interpreter(&python) {
+    match tw_platform::query_interpreter_cached(&python, cache) {
         Ok(info) => info.pip_default_index,
         Err(err) => {
             warn!(

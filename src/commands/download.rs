@@ -29,7 +29,9 @@ pub(crate) async fn run(
     env: &Environment,
     printer: &Printer,
 ) -> Result<(), Failure> {
-    let (target, interpreter_index) = crate::settings::target(&args.target, env)?;
+    let cache = crate::commands::resolve::cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
+    let (target, interpreter_index) =
+        crate::settings::target(&args.target, env, cache.as_deref())?;
     let client = tw_client::ClientBuilder::new()
         .concurrency(args.concurrency.max(1))
         .build()
@@ -46,6 +48,7 @@ pub(crate) async fn run(
                 env,
                 &set.index,
                 interpreter_index,
+                cache.as_deref(),
             )?;
             let index = Index::new(client.clone(), locations).with_cache(IndexCacheOptions {
                 cache_dir: crate::commands::resolve::cache_dir(

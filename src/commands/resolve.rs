@@ -84,7 +84,9 @@ pub(crate) async fn run(
         printer.warn(warning);
     }
 
-    let (target, interpreter_index) = crate::settings::target(&args.target, env)?;
+    let cache = cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
+    let (target, interpreter_index) =
+        crate::settings::target(&args.target, env, cache.as_deref())?;
     info!(python = %target.python_full_version, platform = %target.platform, "target");
     let locations = crate::settings::index_locations(
         &args.index,
@@ -92,6 +94,7 @@ pub(crate) async fn run(
         env,
         &set.index,
         interpreter_index,
+        cache.as_deref(),
     )?;
     let options = resolver_options(args, &set)?;
 
@@ -100,7 +103,6 @@ pub(crate) async fn run(
         .offline(args.offline)
         .build()
         .map_err(Failure::network)?;
-    let cache = cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
     let index = Arc::new(
         Index::new(client.clone(), locations).with_cache(IndexCacheOptions {
             cache_dir: cache.clone(),

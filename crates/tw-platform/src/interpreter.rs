@@ -79,12 +79,115 @@ struct QueryInterpreter {
     soabi: Option<String>,
 }
 
+/// [`query_interpreter`], with the answer kept in `cache_dir` (`interpreters-v1/`) between
+/// runs: starting Python and importing pip costs 50–600 ms, more than a whole warm resolve.
+///
+/// The entry is keyed by the path as given, the resolved executable, its size and
+/// modification time, and the query script itself, so replacing or upgrading the interpreter
+/// (or a new tailwheel asking other questions) makes a new entry. A venv keeps its own entry
+/// (its path differs from the base interpreter's). A bare name (`python3`) is not cached. Not noticed: installing or upgrading pip or
+/// `packaging` inside an unchanged interpreter; pip's default index does not change that way.
+pub fn query_interpreter_cached(
+    python: &Path,
+    cache_dir: Option<&Path>,
+) -> Result<InterpreterInfo, PlatformError> {
+    let Some(entry) = cache_dir.and_then(|dir| cache_entry(python, dir)) else {
+        return query_interpreter(python);
+    };
+    if let Ok(bytes) = fs_err::read(&entry)
+        && let Ok(answer) = serde_json::from_slice::<QueryOutput>(&bytes)
+    {
+        debug!(entry = %entry.display(), "interpreter facts from the cache");
+        return interpret(python, answer);
+    }
+    let stdout = run_query(python)?;
+    let answer: QueryOutput =
+        serde_json::from_slice(&stdout).map_err(|source| PlatformError::InterpreterOutput {
+            python: python.to_path_buf(),
+            source,
+        })?;
+    let info = interpret(python, answer)?;
+    store(&entry, &stdout);
+    Ok(info)
+}
+
+/// The cache file for `python`, or `None` when it cannot be identified (no such file).
+fn cache_entry(python: &Path, dir: &Path) -> Option<PathBuf> {
+    use std::hash::{Hash, Hasher};
+    // A bare `python3` is looked up on `PATH` by the OS when it runs; without knowing which
+    // file that is, there is no safe key.
+    if python.components().count() == 1 {
+        return None;
+    }
+    let given = std::path::absolute(python).ok()?;
+    let resolved = fs_err::canonicalize(&given).ok()?;
+    let metadata = fs_err::metadata(&resolved).ok()?;
+    let modified = metadata
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    // A stable 64-bit FNV-1a over the parts: the key only has to tell entries apart.
+    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+    (
+        given,
+        resolved,
+        metadata.len(),
+        modified.as_nanos(),
+        QUERY_SCRIPT,
+    )
+        .hash(&mut hasher);
+    Some(
+        dir.join("interpreters-v1")
+            .join(format!("{:016x}.json", hasher.finish())),
+    )
+}
+
+/// FNV-1a, so keys are the same in every build (std's `DefaultHasher` may change).
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Write `bytes` to `entry` through a temporary file and a rename; failures only cost a
+/// future query.
+fn store(entry: &Path, bytes: &[u8]) {
+    let Some(parent) = entry.parent() else { return };
+    let temporary = entry.with_extension(format!("tmp{}", std::process::id()));
+    let result = fs_err::create_dir_all(parent)
+        .and_then(|()| fs_err::write(&temporary, bytes))
+        .and_then(|()| fs_err::rename(&temporary, entry));
+    if let Err(err) = result {
+        debug!("cannot cache the interpreter query: {err}");
+    }
+}
+
 /// Run `python` once with the embedded query script and build its [`Target`] from the answer.
 ///
 /// The tags are the interpreter's own `sys_tags()` when `packaging` is importable there, and are
 /// otherwise computed here from the reported platform, as `packaging` would.
 #[tracing::instrument(skip_all, fields(python = %python.display()))]
 pub fn query_interpreter(python: &Path) -> Result<InterpreterInfo, PlatformError> {
+    let stdout = run_query(python)?;
+    let answer: QueryOutput =
+        serde_json::from_slice(&stdout).map_err(|source| PlatformError::InterpreterOutput {
+            python: python.to_path_buf(),
+            source,
+        })?;
+    interpret(python, answer)
+}
+
+/// Run the query script and return what it printed.
+fn run_query(python: &Path) -> Result<Vec<u8>, PlatformError> {
     let output = Command::new(python)
         .args(["-I", "-B", "-c", QUERY_SCRIPT])
         .stdin(Stdio::null())
@@ -102,13 +205,7 @@ pub fn query_interpreter(python: &Path) -> Result<InterpreterInfo, PlatformError
             stderr: lines[lines.len().saturating_sub(STDERR_LINES)..].join("\n"),
         });
     }
-    let answer: QueryOutput = serde_json::from_slice(&output.stdout).map_err(|source| {
-        PlatformError::InterpreterOutput {
-            python: python.to_path_buf(),
-            source,
-        }
-    })?;
-    interpret(python, answer)
+    Ok(output.stdout)
 }
 
 /// Turn the script's answer into an [`InterpreterInfo`].

@@ -66,7 +66,7 @@ mod target;
 mod version;
 
 pub use error::PlatformError;
-pub use interpreter::{InterpreterInfo, find_python, query_interpreter};
+pub use interpreter::{InterpreterInfo, find_python, query_interpreter, query_interpreter_cached};
 pub use platform::PythonPlatform;
 pub use tags::{Tag, Tags};
 pub use target::{Target, target_from_platform};
