@@ -312,3 +312,17 @@ fn only_binary_for_one_package_and_no_binary_for_another() {
         out.raw_stderr
     );
 }
+
+#[test]
+fn an_sdist_that_needs_a_build_is_not_downloaded_again_to_learn_that() {
+    let index = build_index();
+    let project = Project::new(&index);
+    project.resolve_in("legacy\n", &[]).assert_code(1);
+    let before = index.request_count();
+    project.resolve_in("legacy\n", &[]).assert_code(1);
+    let sdist_requests = index.requests()[before..]
+        .iter()
+        .filter(|request| request.path.starts_with("/files/legacy"))
+        .count();
+    assert_eq!(sdist_requests, 0);
+}

@@ -37,16 +37,40 @@ impl MetadataCache {
         }
     }
 
-    fn path(&self, file: &IndexFile) -> Option<PathBuf> {
+    fn path(&self, file: &IndexFile, kind: Kind) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         let sha256 = file.sha256.as_ref()?;
-        let key = hex::encode(Sha256::digest(format!("{}\n{sha256}", file.url).as_bytes()));
+        let key = match kind {
+            Kind::Metadata => format!("{}\n{sha256}", file.url),
+            Kind::UntrustedPkgInfo => format!("{}\n{sha256}\npkg-info", file.url),
+        };
+        let key = hex::encode(Sha256::digest(key.as_bytes()));
         Some(dir.join(&key[..2]).join(&key[2..]))
     }
 
     /// The cached METADATA bytes of `file`, if any and intact.
     pub(crate) async fn get(&self, file: &IndexFile) -> Option<Vec<u8>> {
-        let path = self.path(file)?;
+        self.get_kind(file, Kind::Metadata).await
+    }
+
+    /// Remember `metadata` for `file`. Failures only cost a future cache miss.
+    pub(crate) async fn put(&self, file: &IndexFile, metadata: &[u8]) {
+        self.put_kind(file, Kind::Metadata, metadata).await;
+    }
+
+    /// The `PKG-INFO` of an sdist that was read and found not to be enough without a build
+    /// (so a later run knows that without downloading the sdist again).
+    pub(crate) async fn get_untrusted_pkg_info(&self, file: &IndexFile) -> Option<Vec<u8>> {
+        self.get_kind(file, Kind::UntrustedPkgInfo).await
+    }
+
+    /// Remember an sdist's `PKG-INFO` that needs a build to be completed.
+    pub(crate) async fn put_untrusted_pkg_info(&self, file: &IndexFile, pkg_info: &[u8]) {
+        self.put_kind(file, Kind::UntrustedPkgInfo, pkg_info).await;
+    }
+
+    async fn get_kind(&self, file: &IndexFile, kind: Kind) -> Option<Vec<u8>> {
+        let path = self.path(file, kind)?;
         let entry = tokio::fs::read(&path).await.ok()?;
         let metadata = decode(entry);
         if metadata.is_none() {
@@ -55,9 +79,10 @@ impl MetadataCache {
         metadata
     }
 
-    /// Remember `metadata` for `file`. Failures only cost a future cache miss.
-    pub(crate) async fn put(&self, file: &IndexFile, metadata: &[u8]) {
-        let Some(path) = self.path(file) else { return };
+    async fn put_kind(&self, file: &IndexFile, kind: Kind, metadata: &[u8]) {
+        let Some(path) = self.path(file, kind) else {
+            return;
+        };
         let Some(parent) = path.parent() else { return };
         let temporary = path.with_extension(format!(
             "tmp{}-{}",
@@ -76,6 +101,15 @@ impl MetadataCache {
             let _ = tokio::fs::remove_file(&temporary).await;
         }
     }
+}
+
+/// What an entry holds.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// Metadata to use as it is (a wheel's, a static `PKG-INFO`, a build's result).
+    Metadata,
+    /// An sdist's `PKG-INFO` that does not say enough without a build.
+    UntrustedPkgInfo,
 }
 
 /// An entry: the checksum of `metadata`, then `metadata`.

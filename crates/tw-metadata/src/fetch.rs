@@ -273,6 +273,15 @@ impl MetadataFetcher {
             debug!(strategy = %Strategy::Cache, "metadata");
             return Ok(metadata);
         }
+        if let DistFilename::Sdist(_) = &file.dist
+            && let Some(bytes) = self.cache.get_untrusted_pkg_info(file).await
+            && self.check(&bytes, file).is_ok()
+        {
+            debug!("sdist known from the cache to need a build");
+            return Err(MetadataError::NeedsBuild {
+                subject: file.filename.clone(),
+            });
+        }
         let (bytes, strategy) = match &file.dist {
             DistFilename::Wheel(_) => self.wheel(file).await?,
             DistFilename::Sdist(sdist) => self.sdist(file, sdist.extension).await?,
@@ -284,6 +293,7 @@ impl MetadataFetcher {
             if !version_at_least(&metadata.metadata_version, 2, 2)
                 || metadata.has_dynamic_dependencies()
             {
+                self.cache.put_untrusted_pkg_info(file, &bytes).await;
                 return Err(MetadataError::NeedsBuild {
                     subject: file.filename.clone(),
                 });
