@@ -30,8 +30,7 @@ pub(crate) async fn run(
     printer: &Printer,
 ) -> Result<(), Failure> {
     let cache = crate::commands::resolve::cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
-    let (target, interpreter_index) =
-        crate::settings::target(&args.target, env, cache.as_deref())?;
+    let (target, interpreter_index) = crate::settings::target(&args.target, env, cache.as_deref())?;
     let client = tw_client::ClientBuilder::new()
         .concurrency(args.concurrency.max(1))
         .build()
@@ -86,15 +85,9 @@ fn best_file<'a>(
     wheels
         .filter_map(|(filename, file)| {
             let wheel = WheelFilename::from_str(filename).ok()?;
-            let rank = target.tags.best_rank(
-                &wheel.python.iter().map(String::as_str).collect::<Vec<_>>(),
-                &wheel.abi.iter().map(String::as_str).collect::<Vec<_>>(),
-                &wheel
-                    .platform
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-            )?;
+            let rank = target
+                .tags
+                .best_rank(&wheel.python(), &wheel.abi(), &wheel.platform())?;
             Some((rank, file))
         })
         .min_by_key(|(rank, _)| *rank)

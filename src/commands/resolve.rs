@@ -85,8 +85,7 @@ pub(crate) async fn run(
     }
 
     let cache = cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
-    let (target, interpreter_index) =
-        crate::settings::target(&args.target, env, cache.as_deref())?;
+    let (target, interpreter_index) = crate::settings::target(&args.target, env, cache.as_deref())?;
     info!(python = %target.python_full_version, platform = %target.platform, "target");
     let locations = crate::settings::index_locations(
         &args.index,
@@ -425,10 +424,8 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
             for file in &package.files {
                 match &file.dist {
                     DistFilename::Wheel(wheel) => {
-                        let python: Vec<&str> = wheel.python.iter().map(String::as_str).collect();
-                        let abi: Vec<&str> = wheel.abi.iter().map(String::as_str).collect();
-                        let platform: Vec<&str> =
-                            wheel.platform.iter().map(String::as_str).collect();
+                        let (python, abi, platform) =
+                            (wheel.python(), wheel.abi(), wheel.platform());
                         if target.tags.best_rank(&python, &abi, &platform).is_some()
                             && !file.is_yanked()
                             || Arc::ptr_eq(file, &package.chosen)
@@ -466,7 +463,7 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
                 .collect();
             let index = indexes
                 .iter()
-                .find(|index| **index == package.chosen.source)
+                .find(|index| **index == *package.chosen.source)
                 .map(without_credentials);
             LockedPackage {
                 name: package.name.clone(),

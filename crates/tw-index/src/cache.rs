@@ -361,6 +361,7 @@ impl CachedPage {
         }
         // Files of one release usually share their `requires-python`: parse it once.
         let mut last_requires: Option<(&str, Option<VersionSpecifiers>)> = None;
+        let source = std::sync::Arc::new(source.clone());
         let mut files = Vec::with_capacity(self.files.len());
         for file in &self.files {
             let Some(dist) = DistFilename::parse(&file.filename, project) else {
@@ -397,7 +398,7 @@ impl CachedPage {
                         sha256: sha256.clone(),
                     },
                 },
-                source: source.clone(),
+                source: std::sync::Arc::clone(&source),
             });
         }
         Some(files)

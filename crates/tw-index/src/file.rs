@@ -39,8 +39,9 @@ pub struct IndexFile {
     pub size: Option<u64>,
     /// PEP 658/714 metadata availability.
     pub core_metadata: CoreMetadata,
-    /// The index (or find-links location) that listed the file.
-    pub source: Url,
+    /// The index (or find-links location) that listed the file; shared by every file of a
+    /// page.
+    pub source: std::sync::Arc<Url>,
 }
 
 impl IndexFile {

@@ -22,12 +22,10 @@ pub struct WheelFilename {
     pub version: Version,
     /// The optional build tag.
     pub build: Option<String>,
-    /// Python tags (`py3`, `cp311`).
-    pub python: Vec<String>,
-    /// ABI tags (`none`, `abi3`, `cp311`).
-    pub abi: Vec<String>,
-    /// Platform tags (`any`, `manylinux_2_17_x86_64`).
-    pub platform: Vec<String>,
+    /// The compressed tag sets as written, `{python}-{abi}-{platform}`: one allocation per
+    /// wheel, split on demand by [`Self::python`], [`Self::abi`] and [`Self::platform`]
+    /// (index pages list tens of thousands of wheels).
+    tags: Box<str>,
 }
 
 impl FromStr for WheelFilename {
@@ -58,22 +56,50 @@ impl FromStr for WheelFilename {
         };
         let name = PackageName::from_str(name).map_err(|_| invalid("invalid distribution name"))?;
         let version = Version::from_str(version).map_err(|_| invalid("invalid version"))?;
-        let split = |s: &str| s.split('.').map(str::to_string).collect::<Vec<_>>();
+        if [python, abi, platform]
+            .iter()
+            .any(|set| set.split('.').any(str::is_empty))
+        {
+            return Err(invalid("empty tag"));
+        }
         Ok(Self {
             name,
             version,
             build,
-            python: split(python),
-            abi: split(abi),
-            platform: split(platform),
+            tags: format!("{python}-{abi}-{platform}").into_boxed_str(),
         })
     }
 }
 
 impl WheelFilename {
+    /// The `n`th `-`-separated tag set.
+    fn tag_set(&self, n: usize) -> &str {
+        self.tags.split('-').nth(n).unwrap_or_default()
+    }
+
+    /// Python tags (`py3`, `cp311`).
+    pub fn python(&self) -> Vec<&str> {
+        self.tag_set(0).split('.').collect()
+    }
+
+    /// ABI tags (`none`, `abi3`, `cp311`).
+    pub fn abi(&self) -> Vec<&str> {
+        self.tag_set(1).split('.').collect()
+    }
+
+    /// Platform tags (`any`, `manylinux_2_17_x86_64`).
+    pub fn platform(&self) -> Vec<&str> {
+        self.tag_set(2).split('.').collect()
+    }
+
+    /// The tag sets as written in the file name, e.g. `cp311-cp311-manylinux_2_17_x86_64`.
+    pub fn tags(&self) -> &str {
+        &self.tags
+    }
+
     /// True when the wheel runs on any platform with any ABI (`*-none-any`).
     pub fn is_universal(&self) -> bool {
-        self.abi.iter().all(|a| a == "none") && self.platform.iter().all(|p| p == "any")
+        self.abi().iter().all(|a| *a == "none") && self.platform().iter().all(|p| *p == "any")
     }
 }
 
@@ -193,13 +219,7 @@ impl fmt::Display for WheelFilename {
         if let Some(build) = &self.build {
             write!(f, "-{build}")?;
         }
-        write!(
-            f,
-            "-{}-{}-{}.whl",
-            self.python.join("."),
-            self.abi.join("."),
-            self.platform.join(".")
-        )
+        write!(f, "-{}.whl", self.tags)
     }
 }
 
@@ -220,13 +240,13 @@ mod tests {
         assert_eq!(wheel.name, name("numpy"));
         assert_eq!(wheel.version.to_string(), "2.1.0");
         assert_eq!(
-            wheel.platform,
+            wheel.platform(),
             ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]
         );
         let built: WheelFilename = "Foo_Bar-1.0-2-py2.py3-none-any.whl".parse().unwrap();
         assert_eq!(built.name, name("foo-bar"));
         assert_eq!(built.build.as_deref(), Some("2"));
-        assert_eq!(built.python, ["py2", "py3"]);
+        assert_eq!(built.python(), ["py2", "py3"]);
         assert!(built.is_universal());
         assert_eq!(built.to_string(), "foo_bar-1.0-2-py2.py3-none-any.whl");
         assert!("foo-1.0.whl".parse::<WheelFilename>().is_err());

@@ -318,12 +318,14 @@ fn list_directory(dir: &PathBuf) -> Result<Vec<IndexFile>, IndexError> {
         .map(|entry| entry.path())
         .collect();
     entries.sort();
-    let source = Url::from_directory_path(dir).map_err(|()| {
-        error(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not an absolute path",
-        ))
-    })?;
+    let source = Url::from_directory_path(dir)
+        .map(std::sync::Arc::new)
+        .map_err(|()| {
+            error(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not an absolute path",
+            ))
+        })?;
     let mut files = Vec::new();
     for path in entries {
         let Some(filename) = path
@@ -350,7 +352,7 @@ fn list_directory(dir: &PathBuf) -> Result<Vec<IndexFile>, IndexError> {
             upload_time: None,
             size,
             core_metadata: CoreMetadata::Absent,
-            source: source.clone(),
+            source: std::sync::Arc::clone(&source),
         });
     }
     Ok(files)

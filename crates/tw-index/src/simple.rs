@@ -24,15 +24,24 @@ pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
 /// A PEP 691 page; each file entry is decoded on its own, so one malformed entry is skipped
 /// with a warning instead of failing the whole project.
 #[derive(Deserialize)]
-struct JsonPage {
-    files: Vec<serde_json::Value>,
+struct JsonPage<'a> {
+    /// Each entry is parsed on its own, so one malformed entry skips only itself; kept as
+    /// borrowed raw JSON until then (no `Value` tree for pages of thousands of files).
+    #[serde(borrow)]
+    files: Vec<&'a serde_json::value::RawValue>,
+}
+
+/// The `hashes` of a file: only sha256 is used.
+#[derive(Default, Deserialize)]
+struct JsonHashes {
+    sha256: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum MetadataField {
     Bool(bool),
-    Hashes(std::collections::BTreeMap<String, String>),
+    Hashes(JsonHashes),
 }
 
 #[derive(Deserialize)]
@@ -44,14 +53,17 @@ enum YankedField {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct JsonFile {
+struct JsonFile<'a> {
     filename: String,
-    url: String,
+    #[serde(borrow)]
+    url: std::borrow::Cow<'a, str>,
     #[serde(default)]
-    hashes: std::collections::BTreeMap<String, String>,
-    requires_python: Option<String>,
+    hashes: JsonHashes,
+    #[serde(borrow)]
+    requires_python: Option<std::borrow::Cow<'a, str>>,
     yanked: Option<YankedField>,
-    upload_time: Option<String>,
+    #[serde(borrow)]
+    upload_time: Option<std::borrow::Cow<'a, str>>,
     size: Option<u64>,
     core_metadata: Option<MetadataField>,
     dist_info_metadata: Option<MetadataField>,
@@ -80,13 +92,16 @@ fn parse_json(
     project: &PackageName,
     source: &Url,
 ) -> Result<Vec<IndexFile>, IndexError> {
-    let page: JsonPage = serde_json::from_slice(body).map_err(|err| IndexError::Page {
+    let page: JsonPage<'_> = serde_json::from_slice(body).map_err(|err| IndexError::Page {
         url: tw_client::redact_url(page_url),
         reason: err.to_string(),
     })?;
+    let source = std::sync::Arc::new(source.clone());
     let mut files = Vec::with_capacity(page.files.len());
+    // Files of one release usually share their `requires-python`: parse it once.
+    let mut last_requires: Option<(String, Option<VersionSpecifiers>)> = None;
     for (position, entry) in page.files.into_iter().enumerate() {
-        let file: JsonFile = match serde_json::from_value(entry) {
+        let file: JsonFile<'_> = match serde_json::from_str(entry.get()) {
             Ok(file) => file,
             Err(err) => {
                 warn!(
@@ -112,7 +127,7 @@ fn parse_json(
                 MetadataField::Bool(false) => CoreMetadata::Absent,
                 MetadataField::Bool(true) => CoreMetadata::Available { sha256: None },
                 MetadataField::Hashes(hashes) => CoreMetadata::Available {
-                    sha256: hashes.get("sha256").cloned(),
+                    sha256: hashes.sha256,
                 },
             });
         let yanked = match file.yanked {
@@ -124,11 +139,21 @@ fn parse_json(
             filename: file.filename,
             dist,
             url,
-            sha256: file.hashes.get("sha256").map(|h| h.to_ascii_lowercase()),
-            requires_python: file
-                .requires_python
-                .as_deref()
-                .and_then(parse_requires_python),
+            sha256: file.hashes.sha256.map(|mut h| {
+                h.make_ascii_lowercase();
+                h
+            }),
+            requires_python: match file.requires_python.as_deref() {
+                None => None,
+                Some(text) => match &last_requires {
+                    Some((last, parsed)) if last == text => parsed.clone(),
+                    _ => {
+                        let parsed = parse_requires_python(text);
+                        last_requires = Some((text.to_string(), parsed.clone()));
+                        parsed
+                    }
+                },
+            },
             yanked,
             upload_time: file
                 .upload_time
@@ -136,7 +161,7 @@ fn parse_json(
                 .and_then(|t| Timestamp::from_str(t).ok()),
             size: file.size,
             core_metadata,
-            source: source.clone(),
+            source: std::sync::Arc::clone(&source),
         });
     }
     Ok(files)
@@ -209,6 +234,7 @@ pub fn parse_html(
     let base = base_href(text)
         .and_then(|href| page_url.join(&href).ok())
         .unwrap_or_else(|| page_url.clone());
+    let source = std::sync::Arc::new(source.clone());
     let mut files = Vec::new();
     for anchor in anchors(text) {
         let Some(href) = anchor.attr("href") else {
@@ -266,7 +292,7 @@ pub fn parse_html(
             upload_time: None,
             size: None,
             core_metadata,
-            source: source.clone(),
+            source: std::sync::Arc::clone(&source),
         });
     }
     files

@@ -179,9 +179,7 @@ fn choose_file(
         .filter_map(|file| match &file.dist {
             DistFilename::Wheel(_) if !wheels_allowed => None,
             DistFilename::Wheel(wheel) => {
-                let python: Vec<&str> = wheel.python.iter().map(String::as_str).collect();
-                let abi: Vec<&str> = wheel.abi.iter().map(String::as_str).collect();
-                let platform: Vec<&str> = wheel.platform.iter().map(String::as_str).collect();
+                let (python, abi, platform) = (wheel.python(), wheel.abi(), wheel.platform());
                 target
                     .tags
                     .best_rank(&python, &abi, &platform)

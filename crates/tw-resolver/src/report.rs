@@ -437,9 +437,9 @@ pub(crate) fn hints(
                 .filter_map(|file| match &file.dist {
                     tw_index::DistFilename::Wheel(wheel) => Some(format!(
                         "{}-{}-{}",
-                        wheel.python.join("."),
-                        wheel.abi.join("."),
-                        wheel.platform.join(".")
+                        wheel.python().join("."),
+                        wheel.abi().join("."),
+                        wheel.platform().join(".")
                     )),
                     tw_index::DistFilename::Sdist(_) => None,
                 })
