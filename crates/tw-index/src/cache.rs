@@ -362,11 +362,13 @@ impl CachedPage {
         // Files of one release usually share their `requires-python`: parse it once.
         let mut last_requires: Option<(&str, Option<VersionSpecifiers>)> = None;
         let source = std::sync::Arc::new(source.clone());
+        let mut versions = rustc_hash::FxHashSet::default();
         let mut files = Vec::with_capacity(self.files.len());
         for file in &self.files {
-            let Some(dist) = DistFilename::parse(&file.filename, project) else {
+            let Some(mut dist) = DistFilename::parse(&file.filename, project) else {
                 continue;
             };
+            dist.share_version(&mut versions);
             let Ok(url) = Url::parse(&file.url) else {
                 continue;
             };

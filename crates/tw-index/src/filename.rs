@@ -196,6 +196,26 @@ impl DistFilename {
         }
     }
 
+    /// Make the version share its storage with an equal one seen before on the same page (a
+    /// release lists one version for all its files; a `Version` is reference-counted, so this
+    /// turns thousands of copies into one).
+    pub fn share_version(&mut self, seen: &mut rustc_hash::FxHashSet<Version>) {
+        let version = match self {
+            Self::Wheel(wheel) => &mut wheel.version,
+            Self::Sdist(sdist) => &mut sdist.version,
+        };
+        match seen.get(version) {
+            // `1.0` equals `1.0.0`: share only when they also print the same.
+            Some(existing) if existing.release().len() == version.release().len() => {
+                *version = existing.clone();
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(version.clone());
+            }
+        }
+    }
+
     /// The version in the file name.
     pub fn version(&self) -> &Version {
         match self {

@@ -100,6 +100,7 @@ fn parse_json(
     let mut files = Vec::with_capacity(page.files.len());
     // Files of one release usually share their `requires-python`: parse it once.
     let mut last_requires: Option<(String, Option<VersionSpecifiers>)> = None;
+    let mut versions = rustc_hash::FxHashSet::default();
     for (position, entry) in page.files.into_iter().enumerate() {
         let file: JsonFile<'_> = match serde_json::from_str(entry.get()) {
             Ok(file) => file,
@@ -112,10 +113,11 @@ fn parse_json(
                 continue;
             }
         };
-        let Some(dist) = DistFilename::parse(&file.filename, project) else {
+        let Some(mut dist) = DistFilename::parse(&file.filename, project) else {
             skip_filename(&file.filename, page_url);
             continue;
         };
+        dist.share_version(&mut versions);
         let Some(url) = file_url(page_url, &file.url, &file.filename) else {
             continue;
         };

@@ -54,12 +54,35 @@ pub async fn resolve(
     let handle = tokio::runtime::Handle::current();
     let fetcher = Arc::new(Fetcher::new(index, metadata, target, options));
     let task = tokio::task::spawn_blocking(move || {
-        let provider = Provider::new(fetcher, handle.clone(), &manifest);
-        let result = pubgrub::resolve(
-            &provider,
-            PubGrubPackage::root(),
-            pep440_rs::Version::new([0]),
-        );
+        // A package rejected version after version makes the attempt start over with that
+        // package decided early; fetched pages and metadata are kept, so a new attempt costs
+        // only solver time. At most `MAX_RESTARTS` times, then the attempt runs to its end.
+        const MAX_RESTARTS: usize = 8;
+        let mut early = rustc_hash::FxHashSet::default();
+        let (provider, result) = loop {
+            let provider = Provider::new(
+                Arc::clone(&fetcher),
+                handle.clone(),
+                &manifest,
+                early.clone(),
+                early.len() < MAX_RESTARTS,
+            );
+            let result = pubgrub::resolve(
+                &provider,
+                PubGrubPackage::root(),
+                pep440_rs::Version::new([0]),
+            );
+            match result {
+                Err(PubGrubError::ErrorChoosingVersion {
+                    source: provider::Restart(name),
+                    ..
+                }) => {
+                    info!(package = %name, "restarting with the package decided early");
+                    early.insert(name);
+                }
+                result => break (provider, result),
+            }
+        };
         if let Some(fatal) = provider.fatal.borrow_mut().take() {
             return Err(fatal);
         }

@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use pep440_rs::{Operator, Version};
@@ -45,6 +44,25 @@ pub struct Manifest {
     pub overrides: Vec<Requirement>,
 }
 
+/// Choices of one package after which an attempt is restarted with that package decided
+/// early (uv uses the same threshold of five for its conflict tracking).
+pub(crate) const RESTART_AFTER: u32 = 5;
+
+/// An attempt ended because this package was rejected version after version: some package
+/// decided before it keeps ruling its newest versions out (`docutils` decided at its newest,
+/// then `sphinx` walked back to a release from years ago). Deciding it earlier lets the
+/// other package bend instead, as uv's conflict tracking does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Restart(pub(crate) PackageName);
+
+impl std::fmt::Display for Restart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "restart with `{}` decided early", self.0)
+    }
+}
+
+impl std::error::Error for Restart {}
+
 /// Why a version is unavailable, as PubGrub carries it.
 pub type UnavailableReason = String;
 
@@ -62,6 +80,12 @@ pub(crate) struct Provider {
     preferences: FxHashMap<PackageName, Version>,
     discovery: RefCell<FxHashMap<PubGrubPackage, usize>>,
     versions: RefCell<FxHashMap<PackageName, Arc<VersionMap>>>,
+    /// Packages to decide early (see [`Provider::new`]).
+    early: FxHashSet<PackageName>,
+    /// Whether a much-rejected package may end this attempt.
+    may_restart: bool,
+    /// How often a version was chosen per package in this attempt.
+    choices: RefCell<FxHashMap<PackageName, u32>>,
     /// The first fatal error seen (network), reported instead of a conflict.
     pub(crate) fatal: RefCell<Option<ResolveError>>,
 }
@@ -103,7 +127,16 @@ fn by_name(
 }
 
 impl Provider {
-    pub(crate) fn new(fetcher: Arc<Fetcher>, handle: Handle, manifest: &Manifest) -> Self {
+    /// A provider for one attempt: `early` packages are decided right after exact pins (they
+    /// were rejected version after version in an earlier attempt); with `may_restart`, a
+    /// package rejected more than [`RESTART_AFTER`] times ends this attempt with [`Restart`].
+    pub(crate) fn new(
+        fetcher: Arc<Fetcher>,
+        handle: Handle,
+        manifest: &Manifest,
+        early: FxHashSet<PackageName>,
+        may_restart: bool,
+    ) -> Self {
         let target = fetcher.target.clone();
         let constraints = by_name(&manifest.constraints, &target);
         let overrides = by_name(&manifest.overrides, &target);
@@ -154,6 +187,9 @@ impl Provider {
             discovery: RefCell::new(FxHashMap::default()),
             versions: RefCell::new(FxHashMap::default()),
             fatal: RefCell::new(None),
+            early,
+            may_restart,
+            choices: RefCell::new(FxHashMap::default()),
         };
         provider.root_dependencies = provider.edges(&roots, &[]);
         provider
@@ -289,7 +325,7 @@ impl DependencyProvider for Provider {
     type VS = Ranges<Version>;
     type M = UnavailableReason;
     type Priority = (u8, u32, Reverse<usize>);
-    type Err = Infallible;
+    type Err = Restart;
 
     fn prioritize(
         &self,
@@ -301,8 +337,11 @@ impl DependencyProvider for Provider {
         // conflicted most, then breadth-first in discovery order (which is also the order
         // prefetches were started in, so the data is most likely there).
         let class = match package.kind() {
-            PackageKind::Root => 3,
-            _ if range.as_singleton().is_some() => 2,
+            PackageKind::Root => 4,
+            _ if range.as_singleton().is_some() => 3,
+            PackageKind::Base(name) | PackageKind::Extra(name, _) if self.early.contains(name) => {
+                2
+            }
             _ => 1,
         };
         (
@@ -321,6 +360,14 @@ impl DependencyProvider for Provider {
             PackageKind::Root => return Ok(Some(Version::new([0]))),
             PackageKind::Base(name) | PackageKind::Extra(name, _) => name,
         };
+        if let PackageKind::Base(name) = package.kind() {
+            let mut choices = self.choices.borrow_mut();
+            let count = choices.entry(name.clone()).or_default();
+            *count += 1;
+            if *count > RESTART_AFTER && self.may_restart && !self.early.contains(name) {
+                return Err(Restart(name.clone()));
+            }
+        }
         let Some(versions) = self.versions(name) else {
             return Ok(None);
         };
