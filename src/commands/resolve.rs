@@ -447,6 +447,12 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
                     .files
                     .iter()
                     .filter_map(|file| locked_file_hash(file))
+                    .chain(
+                        package
+                            .other_wheels
+                            .iter()
+                            .filter_map(|wheel| wheel.sha256.clone()),
+                    )
                     .map(|hash| format!("sha256:{hash}"))
                     .collect();
                 hashes.sort();

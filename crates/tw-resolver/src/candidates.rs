@@ -67,11 +67,25 @@ impl fmt::Display for Unusable {
     }
 }
 
+/// A wheel of a version that the target cannot install: only what a lock (its hash) and a
+/// conflict report (its tags) need, so the full listing entry can be dropped. Index pages
+/// list tens of wheels per version for other platforms; keeping them whole dominated memory.
+#[derive(Clone, Debug)]
+pub struct OtherWheel {
+    /// The tag sets as written in the file name (`cp312-cp312-macosx_11_0_arm64`).
+    pub tags: Box<str>,
+    /// Its sha256 from the index, hex.
+    pub sha256: Option<String>,
+}
+
 /// One version of a project.
 #[derive(Clone, Debug)]
 pub(crate) struct VersionEntry {
-    /// Every file of this version (for hashes in the lock), listing order.
+    /// The files of this version the target can use (compatible wheels, sdists, and the chosen
+    /// file), listing order.
     pub(crate) files: Vec<Arc<IndexFile>>,
+    /// The wheels of this version for other targets.
+    pub(crate) other_wheels: Vec<OtherWheel>,
     /// The file the target would install.
     pub(crate) choice: Result<Arc<IndexFile>, Unusable>,
     /// True when `choice` is a yanked file (only usable when pinned with `==`).
@@ -118,6 +132,7 @@ impl VersionMap {
                         if kept.is_empty() {
                             let entry = VersionEntry {
                                 files: Vec::new(),
+                                other_wheels: Vec::new(),
                                 choice: Err(Unusable::HashNotAllowed),
                                 yanked: None,
                             };
@@ -136,10 +151,12 @@ impl VersionMap {
                 } else {
                     (choose_file(&name, &live, target, options), None)
                 };
+                let (files, other_wheels) = split_other_wheels(files, &choice, target);
                 (
                     version,
                     VersionEntry {
                         files,
+                        other_wheels,
                         choice,
                         yanked,
                     },
@@ -148,6 +165,41 @@ impl VersionMap {
             .collect();
         Self { versions }
     }
+}
+
+/// Separate the wheels the target cannot install (kept as [`OtherWheel`]s) from the files it
+/// can use.
+fn split_other_wheels(
+    files: Vec<Arc<IndexFile>>,
+    choice: &Result<Arc<IndexFile>, Unusable>,
+    target: &Target,
+) -> (Vec<Arc<IndexFile>>, Vec<OtherWheel>) {
+    let mut usable = Vec::new();
+    let mut others = Vec::new();
+    for file in files {
+        let chosen = choice
+            .as_ref()
+            .is_ok_and(|chosen| Arc::ptr_eq(chosen, &file));
+        match &file.dist {
+            // A file without an index hash (a local find-links file) stays whole: the lock
+            // computes its hash from the file.
+            DistFilename::Wheel(wheel)
+                if !chosen
+                    && file.sha256.is_some()
+                    && target
+                        .tags
+                        .best_rank(&wheel.python(), &wheel.abi(), &wheel.platform())
+                        .is_none() =>
+            {
+                others.push(OtherWheel {
+                    tags: wheel.tags().into(),
+                    sha256: file.sha256.clone(),
+                });
+            }
+            _ => usable.push(file),
+        }
+    }
+    (usable, others)
 }
 
 fn choose_file(

@@ -32,7 +32,7 @@ use pubgrub::{DefaultStringReporter, PubGrubError, Reporter};
 use tracing::info;
 
 pub use build::{BoxFuture, BuildFailure, MetadataBuilder};
-pub use candidates::{NoBuildReason, Unusable};
+pub use candidates::{NoBuildReason, OtherWheel, Unusable};
 pub use error::ResolveError;
 pub use options::{PackageSelection, PrereleaseMode, ResolutionMode, ResolverOptions};
 pub use package::{PackageKind, PubGrubPackage};

@@ -339,9 +339,7 @@ impl DependencyProvider for Provider {
         let class = match package.kind() {
             PackageKind::Root => 4,
             _ if range.as_singleton().is_some() => 3,
-            PackageKind::Base(name) | PackageKind::Extra(name, _) if self.early.contains(name) => {
-                2
-            }
+            PackageKind::Base(name) | PackageKind::Extra(name, _) if self.early.contains(name) => 2,
             _ => 1,
         };
         (

@@ -433,16 +433,8 @@ pub(crate) fn hints(
         if usable(&Unusable::NoCompatibleWheel) {
             let mut platforms: Vec<String> = in_range
                 .iter()
-                .flat_map(|(_, entry)| entry.files.iter())
-                .filter_map(|file| match &file.dist {
-                    tw_index::DistFilename::Wheel(wheel) => Some(format!(
-                        "{}-{}-{}",
-                        wheel.python().join("."),
-                        wheel.abi().join("."),
-                        wheel.platform().join(".")
-                    )),
-                    tw_index::DistFilename::Sdist(_) => None,
-                })
+                .flat_map(|(_, entry)| entry.other_wheels.iter())
+                .map(|wheel| wheel.tags.to_string())
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();

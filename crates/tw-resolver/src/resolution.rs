@@ -28,8 +28,10 @@ pub struct ResolvedPackage {
     pub name: PackageName,
     /// The chosen version.
     pub version: Version,
-    /// Every file of that version on the index (for `--hash` lines).
+    /// The files of that version the target can use: compatible wheels, sdists and `chosen`.
     pub files: Vec<Arc<IndexFile>>,
+    /// The wheels of that version for other targets (their hashes belong in `--hash` lines).
+    pub other_wheels: Vec<crate::candidates::OtherWheel>,
     /// The file the target installs.
     pub chosen: Arc<IndexFile>,
     /// Extras that were requested of it.
@@ -122,6 +124,7 @@ pub(crate) fn build(
                 name: name.clone(),
                 version: version.clone(),
                 files: entry.files.clone(),
+                other_wheels: entry.other_wheels.clone(),
                 chosen: Arc::clone(chosen),
                 extras: Vec::new(),
                 dependencies: Vec::new(),
