@@ -141,8 +141,8 @@ fn probing_a_host_without_metadata_files_stops_after_three_misses() {
         .iter()
         .filter(|request| request.path.ends_with(".metadata"))
         .count();
-    // The first wheel's probe and up to two more that were already in flight; then none.
-    assert!((1..=3).contains(&probes), "{probes} probes");
+    // Fewer than three misses and three unanswered probes at a time: at most five, then none.
+    assert!((1..=5).contains(&probes), "{probes} probes");
     let tails = requests
         .iter()
         .filter(|request| request.path.ends_with(".whl") && request.status == 206)
