@@ -164,10 +164,8 @@ pub struct MetadataFetcher {
 /// Probes of unadvertised `.metadata` files on one host.
 #[derive(Clone, Copy, Debug, Default)]
 struct ProbeTally {
-    started: u32,
     hits: u32,
     misses: u32,
-    abandoned: u32,
 }
 
 /// Which member a zip tail read looks for.
@@ -405,10 +403,7 @@ impl MetadataFetcher {
             },
             result = &mut tail => match result? {
                 Attempt::Got(bytes) => {
-                    // The probe is dropped unanswered.
-                    if let Ok(mut tally) = self.probe_tally.lock() {
-                        tally.entry(host_key(&file.url)).or_default().abandoned += 1;
-                    }
+                    // The probe is dropped unanswered: it counts as neither hit nor miss.
                     Ok(Some((bytes, Strategy::WheelTail)))
                 }
                 Attempt::Unsupported => Ok(probe.await.map(|bytes| (bytes, Strategy::Pep658))),
@@ -452,28 +447,20 @@ impl MetadataFetcher {
     /// Whether probing `url`'s host for unadvertised `.metadata` files still pays.
     ///
     /// Until a host has answered one probe with a file, probing goes on while fewer than three
-    /// probes found nothing and fewer than three are unanswered (so a burst of parallel
-    /// fetches against an index without `.metadata` files wastes at most a few requests);
-    /// after the first hit, while at least one probe in five finds a file. A probe abandoned
-    /// because the tail answered first tells nothing and counts as neither. Saying yes
-    /// reserves a probe.
+    /// probes found nothing (a miss is a bodiless 404, so an index without `.metadata` files
+    /// costs one burst of small requests); after the first hit, while at least one probe in
+    /// five finds a file. A probe abandoned because the tail answered first tells nothing and
+    /// counts as neither.
     fn probe_pays(&self, url: &Url) -> bool {
         let Ok(mut tally) = self.probe_tally.lock() else {
             return false;
         };
         let entry = tally.entry(host_key(url)).or_default();
-        let open = entry
-            .started
-            .saturating_sub(entry.hits + entry.misses + entry.abandoned);
-        let pays = if entry.hits == 0 {
-            entry.misses < 3 && open < 3
+        if entry.hits == 0 {
+            entry.misses < 3
         } else {
             entry.hits * 4 >= entry.misses
-        };
-        if pays {
-            entry.started += 1;
         }
-        pays
     }
 
     /// Ask for an unadvertised `.metadata` file; `None` when there is none (or it failed).
