@@ -1,6 +1,6 @@
 //! How core metadata is obtained (PEP 658, whole wheels, sdists) and when it is unusable.
 
-use tw_test_index::{IndexOptions, Pep658, Universe};
+use tw_test_index::{IndexOptions, Pep658, TestIndex, Universe};
 
 use crate::common::{Project, index, index_with};
 
@@ -70,15 +70,20 @@ fn without_pep658_the_whole_wheel_is_read() {
     }
 }
 
-#[test]
-fn unadvertised_metadata_is_found_by_the_default_probe() {
-    let index = index_with(
+/// The `chain` universe on an index that serves `.metadata` files without advertising them.
+fn unadvertised_index() -> TestIndex {
+    index_with(
         IndexOptions {
             pep658: Pep658::Unadvertised,
             ..IndexOptions::default()
         },
         chain,
-    );
+    )
+}
+
+#[test]
+fn unadvertised_metadata_is_found_by_the_default_probe() {
+    let index = unadvertised_index();
     let project = Project::new(&index);
     let out = project.resolve_in("app\n", &["--no-header", "--no-annotate", "--stats"]);
     assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
@@ -101,13 +106,7 @@ fn unadvertised_metadata_is_found_by_the_default_probe() {
     );
 
     // Without probing, the wheels themselves are read.
-    let index = index_with(
-        IndexOptions {
-            pep658: Pep658::Unadvertised,
-            ..IndexOptions::default()
-        },
-        chain,
-    );
+    let index = unadvertised_index();
     let project = Project::new(&index);
     let out = project.resolve_in(
         "app\n",

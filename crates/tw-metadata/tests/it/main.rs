@@ -52,23 +52,12 @@ impl Case {
             .no_sdist();
         shape(release);
         let index = TestIndex::start(&universe, options);
-        let client = ClientBuilder::new().build()?;
-        let listing = Index::new(
-            client.clone(),
-            IndexLocations {
-                indexes: vec![Url::parse(&index.index_url())?],
-                ..Default::default()
-            },
-        );
-        let files = listing
-            .project(&PROJECT.parse::<pep508_rs::PackageName>()?)
-            .await?
-            .files;
+        let (files, fetcher) = list(&index, PROJECT).await?;
         let before = index.request_count();
         Ok(Self {
             index,
             files,
-            fetcher: MetadataFetcher::new(client),
+            fetcher,
             before,
         })
     }
@@ -126,6 +115,26 @@ impl Case {
             .map(|(_, stats)| stats)
             .unwrap_or_default()
     }
+}
+
+/// The files `index` lists for `project`, and a fresh fetcher on the same client.
+async fn list(
+    index: &TestIndex,
+    project: &str,
+) -> Result<(Vec<IndexFile>, MetadataFetcher), Box<dyn Error>> {
+    let client = ClientBuilder::new().build()?;
+    let listing = Index::new(
+        client.clone(),
+        IndexLocations {
+            indexes: vec![Url::parse(&index.index_url())?],
+            ..Default::default()
+        },
+    );
+    let files = listing
+        .project(&project.parse::<pep508_rs::PackageName>()?)
+        .await?
+        .files;
+    Ok((files, MetadataFetcher::new(client)))
 }
 
 /// Index options with PEP 658 switched off, so the wheel itself has to be read.

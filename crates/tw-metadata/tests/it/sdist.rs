@@ -3,11 +3,9 @@
 
 use std::error::Error;
 
-use tw_client::ClientBuilder;
-use tw_index::{Index, IndexFile, IndexLocations};
+use tw_index::IndexFile;
 use tw_metadata::{MetadataError, MetadataFetcher, Strategy, StrategyStats};
 use tw_test_index::{IndexOptions, Release, TestIndex, Universe};
-use url::Url;
 
 use crate::TestResult;
 
@@ -34,20 +32,9 @@ async fn sdist_case(
         .no_wheel();
     shape(release);
     let index = TestIndex::start(&universe, IndexOptions::default());
-    let client = ClientBuilder::new().build()?;
-    let listing = Index::new(
-        client.clone(),
-        IndexLocations {
-            indexes: vec![Url::parse(&index.index_url())?],
-            ..Default::default()
-        },
-    );
-    let files = listing
-        .project(&"demo".parse::<pep508_rs::PackageName>()?)
-        .await?
-        .files;
+    let (files, fetcher) = crate::list(&index, "demo").await?;
     let sdist = files.into_iter().next().ok_or("no sdist listed")?;
-    Ok((index, sdist, MetadataFetcher::new(client)))
+    Ok((index, sdist, fetcher))
 }
 
 fn stats(fetcher: &MetadataFetcher, strategy: Strategy) -> StrategyStats {
