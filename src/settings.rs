@@ -123,6 +123,10 @@ pub(crate) fn index_locations(
             Some((url.clone(), "UV_INDEX_URL".to_string()))
         } else if let Some((url, path)) = &pip_config.index_url {
             Some((url.clone(), path.display().to_string()))
+        } else if !indexes.is_empty() {
+            // `--index` names the indexes to use; never add the interpreter's default (a
+            // public index) behind them, where dependency confusion would start.
+            None
         } else {
             interpreter_index
                 .or_else(|| pip_default_index(python, env, cache))
@@ -191,10 +195,6 @@ pub(crate) fn index_locations(
 /// Commands build their client from this (then set `--concurrency` and `--offline`), so
 /// every request honours the same knobs and every credential is known to the client before
 /// the first request, files on other hosts with a `.netrc` entry included.
-#[allow(
-    dead_code,
-    reason = "until `commands/{resolve,download}.rs` build their client with it (issue 9)"
-)]
 pub(crate) fn client_builder(
     env: &Environment,
     locations: Option<&IndexLocations>,

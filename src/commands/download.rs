@@ -31,7 +31,7 @@ pub(crate) async fn run(
 ) -> Result<(), Failure> {
     let cache = crate::commands::resolve::cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
     let (target, interpreter_index) = crate::settings::target(&args.target, env, cache.as_deref())?;
-    let client = tw_client::ClientBuilder::new()
+    let client = crate::settings::client_builder(env, None)?
         .concurrency(args.concurrency.max(1))
         .build()
         .map_err(Failure::network)?;

@@ -97,7 +97,7 @@ pub(crate) async fn run(
     )?;
     let options = resolver_options(args, &set)?;
 
-    let client = tw_client::ClientBuilder::new()
+    let client = crate::settings::client_builder(env, Some(&locations))?
         .concurrency(args.concurrency)
         .offline(args.offline)
         .build()

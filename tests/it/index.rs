@@ -350,7 +350,7 @@ fn index_failure_exits_3_and_keeps_the_output() {
     out.assert_code(3);
     insta::assert_snapshot!(out.stderr, @r"
     error: cannot read the index page of `broken-pkg`
-      caused by: `[INDEX]/simple/broken-pkg/` answered HTTP 500
+      caused by: `[INDEX]/simple/broken-pkg/` answered HTTP 500 after 4 attempts; the server is overloaded or down (`TAILWHEEL_HTTP_RETRIES` sets how often tailwheel retries)
     ");
     assert_eq!(project.read("out.txt"), "keep");
     let attempts = index
