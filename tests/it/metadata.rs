@@ -195,7 +195,7 @@ fn sdist_with_dynamic_dependencies_needs_an_interpreter_to_build() {
     out.assert_code(1);
     insta::assert_snapshot!(out.stderr, @"
     error: no solution found:
-    Because needs-build==1.0.0 cannot be used (its dependencies are only known after building its source distribution, which needs a Python interpreter; pass `--python`) and you require needs-build, we can conclude that your requirements are unsatisfiable.
+    Because needs-build==1.0.0 cannot be used (its dependencies are only known after building its source distribution, which needs the target interpreter; pass `--python` without `--python-version`/`--python-platform`) and you require needs-build, we can conclude that your requirements are unsatisfiable.
     ");
 }
 

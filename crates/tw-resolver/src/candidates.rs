@@ -62,7 +62,7 @@ impl fmt::Display for Unusable {
             Self::HashNotAllowed => f.write_str("none of its files has a sha256 allowed by the `--hash` values of the requirement"),
             Self::InvalidMetadata(reason) => write!(f, "its metadata is invalid: {reason}"),
             Self::NeedsBuild(NoBuildReason::NoBuildFlag) => f.write_str("its dependencies are only known after building its source distribution, and building is disabled (`--no-build`)"),
-            Self::NeedsBuild(NoBuildReason::NoInterpreter) => f.write_str("its dependencies are only known after building its source distribution, which needs a Python interpreter; pass `--python`"),
+            Self::NeedsBuild(NoBuildReason::NoInterpreter) => f.write_str("its dependencies are only known after building its source distribution, which needs the target interpreter; pass `--python` without `--python-version`/`--python-platform`"),
         }
     }
 }
