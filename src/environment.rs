@@ -21,16 +21,8 @@ pub(crate) struct Environment {
     /// `NETRC`: the `.netrc` file to read instead of `~/.netrc`.
     pub(crate) netrc: Option<PathBuf>,
     /// `TAILWHEEL_HTTP_TIMEOUT`: seconds of silence before a request fails.
-    #[allow(
-        dead_code,
-        reason = "read by `settings::client_builder`, not yet called"
-    )]
     pub(crate) http_timeout: Option<String>,
     /// `TAILWHEEL_HTTP_RETRIES`: how often a transient failure is retried.
-    #[allow(
-        dead_code,
-        reason = "read by `settings::client_builder`, not yet called"
-    )]
     pub(crate) http_retries: Option<String>,
     pub(crate) vars: Vec<(String, String)>,
 }

@@ -135,7 +135,7 @@ pub(crate) async fn run(
     let mut upgrade_constraints = Vec::new();
     let mut upgrade: Vec<PackageName> = Vec::new();
     for value in &args.upgrade_package {
-        let requirement = pep508_rs::Requirement::from_str(value)
+        let requirement = tw_requirements::pep508::parse_pep508::<pep508_rs::VerbatimUrl>(value)
             .map_err(|err| Failure::input(anyhow!("invalid `--upgrade-package {value}`: {err}")))?;
         upgrade.push(requirement.name.clone());
         if requirement.version_or_url.is_some() {

@@ -393,21 +393,25 @@ fn a_killed_run_leaves_the_old_lock_or_the_new_one_and_a_readable_cache() {
     assert_eq!(project.read("pylock.toml"), new_lock);
 }
 
-/// 500 packages of realistic shape (three versions each, up to three dependencies) resolve
-/// with no more requests in flight at once than `--concurrency`.
+/// 500 packages of realistic shape (three versions each, three dependencies) resolve with no
+/// more requests in flight at once than `--concurrency`.
 #[test]
 fn five_hundred_packages_resolve_within_the_concurrency_bound() {
     const PACKAGES: usize = 500;
     let name = |i: usize| format!("pkg-{i:03}");
     let mut universe = Universe::new();
+    // Each version needs up to three packages among the next 23 (older versions other
+    // ones), so the roots below reach every package.
+    let dependencies = |i: usize, minor: usize| {
+        (0..3)
+            .map(move |k| i + 1 + (i * 7 + k * 13 + minor * 5) % 23)
+            .filter(|dependency| *dependency < PACKAGES)
+    };
     for i in 0..PACKAGES {
         for (minor, version) in ["1.0.0", "1.1.0", "2.0.0"].iter().enumerate() {
             let release = universe.version(&name(i), version);
-            for step in [7, 31, 101] {
-                let dependency = i * 3 + step + minor;
-                if dependency < PACKAGES && (i + step) % 2 == 0 {
-                    release.requires(&format!("{}>=1", name(dependency)));
-                }
+            for dependency in dependencies(i, minor) {
+                release.requires(&format!("{}>=1", name(dependency)));
             }
         }
     }
@@ -419,14 +423,26 @@ fn five_hundred_packages_resolve_within_the_concurrency_bound() {
         },
     );
     let roots: String = (0..PACKAGES)
-        .step_by(10)
+        .step_by(5)
         .map(|i| format!("{}\n", name(i)))
         .collect();
     let project = Project::new(&index);
     let out = project.resolve_in(&roots, &["--no-cache", "--no-header", "--concurrency", "8"]);
     let pins = out.pins();
-    assert!(pins.len() >= PACKAGES / 10, "{}", out.stdout);
-    assert!(pins.iter().all(|pin| pin.ends_with("==2.0.0")), "{pins:?}");
+    // Every root and everything the newest versions need, transitively.
+    let mut needed = std::collections::BTreeSet::new();
+    let mut queue: Vec<usize> = (0..PACKAGES).step_by(5).collect();
+    while let Some(i) = queue.pop() {
+        if needed.insert(i) {
+            queue.extend(dependencies(i, 2));
+        }
+    }
+    assert!(needed.len() > 450, "the universe is too loosely connected");
+    let expected: Vec<String> = needed
+        .iter()
+        .map(|i| format!("{}==2.0.0", name(*i)))
+        .collect();
+    assert_eq!(pins, expected);
     assert!(
         index.peak_concurrency() <= 8,
         "peak {} requests in flight",

@@ -246,3 +246,24 @@ fn pyproject_dependencies_and_selected_extras() {
         "click==8.2.0\nflask==2.0.0\ngunicorn==23.0.0\npytest==8.3.0\n"
     );
 }
+
+/// Inputs that make `pep508_rs` 0.9.2 panic (found by the `requirements_txt` fuzz target)
+/// are errors with the file, line and column.
+#[test]
+fn requirement_text_that_crashes_pep508_rs_is_an_error() {
+    let index = web_index();
+    let project = Project::new(&index);
+    for (contents, column) in [
+        ("flask\nidna. >=1\n", "requirements.in:2:5"),
+        ("flask[async-]\n", "requirements.in:1:12"),
+        ("flask ; python_version > 'é'\n", "requirements.in:1:27"),
+    ] {
+        let out = project.resolve_in(contents, &[]);
+        out.assert_code(2);
+        assert!(out.stderr.contains(column), "{contents}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+    let out = project.resolve_in("flask\n", &["-P", "idna. >=1"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("--upgrade-package"), "{}", out.stderr);
+}

@@ -18,6 +18,12 @@ const SCRUBBED_ENV: &[&str] = &[
     "XDG_CACHE_HOME",
     "TAILWHEEL_CACHE_DIR",
     "TAILWHEEL_NO_LAZY_WHEEL",
+    "TAILWHEEL_HTTP_TIMEOUT",
+    "TAILWHEEL_HTTP_RETRIES",
+    "TAILWHEEL_BUILD_TIMEOUT",
+    "NETRC",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -33,6 +39,13 @@ pub(crate) fn tailwheel(dir: &Path) -> Command {
     command.current_dir(dir);
     for name in SCRUBBED_ENV {
         command.env_remove(name);
+    }
+    // Per-index credentials (`TAILWHEEL_INDEX_<NAME>_USERNAME`, uv's `UV_INDEX_<NAME>_*`).
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("TAILWHEEL_INDEX_") || name.starts_with("UV_INDEX_") {
+            command.env_remove(name.as_ref());
+        }
     }
     let home = dir.join(".home");
     command

@@ -28,12 +28,11 @@ mod hooks;
 mod pyproject;
 
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pep440_rs::Version;
-use pep508_rs::{PackageName, Requirement};
+use pep508_rs::PackageName;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 use tokio::sync::{OnceCell, Semaphore};
@@ -278,8 +277,8 @@ impl Builder {
         };
         let mut requirements = Vec::new();
         for text in requires {
-            let requirement =
-                Requirement::from_str(text).map_err(|err| requirements_error(err.to_string()))?;
+            let requirement = tw_requirements::pep508::parse_pep508(text)
+                .map_err(|err| requirements_error(format!("`{text}`: {err}")))?;
             requirements.push(RootRequirement {
                 requirement,
                 source: format!("build-system.requires of {subject}"),
@@ -382,7 +381,7 @@ fn check(bytes: &[u8], file: &IndexFile) -> Result<DistMetadata, BuildError> {
 /// Whether every requirement in `extra` is met by `installed` (or its marker excludes it).
 fn satisfied(extra: &[String], installed: &[(PackageName, Version)], target: &Target) -> bool {
     extra.iter().all(|text| {
-        let Ok(requirement) = Requirement::<url::Url>::from_str(text) else {
+        let Ok(requirement) = tw_requirements::pep508::parse_pep508::<url::Url>(text) else {
             return false;
         };
         if !requirement.marker.evaluate(&target.markers, &[]) {

@@ -409,9 +409,10 @@ fn read_attributes(text: &str, mut pos: usize) -> (Vec<(String, String)>, usize)
                 value = unescape(&text[value_start..pos]);
             }
         }
-        if key.is_empty() {
-            pos += 1;
-        } else {
+        // An empty key means a stray `=`, which the value branch above has consumed (with
+        // its value). Skipping one more byte here once split a multi-byte character after
+        // the value (found by the `simple_html` fuzz target).
+        if !key.is_empty() {
             attrs.push((key, value));
         }
     }
@@ -606,6 +607,14 @@ mod tests {
             let _ = parse_html(text, &page, Some(&project()), &page);
             let _ = parse_html(text, &page, None, &page);
         }
+        // A stray `=` with a value, right before a multi-byte character.
+        for text in [
+            "<a =x\u{e9} href=y>",
+            "<a href=\"q\" ='v'\u{fffd}>",
+            "<a = \u{e9}>",
+        ] {
+            let _ = parse_html(text, &page, None, &page);
+        }
         let fuzzed =
             b"<!X\x01\0\0\0\0\0\0html><htOCnyTYPE htmlv>\n<a href=\"../../files/de.gm\xff\xff";
         let _ = parse_project_page(fuzzed, Some("text/html"), &page, &project(), &page);
@@ -620,3 +629,4 @@ mod tests {
         assert_eq!(names, ["a", "b-c"]);
     }
 }
+

@@ -60,6 +60,7 @@
 mod error;
 mod internal;
 mod origin;
+pub mod pep508;
 mod pyproject;
 mod requirements_txt;
 mod set;

@@ -44,6 +44,12 @@ pub(crate) fn parse_requirement(
             feature: UnsupportedFeature::LocalPath,
         });
     }
+    if let Some((offset, message)) = crate::pep508::refuse(text) {
+        return Err(Rejection::Invalid {
+            offset,
+            error: Box::new(Pep508ErrorSource::String(message)),
+        });
+    }
     let mut reporter = |_: MarkerWarningKind, message: String| warnings.push(message);
     let requirement =
         Requirement::parse_reporter(text, working_dir, &mut reporter).map_err(|error| {
