@@ -175,16 +175,7 @@ fn netrc_credentials_are_used_for_their_host() {
         &format!("machine 127.0.0.1\n  login user\n  password {SECRET}\n"),
     );
     project.write("requirements.in", "app\n");
-    let mut command = project.command();
-    command
-        .args([
-            "requirements.in",
-            "--no-cache",
-            "--no-header",
-            "--no-annotate",
-        ])
-        .env("NETRC", &netrc);
-    let out = project.run_command(command);
+    let out = project.resolve_with_env("NETRC", &netrc);
     assert_eq!(out.success(), "app==1.0.0\nlib==1.1.0\n");
     assert!(
         index

@@ -228,6 +228,21 @@ impl Project {
         self.run_command(command)
     }
 
+    /// Resolve `requirements.in` (uncached, no header, no annotations) with one more
+    /// environment variable, e.g. `NETRC` or `SSL_CERT_FILE`.
+    pub(crate) fn resolve_with_env(&self, name: &str, value: &std::path::Path) -> Output {
+        let mut command = self.command();
+        command
+            .args([
+                "requirements.in",
+                "--no-cache",
+                "--no-header",
+                "--no-annotate",
+            ])
+            .env(name, value);
+        self.run_command(command)
+    }
+
     /// Write `requirements.in` with `contents` and resolve it with `args`.
     pub(crate) fn resolve_in(&self, contents: &str, args: &[&str]) -> Output {
         self.write("requirements.in", contents);

@@ -184,16 +184,7 @@ fn an_untrusted_certificate_fails_with_a_hint_and_ssl_cert_file_fixes_it() {
     let project = Project::new(&index);
     let ca = project.write("ca.pem", TestIndex::ca_certificate_pem());
     project.write("requirements.in", "app\n");
-    let mut command = project.command();
-    command
-        .args([
-            "requirements.in",
-            "--no-cache",
-            "--no-header",
-            "--no-annotate",
-        ])
-        .env("SSL_CERT_FILE", &ca);
-    let out = project.run_command(command);
+    let out = project.resolve_with_env("SSL_CERT_FILE", &ca);
     assert_eq!(out.success(), "app==1.0.0\nlib==1.0.0\n");
 }
 

@@ -176,8 +176,9 @@ impl Credentials {
     }
 }
 
-/// Decode `%XX` escapes of URL user info (a token with `@` or `:` in it arrives escaped).
-fn percent_decode(text: &str) -> String {
+/// Decode `%XX` escapes (URL user info, where a token with `@` or `:` arrives escaped; file
+/// names in links). Invalid escapes stay as they are; invalid UTF-8 is replaced.
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

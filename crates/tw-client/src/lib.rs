@@ -38,7 +38,7 @@ mod error;
 mod redact;
 
 pub use client::{ByteRange, Client, ClientBuilder, Response, Stats, StreamResponse};
-pub use credentials::{Credentials, Secret, origin_of};
+pub use credentials::{Credentials, Secret, origin_of, percent_decode};
 pub use error::ClientError;
 pub use redact::redact_url;
 pub use reqwest::header;

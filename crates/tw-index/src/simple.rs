@@ -255,7 +255,7 @@ pub fn parse_html(
         let filename = url
             .path_segments()
             .and_then(|mut segments| segments.next_back().map(str::to_string))
-            .map(|segment| percent_decode(&segment))
+            .map(|segment| tw_client::percent_decode(&segment))
             .unwrap_or_default();
         let dist = match project {
             Some(project) => DistFilename::parse(&filename, project),
@@ -458,25 +458,6 @@ fn unescape(value: &str) -> String {
     out
 }
 
-fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = segment.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,4 +610,3 @@ mod tests {
         assert_eq!(names, ["a", "b-c"]);
     }
 }
-

@@ -310,7 +310,7 @@ pub fn read_pkg_info(window: &Window) -> Result<Step, ZipTailError> {
     })
 }
 
-/// The largest member [`read_member`] inflates: core metadata is text, so anything bigger is
+/// The largest member the readers here inflate: core metadata is text, so anything bigger is
 /// broken or hostile (a zip bomb).
 pub const MAX_MEMBER_BYTES: u64 = 16 * 1024 * 1024;
 

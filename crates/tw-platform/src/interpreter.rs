@@ -101,14 +101,19 @@ pub fn query_interpreter_cached(
         return interpret(python, answer);
     }
     let stdout = run_query(python)?;
+    let info = info_from(python, &stdout)?;
+    store(&entry, &stdout);
+    Ok(info)
+}
+
+/// Build the [`InterpreterInfo`] from what the query script printed.
+fn info_from(python: &Path, stdout: &[u8]) -> Result<InterpreterInfo, PlatformError> {
     let answer: QueryOutput =
-        serde_json::from_slice(&stdout).map_err(|source| PlatformError::InterpreterOutput {
+        serde_json::from_slice(stdout).map_err(|source| PlatformError::InterpreterOutput {
             python: python.to_path_buf(),
             source,
         })?;
-    let info = interpret(python, answer)?;
-    store(&entry, &stdout);
-    Ok(info)
+    interpret(python, answer)
 }
 
 /// The cache file for `python`, or `None` when it cannot be identified (no such file).
@@ -177,13 +182,7 @@ fn store(entry: &Path, bytes: &[u8]) {
 /// otherwise computed here from the reported platform, as `packaging` would.
 #[tracing::instrument(skip_all, fields(python = %python.display()))]
 pub fn query_interpreter(python: &Path) -> Result<InterpreterInfo, PlatformError> {
-    let stdout = run_query(python)?;
-    let answer: QueryOutput =
-        serde_json::from_slice(&stdout).map_err(|source| PlatformError::InterpreterOutput {
-            python: python.to_path_buf(),
-            source,
-        })?;
-    interpret(python, answer)
+    info_from(python, &run_query(python)?)
 }
 
 /// Run the query script and return what it printed.
