@@ -235,6 +235,7 @@ pub struct ClientBuilder {
     read_timeout: Duration,
     user_agent: String,
     credentials: Credentials,
+    max_memory_body: u64,
 }
 
 impl Default for ClientBuilder {
@@ -256,6 +257,7 @@ impl ClientBuilder {
             read_timeout: Duration::from_secs(60),
             user_agent: format!("tailwheel/{}", env!("CARGO_PKG_VERSION")),
             credentials: Credentials::new(),
+            max_memory_body: MAX_MEMORY_BODY,
         }
     }
 
@@ -299,6 +301,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The most a response read into memory ([`Client::get`] and friends) may hold; more is
+    /// [`ClientError::BodyTooLarge`]. Streamed downloads are not limited.
+    #[must_use]
+    pub fn max_memory_body(mut self, bytes: u64) -> Self {
+        self.max_memory_body = bytes;
+        self
+    }
+
     /// Refuse every network request (`file://` URLs still work).
     #[must_use]
     pub fn offline(mut self, offline: bool) -> Self {
@@ -328,6 +338,7 @@ impl ClientBuilder {
                 offline: self.offline,
                 counters: Counters::default(),
                 credentials: self.credentials,
+                max_memory_body: self.max_memory_body,
             }),
         })
     }
@@ -345,6 +356,8 @@ struct Inner {
     offline: bool,
     counters: Counters,
     credentials: Credentials,
+    /// The most a body read into memory may hold.
+    max_memory_body: u64,
 }
 
 impl Inner {
@@ -594,6 +607,12 @@ impl Client {
                 ),
                 None => body.extend_from_slice(&chunk),
             }
+            if body.len() as u64 > self.inner.max_memory_body {
+                return Err(ClientError::BodyTooLarge {
+                    url: redacted,
+                    limit: self.inner.max_memory_body,
+                });
+            }
         }
         if let Some(decoder) = decoder.as_mut() {
             body.extend(
@@ -617,6 +636,11 @@ impl Client {
         })
     }
 }
+
+/// The default of [`ClientBuilder::max_memory_body`]: 2 GiB, above the largest wheels on
+/// public indexes (a few hundred MB) and far above any index page, so an endless body from a
+/// broken or hostile server ends with an error instead of exhausting memory.
+pub const MAX_MEMORY_BODY: u64 = 2 * 1024 * 1024 * 1024;
 
 /// Stamp the final result of a retried request with how many attempts it took.
 fn finish(result: Result<Response, ClientError>, attempts: u32) -> Result<Response, ClientError> {

@@ -80,6 +80,17 @@ pub enum ClientError {
         /// Compressed bytes read by then.
         compressed: u64,
     },
+    /// A body read into memory grew past the limit (`Client::get` and friends; streamed
+    /// downloads are written to disk and not limited).
+    #[error(
+        "`{url}` sent more than {limit} bytes where at most that was expected in memory; refusing it"
+    )]
+    BodyTooLarge {
+        /// The redacted URL.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A compressed body is not valid gzip.
     #[error("cannot decode the gzip body of `{url}`")]
     Decode {

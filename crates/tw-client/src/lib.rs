@@ -37,7 +37,9 @@ mod dns;
 mod error;
 mod redact;
 
-pub use client::{ByteRange, Client, ClientBuilder, Response, Stats, StreamResponse};
+pub use client::{
+    ByteRange, Client, ClientBuilder, MAX_MEMORY_BODY, Response, Stats, StreamResponse,
+};
 pub use credentials::{Credentials, Secret, origin_of, percent_decode};
 pub use error::ClientError;
 pub use redact::redact_url;

@@ -314,3 +314,29 @@ async fn configured_credentials_are_used_for_their_origin() {
     assert_eq!(response.status, 200);
     assert!(!format!("{client:?}").contains("t0ken"));
 }
+
+#[tokio::test]
+async fn a_body_past_the_memory_limit_is_refused_not_buffered() {
+    let index = start(IndexOptions::default());
+    let url = Url::parse(&index.file_url(WHEEL)).expect("file URLs are valid");
+    let size = index.file_bytes(WHEEL).expect("served").len() as u64;
+    let client = ClientBuilder::new()
+        .max_memory_body(size - 1)
+        .build()
+        .expect("client");
+    let error = client.get(&url, None).await.expect_err("over the limit");
+    assert!(
+        matches!(error, ClientError::BodyTooLarge { limit, .. } if limit == size - 1),
+        "{error}"
+    );
+    assert!(chain(&error).contains(WHEEL), "{}", chain(&error));
+    // At the limit it is read.
+    let client = ClientBuilder::new()
+        .max_memory_body(size)
+        .build()
+        .expect("client");
+    assert_eq!(
+        client.get(&url, None).await.expect("read").body.len() as u64,
+        size
+    );
+}
