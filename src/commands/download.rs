@@ -50,11 +50,7 @@ pub(crate) async fn run(
                 cache.as_deref(),
             )?;
             let index = Index::new(client.clone(), locations).with_cache(IndexCacheOptions {
-                cache_dir: crate::commands::resolve::cache_dir(
-                    args.cache_dir.as_deref(),
-                    args.no_cache,
-                    env,
-                ),
+                cache_dir: cache.clone(),
                 refresh: args.refresh,
                 ..IndexCacheOptions::default()
             });
@@ -65,11 +61,7 @@ pub(crate) async fn run(
         dest: args.dest.clone(),
         concurrency: args.concurrency.max(1),
         retries: 3,
-        cache_dir: crate::commands::resolve::cache_dir(
-            args.cache_dir.as_deref(),
-            args.no_cache,
-            env,
-        ),
+        cache_dir: cache,
     };
     fetch(&client, requests, &options, printer).await?;
     Ok(())

@@ -44,11 +44,9 @@
 //! a complete entry and the last rename wins.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
-use pep440_rs::VersionSpecifiers;
 use pep508_rs::PackageName;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -359,30 +357,18 @@ impl CachedPage {
         if self.status != 200 {
             return None;
         }
-        // Files of one release usually share their `requires-python`: parse it once.
-        let mut last_requires: Option<(&str, Option<VersionSpecifiers>)> = None;
         let source = std::sync::Arc::new(source.clone());
-        let mut versions = rustc_hash::FxHashSet::default();
+        let mut parser = crate::simple::PageParser::default();
         let mut files = Vec::with_capacity(self.files.len());
         for file in &self.files {
-            let Some(mut dist) = DistFilename::parse(&file.filename, project) else {
+            let Some(dist) = DistFilename::parse(&file.filename, project) else {
                 continue;
             };
-            dist.share_version(&mut versions);
+            let dist = parser.share(dist);
             let Ok(url) = Url::parse(&file.url) else {
                 continue;
             };
-            let requires_python = match file.requires_python.as_deref() {
-                None => None,
-                Some(text) => match &last_requires {
-                    Some((last, parsed)) if *last == text => parsed.clone(),
-                    _ => {
-                        let parsed = VersionSpecifiers::from_str(text).ok();
-                        last_requires = Some((text, parsed.clone()));
-                        parsed
-                    }
-                },
-            };
+            let requires_python = parser.requires_python(file.requires_python.as_deref());
             files.push(IndexFile {
                 filename: file.filename.clone(),
                 dist,
@@ -508,6 +494,8 @@ impl PageCache {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
     use crate::simple::{SIMPLE_JSON, parse_project_page};
 

@@ -98,9 +98,7 @@ fn parse_json(
     })?;
     let source = std::sync::Arc::new(source.clone());
     let mut files = Vec::with_capacity(page.files.len());
-    // Files of one release usually share their `requires-python`: parse it once.
-    let mut last_requires: Option<(String, Option<VersionSpecifiers>)> = None;
-    let mut versions = rustc_hash::FxHashSet::default();
+    let mut parser = PageParser::default();
     for (position, entry) in page.files.into_iter().enumerate() {
         let file: JsonFile<'_> = match serde_json::from_str(entry.get()) {
             Ok(file) => file,
@@ -113,11 +111,11 @@ fn parse_json(
                 continue;
             }
         };
-        let Some(mut dist) = DistFilename::parse(&file.filename, project) else {
+        let Some(dist) = DistFilename::parse(&file.filename, project) else {
             skip_filename(&file.filename, page_url);
             continue;
         };
-        dist.share_version(&mut versions);
+        let dist = parser.share(dist);
         let Some(url) = file_url(page_url, &file.url, &file.filename) else {
             continue;
         };
@@ -145,17 +143,7 @@ fn parse_json(
                 h.make_ascii_lowercase();
                 h
             }),
-            requires_python: match file.requires_python.as_deref() {
-                None => None,
-                Some(text) => match &last_requires {
-                    Some((last, parsed)) if last == text => parsed.clone(),
-                    _ => {
-                        let parsed = parse_requires_python(text);
-                        last_requires = Some((text.to_string(), parsed.clone()));
-                        parsed
-                    }
-                },
-            },
+            requires_python: parser.requires_python(file.requires_python.as_deref()),
             yanked,
             upload_time: file
                 .upload_time
@@ -215,6 +203,36 @@ fn strip_credentials(url: &mut Url) {
     }
 }
 
+/// What the readers of one page (JSON, HTML, or a cached entry) share while they turn its
+/// listings into [`IndexFile`]s: a release lists one version and usually one
+/// `requires-python` for all its files, so each is parsed or stored once, not per file.
+#[derive(Default)]
+pub(crate) struct PageParser {
+    versions: rustc_hash::FxHashSet<pep440_rs::Version>,
+    last_requires: Option<(String, Option<VersionSpecifiers>)>,
+}
+
+impl PageParser {
+    /// `dist` with its version sharing storage with the equal versions seen before.
+    pub(crate) fn share(&mut self, mut dist: DistFilename) -> DistFilename {
+        dist.share_version(&mut self.versions);
+        dist
+    }
+
+    /// A file's `requires-python`, parsed once for a run of equal values.
+    pub(crate) fn requires_python(&mut self, text: Option<&str>) -> Option<VersionSpecifiers> {
+        let text = text?;
+        match &self.last_requires {
+            Some((last, parsed)) if last == text => parsed.clone(),
+            _ => {
+                let parsed = parse_requires_python(text);
+                self.last_requires = Some((text.to_string(), parsed.clone()));
+                parsed
+            }
+        }
+    }
+}
+
 /// `requires-python` values in the wild are sometimes invalid; such a constraint is ignored,
 /// as pip does.
 fn parse_requires_python(value: &str) -> Option<VersionSpecifiers> {
@@ -237,6 +255,7 @@ pub fn parse_html(
         .and_then(|href| page_url.join(&href).ok())
         .unwrap_or_else(|| page_url.clone());
     let source = std::sync::Arc::new(source.clone());
+    let mut parser = PageParser::default();
     let mut files = Vec::new();
     for anchor in anchors(text) {
         let Some(href) = anchor.attr("href") else {
@@ -261,7 +280,7 @@ pub fn parse_html(
             Some(project) => DistFilename::parse(&filename, project),
             None => guess_dist(&filename),
         };
-        let Some(dist) = dist else {
+        let Some(dist) = dist.map(|dist| parser.share(dist)) else {
             skip_filename(&filename, page_url);
             continue;
         };
@@ -286,10 +305,7 @@ pub fn parse_html(
             dist,
             url,
             sha256,
-            requires_python: anchor
-                .attr("data-requires-python")
-                .as_deref()
-                .and_then(parse_requires_python),
+            requires_python: parser.requires_python(anchor.attr("data-requires-python").as_deref()),
             yanked: anchor.attr("data-yanked"),
             upload_time: None,
             size: None,
