@@ -183,6 +183,16 @@ enum Attempt {
     Unsupported,
 }
 
+impl Attempt {
+    /// The metadata of a wheel tail read, tagged with its strategy.
+    fn tail_metadata(self) -> Option<(Vec<u8>, Strategy)> {
+        match self {
+            Self::Got(bytes) => Some((bytes, Strategy::WheelTail)),
+            Self::Unsupported => None,
+        }
+    }
+}
+
 /// Length of the inclusive range `first..=last` from a `Content-Range`, if it is sane.
 fn range_len(first: u64, last: u64) -> Option<u64> {
     last.checked_sub(first)?.checked_add(1)
@@ -381,10 +391,7 @@ impl MetadataFetcher {
             }
             Some(None) => {
                 // A quick miss: the tail alone, as without probing.
-                return Ok(match self.zip_tail(file, ZipKind::Wheel).await? {
-                    Attempt::Got(bytes) => Some((bytes, Strategy::WheelTail)),
-                    Attempt::Unsupported => None,
-                });
+                return Ok(self.zip_tail(file, ZipKind::Wheel).await?.tail_metadata());
             }
             None => {}
         }
@@ -396,10 +403,7 @@ impl MetadataFetcher {
                     self.observe_probe(&file.url, started.elapsed());
                     Ok(Some((bytes, Strategy::Pep658)))
                 }
-                None => Ok(match tail.await? {
-                    Attempt::Got(bytes) => Some((bytes, Strategy::WheelTail)),
-                    Attempt::Unsupported => None,
-                }),
+                None => Ok(tail.await?.tail_metadata()),
             },
             result = &mut tail => match result? {
                 Attempt::Got(bytes) => {
