@@ -42,7 +42,7 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
             let path = entry.expect("a temp dir entry").path();
             if path.is_dir() {
                 stack.push(path);
-            } else if std::fs::read(&path)
+            } else if fs_err::read(&path)
                 .expect("reading a file in the temp dir")
                 .windows(needle.len())
                 .any(|window| window == needle.as_bytes())

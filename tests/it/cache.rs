@@ -229,12 +229,12 @@ fn a_damaged_page_entry_is_fetched_again_and_rewritten() {
     let entries = page_entries(&project.join("cache"));
     assert_eq!(entries.len(), 2);
     // One entry cut short, one with a flipped byte.
-    let bytes = std::fs::read(&entries[0]).unwrap();
-    std::fs::write(&entries[0], &bytes[..bytes.len() / 2]).unwrap();
-    let mut bytes = std::fs::read(&entries[1]).unwrap();
+    let bytes = fs_err::read(&entries[0]).unwrap();
+    fs_err::write(&entries[0], &bytes[..bytes.len() / 2]).unwrap();
+    let mut bytes = fs_err::read(&entries[1]).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0x01;
-    std::fs::write(&entries[1], &bytes).unwrap();
+    fs_err::write(&entries[1], &bytes).unwrap();
 
     let before = index.request_count();
     let repaired = resolve(&project, &["--exclude-newer", EXCLUDE_NEWER]);

@@ -148,13 +148,13 @@ impl Project {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("creating a directory in a temp dir");
         }
-        std::fs::write(&path, contents).expect("writing a file in a temp dir");
+        fs_err::write(&path, contents).expect("writing a file in a temp dir");
         path
     }
 
     /// Read `relative` from the project directory.
     pub(crate) fn read(&self, relative: &str) -> String {
-        std::fs::read_to_string(self.join(relative)).expect("reading a file in the temp dir")
+        fs_err::read_to_string(self.join(relative)).expect("reading a file in the temp dir")
     }
 
     /// Apply the URL and path filters to `text`.

@@ -72,7 +72,7 @@ fn download_from_pylock_then_nothing_to_do() {
         ]
     );
     for name in files_in(&dest) {
-        let bytes = std::fs::read(dest.join(&name)).unwrap();
+        let bytes = fs_err::read(dest.join(&name)).unwrap();
         assert_eq!(bytes, index.file_bytes(&name).unwrap(), "{name}");
     }
     assert_eq!(file_requests(&index, before).len(), 2);
@@ -83,7 +83,7 @@ fn download_from_pylock_then_nothing_to_do() {
     assert!(file_requests(&index, before).is_empty());
 
     // One corrupted file is replaced, and only that one is fetched.
-    std::fs::write(dest.join("app-1.0.0-py3-none-any.whl"), b"garbage").unwrap();
+    fs_err::write(dest.join("app-1.0.0-py3-none-any.whl"), b"garbage").unwrap();
     let before = index.request_count();
     download(&project, "pylock.toml", &dest, "x86_64-manylinux_2_28", &[]).assert_code(0);
     assert_eq!(
@@ -91,7 +91,7 @@ fn download_from_pylock_then_nothing_to_do() {
         ["/files/app-1.0.0-py3-none-any.whl"]
     );
     assert_eq!(
-        std::fs::read(dest.join("app-1.0.0-py3-none-any.whl")).unwrap(),
+        fs_err::read(dest.join("app-1.0.0-py3-none-any.whl")).unwrap(),
         index.file_bytes("app-1.0.0-py3-none-any.whl").unwrap()
     );
 }

@@ -4,6 +4,10 @@
 
 use std::process::Command;
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the opt-in switch of these tests"
+)]
 fn enabled() -> bool {
     std::env::var("TAILWHEEL_NETWORK_TESTS").is_ok_and(|value| value == "1")
 }
@@ -32,7 +36,7 @@ fn sdist_only_packages_build_with_python_and_fail_clearly_without() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
+    fs_err::write(
         dir.path().join("requirements.in"),
         "docopt==0.6.2\ntermcolor==1.1.0\n",
     )

@@ -135,7 +135,7 @@ fn output_is_deterministic() {
     let pylock = |name: &str| {
         let out = project.resolve(&["requirements.in", "-o", name]);
         out.assert_code(0);
-        std::fs::read(project.join(name)).expect("the lock was written")
+        fs_err::read(project.join(name)).expect("the lock was written")
     };
     assert_eq!(pylock("one.pylock.toml"), pylock("two.pylock.toml"));
 }

@@ -297,7 +297,7 @@ fn a_killed_run_leaves_the_old_lock_or_the_new_one_and_a_readable_cache() {
             .requires("f");
     };
     let old_index = index_with(IndexOptions::default(), |universe| {
-        describe(universe, "1.1.0")
+        describe(universe, "1.1.0");
     });
     let new_index = index_with(
         IndexOptions {
@@ -413,10 +413,7 @@ fn five_hundred_packages_resolve_within_the_concurrency_bound() {
             ..IndexOptions::default()
         },
     );
-    let roots: String = (0..PACKAGES)
-        .step_by(5)
-        .map(|i| format!("{}\n", name(i)))
-        .collect();
+    let roots: String = (0..PACKAGES).step_by(5).map(|i| name(i) + "\n").collect();
     let project = Project::new(&index);
     let out = project.resolve_in(&roots, &["--no-cache", "--no-header", "--concurrency", "8"]);
     let pins = out.pins();

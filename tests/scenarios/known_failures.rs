@@ -11,7 +11,7 @@ pub(crate) type KnownFailures = BTreeMap<String, String>;
 
 /// Read and parse the file; a missing file is an empty list.
 pub(crate) fn load(path: &Path) -> Result<KnownFailures, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match fs_err::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(KnownFailures::new()),
         Err(err) => return Err(format!("{}: {err}", path.display())),

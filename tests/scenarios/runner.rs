@@ -11,8 +11,8 @@ use tw_test_index::{IndexOptions, TestIndex, Universe};
 
 use crate::schema::{Kind, Scenario};
 
-/// The platform a scenario resolves for unless it names one: uv runs its scenario tests on
-/// Linux x86_64 with glibc.
+/// The platform a scenario resolves for unless it names one (uv runs its scenario tests on
+/// Linux `x86_64` with glibc).
 const DEFAULT_PLATFORM: &str = "x86_64-manylinux_2_28";
 
 /// A scenario that met its expectation.
@@ -170,7 +170,7 @@ pub(crate) fn run(scenario: &Scenario, source: &str) -> Result<Pass, String> {
     let dir = tempfile::tempdir().map_err(|err| format!("creating a temp dir: {err}"))?;
     let index_url = index.index_url();
     let (args, input, contents) = arguments(scenario, &index_url);
-    std::fs::write(dir.path().join(input), &contents)
+    fs_err::write(dir.path().join(input), &contents)
         .map_err(|err| format!("writing {input}: {err}"))?;
 
     let mut command = crate::hermetic::tailwheel(dir.path());

@@ -23,7 +23,7 @@ pub(crate) struct Scenario {
     pub(crate) name: String,
     /// Prose.
     #[serde(default)]
-    #[allow(dead_code, reason = "prose, unused by the harness")]
+    #[expect(dead_code, reason = "prose, unused by the harness")]
     pub(crate) description: Option<String>,
     /// The user's requirements.
     #[serde(default)]
@@ -41,7 +41,7 @@ pub(crate) struct Scenario {
     pub(crate) resolver_options: ResolverOptions,
     /// packse only: the build template (unused by every file).
     #[serde(default)]
-    #[allow(dead_code, reason = "part of the format, unused by the harness")]
+    #[expect(dead_code, reason = "part of the format, unused by the harness")]
     pub(crate) template: Option<String>,
     /// uv only: how uv generates a test for the scenario.
     #[serde(default)]
@@ -105,7 +105,7 @@ pub(crate) struct PackageVersion {
     pub(crate) wheel_tags: Vec<String>,
     /// packse only; unused.
     #[serde(default)]
-    #[allow(dead_code, reason = "part of the format, unused by the harness")]
+    #[expect(dead_code, reason = "part of the format, unused by the harness")]
     pub(crate) description: Option<String>,
 }
 
@@ -150,7 +150,7 @@ pub(crate) struct Environment {
     pub(crate) python: Option<String>,
     /// Other interpreters available.
     #[serde(default)]
-    #[allow(
+    #[expect(
         dead_code,
         reason = "tailwheel resolves for one target; nothing to map this to"
     )]
@@ -244,7 +244,7 @@ fn yes() -> bool {
 
 /// Every scenario in one file: a `.toml` file holds one, a `.json` file one or a list.
 pub(crate) fn load(path: &Path) -> Result<Vec<Scenario>, String> {
-    let text = std::fs::read_to_string(path).map_err(|err| format!("reading: {err}"))?;
+    let text = fs_err::read_to_string(path).map_err(|err| format!("reading: {err}"))?;
     match path.extension().and_then(|ext| ext.to_str()) {
         Some("toml") => toml::from_str::<Scenario>(&text)
             .map(|scenario| vec![scenario])

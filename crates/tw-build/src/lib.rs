@@ -52,7 +52,7 @@ pub use extract::Limits;
 pub use pyproject::{BuildSystem, DEFAULT_BACKEND, DEFAULT_REQUIRES};
 
 /// How long one hook may run unless `TAILWHEEL_BUILD_TIMEOUT` says otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(10);
 
 /// Builds run at once (each is a Python process that may compile).
 const PARALLEL_BUILDS: usize = 2;

@@ -818,7 +818,7 @@ mod tests {
     async fn file_urls_and_ranges() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.bin");
-        std::fs::write(&path, b"0123456789").unwrap();
+        fs_err::write(&path, b"0123456789").unwrap();
         let url = Url::from_file_path(&path).unwrap();
         let client = ClientBuilder::new().build().unwrap();
         let whole = client.get(&url, None).await.unwrap();
@@ -930,7 +930,7 @@ mod tests {
     async fn streams_file_urls() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.bin");
-        std::fs::write(&path, b"0123456789").unwrap();
+        fs_err::write(&path, b"0123456789").unwrap();
         let url = Url::from_file_path(&path).unwrap();
         let client = ClientBuilder::new().build().unwrap();
         let mut whole = client.get_stream(&url, 0).await.unwrap();

@@ -85,16 +85,16 @@ mod tests {
         let cache = tempfile::tempdir().unwrap();
         let dest = tempfile::tempdir().unwrap();
         let file = dest.path().join("a.whl");
-        std::fs::write(&file, b"abc").unwrap();
+        fs_err::write(&file, b"abc").unwrap();
         let sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         store(cache.path(), sha256, &file).await.unwrap();
         let other = tempfile::tempdir().unwrap();
         let hit = restore(cache.path(), sha256, other.path(), "a.whl").await;
         assert_eq!(hit.unwrap(), Some(3));
-        assert_eq!(std::fs::read(other.path().join("a.whl")).unwrap(), b"abc");
+        assert_eq!(fs_err::read(other.path().join("a.whl")).unwrap(), b"abc");
 
         // Editing the linked file in place edits the entry too.
-        std::fs::write(&file, b"abd").unwrap();
+        fs_err::write(&file, b"abd").unwrap();
         let third = tempfile::tempdir().unwrap();
         let miss = restore(cache.path(), sha256, third.path(), "a.whl").await;
         assert_eq!(miss.unwrap(), None);

@@ -131,7 +131,7 @@ mod tests {
     async fn hashes_files_and_reports_missing_ones() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a");
-        std::fs::write(&path, b"abc").unwrap();
+        fs_err::write(&path, b"abc").unwrap();
         let (sha256, size) = hash_file(path).await.unwrap().unwrap();
         assert_eq!(
             sha256,
@@ -146,10 +146,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let source = dir.path().join("source");
         let target = dir.path().join("target");
-        std::fs::write(&source, b"new").unwrap();
-        std::fs::write(&target, b"old").unwrap();
+        fs_err::write(&source, b"new").unwrap();
+        fs_err::write(&target, b"old").unwrap();
         link_or_copy(&source, dir.path(), "target", &target).unwrap();
-        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(fs_err::read(&target).unwrap(), b"new");
         // Linking again onto the same file is a no-op rename; the spare name goes.
         link_or_copy(&source, dir.path(), "target", &target).unwrap();
         let mut names: Vec<String> = std::fs::read_dir(dir.path())

@@ -606,8 +606,8 @@ mod tests {
         let other = Url::parse("https://index.example.invalid/simple/other/").unwrap();
         assert!(cache.read(&path, &other).await.is_none());
         // A truncated file is a miss, and the next write replaces it.
-        let bytes = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        let bytes = fs_err::read(&path).unwrap();
+        fs_err::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         assert!(cache.read(&path, &page_url()).await.is_none());
         cache.write(&path, &page).await;
         assert_eq!(cache.read(&path, &page_url()).await, Some(page));

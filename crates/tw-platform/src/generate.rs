@@ -88,7 +88,7 @@ pub(crate) fn cpython_sys_tags(
 }
 
 /// The whole ordered list for another implementation: `generic_tags` then `compatible_tags`
-/// (with `pp3` for PyPy, as `sys_tags` does).
+/// (with `pp3` for `PyPy`, as `sys_tags` does).
 pub(crate) fn generic_sys_tags(
     python: PythonMinor,
     interpreter: &str,

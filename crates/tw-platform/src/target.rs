@@ -46,7 +46,7 @@ impl Target {
     ///
     /// CPython tags assume a release (GIL, non-debug) build of the new version; for other
     /// implementations only the implementation-independent tags (`py3*-none-*`, plus `pp3-none-any`
-    /// for PyPy) remain, because their ABI for another version is not knowable.
+    /// for `PyPy`) remain, because their ABI for another version is not knowable.
     #[must_use]
     pub fn with_python_version(&self, version: &PythonVersionRequest) -> Self {
         let full_version = version.python_full_version().clone();

@@ -415,7 +415,7 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
-/// `available: `dev`, `test`` or `it defines none`.
+/// Renders as "available: `dev`, `test`" or as "it defines none".
 struct Available<'a>(&'a [ExtraName]);
 
 impl fmt::Display for Available<'_> {

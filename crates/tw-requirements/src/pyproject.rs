@@ -5,7 +5,7 @@
 //! self-references are expanded into the named extras' requirements (with the reference's
 //! marker added) instead of becoming a requirement on the project.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
@@ -72,16 +72,13 @@ pub fn parse_pyproject_str(
             .map(|(_, span)| span.clone())
     };
 
-    let dependencies = match project_table.get("dependencies") {
-        Some(value) => document.strings(value, "project.dependencies")?,
-        None => {
-            if let Some(span) = dynamic_span("dependencies") {
-                return Err(
-                    document.unsupported(span.start, UnsupportedFeature::DynamicDependencies)
-                );
-            }
-            Vec::new()
+    let dependencies = if let Some(value) = project_table.get("dependencies") {
+        document.strings(value, "project.dependencies")?
+    } else {
+        if let Some(span) = dynamic_span("dependencies") {
+            return Err(document.unsupported(span.start, UnsupportedFeature::DynamicDependencies));
         }
+        Vec::new()
     };
 
     let mut defined = Vec::new();
@@ -143,12 +140,12 @@ pub fn parse_pyproject_str(
         document: &document,
         name,
         defined: &defined,
-        expanded: HashSet::new(),
+        expanded: FxHashSet::default(),
         set: RequirementsSet::default(),
     };
     expander.add_list(&dependencies, &MarkerTree::TRUE)?;
     for extra in &selected {
-        expander.add_extra(extra, MarkerTree::TRUE)?;
+        expander.add_extra(extra, &MarkerTree::TRUE)?;
     }
     Ok(expander.set)
 }
@@ -247,7 +244,7 @@ struct Expander<'a> {
     name: Option<PackageName>,
     defined: &'a [Extra],
     /// Extras already expanded, with the marker they were expanded under.
-    expanded: HashSet<(ExtraName, MarkerTree)>,
+    expanded: FxHashSet<(ExtraName, MarkerTree)>,
     set: RequirementsSet,
 }
 
@@ -292,7 +289,7 @@ impl Expander<'_> {
                     ));
                 }
                 for extra in &requirement.extras {
-                    self.add_extra(extra, combined.clone())?;
+                    self.add_extra(extra, &combined)?;
                 }
                 continue;
             }
@@ -309,7 +306,7 @@ impl Expander<'_> {
     fn add_extra(
         &mut self,
         extra: &ExtraName,
-        marker: MarkerTree,
+        marker: &MarkerTree,
     ) -> Result<(), RequirementsError> {
         let already = self.expanded.contains(&(extra.clone(), MarkerTree::TRUE))
             || !self.expanded.insert((extra.clone(), marker.clone()));
@@ -327,7 +324,7 @@ impl Expander<'_> {
                     .collect(),
             });
         };
-        self.add_list(&definition.requirements, &marker)
+        self.add_list(&definition.requirements, marker)
     }
 }
 

@@ -188,9 +188,9 @@ impl<'a> Reader<'a> {
         &mut self,
         path: &Path,
         target: Target,
-        site: Option<(Origin, String)>,
+        site: Option<&(Origin, String)>,
     ) -> Result<(), RequirementsError> {
-        let io_error = |source| match site.clone() {
+        let io_error = |source| match site.cloned() {
             Some((origin, source_line)) => RequirementsError::Include {
                 origin,
                 source_line,
@@ -202,7 +202,7 @@ impl<'a> Reader<'a> {
         let contents = fs_err::read_to_string(path).map_err(io_error)?;
         let canonical = fs_err::canonicalize(path).map_err(io_error)?;
         if let Some(index) = self.stack.iter().position(|(seen, _)| *seen == canonical)
-            && let Some((origin, source_line)) = site.clone()
+            && let Some((origin, source_line)) = site.cloned()
         {
             let mut cycle: Vec<PathBuf> = self.stack[index..]
                 .iter()
@@ -355,7 +355,7 @@ impl<'a> Reader<'a> {
                 };
                 let included = file.display_dir.join(value);
                 let site = file.locate(line, option.start);
-                self.read_file(&included, target, Some(site))?;
+                self.read_file(&included, target, Some(&site))?;
             }
             OptionKind::IndexUrl => {
                 let url = checked_url(file, line, option)?;

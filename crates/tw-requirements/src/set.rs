@@ -36,7 +36,7 @@ pub struct IndexSettings {
 
 impl IndexSettings {
     /// Merge `other` into `self`: keep the first index URL, append lists, OR the flags.
-    pub fn extend(&mut self, other: IndexSettings) {
+    pub fn extend(&mut self, other: Self) {
         if self.index_url.is_none() {
             self.index_url = other.index_url;
         }
@@ -63,7 +63,7 @@ pub struct RequirementsSet {
 impl RequirementsSet {
     /// Append `other` after `self`: entries and warnings are appended, index settings merged
     /// with [`IndexSettings::extend`] (the earlier `index_url` wins).
-    pub fn extend(&mut self, other: RequirementsSet) {
+    pub fn extend(&mut self, other: Self) {
         self.requirements.extend(other.requirements);
         self.constraints.extend(other.constraints);
         self.index.extend(other.index);

@@ -56,7 +56,7 @@ pub fn build_wheel(name: &str, version: &str, tag: &str, release: &Release) -> V
     let mut module_file = module_file;
     for (path, contents) in &release.wheel_members {
         if *path == module_file.path {
-            module_file.contents = contents.clone();
+            module_file.contents.clone_from(contents);
         } else {
             bulk.push(Member::new(path.clone(), contents.clone(), deflated));
         }
@@ -182,7 +182,7 @@ fn padding(
     members
 }
 
-/// The SplitMix64 generator: small, fast, and the same on every platform.
+/// The `SplitMix64` generator: small, fast, and the same on every platform.
 struct SplitMix64(u64);
 
 impl SplitMix64 {

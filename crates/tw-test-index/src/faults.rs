@@ -101,7 +101,7 @@ pub(crate) enum Action {
 /// The configured faults and how often each has fired.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
-    faults: Vec<Fault>,
+    configured: Vec<Fault>,
     fired: Mutex<Vec<usize>>,
     /// Pre-compressed bodies of the [`FaultKind::GzipBomb`] faults, by fault position.
     bombs: Vec<Option<Bytes>>,
@@ -121,7 +121,7 @@ impl Faults {
             .collect();
         Self {
             fired: Mutex::new(vec![0; faults.len()]),
-            faults,
+            configured: faults,
             bombs,
         }
     }
@@ -134,7 +134,7 @@ impl Faults {
             .fired
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (position, fault) in self.faults.iter().enumerate() {
+        for (position, fault) in self.configured.iter().enumerate() {
             let is_delay = matches!(fault.kind, FaultKind::SlowHeaders { .. });
             if is_delay != delays || !path.starts_with(&fault.path_prefix) {
                 continue;

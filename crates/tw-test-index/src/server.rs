@@ -1,7 +1,7 @@
 //! The loopback HTTP/1.1 server: routing, content negotiation (PEP 691), byte ranges
 //! (RFC 9110), PEP 658 metadata files and the request log.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -23,6 +23,9 @@ use crate::pages::{
 };
 use crate::range::{RangeRequest, parse_range};
 use crate::universe::{Universe, normalize_name};
+
+/// The content type of every wheel and sdist served.
+const FILE_CONTENT_TYPE: &str = "application/octet-stream";
 
 /// Which simple-API format project pages come in.
 #[derive(Clone, Debug)]
@@ -199,7 +202,7 @@ impl TestIndex {
     ///
     /// With [`IndexOptions::files_on_other_host`] a second listener is bound and served by the
     /// same thread.
-    pub fn start(universe: &Universe, options: IndexOptions) -> TestIndex {
+    pub fn start(universe: &Universe, options: IndexOptions) -> Self {
         let (listener, address) = bind_loopback();
         let mut listeners = vec![(listener, false)];
         let files_address = if options.files_on_other_host {
@@ -223,7 +226,7 @@ impl TestIndex {
                 move || serve(listeners, site, shutdown_signal)
             })
             .expect("spawning the index thread must work in tests");
-        TestIndex {
+        Self {
             site,
             shutdown: Some(shutdown),
             thread: Some(thread),
@@ -323,7 +326,7 @@ impl TestIndex {
     /// `.metadata` files are not written.
     pub fn write_files_to(&self, dir: &Path) -> std::io::Result<()> {
         for file in self.site.catalog.files.values() {
-            std::fs::write(dir.join(&file.filename), &file.bytes)?;
+            fs_err::write(dir.join(&file.filename), &file.bytes)?;
         }
         Ok(())
     }
@@ -445,15 +448,15 @@ struct Site {
     root_html: Bytes,
     find_links: Bytes,
     /// Normalized project name → (JSON page, HTML page).
-    pages: HashMap<String, (Bytes, Bytes)>,
+    pages: FxHashMap<String, (Bytes, Bytes)>,
     fail_package: Option<String>,
     log: Mutex<Vec<LoggedRequest>>,
     /// Requests in flight and their peak.
     concurrency: Arc<Concurrency>,
     /// Files of [`IndexOptions::fail_first`] that have failed once.
-    failed: Mutex<HashSet<String>>,
+    failed: Mutex<FxHashSet<String>>,
     /// Files of [`IndexOptions::truncate_first`] that have been cut off once.
-    truncated: Mutex<HashSet<String>>,
+    truncated: Mutex<FxHashSet<String>>,
     /// [`IndexOptions::faults`] and how often each fired.
     faults: Faults,
     /// Notified whenever a request is logged ([`TestIndex::wait_for_requests`]).
@@ -558,7 +561,7 @@ impl Site {
     }
 
     /// Whether `filename` is in `names` and this is the first time `seen` is asked about it.
-    fn first_time(names: &[String], seen: &Mutex<HashSet<String>>, filename: &str) -> bool {
+    fn first_time(names: &[String], seen: &Mutex<FxHashSet<String>>, filename: &str) -> bool {
         names.iter().any(|name| name == filename)
             && seen
                 .lock()
@@ -879,7 +882,6 @@ impl Site {
             flipped[middle] ^= 0xff;
             bytes = Bytes::from(flipped);
         }
-        const CONTENT_TYPE: &str = "application/octet-stream";
         let mode = if self.options.ranges {
             self.options.range
         } else {
@@ -891,7 +893,7 @@ impl Site {
                 .with_header(header::CONTENT_RANGE, format!("bytes */{size}"))
         };
         let Some(range) = range else {
-            let mut reply = Reply::new(StatusCode::OK, CONTENT_TYPE, bytes);
+            let mut reply = Reply::new(StatusCode::OK, FILE_CONTENT_TYPE, bytes);
             reply.truncate = !is_head
                 && Self::first_time(&self.options.truncate_first, &self.truncated, &filename);
             return match mode {
@@ -900,29 +902,32 @@ impl Site {
             };
         };
         match mode {
-            RangeMode::Ignore => return Reply::new(StatusCode::OK, CONTENT_TYPE, bytes),
+            RangeMode::Ignore => return Reply::new(StatusCode::OK, FILE_CONTENT_TYPE, bytes),
             RangeMode::Refuse => return unsatisfiable(),
             RangeMode::Honour | RangeMode::NoContentRange | RangeMode::GzipRanges => {}
         }
         let reply = match parse_range(range, size) {
-            RangeRequest::Whole => Reply::new(StatusCode::OK, CONTENT_TYPE, bytes),
+            RangeRequest::Whole => Reply::new(StatusCode::OK, FILE_CONTENT_TYPE, bytes),
             RangeRequest::Partial { start, end } => {
                 // `parse_range` keeps `start <= end < size`, and `size` came from a `usize`.
-                let slice = bytes.slice(start as usize..=end as usize);
+                let (Ok(first), Ok(last)) = (usize::try_from(start), usize::try_from(end)) else {
+                    return unsatisfiable();
+                };
+                let slice = bytes.slice(first..=last);
                 let content_range = format!("bytes {start}-{end}/{size}");
                 match mode {
                     RangeMode::NoContentRange => {
-                        Reply::new(StatusCode::PARTIAL_CONTENT, CONTENT_TYPE, slice)
+                        Reply::new(StatusCode::PARTIAL_CONTENT, FILE_CONTENT_TYPE, slice)
                     }
                     RangeMode::GzipRanges => match gzip(&slice) {
                         Some(compressed) => {
-                            Reply::new(StatusCode::PARTIAL_CONTENT, CONTENT_TYPE, compressed)
+                            Reply::new(StatusCode::PARTIAL_CONTENT, FILE_CONTENT_TYPE, compressed)
                                 .with_header(header::CONTENT_RANGE, content_range)
                                 .with_header(header::CONTENT_ENCODING, "gzip")
                         }
                         None => Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "gzip failed"),
                     },
-                    _ => Reply::new(StatusCode::PARTIAL_CONTENT, CONTENT_TYPE, slice)
+                    _ => Reply::new(StatusCode::PARTIAL_CONTENT, FILE_CONTENT_TYPE, slice)
                         .with_header(header::CONTENT_RANGE, content_range),
                 }
             }

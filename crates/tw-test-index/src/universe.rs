@@ -38,16 +38,15 @@ impl Universe {
                 display_name: name.to_string(),
                 releases: Vec::new(),
             });
-        let position = match project
+        let position = if let Some(position) = project
             .releases
             .iter()
             .position(|release| release.version == version)
         {
-            Some(position) => position,
-            None => {
-                project.releases.push(Release::new(name, version));
-                project.releases.len() - 1
-            }
+            position
+        } else {
+            project.releases.push(Release::new(name, version));
+            project.releases.len() - 1
         };
         &mut project.releases[position]
     }
@@ -152,7 +151,7 @@ impl Release {
     /// Add `Provides-Extra: {extra}` and one `Requires-Dist` per requirement, with the marker
     /// `extra == "{extra}"` (an existing marker `m` becomes `(m) and extra == "{extra}"`).
     pub fn extra(&mut self, extra: &str, reqs: &[&str]) -> &mut Self {
-        let reqs = reqs.iter().map(|req| req.to_string());
+        let reqs = reqs.iter().map(std::string::ToString::to_string);
         match self.extras.iter_mut().find(|(name, _)| name == extra) {
             Some((_, existing)) => existing.extend(reqs),
             None => self.extras.push((extra.to_string(), reqs.collect())),
@@ -169,7 +168,7 @@ impl Release {
     /// Replace the wheel tags (default `["py3-none-any"]`); one wheel is built per tag, and a
     /// tag may be compressed (`cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64`).
     pub fn wheel_tags(&mut self, tags: &[&str]) -> &mut Self {
-        self.wheel_tags = tags.iter().map(|tag| tag.to_string()).collect();
+        self.wheel_tags = tags.iter().map(std::string::ToString::to_string).collect();
         self
     }
 

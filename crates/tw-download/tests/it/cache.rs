@@ -39,7 +39,7 @@ async fn a_second_destination_is_filled_from_the_cache() {
             .join(&request.sha256[..2])
             .join(&request.sha256);
         assert_eq!(
-            Some(std::fs::read(&entry).unwrap()),
+            Some(fs_err::read(&entry).unwrap()),
             index.file_bytes(&request.filename),
             "{}",
             entry.display()
@@ -61,7 +61,7 @@ async fn a_second_destination_is_filled_from_the_cache() {
     assert_eq!(client.stats().requests, 0);
     for request in &requests {
         assert_eq!(
-            Some(std::fs::read(second.path().join(&request.filename)).unwrap()),
+            Some(fs_err::read(second.path().join(&request.filename)).unwrap()),
             index.file_bytes(&request.filename)
         );
     }
@@ -95,7 +95,7 @@ async fn a_damaged_cache_entry_is_downloaded_again() {
     .unwrap();
     // The destination file is a hard link of the entry: writing it in place damages both.
     let damaged = &requests[0];
-    std::fs::write(first.path().join(&damaged.filename), b"edited").unwrap();
+    fs_err::write(first.path().join(&damaged.filename), b"edited").unwrap();
     let before = index.request_count();
 
     let second = tempfile::tempdir().unwrap();
@@ -111,7 +111,7 @@ async fn a_damaged_cache_entry_is_downloaded_again() {
     assert!(done[1..].iter().all(|d| d.outcome == Outcome::FromCache));
     assert_eq!(index.request_count(), before + 1);
     assert_eq!(
-        Some(std::fs::read(second.path().join(&damaged.filename)).unwrap()),
+        Some(fs_err::read(second.path().join(&damaged.filename)).unwrap()),
         index.file_bytes(&damaged.filename)
     );
 }

@@ -41,7 +41,7 @@ async fn downloads_overlap_up_to_the_limit() {
             }
         );
         assert_eq!(
-            Some(std::fs::read(&downloaded.path).unwrap()),
+            Some(fs_err::read(&downloaded.path).unwrap()),
             index.file_bytes(&request.filename)
         );
     }

@@ -68,7 +68,7 @@ async fn a_cut_off_body_is_resumed_with_a_range_request() {
         .unwrap();
     assert_eq!(done[0].outcome, Outcome::Fetched { bytes: size });
     assert_eq!(
-        Some(std::fs::read(&done[0].path).unwrap()),
+        Some(fs_err::read(&done[0].path).unwrap()),
         index.file_bytes(&cut)
     );
 
@@ -104,7 +104,7 @@ async fn a_cut_off_body_starts_over_when_the_server_ignores_ranges() {
         .unwrap();
     assert_eq!(done[0].outcome, Outcome::Fetched { bytes: size });
     assert_eq!(
-        Some(std::fs::read(&done[0].path).unwrap()),
+        Some(fs_err::read(&done[0].path).unwrap()),
         index.file_bytes(&cut)
     );
     let statuses: Vec<(u16, u64)> = file_requests(&index)

@@ -49,7 +49,7 @@ async fn a_damaged_file_is_replaced_and_only_it_is_fetched() {
     .await
     .unwrap();
     let damaged = wheel("gamma");
-    std::fs::write(dest.path().join(&damaged), b"not a wheel").unwrap();
+    fs_err::write(dest.path().join(&damaged), b"not a wheel").unwrap();
     let before = file_requests(&index).len();
 
     let done = download_all(
@@ -78,7 +78,7 @@ async fn a_damaged_file_is_replaced_and_only_it_is_fetched() {
     let paths: Vec<&str> = log[before..].iter().map(|r| r.path.as_str()).collect();
     assert_eq!(paths, [format!("/files/{damaged}")]);
     assert_eq!(
-        Some(std::fs::read(dest.path().join(&damaged)).unwrap()),
+        Some(fs_err::read(dest.path().join(&damaged)).unwrap()),
         index.file_bytes(&damaged)
     );
     assert_eq!(names_in(dest.path()).len(), 6);

@@ -7,6 +7,7 @@ use std::path::Path;
 use tw_platform::{find_python, query_interpreter};
 
 #[test]
+#[expect(clippy::disallowed_methods, reason = "finds the machine's own python3")]
 fn query_the_real_python3() {
     let path = std::env::var_os("PATH");
     let python = find_python(path.as_deref()).expect("python3 or python on PATH");

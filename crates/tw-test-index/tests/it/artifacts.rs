@@ -45,8 +45,10 @@ fn record_hash(contents: &[u8]) -> String {
         .collect();
     let bits: String = Sha256::digest(contents)
         .iter()
-        .map(|byte| format!("{byte:08b}"))
-        .collect();
+        .fold(String::new(), |mut bits, byte| {
+            bits.push_str(&format!("{byte:08b}"));
+            bits
+        });
     let encoded: String = bits
         .as_bytes()
         .chunks(6)

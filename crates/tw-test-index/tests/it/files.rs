@@ -255,7 +255,7 @@ fn files_can_be_written_to_a_directory() {
         ]
     );
     for name in &names {
-        let written = std::fs::read(dir.path().join(name)).expect("read back");
+        let written = fs_err::read(dir.path().join(name)).expect("read back");
         assert_eq!(Some(written), index.file_bytes(name), "{name}");
     }
     assert_eq!(index.file_bytes("missing.whl"), None);
