@@ -60,6 +60,12 @@ pub(crate) struct ResolveArgs {
     /// Include every optional dependency group of a pyproject.toml.
     #[arg(long, conflicts_with = "extras")]
     pub(crate) all_extras: bool,
+    /// Include this dependency group (PEP 735 `[dependency-groups]`) of a pyproject.toml.
+    #[arg(long = "group")]
+    pub(crate) groups: Vec<String>,
+    /// Include every dependency group of a pyproject.toml.
+    #[arg(long, conflicts_with = "groups")]
+    pub(crate) all_groups: bool,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
     #[command(flatten)]

@@ -16,7 +16,10 @@ use tw_index::{DistFilename, Index, IndexCacheOptions};
 use tw_lock::{Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via};
 use tw_metadata::{MetadataFetcher, MetadataOptions, ProbeMode};
 use tw_platform::Target;
-use tw_requirements::{ExtrasSelection, RequirementEntry, RequirementsSet};
+use tw_requirements::{
+    ExtrasSelection, GroupName, GroupsSelection, PyprojectSelection, RequirementEntry,
+    RequirementsSet,
+};
 use tw_resolver::{
     Manifest, PackageSelection, PrereleaseMode, Requirer, Resolution, ResolutionMode,
     ResolverOptions, RootRequirement,
@@ -27,15 +30,9 @@ use crate::environment::Environment;
 use crate::failure::Failure;
 use crate::printer::Printer;
 
-/// Run the command; the result is the process exit status.
-pub(crate) async fn run(
-    args: &ResolveArgs,
-    env: &Environment,
-    printer: &Printer,
-    argv: &[String],
-) -> Result<(), Failure> {
-    let started = Instant::now();
-    let lookup = |name: &str| env.var(name);
+/// The extras and dependency groups of a `pyproject.toml` that `--extra`, `--all-extras`,
+/// `--group` and `--all-groups` select.
+fn pyproject_selection(args: &ResolveArgs) -> Result<PyprojectSelection, Failure> {
     let extras = if args.all_extras {
         ExtrasSelection::All
     } else if args.extras.is_empty() {
@@ -51,6 +48,35 @@ pub(crate) async fn run(
             .collect::<Result<Vec<_>, _>>()?;
         ExtrasSelection::Some(names)
     };
+    let groups = if args.all_groups {
+        GroupsSelection::All
+    } else if args.groups.is_empty() {
+        GroupsSelection::None
+    } else {
+        let names = args
+            .groups
+            .iter()
+            .map(|g| {
+                GroupName::from_str(g).map_err(|err| {
+                    Failure::input(anyhow!("invalid dependency group name `{g}`: {err}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        GroupsSelection::Some(names)
+    };
+    Ok(PyprojectSelection { extras, groups })
+}
+
+/// Run the command; the result is the process exit status.
+pub(crate) async fn run(
+    args: &ResolveArgs,
+    env: &Environment,
+    printer: &Printer,
+    argv: &[String],
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    let lookup = |name: &str| env.var(name);
+    let extras = pyproject_selection(args)?;
     let mut set = RequirementsSet::default();
     for file in &args.files {
         set.extend(tw_requirements::read_source(file, &extras, &lookup).map_err(Failure::input)?);

@@ -247,6 +247,75 @@ fn pyproject_dependencies_and_selected_extras() {
     );
 }
 
+#[test]
+fn pyproject_dependency_groups() {
+    let index = web_index();
+    let project = Project::new(&index);
+    project.write(
+        "pyproject.toml",
+        &format!(
+            "{PYPROJECT}\n[dependency-groups]\nlint = [\"colorama\"]\ndev = [{{include-group = \"lint\"}}, \"pytest\"]\n"
+        ),
+    );
+    let args = ["pyproject.toml", "--no-header", "--no-annotate"];
+    let dev = project.resolve(&[&args[..], &["--group", "dev"]].concat());
+    assert_eq!(
+        dev.success(),
+        "click==8.2.0\ncolorama==0.4.6\nflask==2.0.0\npytest==8.3.0\n"
+    );
+    let all = project.resolve(&[&args[..], &["--all-groups", "--extra", "server"]].concat());
+    assert_eq!(
+        all.success(),
+        "click==8.2.0\ncolorama==0.4.6\nflask==2.0.0\ngunicorn==23.0.0\npytest==8.3.0\n"
+    );
+    let unknown = project.resolve(&[&args[..], &["--group", "docs"]].concat());
+    unknown.assert_code(2);
+    assert!(
+        unknown
+            .stderr
+            .contains("no dependency group `docs` (it defines `lint`, `dev`)"),
+        "{}",
+        unknown.stderr
+    );
+
+    // PEP 735: a file with only dependency groups.
+    project.write(
+        "groups/pyproject.toml",
+        "[dependency-groups]\ndev = [\"click<8.1\"]\n",
+    );
+    let only = project.resolve(&[
+        "groups/pyproject.toml",
+        "--no-header",
+        "--no-annotate",
+        "--group",
+        "dev",
+    ]);
+    assert_eq!(only.success(), "click==8.0.0\n");
+}
+
+/// pip decodes requirements files by their byte order mark (UTF-16 is what Windows
+/// PowerShell's `>` writes); bytes that are not text are an error naming the place.
+#[test]
+fn utf16_requirements_and_undecodable_bytes() {
+    let index = web_index();
+    let project = Project::new(&index);
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend("flask<3\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+    fs_err::write(project.join("requirements.in"), &utf16).unwrap();
+    let out = project.resolve(&["requirements.in", "--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "click==8.2.0\nflask==2.0.0\n");
+
+    fs_err::write(project.join("requirements.in"), b"click\nfla\xffsk\n").unwrap();
+    let out = project.resolve(&["requirements.in"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains("`requirements.in:2:4`: cannot read the file as text: not valid UTF-8"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Inputs that make `pep508_rs` 0.9.2 panic (found by the `requirements_txt` fuzz target)
 /// are errors with the file, line and column.
 #[test]

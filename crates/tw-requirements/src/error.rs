@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use pep508_rs::{ExtraName, InvalidNameError, Pep508ErrorSource};
 
-use crate::Origin;
+use crate::{GroupName, Origin};
 
 /// Reading requirements failed; see each variant for what it names.
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +217,15 @@ pub enum RequirementsError {
         cycle: Vec<PathBuf>,
     },
 
+    /// A requirements file's bytes are not text in an encoding pip would read.
+    #[error("`{origin}`: cannot read the file as text: {reason}")]
+    Encoding {
+        /// The file, and the place of the first undecodable byte.
+        origin: Origin,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A `pyproject.toml` is not valid TOML.
     #[error("`{origin}`: invalid TOML: {}\n{}", error.message(), Excerpt(origin, source_line))]
     Toml {
@@ -230,7 +239,7 @@ pub enum RequirementsError {
 
     /// A `pyproject.toml` has no `[project]` table, so it declares no dependencies.
     #[error(
-        "`{}`: no `[project]` table; tailwheel reads `[project] dependencies` and `[project.optional-dependencies]`",
+        "`{}`: no `[project]` table; tailwheel reads `[project] dependencies` and `[project.optional-dependencies]` (or only `[dependency-groups]` with `--group`)",
         path.display()
     )]
     MissingProject {
@@ -282,6 +291,63 @@ pub enum RequirementsError {
         /// The extras the project defines, in file order.
         available: Vec<ExtraName>,
     },
+
+    /// A key of `[dependency-groups]` is not a valid group name (PEP 735).
+    #[error(
+        "`{origin}`: invalid dependency group name: {error}\n{}",
+        Excerpt(origin, source_line)
+    )]
+    InvalidGroupName {
+        /// Where the key starts.
+        origin: Origin,
+        /// The physical line `origin` points into.
+        source_line: String,
+        /// Why the name is invalid (shown as part of this error's text).
+        error: InvalidNameError,
+    },
+
+    /// Two keys of `[dependency-groups]` normalize to the same name (PEP 735 forbids it).
+    #[error(
+        "`{origin}`: dependency group `{group}` is defined twice (names are compared normalized)\n{}",
+        Excerpt(origin, source_line)
+    )]
+    DuplicateGroup {
+        /// Where the second definition starts.
+        origin: Origin,
+        /// The physical line `origin` points into.
+        source_line: String,
+        /// The normalized name.
+        group: GroupName,
+    },
+
+    /// A dependency group was requested (or included) that the file does not define.
+    #[error(
+        "`{}`: no dependency group `{group}` ({})",
+        path.display(),
+        AvailableGroups(available)
+    )]
+    UnknownGroup {
+        /// The `pyproject.toml`.
+        path: PathBuf,
+        /// The requested group.
+        group: GroupName,
+        /// The groups the file defines, in file order.
+        available: Vec<GroupName>,
+    },
+
+    /// Dependency groups include each other in a cycle.
+    #[error(
+        "`{origin}`: dependency groups include each other in a cycle: {cycle}\n{}",
+        Excerpt(origin, source_line)
+    )]
+    GroupCycle {
+        /// The `include-group` that closes the cycle.
+        origin: Origin,
+        /// The physical line `origin` points into.
+        source_line: String,
+        /// The groups in the cycle, e.g. `` `a` -> `b` -> `a` ``.
+        cycle: String,
+    },
 }
 
 impl RequirementsError {
@@ -303,8 +369,15 @@ impl RequirementsError {
             | Self::IncludeCycle { origin, .. }
             | Self::Toml { origin, .. }
             | Self::InvalidPyproject { origin, .. }
-            | Self::InvalidExtraName { origin, .. } => Some(origin),
-            Self::Io(_) | Self::MissingProject { .. } | Self::UnknownExtra { .. } => None,
+            | Self::InvalidExtraName { origin, .. }
+            | Self::InvalidGroupName { origin, .. }
+            | Self::DuplicateGroup { origin, .. }
+            | Self::GroupCycle { origin, .. }
+            | Self::Encoding { origin, .. } => Some(origin),
+            Self::Io(_)
+            | Self::MissingProject { .. }
+            | Self::UnknownExtra { .. }
+            | Self::UnknownGroup { .. } => None,
         }
     }
 }
@@ -429,6 +502,25 @@ impl fmt::Display for Available<'_> {
                 f.write_str(", ")?;
             }
             write!(f, "`{extra}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// Renders as "it defines `dev`, `test`" or as "it defines none".
+struct AvailableGroups<'a>(&'a [GroupName]);
+
+impl fmt::Display for AvailableGroups<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("it defines none");
+        }
+        f.write_str("it defines ")?;
+        for (index, group) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "`{group}`")?;
         }
         Ok(())
     }

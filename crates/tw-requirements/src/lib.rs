@@ -72,5 +72,8 @@ pub use pyproject::{parse_pyproject_str, read_pyproject};
 pub use requirements_txt::{
     parse_requirements_txt_str, read_constraints_txt, read_requirements_txt,
 };
-pub use set::{ExtrasSelection, IndexSettings, RequirementEntry, RequirementsSet};
+pub use set::{
+    ExtrasSelection, GroupName, GroupsSelection, IndexSettings, PyprojectSelection,
+    RequirementEntry, RequirementsSet,
+};
 pub use source::read_source;

@@ -1,5 +1,8 @@
-//! `pyproject.toml`: `[project] dependencies` and the selected
-//! `[project.optional-dependencies]` ([PEP 621](https://peps.python.org/pep-0621/)).
+//! `pyproject.toml`: `[project] dependencies`, the selected
+//! `[project.optional-dependencies]` ([PEP 621](https://peps.python.org/pep-0621/)) and the
+//! selected `[dependency-groups]` ([PEP 735](https://peps.python.org/pep-0735/), with
+//! `{include-group = "…"}` entries expanded and cycles refused). A file with only
+//! `[dependency-groups]` and no `[project]` is read when groups are selected, as PEP 735 allows.
 //!
 //! A project's extras may name the project itself (`all = ["me[dev,test]"]`); such
 //! self-references are expanded into the named extras' requirements (with the reference's
@@ -16,27 +19,29 @@ use toml::de::{DeTable, DeValue};
 
 use crate::internal::requirement::{Rejection, parse_requirement};
 use crate::{
-    ExtrasSelection, Origin, RequirementEntry, RequirementsError, RequirementsSet,
-    UnsupportedFeature,
+    ExtrasSelection, GroupName, GroupsSelection, Origin, PyprojectSelection, RequirementEntry,
+    RequirementsError, RequirementsSet, UnsupportedFeature,
 };
 
-/// Read `[project] dependencies` plus the optional dependencies `extras` selects.
+/// Read `[project] dependencies` plus the optional dependencies and dependency groups
+/// `selection` names.
 ///
-/// Requesting an extra the project does not define is an error naming the extra and the file.
+/// Requesting an extra or a group the file does not define is an error naming it and the file.
 pub fn read_pyproject(
     path: &Path,
-    extras: &ExtrasSelection,
+    selection: &PyprojectSelection,
 ) -> Result<RequirementsSet, RequirementsError> {
     let contents = fs_err::read_to_string(path).map_err(RequirementsError::Io)?;
-    parse_pyproject_str(&contents, path, extras)
+    parse_pyproject_str(&contents, path, selection)
 }
 
 /// Like [`read_pyproject`], for `contents` already read from `path`.
 pub fn parse_pyproject_str(
     contents: &str,
     path: &Path,
-    extras: &ExtrasSelection,
+    selection: &PyprojectSelection,
 ) -> Result<RequirementsSet, RequirementsError> {
+    let extras = &selection.extras;
     let document = Document { contents, path };
     let root = DeTable::parse(contents).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
@@ -47,15 +52,29 @@ pub fn parse_pyproject_str(
             error: Box::new(error),
         }
     })?;
-    let Some(project) = root.get_ref().get("project") else {
-        return Err(RequirementsError::MissingProject {
-            path: path.to_path_buf(),
-        });
+    let groups = match root.get_ref().get("dependency-groups") {
+        Some(value) => document.groups(value)?,
+        None => Vec::new(),
     };
-    let project_table = project
-        .get_ref()
-        .as_table()
-        .ok_or_else(|| document.invalid(project.span(), "project", "a table"))?;
+    let empty = DeTable::default();
+    let project_table = match root.get_ref().get("project") {
+        Some(project) => project
+            .get_ref()
+            .as_table()
+            .ok_or_else(|| document.invalid(project.span(), "project", "a table"))?,
+        // PEP 735: a file may hold only dependency groups.
+        None if selection.groups != GroupsSelection::None
+            && *extras == ExtrasSelection::None
+            && !groups.is_empty() =>
+        {
+            &empty
+        }
+        None => {
+            return Err(RequirementsError::MissingProject {
+                path: path.to_path_buf(),
+            });
+        }
+    };
 
     let name = project_table
         .get("name")
@@ -136,18 +155,43 @@ pub fn parse_pyproject_str(
         }
     };
 
+    let selected_groups: Vec<GroupName> = match &selection.groups {
+        GroupsSelection::None => Vec::new(),
+        GroupsSelection::All => groups.iter().map(|group| group.name.clone()).collect(),
+        GroupsSelection::Some(requested) => requested.clone(),
+    };
+
     let mut expander = Expander {
         document: &document,
         name,
         defined: &defined,
         expanded: FxHashSet::default(),
+        groups: &groups,
+        groups_done: FxHashSet::default(),
         set: RequirementsSet::default(),
     };
     expander.add_list(&dependencies, &MarkerTree::TRUE)?;
     for extra in &selected {
         expander.add_extra(extra, &MarkerTree::TRUE)?;
     }
+    for group in &selected_groups {
+        expander.add_group(group, &mut Vec::new(), None)?;
+    }
     Ok(expander.set)
+}
+
+/// A group of `[dependency-groups]`, in file order.
+struct Group {
+    name: GroupName,
+    items: Vec<GroupItem>,
+}
+
+/// One entry of a dependency group.
+enum GroupItem {
+    /// A PEP 508 requirement string.
+    Requirement(SpannedString),
+    /// `{include-group = "name"}`, with the span of the table.
+    Include(GroupName, Range<usize>),
 }
 
 /// A string and its byte span (including quotes) in the document.
@@ -223,6 +267,66 @@ impl Document<'_> {
             .collect()
     }
 
+    /// The `[dependency-groups]` table: every group with its entries, in file order.
+    fn groups(&self, value: &Spanned<DeValue<'_>>) -> Result<Vec<Group>, RequirementsError> {
+        let table = value
+            .get_ref()
+            .as_table()
+            .ok_or_else(|| self.invalid(value.span(), "dependency-groups", "a table"))?;
+        let mut groups: Vec<(usize, Group)> = Vec::new();
+        for (key, value) in table {
+            let name = self.group_name(key.get_ref(), key.span())?;
+            if groups.iter().any(|(_, group)| group.name == name) {
+                let (origin, source_line) = self.locate(key.span().start);
+                return Err(RequirementsError::DuplicateGroup {
+                    origin,
+                    source_line,
+                    group: name,
+                });
+            }
+            let key_path = format!("dependency-groups.{}", key.get_ref());
+            let expected = "an array of requirement strings and `{include-group = \"…\"}` tables";
+            let array = value
+                .get_ref()
+                .as_array()
+                .ok_or_else(|| self.invalid(value.span(), &key_path, expected))?;
+            let mut items = Vec::new();
+            for item in array {
+                if let Some(text) = item.get_ref().as_str() {
+                    items.push(GroupItem::Requirement((text.to_string(), item.span())));
+                    continue;
+                }
+                let include = item
+                    .get_ref()
+                    .as_table()
+                    .filter(|table| table.len() == 1)
+                    .and_then(|table| table.get("include-group"))
+                    .ok_or_else(|| self.invalid(item.span(), &key_path, expected))?;
+                let included = include
+                    .get_ref()
+                    .as_str()
+                    .ok_or_else(|| self.invalid(include.span(), &key_path, expected))?;
+                let included = self.group_name(included, include.span())?;
+                items.push(GroupItem::Include(included, item.span()));
+            }
+            groups.push((key.span().start, Group { name, items }));
+        }
+        // The TOML map may be sorted by key; keep file order.
+        groups.sort_by_key(|(start, _)| *start);
+        Ok(groups.into_iter().map(|(_, group)| group).collect())
+    }
+
+    fn group_name(&self, name: &str, span: Range<usize>) -> Result<GroupName, RequirementsError> {
+        GroupName::from_str(name).map_err(|error| {
+            let (origin, source_line) = self.locate(span.start);
+            RequirementsError::InvalidGroupName {
+                origin,
+                source_line,
+                error,
+            }
+        })
+    }
+
     /// Byte offset in the document of byte `offset` of the string at `span`: exact when the
     /// TOML string has no escapes, else the string's start.
     fn offset_in_string(&self, text: &str, span: &Range<usize>, offset: usize) -> usize {
@@ -245,6 +349,9 @@ struct Expander<'a> {
     defined: &'a [Extra],
     /// Extras already expanded, with the marker they were expanded under.
     expanded: FxHashSet<(ExtraName, MarkerTree)>,
+    groups: &'a [Group],
+    /// Groups already expanded.
+    groups_done: FxHashSet<GroupName>,
     set: RequirementsSet,
 }
 
@@ -326,6 +433,55 @@ impl Expander<'_> {
         };
         self.add_list(&definition.requirements, marker)
     }
+
+    /// Add `name`'s requirements and those of the groups it includes; `stack` holds the
+    /// groups being expanded (to find cycles) and `site` the `include-group` that led here.
+    fn add_group(
+        &mut self,
+        name: &GroupName,
+        stack: &mut Vec<GroupName>,
+        site: Option<&Range<usize>>,
+    ) -> Result<(), RequirementsError> {
+        if let Some(position) = stack.iter().position(|open| open == name) {
+            let cycle = stack[position..]
+                .iter()
+                .chain(std::iter::once(name))
+                .map(|group| format!("`{group}`"))
+                .collect::<Vec<_>>()
+                .join(" -> ");
+            let (origin, source_line) = self.document.locate(site.map_or(0, |span| span.start));
+            return Err(RequirementsError::GroupCycle {
+                origin,
+                source_line,
+                cycle,
+            });
+        }
+        if self.groups_done.contains(name) {
+            return Ok(());
+        }
+        let groups = self.groups;
+        let Some(group) = groups.iter().find(|group| group.name == *name) else {
+            return Err(RequirementsError::UnknownGroup {
+                path: self.document.path.to_path_buf(),
+                group: name.clone(),
+                available: groups.iter().map(|group| group.name.clone()).collect(),
+            });
+        };
+        stack.push(name.clone());
+        for item in &group.items {
+            match item {
+                GroupItem::Requirement(requirement) => {
+                    self.add_list(std::slice::from_ref(requirement), &MarkerTree::TRUE)?;
+                }
+                GroupItem::Include(included, span) => {
+                    self.add_group(included, stack, Some(span))?;
+                }
+            }
+        }
+        stack.pop();
+        self.groups_done.insert(name.clone());
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -354,7 +510,93 @@ all = ["my-app[test,docs] ; sys_platform == 'linux'"]
         contents: &str,
         extras: &ExtrasSelection,
     ) -> Result<RequirementsSet, RequirementsError> {
-        parse_pyproject_str(contents, Path::new("pyproject.toml"), extras)
+        parse_pyproject_str(
+            contents,
+            Path::new("pyproject.toml"),
+            &PyprojectSelection::from(extras.clone()),
+        )
+    }
+
+    fn parse_groups(
+        contents: &str,
+        groups: GroupsSelection,
+    ) -> Result<RequirementsSet, RequirementsError> {
+        let selection = PyprojectSelection {
+            extras: ExtrasSelection::None,
+            groups,
+        };
+        parse_pyproject_str(contents, Path::new("pyproject.toml"), &selection)
+    }
+
+    fn groups(names: &[&str]) -> GroupsSelection {
+        GroupsSelection::Some(names.iter().map(|name| name.parse().unwrap()).collect())
+    }
+
+    const GROUPS: &str = r#"[project]
+name = "app"
+version = "1"
+dependencies = ["flask"]
+optional-dependencies = { fast = ["orjson"] }
+
+[dependency-groups]
+Test = ["pytest>=8", {include-group = "lint"}, "app[fast]"]
+lint = ["ruff"]
+docs = ["sphinx", {include-group = "test"}]
+"#;
+
+    #[test]
+    fn dependency_groups_with_includes_and_self_extras() {
+        let set = parse_groups(GROUPS, groups(&["test"])).unwrap();
+        assert_eq!(names(&set), ["flask", "pytest>=8", "ruff", "orjson"]);
+        let set = parse_groups(GROUPS, GroupsSelection::All).unwrap();
+        assert_eq!(
+            names(&set),
+            ["flask", "pytest>=8", "ruff", "orjson", "sphinx"]
+        );
+        // Origins point at the strings inside the group.
+        let ruff = &set.requirements[2];
+        assert_eq!((ruff.origin.line, ruff.origin.column), (9, 9));
+    }
+
+    #[test]
+    fn dependency_groups_without_a_project() {
+        let contents = "[dependency-groups]\ndev = [\"black\"]\n";
+        let set = parse_groups(contents, groups(&["dev"])).unwrap();
+        assert_eq!(names(&set), ["black"]);
+        // Without a group selected there is nothing to read.
+        let error = parse(contents, &ExtrasSelection::None).unwrap_err();
+        assert!(matches!(error, RequirementsError::MissingProject { .. }));
+    }
+
+    #[test]
+    fn dependency_group_errors() {
+        let error = parse_groups(GROUPS, groups(&["typing"])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`pyproject.toml`: no dependency group `typing` (it defines `test`, `lint`, `docs`)"
+        );
+        let cycle = "[dependency-groups]\na = [{include-group = \"b\"}]\nb = [\"x\", {include-group = \"A\"}]\n";
+        let error = parse_groups(cycle, groups(&["a"])).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("`pyproject.toml:3:11`: dependency groups include each other in a cycle: `a` -> `b` -> `a`"),
+            "{error}"
+        );
+        let twice = "[dependency-groups]\ndev = []\nDev = []\n";
+        let error = parse_groups(twice, GroupsSelection::All).unwrap_err();
+        assert!(
+            matches!(error, RequirementsError::DuplicateGroup { .. }),
+            "{error}"
+        );
+        let bad = "[dependency-groups]\ndev = [{include = \"x\"}]\n";
+        let error = parse_groups(bad, GroupsSelection::All).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("`dependency-groups.dev` must be"),
+            "{error}"
+        );
     }
 
     fn names(set: &RequirementsSet) -> Vec<String> {
@@ -443,7 +685,7 @@ all = ["my-app[test,docs] ; sys_platform == 'linux'"]
         let error = parse("[tool.black]\nline-length = 100\n", &ExtrasSelection::None).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "`pyproject.toml`: no `[project]` table; tailwheel reads `[project] dependencies` and `[project.optional-dependencies]`"
+            "`pyproject.toml`: no `[project]` table; tailwheel reads `[project] dependencies` and `[project.optional-dependencies]` (or only `[dependency-groups]` with `--group`)"
         );
     }
 
@@ -569,11 +811,11 @@ all = ["my-app[test,docs] ; sys_platform == 'linux'"]
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pyproject.toml");
         fs_err::write(&path, PYPROJECT).unwrap();
-        let set = read_pyproject(&path, &ExtrasSelection::None).unwrap();
+        let set = read_pyproject(&path, &PyprojectSelection::default()).unwrap();
         assert_eq!(set.requirements[0].origin.path, path);
         let missing = read_pyproject(
             &dir.path().join("nope/pyproject.toml"),
-            &ExtrasSelection::None,
+            &PyprojectSelection::default(),
         );
         assert!(matches!(missing, Err(RequirementsError::Io(_))));
     }

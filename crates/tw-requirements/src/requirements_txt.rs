@@ -199,7 +199,17 @@ impl<'a> Reader<'a> {
             },
             None => RequirementsError::Io(source),
         };
-        let contents = fs_err::read_to_string(path).map_err(io_error)?;
+        let bytes = fs_err::read(path).map_err(io_error)?;
+        let contents = crate::internal::decode::decode(&bytes).map_err(|error| {
+            RequirementsError::Encoding {
+                origin: Origin {
+                    path: path.to_path_buf(),
+                    line: error.line,
+                    column: error.column,
+                },
+                reason: error.reason,
+            }
+        })?;
         let canonical = fs_err::canonicalize(path).map_err(io_error)?;
         if let Some(index) = self.stack.iter().position(|(seen, _)| *seen == canonical)
             && let Some((origin, source_line)) = site.cloned()

@@ -1,6 +1,6 @@
 //! The result of reading requirement sources: requirements, constraints and index settings.
 
-use pep508_rs::{ExtraName, Requirement};
+use pep508_rs::{ExtraName, PackageName, Requirement};
 
 use crate::Origin;
 
@@ -81,6 +81,55 @@ pub enum ExtrasSelection {
     Some(Vec<ExtraName>),
     /// Every extra the project defines.
     All,
+}
+
+/// A [PEP 735](https://peps.python.org/pep-0735/) dependency group name, normalized as
+/// package names are (`Dev_Tools` and `dev-tools` are one group).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupName(PackageName);
+
+impl std::str::FromStr for GroupName {
+    type Err = pep508_rs::InvalidNameError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        PackageName::from_str(name).map(Self)
+    }
+}
+
+impl std::fmt::Display for GroupName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Which `[dependency-groups]` (PEP 735) of a `pyproject.toml` to include.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum GroupsSelection {
+    /// None of them.
+    #[default]
+    None,
+    /// These groups; each must be defined.
+    Some(Vec<GroupName>),
+    /// Every group the file defines.
+    All,
+}
+
+/// What to read from a `pyproject.toml` besides `[project] dependencies`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PyprojectSelection {
+    /// Optional dependencies (`--extra`, `--all-extras`).
+    pub extras: ExtrasSelection,
+    /// Dependency groups (`--group`, `--all-groups`).
+    pub groups: GroupsSelection,
+}
+
+impl From<ExtrasSelection> for PyprojectSelection {
+    fn from(extras: ExtrasSelection) -> Self {
+        Self {
+            extras,
+            groups: GroupsSelection::None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,15 +3,16 @@
 use std::path::Path;
 
 use crate::{
-    ExtrasSelection, RequirementsError, RequirementsSet, read_pyproject, read_requirements_txt,
+    PyprojectSelection, RequirementsError, RequirementsSet, read_pyproject, read_requirements_txt,
 };
 
 /// Read `path` as `pyproject.toml` if that is its file name, else as a requirements file.
 ///
-/// `extras` applies to `pyproject.toml` only; `env` to requirements files only.
+/// `extras` (extras and dependency groups) applies to `pyproject.toml` only; `env` to
+/// requirements files only.
 pub fn read_source(
     path: &Path,
-    extras: &ExtrasSelection,
+    extras: &PyprojectSelection,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<RequirementsSet, RequirementsError> {
     if path
@@ -38,9 +39,10 @@ mod tests {
         fs_err::write(&requirements, "requests ; python_version > '3'\n").unwrap();
 
         let env = |_: &str| None;
-        let set = read_source(&pyproject, &ExtrasSelection::None, &env).unwrap();
+        let set = read_source(&pyproject, &PyprojectSelection::default(), &env).unwrap();
         assert_eq!(set.requirements[0].requirement.name.as_ref(), "flask");
-        let set = read_source(&requirements, &ExtrasSelection::All, &env).unwrap();
+        let all = PyprojectSelection::from(crate::ExtrasSelection::All);
+        let set = read_source(&requirements, &all, &env).unwrap();
         assert_eq!(set.requirements[0].requirement.name.as_ref(), "requests");
     }
 }
