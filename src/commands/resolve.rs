@@ -230,8 +230,10 @@ pub(crate) async fn run(
         }
     };
     match &args.output {
-        Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::input)?,
-        None => printer.stdout(&contents),
+        Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::io)?,
+        None => printer
+            .stdout(&contents)
+            .map_err(|err| Failure::io(anyhow!(err).context("cannot write the lock to stdout")))?,
     }
     let elapsed = started.elapsed();
     let count = resolution.packages.len();
