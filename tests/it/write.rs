@@ -90,7 +90,10 @@ fn a_character_device_is_written_through_not_replaced() {
     // Safe to test on the real `/dev/null` because the write goes through it.
     let out = resolve_into(&project, Path::new("/dev/null"));
     out.assert_code(0);
-    assert!(is_char_device(Path::new("/dev/null")), "/dev/null was replaced");
+    assert!(
+        is_char_device(Path::new("/dev/null")),
+        "/dev/null was replaced"
+    );
 
     // A null device of our own (root only), so that a regression replaces it and not the
     // system's `/dev/null`.
@@ -227,7 +230,8 @@ fn a_lock_that_cannot_be_written_exits_4() {
     let out = resolve_into(&project, &project.join("missing/requirements.txt"));
     out.assert_code(4);
     assert!(
-        out.stderr.contains("error: cannot write `[TEMP]/missing/requirements.txt`"),
+        out.stderr
+            .contains("error: cannot write `[TEMP]/missing/requirements.txt`"),
         "{}",
         out.stderr
     );
@@ -237,7 +241,11 @@ fn a_lock_that_cannot_be_written_exits_4() {
     if make_char_device(&device, 1, 7) {
         let out = resolve_into(&project, &device);
         out.assert_code(4);
-        assert!(out.stderr.contains("No space left on device"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("No space left on device"),
+            "{}",
+            out.stderr
+        );
         assert!(is_char_device(&device), "the device was replaced");
     }
 }
