@@ -103,12 +103,14 @@ pub(crate) async fn run(
         .build()
         .map_err(Failure::network)?;
     let index = Arc::new(
-        Index::new(client.clone(), locations).with_cache(IndexCacheOptions {
-            cache_dir: cache.clone(),
-            refresh: args.refresh,
-            offline: args.offline,
-            exclude_newer: options.exclude_newer,
-        }),
+        Index::new(client.clone(), locations)
+            .with_cache(IndexCacheOptions {
+                cache_dir: cache.clone(),
+                refresh: args.refresh,
+                offline: args.offline,
+                exclude_newer: options.exclude_newer,
+            })
+            .with_exclude_newer(options.exclude_newer),
     );
     let configured_indexes = index.locations().indexes.clone();
     let metadata_options = MetadataOptions {

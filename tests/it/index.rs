@@ -494,6 +494,100 @@ fn pep658_is_not_required_for_html_indexes() {
     assert_eq!(out.success(), "zope-interface==7.0\n");
 }
 
+#[test]
+fn exclude_newer_excludes_the_undated_files_of_an_html_index() {
+    let html = index_with(
+        IndexOptions {
+            format: PageFormat::Html,
+            ..IndexOptions::default()
+        },
+        |universe| {
+            universe.version("lib", "1.0.0");
+            universe.version("other", "1.0.0");
+        },
+    );
+    let project = Project::new(&html);
+    // Without `--exclude-newer` the HTML index is fine.
+    let out = project.resolve_in("lib\nother\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "lib==1.0.0\nother==1.0.0\n");
+
+    // HTML pages carry no upload times, so no file can be shown to predate the cutoff: none
+    // is used, and one warning per index says why (uv does the same).
+    let out = project.resolve_in("lib\nother\n", &["--exclude-newer", "2030-01-01"]);
+    out.assert_code(1);
+    insta::assert_snapshot!(out.stderr, @r"
+     WARN `[INDEX]/simple/` gives no valid upload time for some files (such as `lib-1.0.0-py3-none-any.whl`): they are excluded because `--exclude-newer` cannot be checked for them
+    error: no solution found:
+    Because lib was not found in the package index and you require lib, we can conclude that your requirements are unsatisfiable.
+    ");
+
+    let warning = "WARN `[INDEX]/simple/` gives no valid upload time for some files";
+
+    // Merged with a JSON index that dates its files, both projects resolve from it, and the
+    // HTML index is still named once, however many of its pages were read.
+    let dated = index(|universe| {
+        universe
+            .version("lib", "1.0.0")
+            .upload_time("2025-01-01T00:00:00Z");
+        universe
+            .version("other", "1.0.0")
+            .upload_time("2025-01-01T00:00:00Z");
+    });
+    let out = project.resolve_in(
+        "lib\nother\n",
+        &[
+            "--no-header",
+            "--exclude-newer",
+            "2030-01-01",
+            "--index-strategy",
+            "unsafe-best-match",
+            "--extra-index-url",
+            &dated.index_url(),
+        ],
+    );
+    assert_eq!(out.pins(), ["lib==1.0.0", "other==1.0.0"]);
+    assert_eq!(out.stderr.matches(warning).count(), 1, "{}", out.stderr);
+    assert_eq!(
+        html.requests()
+            .iter()
+            .filter(|request| request.path.starts_with("/simple/"))
+            .count(),
+        6,
+        "both pages of the HTML index were read in each of the three runs"
+    );
+}
+
+#[test]
+fn exclude_newer_excludes_files_with_an_unparsable_upload_time() {
+    let index = index(|universe| {
+        universe
+            .version("lib", "1.0.0")
+            .upload_time("2025-01-01T00:00:00Z");
+        universe.version("lib", "2.0.0").upload_time("yesterday");
+    });
+    let project = Project::new(&index);
+    let out = project.resolve_in(
+        "lib\n",
+        &[
+            "--no-header",
+            "--no-annotate",
+            "--exclude-newer",
+            "2030-01-01",
+        ],
+    );
+    assert_eq!(out.success(), "lib==1.0.0\n");
+    assert!(
+        out.stderr.contains(
+            "WARN `[INDEX]/simple/` gives no valid upload time for some files (such as `lib-2.0.0"
+        ),
+        "{}",
+        out.stderr
+    );
+    // Without the cutoff the date does not matter.
+    let out = project.resolve_in("lib\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "lib==2.0.0\n");
+}
+
 /// A public index with a higher version of an internal name, and the private index that
 /// owns the name.
 fn public_and_private() -> (TestIndex, TestIndex) {
