@@ -1,6 +1,7 @@
 //! A failed command: the error chain to print and the exit code to return.
 //!
-//! Exit codes: 1 no solution, 2 bad input or usage, 3 network, index or build failure.
+//! Exit codes: 1 no solution, 2 bad input or usage, 3 network, index or build failure,
+//! 4 the output could not be written (a full disk, a missing directory, a failed stdout).
 
 use std::fmt;
 
@@ -32,6 +33,16 @@ impl Failure {
     pub(crate) fn network(error: impl Into<anyhow::Error>) -> Self {
         Self {
             code: 3,
+            error: error.into(),
+        }
+    }
+}
+
+impl Failure {
+    /// The lock (or other output) could not be written: a local I/O failure, not bad input.
+    pub(crate) fn io(error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: 4,
             error: error.into(),
         }
     }

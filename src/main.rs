@@ -1,6 +1,6 @@
 //! The `tailwheel` command line: parse arguments, set up logging and the runtime, run a
 //! command, map its outcome to an exit code (0 success, 1 no solution, 2 bad input,
-//! 3 network or index failure).
+//! 3 network or index failure, 4 output not written).
 
 mod args;
 mod build;

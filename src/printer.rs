@@ -18,10 +18,15 @@ impl Printer {
         Self { quiet, progress }
     }
 
-    /// Main output (the lock when no `-o` is given). A closed pipe is not an error.
-    pub(crate) fn stdout(&self, text: &str) {
+    /// Main output (the lock when no `-o` is given). A closed pipe is not an error (the
+    /// reader has all it wanted, as with `| head`); any other failure, such as a full disk,
+    /// is returned so the run does not exit 0 without its output.
+    pub(crate) fn stdout(&self, text: &str) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            result => result,
+        }
     }
 
     /// A summary line on stderr, unless `-q`.

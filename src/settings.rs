@@ -101,7 +101,7 @@ pub(crate) fn index_locations(
     let mut indexes = Vec::new();
     let netrc = Netrc::load(env);
     if !(args.no_index || files.no_index) {
-        // Named indexes come first (uv's `--index` has priority over the default index too).
+        // Named indexes come first (uv's `--index` has priority over every other index).
         for value in &args.named_indexes {
             let (name, url) = parse_named_index(value)?;
             let mut url = parse_index_url(url, "--index")?;
@@ -142,26 +142,41 @@ pub(crate) fn index_locations(
             }
             Some(main) => Some(main),
         };
-        if let Some((main, origin)) = main {
-            debug!(index = %redact_word(&main), %origin, "main index");
-            let url = parse_index_url(&main, &origin)?;
+        // Extra indexes come before the main one, as in uv: with `first-index` a private
+        // extra index then owns its names even when the main (often public) index has a
+        // higher version of them, which is what stops dependency confusion. Order: the
+        // command line, requirement files, `PIP_EXTRA_INDEX_URL`, pip.conf.
+        let extra = args
+            .extra_index_url
+            .iter()
+            .map(|url| (url.clone(), "--extra-index-url"))
+            .chain(files.extra_index_urls.iter().map(|url| {
+                (
+                    url.clone(),
+                    "an `--extra-index-url` line of a requirements file",
+                )
+            }))
+            .chain(
+                env.pip_extra_index_url
+                    .iter()
+                    .flat_map(|v| v.split_whitespace().map(str::to_string))
+                    .map(|url| (url, "PIP_EXTRA_INDEX_URL")),
+            )
+            .chain(
+                pip_config
+                    .extra_index_urls
+                    .iter()
+                    .map(|url| (url.clone(), "`extra-index-url` in pip.conf")),
+            );
+        for (url, origin) in extra {
+            let url = parse_index_url(&url, origin)?;
             if !indexes.contains(&url) {
                 indexes.push(url);
             }
         }
-        let extra = args
-            .extra_index_url
-            .iter()
-            .chain(&files.extra_index_urls)
-            .cloned()
-            .chain(
-                env.pip_extra_index_url
-                    .iter()
-                    .flat_map(|v| v.split_whitespace().map(str::to_string)),
-            )
-            .chain(pip_config.extra_index_urls.iter().cloned());
-        for url in extra {
-            let url = parse_index_url(&url, "--extra-index-url")?;
+        if let Some((main, origin)) = main {
+            debug!(index = %redact_word(&main), %origin, "main index");
+            let url = parse_index_url(&main, &origin)?;
             if !indexes.contains(&url) {
                 indexes.push(url);
             }

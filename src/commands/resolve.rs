@@ -129,12 +129,14 @@ pub(crate) async fn run(
         .build()
         .map_err(Failure::network)?;
     let index = Arc::new(
-        Index::new(client.clone(), locations).with_cache(IndexCacheOptions {
-            cache_dir: cache.clone(),
-            refresh: args.refresh,
-            offline: args.offline,
-            exclude_newer: options.exclude_newer,
-        }),
+        Index::new(client.clone(), locations)
+            .with_cache(IndexCacheOptions {
+                cache_dir: cache.clone(),
+                refresh: args.refresh,
+                offline: args.offline,
+                exclude_newer: options.exclude_newer,
+            })
+            .with_exclude_newer(options.exclude_newer),
     );
     let configured_indexes = index.locations().indexes.clone();
     let metadata_options = MetadataOptions {
@@ -256,8 +258,10 @@ pub(crate) async fn run(
         }
     };
     match &args.output {
-        Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::input)?,
-        None => printer.stdout(&contents),
+        Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::io)?,
+        None => printer
+            .stdout(&contents)
+            .map_err(|err| Failure::io(anyhow!(err).context("cannot write the lock to stdout")))?,
     }
     let elapsed = started.elapsed();
     let count = resolution.packages.len();

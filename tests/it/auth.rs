@@ -203,13 +203,14 @@ fn missing_or_wrong_credentials_stop_with_the_index_named() {
         project.filter_index(&index, "[INDEX]");
         project.write("requirements.in", "app\n");
         let mut command = project.command();
+        // The private index is an extra one, so it is searched first.
         command.args([
             "requirements.in",
             "--no-cache",
             "--index-url",
-            &url,
-            "--extra-index-url",
             &public.index_url(),
+            "--extra-index-url",
+            &url,
         ]);
         let out = project.run_command(command);
         out.assert_code(3);

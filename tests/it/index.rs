@@ -153,10 +153,11 @@ fn two_indexes() -> (TestIndex, TestIndex) {
 #[test]
 fn first_index_strategy_takes_each_package_from_its_first_index() {
     let (first, second) = two_indexes();
-    let mut project = Project::new(&first);
-    project.filter_index(&second, "[INDEX2]");
+    // `--extra-index-url` indexes are searched before `--index-url`: `first` comes first.
+    let mut project = Project::new(&second);
+    project.filter_index(&first, "[FIRST]");
     project.write("requirements.in", "shared\nonly-first\nonly-second\n");
-    let extra = second.index_url();
+    let extra = first.index_url();
     let out = project.resolve(&[
         "requirements.in",
         "--no-header",
@@ -185,9 +186,9 @@ fn first_index_strategy_takes_each_package_from_its_first_index() {
     assert_eq!(
         packages,
         [
-            row("only-first", "1.0.0", "[INDEX]/simple/"),
-            row("only-second", "1.0.0", "[INDEX2]/simple/"),
-            row("shared", "1.0.0", "[INDEX]/simple/"),
+            row("only-first", "1.0.0", "[FIRST]/simple/"),
+            row("only-second", "1.0.0", "[INDEX]/simple/"),
+            row("shared", "1.0.0", "[FIRST]/simple/"),
         ]
     );
 
@@ -491,4 +492,217 @@ fn pep658_is_not_required_for_html_indexes() {
     let project = Project::new(&index);
     let out = project.resolve_in("zope-interface\n", &["--no-header", "--no-annotate"]);
     assert_eq!(out.success(), "zope-interface==7.0\n");
+}
+
+#[test]
+fn exclude_newer_excludes_the_undated_files_of_an_html_index() {
+    let html = index_with(
+        IndexOptions {
+            format: PageFormat::Html,
+            ..IndexOptions::default()
+        },
+        |universe| {
+            universe.version("lib", "1.0.0");
+            universe.version("other", "1.0.0");
+        },
+    );
+    let project = Project::new(&html);
+    // Without `--exclude-newer` the HTML index is fine.
+    let out = project.resolve_in("lib\nother\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "lib==1.0.0\nother==1.0.0\n");
+
+    // HTML pages carry no upload times, so no file can be shown to predate the cutoff: none
+    // is used, and one warning per index says why (uv does the same).
+    let out = project.resolve_in("lib\nother\n", &["--exclude-newer", "2030-01-01"]);
+    out.assert_code(1);
+    insta::assert_snapshot!(out.stderr, @r"
+     WARN `[INDEX]/simple/` gives no valid upload time for some files (such as `lib-1.0.0-py3-none-any.whl`): they are excluded because `--exclude-newer` cannot be checked for them
+    error: no solution found:
+    Because lib was not found in the package index and you require lib, we can conclude that your requirements are unsatisfiable.
+    ");
+
+    let warning = "WARN `[INDEX]/simple/` gives no valid upload time for some files";
+
+    // Merged with a JSON index that dates its files, both projects resolve from it, and the
+    // HTML index is still named once, however many of its pages were read.
+    let dated = index(|universe| {
+        universe
+            .version("lib", "1.0.0")
+            .upload_time("2025-01-01T00:00:00Z");
+        universe
+            .version("other", "1.0.0")
+            .upload_time("2025-01-01T00:00:00Z");
+    });
+    let out = project.resolve_in(
+        "lib\nother\n",
+        &[
+            "--no-header",
+            "--exclude-newer",
+            "2030-01-01",
+            "--index-strategy",
+            "unsafe-best-match",
+            "--extra-index-url",
+            &dated.index_url(),
+        ],
+    );
+    assert_eq!(out.pins(), ["lib==1.0.0", "other==1.0.0"]);
+    assert_eq!(out.stderr.matches(warning).count(), 1, "{}", out.stderr);
+    assert_eq!(
+        html.requests()
+            .iter()
+            .filter(|request| request.path.starts_with("/simple/"))
+            .count(),
+        6,
+        "both pages of the HTML index were read in each of the three runs"
+    );
+}
+
+#[test]
+fn exclude_newer_excludes_files_with_an_unparsable_upload_time() {
+    let index = index(|universe| {
+        universe
+            .version("lib", "1.0.0")
+            .upload_time("2025-01-01T00:00:00Z");
+        universe.version("lib", "2.0.0").upload_time("yesterday");
+    });
+    let project = Project::new(&index);
+    let out = project.resolve_in(
+        "lib\n",
+        &[
+            "--no-header",
+            "--no-annotate",
+            "--exclude-newer",
+            "2030-01-01",
+        ],
+    );
+    assert_eq!(out.success(), "lib==1.0.0\n");
+    assert!(
+        out.stderr.contains(
+            "WARN `[INDEX]/simple/` gives no valid upload time for some files (such as `lib-2.0.0"
+        ),
+        "{}",
+        out.stderr
+    );
+    // Without the cutoff the date does not matter.
+    let out = project.resolve_in("lib\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "lib==2.0.0\n");
+}
+
+/// A public index with a higher version of an internal name, and the private index that
+/// owns the name.
+fn public_and_private() -> (TestIndex, TestIndex) {
+    let public = index(|universe| {
+        universe.version("corp-internal", "99.0.0");
+        universe.version("public-only", "1.0.0");
+    });
+    let private = index(|universe| {
+        universe.version("corp-internal", "1.0.0");
+    });
+    (public, private)
+}
+
+#[test]
+fn extra_index_urls_are_searched_before_the_index_url() {
+    let (public, private) = public_and_private();
+    let project = Project::new(&public);
+    project.write("requirements.in", "corp-internal\npublic-only\n");
+    let args = ["requirements.in", "--no-header", "--no-annotate"];
+    let expected = "corp-internal==1.0.0\npublic-only==1.0.0\n";
+
+    // `--extra-index-url` on the command line.
+    let mut command = project.command();
+    command
+        .args(args)
+        .args(["--extra-index-url", &private.index_url()]);
+    assert_eq!(project.run_command(command).success(), expected);
+
+    // An `--extra-index-url` line of a requirements file.
+    project.write(
+        "with-extra.in",
+        &format!(
+            "--extra-index-url {}\ncorp-internal\npublic-only\n",
+            private.index_url()
+        ),
+    );
+    let mut command = project.command();
+    command.args(["with-extra.in", "--no-header", "--no-annotate"]);
+    assert_eq!(project.run_command(command).success(), expected);
+
+    // `PIP_EXTRA_INDEX_URL`.
+    let mut command = project.command();
+    command
+        .args(args)
+        .env("PIP_EXTRA_INDEX_URL", private.index_url());
+    assert_eq!(project.run_command(command).success(), expected);
+
+    // `extra-index-url` in pip.conf.
+    let conf = project.write(
+        "pip.conf",
+        &format!("[global]\nextra-index-url = {}\n", private.index_url()),
+    );
+    let mut command = project.command();
+    command.args(args).env("PIP_CONFIG_FILE", &conf);
+    assert_eq!(project.run_command(command).success(), expected);
+}
+
+#[test]
+fn index_order_is_named_then_extra_then_the_index_url() {
+    let indexes = versioned_indexes();
+    let urls: Vec<String> = indexes.iter().map(TestIndex::index_url).collect();
+    let project = Project::bare();
+    project.write("requirements.in", "pkg\n");
+    project.write(
+        "with-extra.in",
+        &format!("--extra-index-url {}\npkg\n", urls[3]),
+    );
+    let pin_with = |args: &[&str], file: &str| {
+        let mut command = project.command();
+        command
+            .args(args)
+            .args([file, "--no-header", "--no-annotate"]);
+        project.run_command(command).success().to_string()
+    };
+    // Earlier `--extra-index-url` values come first, all before `--index-url`.
+    assert_eq!(
+        pin_with(
+            &[
+                "--index-url",
+                &urls[0],
+                "--extra-index-url",
+                &urls[1],
+                "--extra-index-url",
+                &urls[2],
+            ],
+            "requirements.in"
+        ),
+        "pkg==2.0.0\n"
+    );
+    // `--index NAME=URL` comes before every `--extra-index-url`.
+    assert_eq!(
+        pin_with(
+            &[
+                "--index-url",
+                &urls[0],
+                "--extra-index-url",
+                &urls[1],
+                "--index",
+                &format!("corp={}", urls[2]),
+            ],
+            "requirements.in"
+        ),
+        "pkg==3.0.0\n"
+    );
+    // The command line's extra indexes come before those of requirement files, which come
+    // before the `--index-url`.
+    assert_eq!(
+        pin_with(
+            &["--index-url", &urls[0], "--extra-index-url", &urls[1]],
+            "with-extra.in"
+        ),
+        "pkg==2.0.0\n"
+    );
+    assert_eq!(
+        pin_with(&["--index-url", &urls[0]], "with-extra.in"),
+        "pkg==4.0.0\n"
+    );
 }

@@ -24,3 +24,4 @@ mod platform;
 mod reliability;
 mod requirements;
 mod resolver;
+mod write;

@@ -14,7 +14,10 @@
 //! - Scenarios listed in `known-failures.txt` (`name: reason`) are expected to fail and show
 //!   as ignored with their reason; one that passes fails with "remove from known-failures.txt".
 //! - `testgen.disable` scenarios are skipped, as uv skips them.
-//! - When the scenario folder is missing, a note is printed and no case runs.
+//! - When the scenario folder is missing, a note is printed and no case runs, unless `CI` is
+//!   set (as `.ci/run` does): then the harness fails, so CI cannot pass by running nothing.
+//!   A folder with no scenario in it fails everywhere. `TW_PACKSE_SCENARIOS` names another
+//!   folder (used to test the harness itself).
 
 #[path = "../support/hermetic.rs"]
 mod hermetic;
@@ -42,9 +45,20 @@ const KNOWN_FAILURES: &str = "tests/scenarios/known-failures.txt";
 fn main() -> ExitCode {
     let args = Arguments::from_args();
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = workspace.join(SCENARIOS);
+    // `TW_PACKSE_SCENARIOS` points the harness at another folder (to test the harness).
+    let root = std::env::var_os("TW_PACKSE_SCENARIOS")
+        .map_or_else(|| workspace.join(SCENARIOS), PathBuf::from);
     let trials = if root.is_dir() {
         trials(&root, &workspace.join(KNOWN_FAILURES))
+    } else if in_ci() {
+        #[expect(clippy::print_stderr, reason = "the harness's own error")]
+        {
+            eprintln!(
+                "error: no packse scenarios at {}, and `CI` is set: CI must run them (put the scenarios there, or unset `CI` to skip them locally)",
+                root.display()
+            );
+        }
+        return ExitCode::FAILURE;
     } else {
         #[allow(
             clippy::print_stderr,
@@ -61,6 +75,13 @@ fn main() -> ExitCode {
     libtest_mimic::run(&args, trials).exit_code()
 }
 
+/// True when the `CI` variable says this is a CI run (set, and not empty, `0` or `false`).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| {
+        !(value.is_empty() || value == "0" || value.eq_ignore_ascii_case("false"))
+    })
+}
+
 /// One test per scenario, a failing test per unreadable file, and the check of
 /// `known-failures.txt` against the scenarios found.
 fn trials(root: &Path, known_failures_path: &Path) -> Vec<Trial> {
@@ -73,7 +94,17 @@ fn trials(root: &Path, known_failures_path: &Path) -> Vec<Trial> {
     // Scenario name → test name, for duplicates and the known-failures check.
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut disabled = Vec::new();
-    for path in scenario_files(root) {
+    let files = scenario_files(root);
+    if files.is_empty() {
+        let message = format!(
+            "no scenario files (`.toml`, `.json`) under {}",
+            root.display()
+        );
+        trials.push(Trial::test("harness::scenarios-found", move || {
+            Err(message.into())
+        }));
+    }
+    for path in files {
         let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
         let source = relative.display().to_string();
         let category = match relative.components().next() {

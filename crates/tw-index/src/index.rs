@@ -6,15 +6,23 @@
 //! Find-links locations (pages or local directories) are always merged in, as pip and uv do.
 //! Index pages are cached on disk when [`Index::with_cache`] says so (the module doc of
 //! `cache.rs` gives the policy); local `file://` indexes and find-links are always read afresh.
+//!
+//! With an upload cutoff ([`Index::with_exclude_newer`]), files of an index uploaded after it
+//! are dropped, and so are files whose upload time is missing or unparsable: every file of
+//! an HTML-only index (PEP 700 upload times exist only in JSON pages). Keeping them would
+//! let files of any age through a cutoff the user asked for, so they are excluded, with one
+//! warning per index, as uv does. Find-links files carry no upload time either; they are
+//! files the user pointed at, and are kept.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use jiff::Timestamp;
 use pep508_rs::PackageName;
 use tokio::sync::OnceCell;
-use tracing::{debug, instrument};
+use tracing::{debug, instrument, warn};
 use url::Url;
 
 use tw_client::header::HeaderMap;
@@ -90,6 +98,9 @@ pub struct Index {
     cache: PageCache,
     cache_options: IndexCacheOptions,
     pages: PageCounters,
+    exclude_newer: Option<Timestamp>,
+    /// Per index of `locations.indexes`: whether the undated-files warning was given.
+    undated_warned: Vec<AtomicBool>,
 }
 
 impl Index {
@@ -101,6 +112,11 @@ impl Index {
                 index.set_path(&path);
             }
         }
+        let undated_warned = locations
+            .indexes
+            .iter()
+            .map(|_| AtomicBool::new(false))
+            .collect();
         Self {
             client,
             locations,
@@ -108,7 +124,18 @@ impl Index {
             cache: PageCache::default(),
             cache_options: IndexCacheOptions::default(),
             pages: PageCounters::default(),
+            exclude_newer: None,
+            undated_warned,
         }
+    }
+
+    /// Drop the files of indexes uploaded after `cutoff` (`--exclude-newer`), and those
+    /// without a valid upload time, which cannot be shown to predate it (one warning per
+    /// index says so). Find-links files are kept. `None` keeps every file.
+    #[must_use]
+    pub fn with_exclude_newer(mut self, cutoff: Option<Timestamp>) -> Self {
+        self.exclude_newer = cutoff;
+        self
     }
 
     /// Cache project pages as `options` say (without this call nothing is cached).
@@ -140,10 +167,13 @@ impl Index {
     #[instrument(level = "debug", skip(self), fields(package = %name))]
     pub async fn project(&self, name: &PackageName) -> Result<ProjectFiles, IndexError> {
         let mut files = Vec::new();
-        for index in &self.locations.indexes {
+        for (position, index) in self.locations.indexes.iter().enumerate() {
             let found = self.project_from_index(index, name).await?;
             if let Some(found) = found {
-                files.extend(found);
+                // An index whose files are all past the cutoff still has the project: with
+                // `first-index` the next index is not asked (that would reopen dependency
+                // confusion).
+                files.extend(self.before_cutoff(position, index, found));
                 if self.locations.strategy == IndexStrategy::FirstIndex {
                     break;
                 }
@@ -163,6 +193,39 @@ impl Index {
             name: name.clone(),
             files,
         })
+    }
+
+    /// The files of `index` uploaded at or before the cutoff; files without a (valid)
+    /// upload time are dropped too, with one warning per index.
+    fn before_cutoff(&self, position: usize, index: &Url, files: Vec<IndexFile>) -> Vec<IndexFile> {
+        let Some(cutoff) = self.exclude_newer else {
+            return files;
+        };
+        let mut undated = None;
+        let kept: Vec<IndexFile> = files
+            .into_iter()
+            .filter(|file| match file.upload_time {
+                Some(uploaded) => uploaded <= cutoff,
+                None => {
+                    undated.get_or_insert_with(|| file.filename.clone());
+                    false
+                }
+            })
+            .collect();
+        if let Some(filename) = undated {
+            debug!(file = %filename, "no upload time: excluded by the cutoff");
+            let warned = self
+                .undated_warned
+                .get(position)
+                .is_some_and(|flag| flag.swap(true, Ordering::Relaxed));
+            if !warned {
+                warn!(
+                    "`{}` gives no valid upload time for some files (such as `{filename}`): they are excluded because `--exclude-newer` cannot be checked for them",
+                    redact_url(index)
+                );
+            }
+        }
+        kept
     }
 
     async fn project_from_index(

@@ -1,4 +1,11 @@
 //! Replacing an output file without ever exposing a half-written one.
+//!
+//! Only regular files (and paths that do not exist yet) are replaced. Anything else the
+//! path names, a character device (`/dev/null`), a FIFO, or `/dev/stdout` on a pipe or
+//! terminal, is written through, as a shell's `>` would: replacing `/dev/null` with a
+//! regular file (as root) or a pipe with a file nobody reads would be wrong. Symbolic
+//! links are kept: the file they point to is what gets replaced, or created when the link
+//! dangles (pip-compile writes through links too, but not atomically).
 
 use std::fs;
 use std::io::{self, Write as _};
@@ -6,15 +13,20 @@ use std::path::{Path, PathBuf};
 
 use crate::error::LockError;
 
-/// Writes `contents` to `path` atomically.
+/// Writes `contents` to `path` atomically when `path` is a regular file or
+/// does not exist, and through it when it is a device, FIFO or socket.
 ///
 /// The bytes go to a temporary file (`.<name>.<random>.tmp`) in the same
 /// directory, which is fsynced and then renamed over `path`, so readers see
 /// either the old file or the new one, never a mix; on any error the
 /// temporary file is removed. An existing file keeps its permissions; a new
 /// one gets the usual `0o666` less the umask on Unix. When `path` is a
-/// symbolic link, its target is replaced and the link kept. The directory is
-/// fsynced after the rename on Unix, on a best-effort basis.
+/// symbolic link, its target is replaced (or created, for a dangling link)
+/// and the link kept. The directory is fsynced after the rename on Unix, on a
+/// best-effort basis. A path that is neither a regular file nor a directory
+/// (`/dev/null`, a FIFO, `/dev/stdout` on a pipe) is opened and written
+/// through instead: such a path cannot be replaced without breaking it, and
+/// opening a FIFO waits for its reader.
 ///
 /// # Errors
 ///
@@ -28,6 +40,13 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<(), LockError> {
 }
 
 fn write(path: &Path, contents: &str) -> io::Result<()> {
+    // `metadata` follows links, so `/dev/stdout` is judged by what fd 1 really is.
+    if let Ok(metadata) = fs::metadata(path)
+        && !metadata.is_file()
+        && !metadata.is_dir()
+    {
+        return write_through(path, contents);
+    }
     let target = resolve_symlink(path)?;
     let file_name = target
         .file_name()
@@ -67,18 +86,37 @@ fn write(path: &Path, contents: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// The file a write to `path` should replace: the target of a symbolic link,
-/// else `path` itself.
+/// Writes into an existing device, FIFO or socket, as `>` in a shell would.
+fn write_through(path: &Path, contents: &str) -> io::Result<()> {
+    let mut file = fs::OpenOptions::new().write(true).open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.flush()
+}
+
+/// The most symbolic links followed in a chain, as Linux's `ELOOP` limit.
+const MAX_LINKS: usize = 40;
+
+/// The file a write to `path` should replace: the end of the chain of
+/// symbolic links that starts at `path` (which may not exist yet, for a
+/// dangling link), else `path` itself.
 fn resolve_symlink(path: &Path) -> io::Result<PathBuf> {
-    match fs::symlink_metadata(path) {
-        Ok(metadata) if metadata.file_type().is_symlink() => match fs::canonicalize(path) {
-            Ok(target) => Ok(target),
-            // A dangling link: replace the link itself.
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(path.to_path_buf()),
-            Err(error) => Err(error),
-        },
-        _ => Ok(path.to_path_buf()),
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let target = fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
     }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "too many levels of symbolic links",
+    ))
 }
 
 #[cfg(test)]
@@ -140,6 +178,35 @@ mod tests {
         );
         assert_eq!(fs::read_to_string(&real).unwrap(), "new");
         assert_eq!(entries(directory.path()), ["link.txt", "real.txt"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn creates_the_target_of_a_dangling_symlink() {
+        let directory = tempfile::tempdir().unwrap();
+        fs::create_dir(directory.path().join("locks")).unwrap();
+        let link = directory.path().join("link.txt");
+        std::os::unix::fs::symlink("locks/new.txt", &link).unwrap();
+        write_atomic(&link, "new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let created = directory.path().join("locks").join("new.txt");
+        assert_eq!(fs::read_to_string(created).unwrap(), "new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_through_a_device_and_reads_no_pins_from_it() {
+        use std::os::unix::fs::FileTypeExt as _;
+        // Safe on the real `/dev/null`: the bytes go through it, nothing is renamed.
+        let null = Path::new("/dev/null");
+        write_atomic(null, "a==1\n").unwrap();
+        assert!(fs::metadata(null).unwrap().file_type().is_char_device());
+        assert_eq!(crate::read_pins(null).unwrap(), Vec::new());
     }
 
     #[test]

@@ -16,8 +16,9 @@ use crate::{pylock, requirements_txt};
 /// The format is chosen by [`LockFormat::from_path`]: `name==version` lines
 /// of a `requirements.txt` (anything else is skipped), or the `name` and
 /// `version` of each `[[packages]]` entry of a `pylock.toml` (entries without
-/// a version are skipped). Pins come in file order. A missing file gives an
-/// empty list.
+/// a version are skipped). Pins come in file order. A missing file, or a path
+/// that is not a regular file (`/dev/null`, a FIFO, `/dev/stdout` on a pipe),
+/// gives an empty list without reading anything.
 ///
 /// # Errors
 ///
@@ -25,6 +26,13 @@ use crate::{pylock, requirements_txt};
 /// TOML or not shaped like a `pylock.toml`, or pins an invalid name or
 /// version.
 pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> {
+    // Pins come from regular files only: reading `/dev/stdout` on a pipe, or a FIFO, would
+    // wait for input that never comes, and a device holds no pins. A directory still
+    // fails below, naming the path.
+    match std::fs::metadata(path) {
+        Ok(metadata) if !metadata.is_file() && !metadata.is_dir() => return Ok(Vec::new()),
+        _ => {}
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
