@@ -232,7 +232,7 @@ pub(crate) fn verify_metadata(
     resolution: &Resolution,
     downloaded: &[Downloaded],
     allow_mismatch: bool,
-    printer: &Printer,
+    printer: Printer,
 ) -> Result<(), Failure> {
     for (package, file) in resolution.packages.iter().zip(downloaded) {
         if !matches!(package.chosen.dist, DistFilename::Wheel(_)) {

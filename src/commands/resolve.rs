@@ -311,7 +311,7 @@ pub(crate) async fn run(
             &resolution,
             &downloaded,
             args.allow_metadata_mismatch,
-            printer,
+            *printer,
         )?;
     }
     Ok(())
@@ -388,7 +388,7 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
 fn allowed_hashes(
     set: &RequirementsSet,
 ) -> Result<std::collections::BTreeMap<PackageName, Vec<String>>, Failure> {
-    let mut allowed: std::collections::BTreeMap<PackageName, Vec<String>> = Default::default();
+    let mut allowed = std::collections::BTreeMap::<PackageName, Vec<String>>::default();
     for entry in set.requirements.iter().chain(&set.constraints) {
         for hash in &entry.hashes {
             let Some(digest) = hash.strip_prefix("sha256:") else {

@@ -76,7 +76,7 @@ fn read_in_thread(path: &Path) -> std::thread::JoinHandle<String> {
     let path = path.to_path_buf();
     std::thread::spawn(move || {
         let mut text = String::new();
-        std::fs::File::open(&path)
+        fs_err::File::open(&path)
             .and_then(|mut file| file.read_to_string(&mut text))
             .expect("reading the FIFO");
         text
@@ -178,7 +178,7 @@ fn a_symlink_output_keeps_the_link_and_its_target_gets_the_lock() {
             .file_type()
             .is_symlink()
     );
-    assert_eq!(std::fs::read_to_string(&real).expect("the target"), LOCK);
+    assert_eq!(fs_err::read_to_string(&real).expect("the target"), LOCK);
 
     // A dangling link: the file it names is created, the link is not replaced.
     let dangling = project.join("dangling.txt");

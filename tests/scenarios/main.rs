@@ -42,6 +42,10 @@ const SCENARIOS: &str = "../shared/packse-scenarios/uv-test-scenarios/scenarios"
 /// The known-failures list, relative to the workspace root.
 const KNOWN_FAILURES: &str = "tests/scenarios/known-failures.txt";
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test harness reads its own switches"
+)]
 fn main() -> ExitCode {
     let args = Arguments::from_args();
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -60,7 +64,7 @@ fn main() -> ExitCode {
         }
         return ExitCode::FAILURE;
     } else {
-        #[allow(
+        #[expect(
             clippy::print_stderr,
             reason = "the note the harness prints instead of tests"
         )]
@@ -76,6 +80,10 @@ fn main() -> ExitCode {
 }
 
 /// True when the `CI` variable says this is a CI run (set, and not empty, `0` or `false`).
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test harness reads its own switches"
+)]
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| {
         !(value.is_empty() || value == "0" || value.eq_ignore_ascii_case("false"))

@@ -214,6 +214,10 @@ struct CachedFile {
     upload_time: Option<i128>,
     size: Option<u64>,
     /// `None`: not advertised; `Some(hash)`: advertised, with its sha256 when given.
+    #[expect(
+        clippy::option_option,
+        reason = "three states of PEP 658, stored as postcard; a new enum would change pages-v1"
+    )]
     core_metadata: Option<Option<String>>,
 }
 

@@ -94,7 +94,7 @@ pub struct ProjectFiles {
 pub struct Index {
     client: Client,
     locations: IndexLocations,
-    find_links_files: OnceCell<Arc<Vec<IndexFile>>>,
+    find_links_files: OnceCell<Arc<[IndexFile]>>,
     cache: PageCache,
     cache_options: IndexCacheOptions,
     pages: PageCounters,
@@ -204,9 +204,10 @@ impl Index {
         let mut undated = None;
         let kept: Vec<IndexFile> = files
             .into_iter()
-            .filter(|file| match file.upload_time {
-                Some(uploaded) => uploaded <= cutoff,
-                None => {
+            .filter(|file| {
+                if let Some(uploaded) = file.upload_time {
+                    uploaded <= cutoff
+                } else {
                     undated.get_or_insert_with(|| file.filename.clone());
                     false
                 }
@@ -345,7 +346,7 @@ impl Index {
         }
     }
 
-    async fn find_links_files(&self) -> Result<Arc<Vec<IndexFile>>, IndexError> {
+    async fn find_links_files(&self) -> Result<Arc<[IndexFile]>, IndexError> {
         self.find_links_files
             .get_or_try_init(|| async {
                 let mut all = Vec::new();
@@ -363,7 +364,7 @@ impl Index {
                         FindLinks::Directory(dir) => all.extend(list_directory(dir)?),
                     }
                 }
-                Ok(Arc::new(all))
+                Ok(Arc::from(all))
             })
             .await
             .cloned()

@@ -79,7 +79,7 @@ fn write(path: &Path, contents: &str) -> io::Result<()> {
     temporary.persist(&target).map_err(|error| error.error)?;
 
     #[cfg(unix)]
-    if let Ok(directory) = fs::File::open(directory) {
+    if let Ok(directory) = fs_err::File::open(directory) {
         // Makes the rename itself durable; failure here does not undo it.
         let _ = directory.sync_all();
     }
@@ -137,9 +137,9 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("requirements.txt");
         write_atomic(&path, "a==1\n").unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "a==1\n");
+        assert_eq!(fs_err::read_to_string(&path).unwrap(), "a==1\n");
         write_atomic(&path, "b==2\n").unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "b==2\n");
+        assert_eq!(fs_err::read_to_string(&path).unwrap(), "b==2\n");
         assert_eq!(entries(directory.path()), ["requirements.txt"]);
     }
 
@@ -149,7 +149,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("pylock.toml");
-        fs::write(&path, "old").unwrap();
+        fs_err::write(&path, "old").unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&path, "new").unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
@@ -167,7 +167,7 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let real = directory.path().join("real.txt");
         let link = directory.path().join("link.txt");
-        fs::write(&real, "old").unwrap();
+        fs_err::write(&real, "old").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
         write_atomic(&link, "new").unwrap();
         assert!(
@@ -176,7 +176,7 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
-        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+        assert_eq!(fs_err::read_to_string(&real).unwrap(), "new");
         assert_eq!(entries(directory.path()), ["link.txt", "real.txt"]);
     }
 
@@ -195,7 +195,7 @@ mod tests {
                 .is_symlink()
         );
         let created = directory.path().join("locks").join("new.txt");
-        assert_eq!(fs::read_to_string(created).unwrap(), "new");
+        assert_eq!(fs_err::read_to_string(created).unwrap(), "new");
     }
 
     #[cfg(unix)]

@@ -25,6 +25,10 @@ use crate::{pylock, requirements_txt};
 /// [`LockError`] naming `path` when the file cannot be read, is not valid
 /// TOML or not shaped like a `pylock.toml`, or pins an invalid name or
 /// version.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "`LockError::Read` names the path"
+)]
 pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> {
     // Pins come from regular files only: reading `/dev/stdout` on a pipe, or a FIFO, would
     // wait for input that never comes, and a device holds no pins. A directory still
@@ -54,6 +58,10 @@ pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> 
 /// # Errors
 ///
 /// [`LockError`] naming `path` when the file cannot be read or is not a `pylock.toml`.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "`LockError::Read` names the path"
+)]
 pub fn read_pylock(path: &Path) -> Result<crate::Lock, LockError> {
     let text = std::fs::read_to_string(path).map_err(|source| LockError::Read {
         path: path.to_path_buf(),

@@ -30,12 +30,14 @@ for package in lock.packages:
 print("ok", len(lock.packages))
 "#;
 
+#[expect(clippy::disallowed_methods, reason = "the test's own switch")]
 fn python() -> String {
     std::env::var("TW_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
 /// True when the `CI` variable says this is a CI run (set, and not empty, `0`
 /// or `false`).
+#[expect(clippy::disallowed_methods, reason = "the test's own switch")]
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| {
         !(value.is_empty() || value == "0" || value.eq_ignore_ascii_case("false"))
@@ -81,7 +83,7 @@ fn run(path: &Path, expected: &str) {
     assert!(
         output.status.success(),
         "packaging.pylock rejected:\n{}\nstdout:\n{}\nstderr:\n{}",
-        std::fs::read_to_string(path).unwrap(),
+        fs_err::read_to_string(path).unwrap(),
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr),
     );
