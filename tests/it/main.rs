@@ -19,6 +19,7 @@ mod hashes;
 mod index;
 mod metadata;
 mod network;
+mod no_downgrade;
 mod output;
 mod platform;
 mod reliability;

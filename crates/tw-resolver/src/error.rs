@@ -2,6 +2,10 @@
 
 use std::sync::Arc;
 
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+use url::Url;
+
 /// A resolution that did not produce a solution.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
@@ -20,11 +24,19 @@ pub enum ResolveError {
         #[source]
         source: Arc<tw_index::IndexError>,
     },
-    /// A file's metadata could not be fetched.
-    #[error("cannot fetch the metadata of `{file}`")]
+    /// A file's metadata failed an integrity check (hash, CRC-32, name or version, archive)
+    /// or could not be fetched. The run stops: falling back to an older version would turn
+    /// a corrupt transfer or a tampered file into a quietly different lock.
+    #[error(
+        "cannot use the metadata of `{package}` `{version}` from `{url}`; not falling back to another version"
+    )]
     Metadata {
-        /// The file name.
-        file: String,
+        /// The project.
+        package: PackageName,
+        /// The version whose file it is.
+        version: Version,
+        /// The file's URL.
+        url: Url,
         /// The cause.
         #[source]
         source: Arc<tw_metadata::MetadataError>,

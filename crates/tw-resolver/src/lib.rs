@@ -74,7 +74,7 @@ pub async fn resolve(
             );
             match result {
                 Err(PubGrubError::ErrorChoosingVersion {
-                    source: provider::Restart(name),
+                    source: provider::Stop::Restart(name),
                     ..
                 }) => {
                     info!(package = %name, "restarting with the package decided early");
