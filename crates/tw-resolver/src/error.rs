@@ -35,11 +35,22 @@ pub enum ResolveError {
         package: PackageName,
         /// The version whose file it is.
         version: Version,
-        /// The file's URL.
-        url: Url,
+        /// The file's URL (boxed: a `Url` alone is larger than every other variant).
+        url: Box<Url>,
         /// The cause.
         #[source]
         source: Arc<tw_metadata::MetadataError>,
+    },
+    /// The solver chose a version that has no file the target can install, or that the
+    /// project does not list; a lock without it would be incomplete, so this is an error.
+    #[error("`{package}` `{version}` was chosen but has no file to install: {reason}")]
+    NoFile {
+        /// The project.
+        package: PackageName,
+        /// The chosen version.
+        version: Version,
+        /// Why there is no file.
+        reason: String,
     },
     /// An sdist's build backend failed to produce metadata.
     #[error(transparent)]

@@ -16,12 +16,13 @@ use rustc_hash::FxHashMap;
 use tokio::sync::{OnceCell, Semaphore};
 use tracing::debug;
 
-use tw_index::{Index, IndexError, IndexFile};
-use tw_metadata::{DistMetadata, MetadataError, MetadataFetcher};
+use tw_index::{IndexError, IndexFile};
+use tw_metadata::{DistMetadata, MetadataError};
 use tw_platform::Target;
 
 use crate::candidates::VersionMap;
 use crate::options::ResolverOptions;
+use crate::source::MetadataSource;
 
 /// A map whose values are computed once, by whoever asks first.
 pub(crate) struct OnceMap<K, V> {
@@ -71,8 +72,7 @@ pub(crate) type MetadataResult = Result<Arc<DistMetadata>, Arc<MetadataError>>;
 
 /// Shared state of all fetches of one resolution.
 pub(crate) struct Fetcher {
-    pub(crate) index: Arc<Index>,
-    pub(crate) metadata: Arc<MetadataFetcher>,
+    pub(crate) source: Arc<dyn MetadataSource>,
     pub(crate) target: Target,
     pub(crate) options: ResolverOptions,
     projects: OnceMap<PackageName, ProjectResult>,
@@ -82,15 +82,13 @@ pub(crate) struct Fetcher {
 
 impl Fetcher {
     pub(crate) fn new(
-        index: Arc<Index>,
-        metadata: Arc<MetadataFetcher>,
+        source: Arc<dyn MetadataSource>,
         target: Target,
         options: ResolverOptions,
     ) -> Self {
         let permits = options.concurrency.max(1);
         Self {
-            index,
-            metadata,
+            source,
             target,
             options,
             projects: OnceMap::new(),
@@ -103,7 +101,7 @@ impl Fetcher {
     pub(crate) async fn project(&self, name: &PackageName) -> ProjectResult {
         self.projects
             .get_or_init(name, || async {
-                let files = self.index.project(name).await.map_err(Arc::new)?;
+                let files = self.source.project(name).await.map_err(Arc::new)?;
                 Ok(Arc::new(VersionMap::new(
                     files,
                     &self.target,
@@ -122,7 +120,7 @@ impl Fetcher {
     ) -> MetadataResult {
         self.files
             .get_or_init(&(name.clone(), version.clone()), || async {
-                match self.metadata.fetch(file).await {
+                match self.source.metadata(file).await {
                     Err(MetadataError::NeedsBuild { subject }) => match &self.options.builder {
                         Some(builder) if !self.options.no_build => builder
                             .build_metadata(file)

@@ -25,6 +25,7 @@ mod provider;
 mod ranges;
 mod report;
 mod resolution;
+mod source;
 
 use std::sync::Arc;
 
@@ -38,12 +39,14 @@ pub use options::{PackageSelection, PrereleaseMode, ResolutionMode, ResolverOpti
 pub use package::{PackageKind, PubGrubPackage};
 pub use provider::{Manifest, RootRequirement, UnavailableReason};
 pub use resolution::{Requirer, Resolution, ResolvedPackage};
+pub use source::{InMemorySource, IndexSource, MetadataSource};
 
 use fetch::Fetcher;
 use provider::Provider;
 
-/// Resolve `manifest` for `target`. Must be called inside a multi-threaded tokio runtime:
-/// the solver runs on a blocking thread while fetches run on the runtime.
+/// Resolve `manifest` for `target` against `index`, reading metadata through `metadata`
+/// (an [`IndexSource`]). Must be called inside a multi-threaded tokio runtime: the solver
+/// runs on a blocking thread while fetches run on the runtime.
 pub async fn resolve(
     manifest: Manifest,
     index: Arc<tw_index::Index>,
@@ -51,8 +54,20 @@ pub async fn resolve(
     target: tw_platform::Target,
     options: ResolverOptions,
 ) -> Result<Resolution, ResolveError> {
+    let source = Arc::new(IndexSource::new(index, metadata));
+    resolve_with(manifest, source, target, options).await
+}
+
+/// Resolve `manifest` for `target` with versions and metadata from `source` (an index, or an
+/// [`InMemorySource`] in tests). Must be called inside a multi-threaded tokio runtime.
+pub async fn resolve_with(
+    manifest: Manifest,
+    source: Arc<dyn MetadataSource>,
+    target: tw_platform::Target,
+    options: ResolverOptions,
+) -> Result<Resolution, ResolveError> {
     let handle = tokio::runtime::Handle::current();
-    let fetcher = Arc::new(Fetcher::new(index, metadata, target, options));
+    let fetcher = Arc::new(Fetcher::new(source, target, options));
     let task = tokio::task::spawn_blocking(move || {
         // A package rejected version after version makes the attempt start over with that
         // package decided early; fetched pages and metadata are kept, so a new attempt costs
@@ -89,7 +104,7 @@ pub async fn resolve(
         match result {
             Ok(solution) => {
                 info!(packages = solution.iter().count(), "resolved");
-                Ok(resolution::build(&provider, &solution, &manifest, &handle))
+                resolution::build(&provider, &solution, &manifest, &handle)
             }
             Err(PubGrubError::NoSolution(tree)) => {
                 let tree = report::drop_local_gaps(tree);

@@ -501,7 +501,7 @@ impl DependencyProvider for Provider {
                         self.record_fatal(ResolveError::Metadata {
                             package: name.clone(),
                             version: version.clone(),
-                            url: file.url.clone(),
+                            url: Box::new(file.url.clone()),
                             source: error,
                         });
                         Err(Stop::Fatal)
