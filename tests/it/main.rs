@@ -22,6 +22,7 @@ mod network;
 mod no_downgrade;
 mod output;
 mod platform;
+mod prefetch;
 mod reliability;
 mod requirements;
 mod resolver;

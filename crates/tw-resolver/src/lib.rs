@@ -67,8 +67,12 @@ pub async fn resolve_with(
     options: ResolverOptions,
 ) -> Result<Resolution, ResolveError> {
     let handle = tokio::runtime::Handle::current();
-    let fetcher = Arc::new(Fetcher::new(source, target, options));
+    let fetcher = Arc::new(Fetcher::new(source, target, options, handle.clone()));
+    // Should this future be dropped before the end, the prefetches are aborted with it.
+    let _abort = AbortOnDrop(Arc::clone(&fetcher));
+    let solver_fetcher = Arc::clone(&fetcher);
     let task = tokio::task::spawn_blocking(move || {
+        let fetcher = solver_fetcher;
         // A package rejected version after version makes the attempt start over with that
         // package decided early; fetched pages and metadata are kept, so a new attempt costs
         // only solver time. At most `MAX_RESTARTS` times, then the attempt runs to its end.
@@ -135,6 +139,20 @@ pub async fn resolve_with(
             Err(other) => Err(ResolveError::Thread(other.to_string())),
         }
     });
-    task.await
-        .map_err(|err| ResolveError::Thread(err.to_string()))?
+    let result = task
+        .await
+        .map_err(|err| ResolveError::Thread(err.to_string()))
+        .and_then(|result| result);
+    // Prefetches still running are for versions the solution does not need.
+    fetcher.shutdown().await;
+    result
+}
+
+/// Aborts the prefetches of a resolution when dropped.
+struct AbortOnDrop(Arc<Fetcher>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort_all();
+    }
 }

@@ -214,7 +214,12 @@ mod tests {
         source
             .add(tw_metadata::DistMetadata::parse(text.as_bytes(), "app").unwrap())
             .unwrap();
-        let fetcher = Arc::new(Fetcher::new(Arc::new(source), target(), options));
+        let fetcher = Arc::new(Fetcher::new(
+            Arc::new(source),
+            target(),
+            options,
+            runtime.handle().clone(),
+        ));
         let manifest = Manifest::default();
         let provider = Provider::new(
             fetcher,
