@@ -4,3 +4,4 @@
 
 mod common;
 mod owned_fetches;
+mod proptest;
