@@ -13,7 +13,14 @@
 //!   which versions are usable; unusable versions carry their reason into the report.
 //! * PEP 440's pre-release rule is applied when choosing versions, as `--prerelease` says.
 //! * PubGrub runs on one blocking thread; index pages and metadata are fetched on the tokio
-//!   runtime, once each, and prefetched as soon as a dependency is discovered.
+//!   runtime, once each, and prefetched (pages and wheel metadata only, never an sdist) as
+//!   soon as a dependency is discovered. Prefetches belong to the resolution: none is still
+//!   running when [`resolve`] returns.
+//! * Packages come from a [`MetadataSource`]: [`IndexSource`] (an index, what [`resolve`]
+//!   uses) or [`InMemorySource`] (a table, for tests; see [`resolve_with`]).
+//! * A file that fails an integrity check (hash, CRC-32, name or version, unreadable
+//!   archive) or cannot be fetched stops the resolution with an error naming its URL; it
+//!   never makes the resolver fall back to an older version.
 
 mod build;
 mod candidates;

@@ -10,7 +10,8 @@
 //! * the answer (pins and extras, or the report) is the same at `--concurrency` 1 and 50.
 //!
 //! CI runs proptest's default number of cases (256); `PROPTEST_CASES=10000 cargo test -p
-//! tw-resolver --test it proptest` runs a longer search (see `docs/resolver-testing.md`).
+//! tw-resolver --test it proptest` runs a longer search (see `docs/architecture.md`,
+//! "Testing the resolver without HTTP").
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
