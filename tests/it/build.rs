@@ -13,7 +13,7 @@ const WHEEL_ONLY_BACKEND: &str =
     include_str!("../../fixtures/backends/wheel_only/tw_wheel_backend.py");
 
 /// Serve the setuptools stand-in (as `setuptools` 70.0.0) and the wheel-only backend.
-fn backends(universe: &mut Universe) {
+pub(crate) fn backends(universe: &mut Universe) {
     universe
         .version("setuptools", "70.0.0")
         .no_sdist()
@@ -27,7 +27,7 @@ fn backends(universe: &mut Universe) {
 
 /// An sdist-only release `name==version` with a `setup.py` (metadata 2.1 PKG-INFO, so it
 /// must be built) whose body is `setup_py`.
-fn setup_py_sdist(universe: &mut Universe, name: &str, version: &str, setup_py: &str) {
+pub(crate) fn setup_py_sdist(universe: &mut Universe, name: &str, version: &str, setup_py: &str) {
     universe
         .version(name, version)
         .no_wheel()
@@ -37,7 +37,7 @@ fn setup_py_sdist(universe: &mut Universe, name: &str, version: &str, setup_py: 
 }
 
 /// `tailwheel resolve requirements.in --python python3 --stats <args>` against `index`.
-fn resolve_with_python(project: &Project, index: &TestIndex, args: &[&str]) -> Output {
+pub(crate) fn resolve_with_python(project: &Project, index: &TestIndex, args: &[&str]) -> Output {
     let mut command = project.bare_command();
     command.args([
         "requirements.in",

@@ -227,8 +227,10 @@ fn only_binary_refuses_sdist_only_packages_and_no_build_keeps_static_ones() {
     }
 }
 
+/// Issue 13: METADATA for another name or version than the file is an integrity failure
+/// that stops the run (exit 3); it never makes the resolver fall back to an older version.
 #[test]
-fn metadata_name_mismatch_makes_that_version_unusable() {
+fn metadata_name_mismatch_stops_the_run() {
     let index = index(|universe| {
         universe.version("honest", "0.9.0");
         universe
@@ -237,19 +239,19 @@ fn metadata_name_mismatch_makes_that_version_unusable() {
     });
     let project = Project::new(&index);
     let out = project.resolve_in("honest\n", &["--no-header", "--no-annotate"]);
-    assert_eq!(out.success(), "honest==0.9.0\n");
+    out.assert_code(3);
+    assert_eq!(out.stdout, "");
+    insta::assert_snapshot!(out.stderr, @r"
+    error: cannot use the metadata of `honest` `1.0.0` from `[INDEX]/files/honest-1.0.0-py3-none-any.whl`; not falling back to another version
+      caused by: metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0`
+    ");
 
     let pinned = project.resolve_in("honest==1.0.0\n", &[]);
-    pinned.assert_code(1);
-    insta::assert_snapshot!(pinned.stderr, @"
-     WARN metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0`
-    error: no solution found:
-    Because honest==1.0.0 cannot be used (its metadata is invalid: metadata of `honest-1.0.0-py3-none-any.whl` is for `impostor 1.0.0`, but the file name says `honest 1.0.0`) and you require honest==1.0.0, we can conclude that your requirements are unsatisfiable.
-    ");
+    pinned.assert_code(3);
 }
 
 #[test]
-fn metadata_version_mismatch_makes_that_version_unusable() {
+fn metadata_version_mismatch_stops_the_run() {
     let index = index(|universe| {
         universe.version("drifty", "1.0.0");
         universe
@@ -258,7 +260,8 @@ fn metadata_version_mismatch_makes_that_version_unusable() {
     });
     let project = Project::new(&index);
     let out = project.resolve_in("drifty\n", &["--no-header", "--no-annotate"]);
-    assert_eq!(out.success(), "drifty==1.0.0\n");
+    out.assert_code(3);
+    assert!(out.stderr.contains("`drifty` `2.0.0`"), "{}", out.stderr);
 }
 
 fn no_pep658() -> IndexOptions {

@@ -439,14 +439,13 @@ fn pylock_redacts_index_credentials() {
 fn warnings_on_a_pipe_are_plain_text() {
     let index = index(|universe| {
         universe.version("honest", "0.9.0");
-        universe
-            .version("honest", "1.0.0")
-            .metadata_name("impostor");
+        // Malformed METADATA text makes that version unusable, with a warning.
+        universe.version("honest", "1.0.0").requires("lib- >=1");
     });
     let project = Project::new(&index);
     let out = project.resolve_in("honest\n", &["--no-header"]);
     out.assert_code(0);
-    assert!(out.raw_stderr.contains("impostor"), "a warning is printed");
+    assert!(out.raw_stderr.contains("lib- >=1"), "a warning is printed");
     assert!(!out.raw_stderr.contains('\u{1b}'), "{:?}", out.raw_stderr);
 }
 

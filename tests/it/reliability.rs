@@ -267,7 +267,7 @@ fn a_metadata_file_that_does_not_match_its_hash_is_refused() {
         ..IndexOptions::default()
     });
     let out = resolve(&index);
-    assert_ne!(out.code, 0);
+    out.assert_code(3);
     assert!(
         out.stderr
             .contains("hash mismatch for `[INDEX]/files/app-1.0.0-py3-none-any.whl.metadata`"),

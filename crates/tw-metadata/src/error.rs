@@ -34,6 +34,18 @@ pub enum MetadataError {
         /// The sha256 of what arrived.
         actual: String,
     },
+    /// An archive member's CRC-32 does not match the one its central directory records.
+    #[error("CRC-32 mismatch for `{member}` in `{subject}`: expected {expected:08x}, got {actual:08x}")]
+    Crc {
+        /// File or URL.
+        subject: String,
+        /// The archive member.
+        member: String,
+        /// The CRC-32 the central directory records.
+        expected: u32,
+        /// The CRC-32 of the inflated bytes.
+        actual: u32,
+    },
     /// The archive is not a valid wheel or sdist.
     #[error("cannot read `{subject}` as an archive: {reason}")]
     Archive {

@@ -2,6 +2,10 @@
 
 use std::sync::Arc;
 
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+use url::Url;
+
 /// A resolution that did not produce a solution.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
@@ -20,14 +24,33 @@ pub enum ResolveError {
         #[source]
         source: Arc<tw_index::IndexError>,
     },
-    /// A file's metadata could not be fetched.
-    #[error("cannot fetch the metadata of `{file}`")]
+    /// A file's metadata failed an integrity check (hash, CRC-32, name or version, archive)
+    /// or could not be fetched. The run stops: falling back to an older version would turn
+    /// a corrupt transfer or a tampered file into a quietly different lock.
+    #[error(
+        "cannot use the metadata of `{package}` `{version}` from `{url}`; not falling back to another version"
+    )]
     Metadata {
-        /// The file name.
-        file: String,
+        /// The project.
+        package: PackageName,
+        /// The version whose file it is.
+        version: Version,
+        /// The file's URL (boxed: a `Url` alone is larger than every other variant).
+        url: Box<Url>,
         /// The cause.
         #[source]
         source: Arc<tw_metadata::MetadataError>,
+    },
+    /// The solver chose a version that has no file the target can install, or that the
+    /// project does not list; a lock without it would be incomplete, so this is an error.
+    #[error("`{package}` `{version}` was chosen but has no file to install: {reason}")]
+    NoFile {
+        /// The project.
+        package: PackageName,
+        /// The chosen version.
+        version: Version,
+        /// Why there is no file.
+        reason: String,
     },
     /// An sdist's build backend failed to produce metadata.
     #[error(transparent)]

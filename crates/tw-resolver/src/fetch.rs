@@ -2,26 +2,37 @@
 //! shared, with prefetching so the sequential PubGrub loop rarely waits on the network.
 //!
 //! Every fetch lives in a [`OnceMap`] slot: the first caller starts it, later callers (the
-//! solver thread or another prefetch) wait for the same result. Prefetches are spawned on
-//! the runtime as soon as a package name is known, bounded by a semaphore.
+//! solver thread or another prefetch) wait for the same result. Prefetches are spawned as
+//! soon as a package name is known, bounded by a semaphore.
+//!
+//! Prefetching is speculative, so it is kept harmless (issue 13):
+//! * It reads project pages and the metadata of *wheels* only. An sdist's metadata can mean
+//!   downloading the whole archive and running its PEP 517 backend (arbitrary code), which
+//!   happens only for a version the solver itself asks about.
+//! * Its tasks are owned: they live in the [`Fetcher`]'s `JoinSet`, and
+//!   [`Fetcher::shutdown`] cancels the ones still running and waits for them before
+//!   [`crate::resolve_with`] returns, so no request starts after a resolution has ended.
 
 use std::collections::hash_map::Entry;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 use rustc_hash::FxHashMap;
+use tokio::runtime::Handle;
 use tokio::sync::{OnceCell, Semaphore};
+use tokio::task::JoinSet;
 use tracing::debug;
 
-use tw_index::{Index, IndexError, IndexFile};
-use tw_metadata::{DistMetadata, MetadataError, MetadataFetcher};
+use tw_index::{DistFilename, IndexError, IndexFile};
+use tw_metadata::{DistMetadata, MetadataError};
 use tw_platform::Target;
 
 use crate::candidates::VersionMap;
 use crate::options::ResolverOptions;
+use crate::source::MetadataSource;
 
 /// A map whose values are computed once, by whoever asks first.
 pub(crate) struct OnceMap<K, V> {
@@ -69,41 +80,87 @@ pub(crate) type ProjectResult = Result<Arc<VersionMap>, Arc<IndexError>>;
 /// Result of reading one file's metadata, shared between waiters.
 pub(crate) type MetadataResult = Result<Arc<DistMetadata>, Arc<MetadataError>>;
 
+/// The prefetch tasks of one resolution.
+#[derive(Default)]
+struct Tasks {
+    /// Running (and not yet reaped) prefetches.
+    set: JoinSet<()>,
+    /// Set by [`Fetcher::shutdown`] and [`Fetcher::abort_all`]: no new prefetch starts.
+    closed: bool,
+}
+
 /// Shared state of all fetches of one resolution.
 pub(crate) struct Fetcher {
-    pub(crate) index: Arc<Index>,
-    pub(crate) metadata: Arc<MetadataFetcher>,
+    pub(crate) source: Arc<dyn MetadataSource>,
     pub(crate) target: Target,
     pub(crate) options: ResolverOptions,
     projects: OnceMap<PackageName, ProjectResult>,
     files: OnceMap<(PackageName, Version), MetadataResult>,
     prefetch_permits: Semaphore,
+    /// Where prefetches run (the runtime `resolve_with` was called on).
+    handle: Handle,
+    tasks: Mutex<Tasks>,
 }
 
 impl Fetcher {
+    /// The fetch state of one resolution; prefetches run on `handle`.
     pub(crate) fn new(
-        index: Arc<Index>,
-        metadata: Arc<MetadataFetcher>,
+        source: Arc<dyn MetadataSource>,
         target: Target,
         options: ResolverOptions,
+        handle: Handle,
     ) -> Self {
         let permits = options.concurrency.max(1);
         Self {
-            index,
-            metadata,
+            source,
             target,
             options,
             projects: OnceMap::new(),
             files: OnceMap::new(),
             prefetch_permits: Semaphore::new(permits),
+            handle,
+            tasks: Mutex::new(Tasks::default()),
         }
+    }
+
+    fn tasks(&self) -> MutexGuard<'_, Tasks> {
+        self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Run `task` as a prefetch owned by this resolution, unless it has ended.
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let mut tasks = self.tasks();
+        if tasks.closed {
+            return;
+        }
+        // Reap finished prefetches so the set holds only running ones.
+        while tasks.set.try_join_next().is_some() {}
+        tasks.set.spawn_on(task, &self.handle);
+    }
+
+    /// End prefetching: start no more, cancel those still running and wait until every one
+    /// has stopped. After this, no fetch of this resolution is in flight.
+    pub(crate) async fn shutdown(&self) {
+        let mut set = {
+            let mut tasks = self.tasks();
+            tasks.closed = true;
+            std::mem::take(&mut tasks.set)
+        };
+        set.shutdown().await;
+    }
+
+    /// Like [`Self::shutdown`] without waiting (for a resolution whose future was dropped).
+    pub(crate) fn abort_all(&self) {
+        let mut tasks = self.tasks();
+        tasks.closed = true;
+        tasks.set.abort_all();
     }
 
     /// The candidate versions of `name`.
     pub(crate) async fn project(&self, name: &PackageName) -> ProjectResult {
         self.projects
             .get_or_init(name, || async {
-                let files = self.index.project(name).await.map_err(Arc::new)?;
+                let files = self.source.project(name).await.map_err(Arc::new)?;
                 Ok(Arc::new(VersionMap::new(
                     files,
                     &self.target,
@@ -122,7 +179,7 @@ impl Fetcher {
     ) -> MetadataResult {
         self.files
             .get_or_init(&(name.clone(), version.clone()), || async {
-                match self.metadata.fetch(file).await {
+                match self.source.metadata(file).await {
                     Err(MetadataError::NeedsBuild { subject }) => match &self.options.builder {
                         Some(builder) if !self.options.no_build => builder
                             .build_metadata(file)
@@ -141,8 +198,9 @@ impl Fetcher {
             .await
     }
 
-    /// Start reading `name`'s page and the metadata of the version most likely to be chosen
-    /// (the highest usable one in `range`), unless that is already under way.
+    /// Start reading `name`'s page and, when it is a wheel, the metadata of the version most
+    /// likely to be chosen (the highest usable one in `range`), unless that is already under
+    /// way. Never touches an sdist: see the module documentation.
     pub(crate) fn prefetch(
         self: &Arc<Self>,
         name: &PackageName,
@@ -153,7 +211,7 @@ impl Fetcher {
         }
         let this = Arc::clone(self);
         let name = name.clone();
-        tokio::spawn(async move {
+        self.spawn(async move {
             let Ok(_permit) = this.prefetch_permits.acquire().await else {
                 return;
             };
@@ -169,6 +227,10 @@ impl Fetcher {
             if let Some((version, entry)) = likely
                 && let Ok(file) = &entry.choice
             {
+                if !matches!(file.dist, DistFilename::Wheel(_)) {
+                    debug!(package = %name, %version, "not prefetching the metadata of an sdist");
+                    return;
+                }
                 debug!(package = %name, %version, "prefetching metadata");
                 let Ok(metadata) = this.metadata(&name, version, file).await else {
                     return;

@@ -13,7 +13,14 @@
 //!   which versions are usable; unusable versions carry their reason into the report.
 //! * PEP 440's pre-release rule is applied when choosing versions, as `--prerelease` says.
 //! * PubGrub runs on one blocking thread; index pages and metadata are fetched on the tokio
-//!   runtime, once each, and prefetched as soon as a dependency is discovered.
+//!   runtime, once each, and prefetched (pages and wheel metadata only, never an sdist) as
+//!   soon as a dependency is discovered. Prefetches belong to the resolution: none is still
+//!   running when [`resolve`] returns.
+//! * Packages come from a [`MetadataSource`]: [`IndexSource`] (an index, what [`resolve`]
+//!   uses) or [`InMemorySource`] (a table, for tests; see [`resolve_with`]).
+//! * A file that fails an integrity check (hash, CRC-32, name or version, unreadable
+//!   archive) or cannot be fetched stops the resolution with an error naming its URL; it
+//!   never makes the resolver fall back to an older version.
 
 mod build;
 mod candidates;
@@ -25,6 +32,7 @@ mod provider;
 mod ranges;
 mod report;
 mod resolution;
+mod source;
 
 use std::sync::Arc;
 
@@ -38,12 +46,14 @@ pub use options::{PackageSelection, PrereleaseMode, ResolutionMode, ResolverOpti
 pub use package::{PackageKind, PubGrubPackage};
 pub use provider::{Manifest, RootRequirement, UnavailableReason};
 pub use resolution::{Requirer, Resolution, ResolvedPackage};
+pub use source::{InMemorySource, IndexSource, MetadataSource};
 
 use fetch::Fetcher;
 use provider::Provider;
 
-/// Resolve `manifest` for `target`. Must be called inside a multi-threaded tokio runtime:
-/// the solver runs on a blocking thread while fetches run on the runtime.
+/// Resolve `manifest` for `target` against `index`, reading metadata through `metadata`
+/// (an [`IndexSource`]). Must be called inside a multi-threaded tokio runtime: the solver
+/// runs on a blocking thread while fetches run on the runtime.
 pub async fn resolve(
     manifest: Manifest,
     index: Arc<tw_index::Index>,
@@ -51,9 +61,25 @@ pub async fn resolve(
     target: tw_platform::Target,
     options: ResolverOptions,
 ) -> Result<Resolution, ResolveError> {
+    let source = Arc::new(IndexSource::new(index, metadata));
+    resolve_with(manifest, source, target, options).await
+}
+
+/// Resolve `manifest` for `target` with versions and metadata from `source` (an index, or an
+/// [`InMemorySource`] in tests). Must be called inside a multi-threaded tokio runtime.
+pub async fn resolve_with(
+    manifest: Manifest,
+    source: Arc<dyn MetadataSource>,
+    target: tw_platform::Target,
+    options: ResolverOptions,
+) -> Result<Resolution, ResolveError> {
     let handle = tokio::runtime::Handle::current();
-    let fetcher = Arc::new(Fetcher::new(index, metadata, target, options));
+    let fetcher = Arc::new(Fetcher::new(source, target, options, handle.clone()));
+    // Should this future be dropped before the end, the prefetches are aborted with it.
+    let _abort = AbortOnDrop(Arc::clone(&fetcher));
+    let solver_fetcher = Arc::clone(&fetcher);
     let task = tokio::task::spawn_blocking(move || {
+        let fetcher = solver_fetcher;
         // A package rejected version after version makes the attempt start over with that
         // package decided early; fetched pages and metadata are kept, so a new attempt costs
         // only solver time. At most `MAX_RESTARTS` times, then the attempt runs to its end.
@@ -74,7 +100,7 @@ pub async fn resolve(
             );
             match result {
                 Err(PubGrubError::ErrorChoosingVersion {
-                    source: provider::Restart(name),
+                    source: provider::Stop::Restart(name),
                     ..
                 }) => {
                     info!(package = %name, "restarting with the package decided early");
@@ -89,7 +115,7 @@ pub async fn resolve(
         match result {
             Ok(solution) => {
                 info!(packages = solution.iter().count(), "resolved");
-                Ok(resolution::build(&provider, &solution, &manifest, &handle))
+                resolution::build(&provider, &solution, &manifest, &handle)
             }
             Err(PubGrubError::NoSolution(tree)) => {
                 let tree = report::drop_local_gaps(tree);
@@ -120,6 +146,20 @@ pub async fn resolve(
             Err(other) => Err(ResolveError::Thread(other.to_string())),
         }
     });
-    task.await
-        .map_err(|err| ResolveError::Thread(err.to_string()))?
+    let result = task
+        .await
+        .map_err(|err| ResolveError::Thread(err.to_string()))
+        .and_then(|result| result);
+    // Prefetches still running are for versions the solution does not need.
+    fetcher.shutdown().await;
+    result
+}
+
+/// Aborts the prefetches of a resolution when dropped.
+struct AbortOnDrop(Arc<Fetcher>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort_all();
+    }
 }

@@ -48,20 +48,61 @@ pub struct Manifest {
 /// early (uv uses the same threshold of five for its conflict tracking).
 pub(crate) const RESTART_AFTER: u32 = 5;
 
-/// An attempt ended because this package was rejected version after version: some package
-/// decided before it keeps ruling its newest versions out (`docutils` decided at its newest,
-/// then `sphinx` walked back to a release from years ago). Deciding it earlier lets the
-/// other package bend instead, as uv's conflict tracking does.
+/// Why the provider ends a PubGrub attempt early (PubGrub's `Err`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Restart(pub(crate) PackageName);
+pub(crate) enum Stop {
+    /// This package was rejected version after version: some package decided before it
+    /// keeps ruling its newest versions out (`docutils` decided at its newest, then `sphinx`
+    /// walked back to a release from years ago). Deciding it earlier lets the other package
+    /// bend instead, as uv's conflict tracking does.
+    Restart(PackageName),
+    /// A fatal error (an index page or a file that could not be read or failed an integrity
+    /// check) is in [`Provider::fatal`]; the resolution must stop, not look for other
+    /// versions.
+    Fatal,
+}
 
-impl std::fmt::Display for Restart {
+impl std::fmt::Display for Stop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "restart with `{}` decided early", self.0)
+        match self {
+            Self::Restart(name) => write!(f, "restart with `{name}` decided early"),
+            Self::Fatal => f.write_str("stopped by a fatal error"),
+        }
     }
 }
 
-impl std::error::Error for Restart {}
+impl std::error::Error for Stop {}
+
+/// What a metadata error means for the version it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MetadataVerdict {
+    /// The bytes cannot be trusted or did not arrive (hash, CRC-32, name/version mismatch,
+    /// unreadable archive, transport): stop the run. Treating it as "this version is
+    /// unusable" would let a corrupt transfer quietly pick an older version.
+    Fatal,
+    /// The build backend failed: stop the run (the error shows the backend's output).
+    BuildFailed,
+    /// Only a build can tell the dependencies and none may run: unusable, an honest reason.
+    NeedsBuild,
+    /// The METADATA text is malformed: unusable, with the reason in the report (as uv does;
+    /// the file arrived intact, it is the package that is broken).
+    Invalid,
+}
+
+/// Classify `error` (every variant by name: a new one must be placed here on purpose).
+pub(crate) fn metadata_verdict(error: &tw_metadata::MetadataError) -> MetadataVerdict {
+    use tw_metadata::MetadataError;
+    match error {
+        MetadataError::Client(_)
+        | MetadataError::Hash { .. }
+        | MetadataError::Crc { .. }
+        | MetadataError::Mismatch { .. }
+        | MetadataError::Archive { .. } => MetadataVerdict::Fatal,
+        MetadataError::Build { .. } => MetadataVerdict::BuildFailed,
+        MetadataError::NeedsBuild { .. } => MetadataVerdict::NeedsBuild,
+        MetadataError::Invalid { .. } => MetadataVerdict::Invalid,
+    }
+}
 
 /// Why a version is unavailable, as PubGrub carries it.
 pub type UnavailableReason = String;
@@ -129,7 +170,7 @@ fn by_name(
 impl Provider {
     /// A provider for one attempt: `early` packages are decided right after exact pins (they
     /// were rejected version after version in an earlier attempt); with `may_restart`, a
-    /// package rejected more than [`RESTART_AFTER`] times ends this attempt with [`Restart`].
+    /// package rejected more than [`RESTART_AFTER`] times ends this attempt with [`Stop::Restart`].
     pub(crate) fn new(
         fetcher: Arc<Fetcher>,
         handle: Handle,
@@ -325,7 +366,7 @@ impl DependencyProvider for Provider {
     type VS = Ranges<Version>;
     type M = UnavailableReason;
     type Priority = (u8, u32, Reverse<usize>);
-    type Err = Restart;
+    type Err = Stop;
 
     fn prioritize(
         &self,
@@ -363,11 +404,11 @@ impl DependencyProvider for Provider {
             let count = choices.entry(name.clone()).or_default();
             *count += 1;
             if *count > RESTART_AFTER && self.may_restart && !self.early.contains(name) {
-                return Err(Restart(name.clone()));
+                return Err(Stop::Restart(name.clone()));
             }
         }
         let Some(versions) = self.versions(name) else {
-            return Ok(None);
+            return Err(Stop::Fatal);
         };
         let allow_pre = self.prerelease_allowed(name, &versions, range);
         let candidates = versions
@@ -431,9 +472,7 @@ impl DependencyProvider for Provider {
             PackageKind::Extra(name, extra) => (name, Some(extra)),
         };
         let Some(versions) = self.versions(name) else {
-            return Ok(Dependencies::Unavailable(
-                "its index page could not be read".into(),
-            ));
+            return Err(Stop::Fatal);
         };
         let Some(entry) = versions.versions.get(version) else {
             return Ok(Dependencies::Unavailable(
@@ -457,17 +496,21 @@ impl DependencyProvider for Provider {
         {
             Ok(metadata) => metadata,
             Err(error) => {
-                return match &*error {
-                    tw_metadata::MetadataError::Client(_) => {
+                return match metadata_verdict(&error) {
+                    MetadataVerdict::Fatal => {
                         self.record_fatal(ResolveError::Metadata {
-                            file: file.filename.clone(),
+                            package: name.clone(),
+                            version: version.clone(),
+                            url: Box::new(file.url.clone()),
                             source: error,
                         });
-                        Ok(Dependencies::Unavailable(
-                            "its metadata could not be fetched".into(),
-                        ))
+                        Err(Stop::Fatal)
                     }
-                    tw_metadata::MetadataError::NeedsBuild { .. } => {
+                    MetadataVerdict::BuildFailed => {
+                        self.record_fatal(ResolveError::Build { source: error });
+                        Err(Stop::Fatal)
+                    }
+                    MetadataVerdict::NeedsBuild => {
                         let reason = if self.fetcher.options.no_build {
                             NoBuildReason::NoBuildFlag
                         } else {
@@ -477,16 +520,10 @@ impl DependencyProvider for Provider {
                             Unusable::NeedsBuild(reason).to_string(),
                         ))
                     }
-                    tw_metadata::MetadataError::Build { .. } => {
-                        self.record_fatal(ResolveError::Build { source: error });
+                    MetadataVerdict::Invalid => {
+                        warn!("{error}");
                         Ok(Dependencies::Unavailable(
-                            "its source distribution could not be built".into(),
-                        ))
-                    }
-                    other => {
-                        warn!("{other}");
-                        Ok(Dependencies::Unavailable(
-                            Unusable::InvalidMetadata(other.to_string()).to_string(),
+                            Unusable::InvalidMetadata(error.to_string()).to_string(),
                         ))
                     }
                 };
@@ -543,5 +580,72 @@ impl DependencyProvider for Provider {
                 .into_iter()
                 .collect::<DependencyConstraints<_, _>>(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tw_metadata::MetadataError;
+
+    use super::*;
+
+    #[test]
+    fn integrity_failures_stop_and_only_honest_reasons_make_a_version_unusable() {
+        let subject = || "https://files.test/app-2.0.0-py3-none-any.whl".to_string();
+        let cases = [
+            (
+                MetadataError::Hash {
+                    subject: subject(),
+                    expected: "aa".into(),
+                    actual: "bb".into(),
+                },
+                MetadataVerdict::Fatal,
+            ),
+            (
+                MetadataError::Crc {
+                    subject: subject(),
+                    member: "app-2.0.0.dist-info/METADATA".into(),
+                    expected: 1,
+                    actual: 2,
+                },
+                MetadataVerdict::Fatal,
+            ),
+            (
+                MetadataError::Mismatch {
+                    subject: subject(),
+                    expected: "app 2.0.0".into(),
+                    found: "app 9.9.9".into(),
+                },
+                MetadataVerdict::Fatal,
+            ),
+            (
+                MetadataError::Archive {
+                    subject: subject(),
+                    reason: "no end-of-central-directory record".into(),
+                },
+                MetadataVerdict::Fatal,
+            ),
+            (
+                MetadataError::Build {
+                    subject: subject(),
+                    reason: "backend failed".into(),
+                },
+                MetadataVerdict::BuildFailed,
+            ),
+            (
+                MetadataError::NeedsBuild { subject: subject() },
+                MetadataVerdict::NeedsBuild,
+            ),
+            (
+                MetadataError::Invalid {
+                    subject: subject(),
+                    reason: "line 3: invalid `Requires-Dist`".into(),
+                },
+                MetadataVerdict::Invalid,
+            ),
+        ];
+        for (error, verdict) in cases {
+            assert_eq!(metadata_verdict(&error), verdict, "{error}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use pep508_rs::{ExtraName, PackageName};
 use pubgrub::SelectedDependencies;
 use tw_index::IndexFile;
 
+use crate::error::ResolveError;
 use crate::package::{PackageKind, PubGrubPackage};
 use crate::provider::{Manifest, Provider};
 
@@ -54,12 +55,15 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
 }
 
+/// The resolution of `solution`: every solved package with its chosen file and metadata.
+/// A solved package without a file (or whose page or metadata cannot be read) is an error,
+/// never left out: a lock missing a package would install an incomplete environment.
 pub(crate) fn build(
     provider: &Provider,
     solution: &SelectedDependencies<PubGrubPackage, Version>,
     manifest: &Manifest,
     handle: &tokio::runtime::Handle,
-) -> Resolution {
+) -> Result<Resolution, ResolveError> {
     let mut required_by: BTreeMap<PackageName, BTreeSet<Requirer>> = BTreeMap::new();
     let mut dependencies: BTreeMap<PackageName, BTreeSet<PackageName>> = BTreeMap::new();
     let mut extras: BTreeMap<PackageName, BTreeSet<ExtraName>> = BTreeMap::new();
@@ -85,16 +89,33 @@ pub(crate) fn build(
                 .or_default()
                 .insert(extra.clone());
         }
-        let Ok(versions) = handle.block_on(provider.fetcher.project(name)) else {
-            continue;
+        let no_file = |reason: String| ResolveError::NoFile {
+            package: name.clone(),
+            version: version.clone(),
+            reason,
         };
-        let Some(entry) = versions.versions.get(version) else {
-            continue;
-        };
-        let Ok(chosen) = &entry.choice else { continue };
-        let Ok(metadata) = handle.block_on(provider.fetcher.metadata(name, version, chosen)) else {
-            continue;
-        };
+        let versions = handle
+            .block_on(provider.fetcher.project(name))
+            .map_err(|source| ResolveError::Index {
+                package: name.to_string(),
+                source,
+            })?;
+        let entry = versions
+            .versions
+            .get(version)
+            .ok_or_else(|| no_file("the project lists no such version".to_string()))?;
+        let chosen = entry
+            .choice
+            .as_ref()
+            .map_err(|unusable| no_file(unusable.to_string()))?;
+        let metadata = handle
+            .block_on(provider.fetcher.metadata(name, version, chosen))
+            .map_err(|source| ResolveError::Metadata {
+                package: name.clone(),
+                version: version.clone(),
+                url: Box::new(chosen.url.clone()),
+                source,
+            })?;
         let active: Vec<_> = metadata
             .requires_dist
             .iter()
@@ -152,5 +173,101 @@ pub(crate) fn build(
             .collect();
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name));
-    Resolution { packages }
+    Ok(Resolution { packages })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use pep508_rs::PackageName;
+    use rustc_hash::FxHashSet;
+
+    use super::*;
+    use crate::fetch::Fetcher;
+    use crate::options::{PackageSelection, ResolverOptions};
+    use crate::source::InMemorySource;
+
+    fn target() -> tw_platform::Target {
+        tw_platform::target_from_platform(
+            &"3.12".parse().unwrap(),
+            &"x86_64-manylinux_2_28".parse().unwrap(),
+        )
+    }
+
+    fn name(text: &str) -> PackageName {
+        PackageName::from_str(text).unwrap()
+    }
+
+    /// Build a resolution of `solved` from a source that has only `app` 1.0.0.
+    fn build_with(
+        options: ResolverOptions,
+        solved: &[(&str, &str)],
+    ) -> Result<Resolution, ResolveError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut source = InMemorySource::new();
+        let text = "Metadata-Version: 2.1\nName: app\nVersion: 1.0.0\n";
+        source
+            .add(tw_metadata::DistMetadata::parse(text.as_bytes(), "app").unwrap())
+            .unwrap();
+        let fetcher = Arc::new(Fetcher::new(
+            Arc::new(source),
+            target(),
+            options,
+            runtime.handle().clone(),
+        ));
+        let manifest = Manifest::default();
+        let provider = Provider::new(
+            fetcher,
+            runtime.handle().clone(),
+            &manifest,
+            FxHashSet::default(),
+            false,
+        );
+        let solution: SelectedDependencies<PubGrubPackage, Version> =
+            std::iter::once((PubGrubPackage::root(), Version::new([0])))
+                .chain(solved.iter().map(|(package, version)| {
+                    (
+                        PubGrubPackage::base(name(package)),
+                        Version::from_str(version).unwrap(),
+                    )
+                }))
+                .collect();
+        build(&provider, &solution, &manifest, runtime.handle())
+    }
+
+    #[test]
+    fn a_solved_package_without_a_file_is_an_error_not_skipped() {
+        let resolution = build_with(ResolverOptions::default(), &[("app", "1.0.0")]).unwrap();
+        assert_eq!(resolution.packages.len(), 1);
+        // A version the project does not have.
+        let error = build_with(
+            ResolverOptions::default(),
+            &[("app", "1.0.0"), ("ghost", "1.0.0")],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&error, ResolveError::NoFile { package, .. } if package.as_ref() == "ghost"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "`ghost` `1.0.0` was chosen but has no file to install: the project lists no such version"
+        );
+        // A version whose only file the options rule out (`--no-binary :all:`, no sdist).
+        let options = ResolverOptions {
+            no_binary: PackageSelection::All,
+            ..ResolverOptions::default()
+        };
+        let error = build_with(options, &[("app", "1.0.0")]).unwrap_err();
+        assert!(
+            matches!(&error, ResolveError::NoFile { package, reason, .. }
+                if package.as_ref() == "app" && reason.contains("--no-binary")),
+            "{error:?}"
+        );
+    }
 }

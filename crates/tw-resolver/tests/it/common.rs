@@ -1,0 +1,61 @@
+//! Shared helpers: a target, metadata from a few fields, a runtime.
+
+use std::str::FromStr;
+
+use pep508_rs::{PackageName, Requirement};
+use tw_metadata::DistMetadata;
+use tw_resolver::{Manifest, RootRequirement};
+
+/// CPython 3.12 on manylinux x86_64.
+pub(crate) fn target() -> tw_platform::Target {
+    tw_platform::target_from_platform(
+        &"3.12".parse().expect("a valid Python version"),
+        &"x86_64-manylinux_2_28".parse().expect("a known platform"),
+    )
+}
+
+/// A normalised package name.
+pub(crate) fn name(text: &str) -> PackageName {
+    PackageName::from_str(text).expect("tests use valid names")
+}
+
+/// Core metadata of `name` `version` with these `Requires-Dist` lines and extras.
+pub(crate) fn metadata(
+    name: &str,
+    version: &str,
+    requires: &[String],
+    extras: &[String],
+) -> DistMetadata {
+    let mut text = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    for extra in extras {
+        text.push_str(&format!("Provides-Extra: {extra}\n"));
+    }
+    for requirement in requires {
+        text.push_str(&format!("Requires-Dist: {requirement}\n"));
+    }
+    DistMetadata::parse(text.as_bytes(), name).expect("tests write valid metadata")
+}
+
+/// A manifest of these root requirements.
+pub(crate) fn manifest(requirements: &[String]) -> Manifest {
+    Manifest {
+        requirements: requirements
+            .iter()
+            .map(|text| RootRequirement {
+                requirement: Requirement::from_str(text).expect("tests write valid requirements"),
+                source: "test".to_string(),
+            })
+            .collect(),
+        constraints: Vec::new(),
+        overrides: Vec::new(),
+    }
+}
+
+/// A multi-threaded runtime, as `resolve` needs (the solver blocks on one thread).
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
