@@ -34,6 +34,20 @@ pub enum MetadataError {
         /// The sha256 of what arrived.
         actual: String,
     },
+    /// An archive member's CRC-32 does not match the one its central directory records.
+    #[error(
+        "CRC-32 mismatch for `{member}` in `{subject}`: expected {expected:08x}, got {actual:08x}"
+    )]
+    Crc {
+        /// File or URL.
+        subject: String,
+        /// The archive member.
+        member: String,
+        /// The CRC-32 the central directory records.
+        expected: u32,
+        /// The CRC-32 of the inflated bytes.
+        actual: u32,
+    },
     /// The archive is not a valid wheel or sdist.
     #[error("cannot read `{subject}` as an archive: {reason}")]
     Archive {
@@ -58,4 +72,27 @@ pub enum MetadataError {
         /// What failed, with the last lines of the backend's output.
         reason: String,
     },
+}
+
+impl MetadataError {
+    /// A zip reading failure about `subject` (file or URL): a CRC-32 mismatch keeps its own
+    /// variant, anything else is [`MetadataError::Archive`].
+    pub(crate) fn from_zip(subject: &str, error: crate::zip_tail::ZipTailError) -> Self {
+        match error {
+            crate::zip_tail::ZipTailError::Crc {
+                member,
+                expected,
+                actual,
+            } => Self::Crc {
+                subject: subject.to_string(),
+                member,
+                expected,
+                actual,
+            },
+            other => Self::Archive {
+                subject: subject.to_string(),
+                reason: other.to_string(),
+            },
+        }
+    }
 }

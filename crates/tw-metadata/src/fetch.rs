@@ -518,9 +518,9 @@ impl MetadataFetcher {
                 return match kind {
                     ZipKind::Wheel => read_wheel_metadata(&response.body, file).map(Attempt::Got),
                     ZipKind::Sdist => Ok(read_sdist_pkg_info(
-                        &response.body,
+                        std::io::Cursor::new(&response.body),
                         SdistExtension::Zip,
-                        &file.filename,
+                        &redact_url(url),
                     )?
                     .map_or(Attempt::Unsupported, Attempt::Got)),
                 };
@@ -536,16 +536,14 @@ impl MetadataFetcher {
         let name = file.dist.name().clone();
         let version = file.dist.version().clone();
         let matches = |stem: &str| dist_info_matches(stem, &name, &version);
-        // EOCD, zip64 record, central directory, local entry: never more than four steps.
-        for _ in 0..4 {
+        // A long archive comment, the zip64 locator and record, the central directory, the
+        // local entry: never more than five fetches.
+        for _ in 0..6 {
             let step = match kind {
                 ZipKind::Wheel => read_metadata(&window, &matches),
                 ZipKind::Sdist => read_pkg_info(&window),
             };
-            let step = step.map_err(|err| MetadataError::Archive {
-                subject: redact_url(url),
-                reason: err.to_string(),
-            })?;
+            let step = step.map_err(|err| MetadataError::from_zip(&redact_url(url), err))?;
             match step {
                 Step::Done(bytes, geometry) => {
                     tracing::trace!(?geometry, "wheel geometry");
@@ -614,8 +612,12 @@ impl MetadataFetcher {
                     return Ok((bytes, Strategy::SdistZipTail));
                 }
                 let body = self.download(file, Strategy::SdistPkgInfo).await?;
-                let bytes = read_sdist_pkg_info(&body, extension, &file.filename)?
-                    .ok_or_else(needs_build)?;
+                let bytes = read_sdist_pkg_info(
+                    std::io::Cursor::new(&body),
+                    extension,
+                    &redact_url(&file.url),
+                )?
+                .ok_or_else(needs_build)?;
                 Ok((bytes, Strategy::SdistPkgInfo))
             }
             SdistExtension::TarGz => {

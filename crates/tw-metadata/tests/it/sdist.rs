@@ -130,3 +130,24 @@ async fn dynamic_requires_dist_needs_a_build() -> TestResult {
     assert!(matches!(error, MetadataError::NeedsBuild { .. }), "{error}");
     Ok(())
 }
+
+/// Issue 13: a zip sdist's `PKG-INFO` is checked against its CRC-32 too.
+#[tokio::test]
+async fn a_wrong_pkg_info_crc_in_a_zip_sdist_is_an_error() -> TestResult {
+    let (_index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_zip().wrong_metadata_crc();
+    })
+    .await?;
+    let text = fetcher
+        .fetch(&sdist)
+        .await
+        .err()
+        .ok_or("a wrong CRC-32 was accepted")?
+        .to_string();
+    assert!(
+        text.starts_with("CRC-32 mismatch for `demo-1.0/PKG-INFO` in `")
+            && text.contains(sdist.url.as_str()),
+        "{text}"
+    );
+    Ok(())
+}
