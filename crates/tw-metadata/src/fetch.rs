@@ -481,7 +481,7 @@ impl MetadataFetcher {
     ) -> Result<Vec<u8>, MetadataError> {
         let mut url = file.url.clone();
         url.set_path(&format!("{}.metadata", file.url.path()));
-        let response = self.client.get(&url, None).await?;
+        let response = self.client.get_artifact(&url).await?;
         self.record_request(Strategy::Pep658, &url, &response);
         let body = response.error_for_status()?.body;
         if let Some(expected) = sha256 {
@@ -578,7 +578,7 @@ impl MetadataFetcher {
         file: &IndexFile,
         strategy: Strategy,
     ) -> Result<bytes::Bytes, MetadataError> {
-        let response = self.client.get(&file.url, None).await?;
+        let response = self.client.get_artifact(&file.url).await?;
         self.record_request(strategy, &file.url, &response);
         let body = response.error_for_status()?.body;
         if let Some(expected) = &file.sha256 {

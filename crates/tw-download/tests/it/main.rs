@@ -3,6 +3,7 @@
 mod cache;
 mod cancel;
 mod concurrency;
+mod encoding;
 mod faults;
 mod present;
 
