@@ -871,28 +871,31 @@ fn parse_content_range(headers: &HeaderMap) -> Option<(u64, u64, u64)> {
     ))
 }
 
+/// Read a `file://` URL: the whole file, or only the bytes of `range` (seek, then read), so
+/// a range read of a large local wheel costs what the range costs.
 async fn read_file_url(
     url: &Url,
     range: Option<ByteRange>,
     inner: &Inner,
 ) -> Result<Response, ClientError> {
+    use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+
     let path = url.to_file_path().map_err(|()| ClientError::Scheme {
         url: redact_url(url),
     })?;
-    let data = tokio::fs::read(&path)
-        .await
-        .map_err(|source| ClientError::File {
-            path: path.display().to_string(),
-            source,
-        })?;
-    inner
-        .counters
-        .file_bytes
-        .fetch_add(data.len() as u64, Ordering::Relaxed);
-    let total = data.len() as u64;
+    let file_error = |source| ClientError::File {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = tokio::fs::File::open(&path).await.map_err(file_error)?;
+    let total = file.metadata().await.map_err(file_error)?.len();
     let mut headers = HeaderMap::new();
-    let (status, body) = match range {
-        None => (200, Bytes::from(data)),
+    let mut data = Vec::new();
+    let status = match range {
+        None => {
+            file.read_to_end(&mut data).await.map_err(file_error)?;
+            200
+        }
         Some(range) => {
             let (first, last) = match range {
                 ByteRange::Suffix(n) => (total.saturating_sub(n), total.saturating_sub(1)),
@@ -900,22 +903,40 @@ async fn read_file_url(
                 ByteRange::From(first) => (first, total.saturating_sub(1)),
             };
             if total == 0 || first > last {
-                (416, Bytes::new())
+                if let Ok(value) = format!("bytes */{total}").parse() {
+                    headers.insert(CONTENT_RANGE, value);
+                }
+                416
             } else {
+                let len = last - first + 1;
+                if len > inner.max_memory_body {
+                    return Err(ClientError::BodyTooLarge {
+                        url: redact_url(url),
+                        limit: inner.max_memory_body,
+                    });
+                }
+                file.seek(std::io::SeekFrom::Start(first))
+                    .await
+                    .map_err(file_error)?;
+                // `len` is at most `max_memory_body`, which fits in memory by definition.
+                data = vec![0; usize::try_from(len).unwrap_or(usize::MAX)];
+                file.read_exact(&mut data).await.map_err(file_error)?;
                 if let Ok(value) = format!("bytes {first}-{last}/{total}").parse() {
                     headers.insert(CONTENT_RANGE, value);
                 }
-                // Both bounds are within `data`, checked above.
-                let slice = Bytes::from(data).slice(first as usize..=last as usize);
-                (206, slice)
+                206
             }
         }
     };
+    inner
+        .counters
+        .file_bytes
+        .fetch_add(data.len() as u64, Ordering::Relaxed);
     Ok(Response {
         status,
         url: url.clone(),
         headers,
-        body,
+        body: Bytes::from(data),
         attempts: 1,
     })
 }
@@ -942,6 +963,31 @@ mod tests {
             .unwrap();
         assert_eq!(&mid.body[..], b"234");
         assert_eq!(client.stats().requests, 0);
+    }
+
+    /// Issue 13: a `file://` range read reads the range, not the whole file.
+    #[tokio::test]
+    async fn file_range_reads_read_only_the_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let data: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let url = Url::from_file_path(&path).unwrap();
+        let client = ClientBuilder::new().build().unwrap();
+        let tail = client.get_range(&url, ByteRange::Suffix(10)).await.unwrap();
+        assert_eq!(tail.body[..], data[data.len() - 10..]);
+        let mid = client
+            .get_range(&url, ByteRange::Inclusive(1000, 1099))
+            .await
+            .unwrap();
+        assert_eq!(mid.body[..], data[1000..1100]);
+        let mut streamed = client
+            .get_range_stream(&url, ByteRange::Inclusive(5, 9))
+            .await
+            .unwrap();
+        assert_eq!(streamed.status(), 206);
+        assert_eq!(read_all(&mut streamed).await.unwrap(), data[5..10]);
+        assert_eq!(client.stats().file_bytes, 10 + 100 + 5);
     }
 
     fn one_wheel_index(options: tw_test_index::IndexOptions) -> (tw_test_index::TestIndex, Url) {
