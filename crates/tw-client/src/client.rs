@@ -450,9 +450,25 @@ impl Client {
         url: &Url,
         range: ByteRange,
     ) -> Result<StreamResponse, ClientError> {
+        self.stream_with_retries(url, Some(range)).await
+    }
+
+    /// GET an artifact whole and return as soon as the headers are in, to stream it to disk:
+    /// `Accept-Encoding: identity`, the body as sent, transient failures before the headers
+    /// retried as in [`Client::get`]. A body cut off later is the caller's to retry.
+    #[instrument(level = "debug", skip_all, fields(url = %redact_url(url)))]
+    pub async fn get_artifact_stream(&self, url: &Url) -> Result<StreamResponse, ClientError> {
+        self.stream_with_retries(url, None).await
+    }
+
+    async fn stream_with_retries(
+        &self,
+        url: &Url,
+        range: Option<ByteRange>,
+    ) -> Result<StreamResponse, ClientError> {
         if url.scheme() == "file" {
             return Ok(StreamResponse::from(
-                read_file_url(url, Some(range), &self.inner).await?,
+                read_file_url(url, range, &self.inner).await?,
             ));
         }
         self.check_network(url)?;
@@ -463,7 +479,7 @@ impl Client {
         let (response, attempts) = self
             .retrying(
                 url,
-                || self.request(url, None, Some(range), &empty, Coding::Identity),
+                || self.request(url, None, range, &empty, Coding::Identity),
                 |response: &reqwest::Response| (response.status().as_u16(), response.headers()),
             )
             .await?;

@@ -64,6 +64,15 @@ pub enum MetadataError {
         /// The sdist file name.
         subject: String,
     },
+    /// A whole file could not be spooled to (or read back from) a temporary file.
+    #[error("cannot keep `{subject}` in a temporary file")]
+    TempFile {
+        /// File or URL.
+        subject: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Building the sdist to learn its metadata failed.
     #[error("cannot build `{subject}` to read its metadata: {reason}")]
     Build {
