@@ -5,6 +5,7 @@ mod cancel;
 mod concurrency;
 mod encoding;
 mod faults;
+mod leftovers;
 mod present;
 
 use std::path::Path;
