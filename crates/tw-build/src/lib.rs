@@ -217,7 +217,8 @@ impl Builder {
         Ok(metadata)
     }
 
-    /// Download a file whole and check its hash.
+    /// Download a file whole, as stored (`Accept-Encoding: identity`, never content-decoded),
+    /// and check its hash.
     async fn download(&self, file: &IndexFile) -> Result<Vec<u8>, BuildError> {
         let fetch_error = |reason: String| BuildError::Fetch {
             subject: file.filename.clone(),
@@ -225,7 +226,7 @@ impl Builder {
         };
         let response = self
             .client
-            .get(&file.url, None)
+            .get_artifact(&file.url)
             .await
             .and_then(tw_client::Response::error_for_status)
             .map_err(|err| fetch_error(err.to_string()))?;

@@ -25,12 +25,15 @@ pub struct Stats {
     pub requests: u64,
     /// Response body bytes received, after content decoding.
     pub bytes: u64,
+    /// Bytes read from `file://` URLs (a range read counts only its range).
+    pub file_bytes: u64,
 }
 
 #[derive(Debug, Default)]
 struct Counters {
     requests: AtomicU64,
     bytes: AtomicU64,
+    file_bytes: AtomicU64,
 }
 
 /// A byte range of a remote file.
@@ -91,20 +94,7 @@ impl Response {
     /// Turn any non-success status into [`ClientError::Status`], or
     /// [`ClientError::Unavailable`] when a transient status (429, 5xx) outlasted the retries.
     pub fn error_for_status(self) -> Result<Self, ClientError> {
-        if (200..300).contains(&self.status) {
-            Ok(self)
-        } else if self.attempts > 1 && is_transient_status(self.status) {
-            Err(ClientError::Unavailable {
-                url: redact_url(&self.url),
-                status: self.status,
-                attempts: self.attempts,
-            })
-        } else {
-            Err(ClientError::Status {
-                url: redact_url(&self.url),
-                status: self.status,
-            })
-        }
+        status_error(&self.url, self.status, self.attempts).map_or(Ok(self), Err)
     }
 }
 
@@ -118,21 +108,19 @@ pub struct StreamResponse {
     url: Url,
     headers: HeaderMap,
     body: StreamBody,
+    attempts: u32,
 }
 
 /// Where the body of a [`StreamResponse`] comes from.
 #[derive(Debug)]
 enum StreamBody {
-    /// An HTTP body read as it arrives; bytes are counted on `client`.
+    /// An HTTP body read as it arrives, as sent (never content-decoded: streams carry
+    /// artifacts, whose hashes cover the stored bytes); bytes are counted on `client`.
     Http {
         response: reqwest::Response,
         client: Arc<Inner>,
         /// The redacted request URL, for errors.
         url: String,
-        /// Set when the body is `Content-Encoding: gzip`; decoded with a size limit.
-        decoder: Option<Box<GzipBody>>,
-        /// The decoder has been flushed at the end of the body.
-        finished: bool,
         /// Released when the response is dropped.
         _permit: Option<OwnedSemaphorePermit>,
     },
@@ -161,24 +149,30 @@ impl StreamResponse {
         parse_content_range(&self.headers)
     }
 
-    /// The body length, when the server gave one and the body is not content-decoded on the
-    /// way in (then the length on the wire says nothing about the bytes [`chunk`] returns).
-    ///
-    /// [`chunk`]: Self::chunk
+    /// The body length, when the server gave one.
     pub fn content_length(&self) -> Option<u64> {
         match &self.body {
-            StreamBody::Http {
-                decoder: Some(_), ..
-            } => None,
             StreamBody::Http { response, .. } => response.content_length(),
             StreamBody::Memory(body) => body.as_ref().map(|body| body.len() as u64),
         }
     }
 
-    /// The next piece of the (decoded) body, or `None` at its end. An error means the body was
-    /// cut off or could not be decoded; the bytes returned before it are good, so a caller
-    /// can resume from there with [`Client::get_stream`]. Cancel-safe in the sense that
-    /// dropping the future loses at most the piece in flight.
+    /// How many times the request was sent (1 unless transient failures were retried before
+    /// the headers came).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Turn any non-success status into [`ClientError::Status`], or
+    /// [`ClientError::Unavailable`] when a transient status (429, 5xx) outlasted the retries.
+    pub fn error_for_status(self) -> Result<Self, ClientError> {
+        status_error(&self.url, self.status, self.attempts).map_or(Ok(self), Err)
+    }
+
+    /// The next piece of the body, exactly as sent, or `None` at its end. An error means the
+    /// body was cut off; the bytes returned before it are good, so a caller can resume from
+    /// there with [`Client::get_stream`]. Cancel-safe in the sense that dropping the future
+    /// loses at most the piece in flight.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, ClientError> {
         match &mut self.body {
             StreamBody::Memory(body) => Ok(body.take().filter(|body| !body.is_empty())),
@@ -186,41 +180,40 @@ impl StreamResponse {
                 response,
                 client,
                 url,
-                decoder,
-                finished,
                 ..
-            } => loop {
+            } => {
                 let chunk = response
                     .chunk()
                     .await
                     .map_err(|source| client.request_error(url, source, 1))?;
-                let chunk = match (decoder.as_mut(), chunk) {
-                    (None, chunk) => chunk,
-                    (Some(decoder), Some(compressed)) => {
-                        let decoded = decoder
-                            .push(&compressed)
-                            .map_err(|error| decode_error(url, error))?;
-                        if decoded.is_empty() {
-                            continue;
-                        }
-                        Some(Bytes::from(decoded))
-                    }
-                    (Some(_), None) if *finished => None,
-                    (Some(decoder), None) => {
-                        *finished = true;
-                        let rest = decoder.finish().map_err(|error| decode_error(url, error))?;
-                        (!rest.is_empty()).then(|| Bytes::from(rest))
-                    }
-                };
                 if let Some(chunk) = &chunk {
                     client
                         .counters
                         .bytes
                         .fetch_add(chunk.len() as u64, Ordering::Relaxed);
                 }
-                return Ok(chunk);
-            },
+                Ok(chunk)
+            }
         }
+    }
+}
+
+/// The error for a response with `status` from `url` after `attempts` attempts, or `None` for
+/// a success.
+fn status_error(url: &Url, status: u16, attempts: u32) -> Option<ClientError> {
+    if (200..300).contains(&status) {
+        None
+    } else if attempts > 1 && is_transient_status(status) {
+        Some(ClientError::Unavailable {
+            url: redact_url(url),
+            status,
+            attempts,
+        })
+    } else {
+        Some(ClientError::Status {
+            url: redact_url(url),
+            status,
+        })
     }
 }
 
@@ -401,17 +394,21 @@ impl Client {
         Stats {
             requests: self.inner.counters.requests.load(Ordering::Relaxed),
             bytes: self.inner.counters.bytes.load(Ordering::Relaxed),
+            file_bytes: self.inner.counters.file_bytes.load(Ordering::Relaxed),
         }
     }
 
-    /// GET a URL with an optional `Accept` header. Any status comes back as `Ok`; transient
-    /// failures are retried first. Use [`Response::error_for_status`] to insist on success.
+    /// GET a page with an optional `Accept` header, asking for gzip (decoded here, with a size
+    /// limit). Any status comes back as `Ok`; transient failures are retried first. Use
+    /// [`Response::error_for_status`] to insist on success. For files whose hash matters use
+    /// [`Client::get_artifact`].
     #[instrument(level = "debug", skip_all, fields(url = %redact_url(url)))]
     pub async fn get(&self, url: &Url, accept: Option<&str>) -> Result<Response, ClientError> {
-        self.send(url, accept, None, &HeaderMap::new()).await
+        self.send(url, accept, None, &HeaderMap::new(), Coding::Gzip)
+            .await
     }
 
-    /// GET a URL with an optional `Accept` header plus `headers` (for example
+    /// GET a page with an optional `Accept` header plus `headers` (for example
     /// `If-None-Match` for a conditional request). Retries and status handling as [`Client::get`].
     #[instrument(level = "debug", skip_all, fields(url = %redact_url(url)))]
     pub async fn get_with_headers(
@@ -420,53 +417,117 @@ impl Client {
         accept: Option<&str>,
         headers: &HeaderMap,
     ) -> Result<Response, ClientError> {
-        self.send(url, accept, None, headers).await
+        self.send(url, accept, None, headers, Coding::Gzip).await
     }
 
-    /// GET a byte range. The server may ignore `Range` and answer 200 with the whole body;
-    /// callers check `status` (206) and [`Response::content_range`].
+    /// GET an artifact (a wheel, an sdist, a `.metadata` file) whole, into memory, with
+    /// `Accept-Encoding: identity` and the body exactly as sent: never content-decoded, so a
+    /// hash of it is a hash of what the server stores (a `.tar.gz` labelled
+    /// `Content-Encoding: gzip` stays a `.tar.gz`). Retries as [`Client::get`].
+    #[instrument(level = "debug", skip_all, fields(url = %redact_url(url)))]
+    pub async fn get_artifact(&self, url: &Url) -> Result<Response, ClientError> {
+        self.send(url, None, None, &HeaderMap::new(), Coding::Identity)
+            .await
+    }
+
+    /// GET a byte range of an artifact, with `Accept-Encoding: identity` and the body as sent.
+    /// The server may ignore `Range` and answer 200 with the whole body; callers check
+    /// `status` (206) and [`Response::content_range`].
     #[instrument(level = "debug", skip_all, fields(url = %redact_url(url), range = ?range))]
     pub async fn get_range(&self, url: &Url, range: ByteRange) -> Result<Response, ClientError> {
-        self.send(url, None, Some(range), &HeaderMap::new()).await
+        self.send(url, None, Some(range), &HeaderMap::new(), Coding::Identity)
+            .await
     }
 
-    /// GET `url` from byte `start` and return as soon as the headers are in; read the body
-    /// with [`StreamResponse::chunk`], so a large file never sits in memory.
+    /// GET a byte range of an artifact and return as soon as the headers are in, so a server
+    /// that ignores `Range` and sends the whole file can be streamed to disk
+    /// ([`StreamResponse::chunk`]) instead of memory. Transient failures before the headers
+    /// (connection errors, 408/429/5xx) are retried as in [`Client::get`]; the status is the
+    /// caller's to judge. `file://` URLs read only the range (seek, then read).
+    #[instrument(level = "debug", skip_all, fields(url = %redact_url(url), range = ?range))]
+    pub async fn get_range_stream(
+        &self,
+        url: &Url,
+        range: ByteRange,
+    ) -> Result<StreamResponse, ClientError> {
+        self.stream_with_retries(url, Some(range)).await
+    }
+
+    /// GET an artifact whole and return as soon as the headers are in, to stream it to disk:
+    /// `Accept-Encoding: identity`, the body as sent, transient failures before the headers
+    /// retried as in [`Client::get`]. A body cut off later is the caller's to retry.
+    #[instrument(level = "debug", skip_all, fields(url = %redact_url(url)))]
+    pub async fn get_artifact_stream(&self, url: &Url) -> Result<StreamResponse, ClientError> {
+        self.stream_with_retries(url, None).await
+    }
+
+    async fn stream_with_retries(
+        &self,
+        url: &Url,
+        range: Option<ByteRange>,
+    ) -> Result<StreamResponse, ClientError> {
+        if url.scheme() == "file" {
+            return Ok(StreamResponse::from(
+                read_file_url(url, range, &self.inner).await?,
+            ));
+        }
+        self.check_network(url)?;
+        // The semaphore is never closed, so this only fails if that changes; then the
+        // request goes out unbounded rather than not at all.
+        let permit = Arc::clone(&self.inner.semaphore).acquire_owned().await.ok();
+        let empty = HeaderMap::new();
+        let (response, attempts) = self
+            .retrying(
+                url,
+                || self.request(url, None, range, &empty, Coding::Identity),
+                |response: &reqwest::Response| (response.status().as_u16(), response.headers()),
+            )
+            .await?;
+        Ok(self.stream_response(url, response, permit, attempts))
+    }
+
+    /// GET an artifact from byte `start` and return as soon as the headers are in; read the
+    /// body with [`StreamResponse::chunk`], so a large file never sits in memory.
     ///
-    /// `start == 0` asks for the whole file. `start > 0` sends `Range: bytes=start-` with
-    /// `Accept-Encoding: identity` (a range addresses the stored bytes); the server may still
+    /// The request says `Accept-Encoding: identity` and the body is handed out exactly as
+    /// sent, never content-decoded: downloads are hashed over the stored bytes. `start == 0`
+    /// asks for the whole file. `start > 0` sends `Range: bytes=start-`; the server may still
     /// answer 200 with the whole file, so callers check for 206 and
     /// [`StreamResponse::content_range`] before appending. Any status comes back as `Ok`.
     ///
     /// Nothing is retried here: a caller streaming to disk knows how many bytes it has and
     /// resumes from there (see [`ClientError::is_transient`]). The response holds one of the
     /// client's concurrency permits until it is dropped; the request and the body bytes are
-    /// counted in [`Client::stats`] as they arrive. `file://` URLs are read whole and handed
-    /// out as one chunk.
+    /// counted in [`Client::stats`] as they arrive. `file://` URLs are read into memory and
+    /// handed out as one chunk.
     #[instrument(level = "debug", skip_all, fields(url = %redact_url(url), start))]
     pub async fn get_stream(&self, url: &Url, start: u64) -> Result<StreamResponse, ClientError> {
-        match url.scheme() {
-            "file" => {
-                let range = (start > 0).then_some(ByteRange::From(start));
-                let response = read_file_url(url, range).await?;
-                return Ok(StreamResponse {
-                    status: response.status,
-                    url: response.url,
-                    headers: response.headers,
-                    body: StreamBody::Memory(Some(response.body)),
-                });
-            }
-            _ => self.check_network(url)?,
-        }
-        // The semaphore is never closed, so this only fails if that changes; then the
-        // request goes out unbounded rather than not at all.
-        let permit = Arc::clone(&self.inner.semaphore).acquire_owned().await.ok();
         let range = (start > 0).then_some(ByteRange::From(start));
-        let response = self.request(url, None, range, &HeaderMap::new()).await?;
+        if url.scheme() == "file" {
+            return Ok(StreamResponse::from(
+                read_file_url(url, range, &self.inner).await?,
+            ));
+        }
+        self.check_network(url)?;
+        // As in `get_range_stream`: a closed semaphore would mean an unbounded request.
+        let permit = Arc::clone(&self.inner.semaphore).acquire_owned().await.ok();
+        let response = self
+            .request(url, None, range, &HeaderMap::new(), Coding::Identity)
+            .await?;
+        Ok(self.stream_response(url, response, permit, 1))
+    }
+
+    /// Wrap a response whose body is still to be read.
+    fn stream_response(
+        &self,
+        url: &Url,
+        response: reqwest::Response,
+        permit: Option<OwnedSemaphorePermit>,
+        attempts: u32,
+    ) -> StreamResponse {
         let status = response.status().as_u16();
-        debug!(status, "streaming response");
-        let decoder = is_gzip(response.headers()).then(|| Box::new(GzipBody::new()));
-        Ok(StreamResponse {
+        debug!(status, attempts, "streaming response");
+        StreamResponse {
             status,
             url: response.url().clone(),
             headers: response.headers().clone(),
@@ -474,11 +535,10 @@ impl Client {
                 response,
                 client: Arc::clone(&self.inner),
                 url: redact_url(url),
-                decoder,
-                finished: false,
                 _permit: permit,
             },
-        })
+            attempts,
+        }
     }
 
     /// A network URL may be requested: its scheme is HTTP(S) and `--offline` is not set.
@@ -502,30 +562,60 @@ impl Client {
         accept: Option<&str>,
         range: Option<ByteRange>,
         extra: &HeaderMap,
+        coding: Coding,
     ) -> Result<Response, ClientError> {
-        match url.scheme() {
-            "file" => return read_file_url(url, range).await,
-            _ => self.check_network(url)?,
+        if url.scheme() == "file" {
+            return read_file_url(url, range, &self.inner).await;
         }
+        self.check_network(url)?;
         let _permit = self.inner.semaphore.acquire().await;
+        let (mut response, attempts) = self
+            .retrying(
+                url,
+                || self.send_once(url, accept, range, extra, coding),
+                |response: &Response| (response.status, &response.headers),
+            )
+            .await?;
+        response.attempts = attempts;
+        Ok(response)
+    }
+
+    /// Run `once` until it succeeds with a status that is not transient, fails with an error
+    /// that is not transient, or the retries (in count and in waiting time) run out; the last
+    /// outcome comes back with the number of attempts. `status` reads the status and headers
+    /// of a success, for transient statuses and `Retry-After`.
+    async fn retrying<T, F>(
+        &self,
+        url: &Url,
+        mut once: impl FnMut() -> F,
+        status: impl Fn(&T) -> (u16, &HeaderMap),
+    ) -> Result<(T, u32), ClientError>
+    where
+        F: Future<Output = Result<T, ClientError>>,
+    {
         let mut attempts = 0;
         let mut waited = Duration::ZERO;
         loop {
             attempts += 1;
-            let result = self.send_once(url, accept, range, extra).await;
+            let result = once().await;
             let retry_after = match &result {
-                Ok(response) if is_transient_status(response.status) => {
-                    Some(retry_after(&response.headers))
+                Ok(value) => {
+                    let (code, headers) = status(value);
+                    is_transient_status(code).then(|| retry_after(headers))
                 }
-                Ok(_) => None,
                 Err(error) if error.is_transient() => Some(None),
                 Err(_) => None,
             };
+            let finish = |result: Result<T, ClientError>| {
+                result
+                    .map(|value| (value, attempts))
+                    .map_err(|error| error.in_attempt(attempts))
+            };
             let Some(retry_after) = retry_after else {
-                return finish(result, attempts);
+                return finish(result);
             };
             if attempts > self.inner.retries {
-                return finish(result, attempts);
+                return finish(result);
             }
             let backoff = retry_after.unwrap_or_else(|| backoff(attempts));
             if waited + backoff > self.inner.max_retry_wait {
@@ -534,11 +624,11 @@ impl Client {
                     redact_url(url),
                     self.inner.max_retry_wait
                 );
-                return finish(result, attempts);
+                return finish(result);
             }
             waited += backoff;
             let what = match &result {
-                Ok(response) => format!("HTTP {}", response.status),
+                Ok(value) => format!("HTTP {}", status(value).0),
                 Err(error) => error.to_string(),
             };
             info!(url = %redact_url(url), attempts, "{what}; retrying in {backoff:?}");
@@ -553,6 +643,7 @@ impl Client {
         accept: Option<&str>,
         range: Option<ByteRange>,
         extra: &HeaderMap,
+        coding: Coding,
     ) -> Result<reqwest::Response, ClientError> {
         // The URL goes out without user info; the credential for its origin (its own user
         // info, or one configured or learnt before) goes in a sensitive header, which reqwest
@@ -566,12 +657,23 @@ impl Client {
             request = request.header(ACCEPT, accept);
         }
         if let Some(range) = range {
-            // Ranges address the stored bytes, so ask for no content coding.
-            request = request
-                .header(RANGE, range.header_value())
-                .header(ACCEPT_ENCODING, "identity");
-        } else if !extra.contains_key(ACCEPT_ENCODING) {
-            request = request.header(ACCEPT_ENCODING, "gzip");
+            request = request.header(RANGE, range.header_value());
+        }
+        // Artifacts and ranges address the stored bytes, so they ask for no content coding;
+        // pages may come compressed.
+        let coding = if range.is_some() {
+            Coding::Identity
+        } else {
+            coding
+        };
+        if !extra.contains_key(ACCEPT_ENCODING) {
+            request = request.header(
+                ACCEPT_ENCODING,
+                match coding {
+                    Coding::Gzip => "gzip",
+                    Coding::Identity => "identity",
+                },
+            );
         }
         self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
         request
@@ -586,13 +688,17 @@ impl Client {
         accept: Option<&str>,
         range: Option<ByteRange>,
         extra: &HeaderMap,
+        coding: Coding,
     ) -> Result<Response, ClientError> {
-        let mut response = self.request(url, accept, range, extra).await?;
+        let mut response = self.request(url, accept, range, extra, coding).await?;
         let status = response.status();
         let final_url = response.url().clone();
         let headers = response.headers().clone();
         let redacted = redact_url(url);
-        let mut decoder = is_gzip(&headers).then(GzipBody::new);
+        // Only pages are decoded: an artifact's `Content-Encoding` is ignored, and its bytes
+        // are kept as sent (a hash covers them; a range's offsets address them).
+        let decode = coding == Coding::Gzip && range.is_none() && is_gzip(&headers);
+        let mut decoder = decode.then(GzipBody::new);
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -637,21 +743,33 @@ impl Client {
     }
 }
 
+/// Whether a request may receive a content-coded body (decoded here) or asks for the stored
+/// bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    /// A page: `Accept-Encoding: gzip`, decoded with a size limit.
+    Gzip,
+    /// An artifact or a range: `Accept-Encoding: identity`, body kept as sent.
+    Identity,
+}
+
+impl From<Response> for StreamResponse {
+    /// A response already in memory (a `file://` read), handed out as one chunk.
+    fn from(response: Response) -> Self {
+        Self {
+            status: response.status,
+            url: response.url,
+            headers: response.headers,
+            body: StreamBody::Memory(Some(response.body)),
+            attempts: response.attempts,
+        }
+    }
+}
+
 /// The default of [`ClientBuilder::max_memory_body`]: 2 GiB, above the largest wheels on
 /// public indexes (a few hundred MB) and far above any index page, so an endless body from a
 /// broken or hostile server ends with an error instead of exhausting memory.
 pub const MAX_MEMORY_BODY: u64 = 2 * 1024 * 1024 * 1024;
-
-/// Stamp the final result of a retried request with how many attempts it took.
-fn finish(result: Result<Response, ClientError>, attempts: u32) -> Result<Response, ClientError> {
-    match result {
-        Ok(mut response) => {
-            response.attempts = attempts;
-            Ok(response)
-        }
-        Err(error) => Err(error.in_attempt(attempts)),
-    }
-}
 
 /// Statuses worth retrying: the server is busy, restarting or overloaded (RFC 9110 15.5.9,
 /// 15.6.1, 15.6.3-5; RFC 6585 4). Not 501 or 505, which will not change.
@@ -769,20 +887,31 @@ fn parse_content_range(headers: &HeaderMap) -> Option<(u64, u64, u64)> {
     ))
 }
 
-async fn read_file_url(url: &Url, range: Option<ByteRange>) -> Result<Response, ClientError> {
+/// Read a `file://` URL: the whole file, or only the bytes of `range` (seek, then read), so
+/// a range read of a large local wheel costs what the range costs.
+async fn read_file_url(
+    url: &Url,
+    range: Option<ByteRange>,
+    inner: &Inner,
+) -> Result<Response, ClientError> {
+    use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+
     let path = url.to_file_path().map_err(|()| ClientError::Scheme {
         url: redact_url(url),
     })?;
-    let data = tokio::fs::read(&path)
-        .await
-        .map_err(|source| ClientError::File {
-            path: path.display().to_string(),
-            source,
-        })?;
-    let total = data.len() as u64;
+    let file_error = |source| ClientError::File {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = tokio::fs::File::open(&path).await.map_err(file_error)?;
+    let total = file.metadata().await.map_err(file_error)?.len();
     let mut headers = HeaderMap::new();
-    let (status, body) = match range {
-        None => (200, Bytes::from(data)),
+    let mut data = Vec::new();
+    let status = match range {
+        None => {
+            file.read_to_end(&mut data).await.map_err(file_error)?;
+            200
+        }
         Some(range) => {
             let (first, last) = match range {
                 ByteRange::Suffix(n) => (total.saturating_sub(n), total.saturating_sub(1)),
@@ -790,22 +919,40 @@ async fn read_file_url(url: &Url, range: Option<ByteRange>) -> Result<Response, 
                 ByteRange::From(first) => (first, total.saturating_sub(1)),
             };
             if total == 0 || first > last {
-                (416, Bytes::new())
+                if let Ok(value) = format!("bytes */{total}").parse() {
+                    headers.insert(CONTENT_RANGE, value);
+                }
+                416
             } else {
+                let len = last - first + 1;
+                if len > inner.max_memory_body {
+                    return Err(ClientError::BodyTooLarge {
+                        url: redact_url(url),
+                        limit: inner.max_memory_body,
+                    });
+                }
+                file.seek(std::io::SeekFrom::Start(first))
+                    .await
+                    .map_err(file_error)?;
+                // `len` is at most `max_memory_body`, which fits in memory by definition.
+                data = vec![0; usize::try_from(len).unwrap_or(usize::MAX)];
+                file.read_exact(&mut data).await.map_err(file_error)?;
                 if let Ok(value) = format!("bytes {first}-{last}/{total}").parse() {
                     headers.insert(CONTENT_RANGE, value);
                 }
-                // Both bounds are within `data`, checked above.
-                let slice = Bytes::from(data).slice(first as usize..=last as usize);
-                (206, slice)
+                206
             }
         }
     };
+    inner
+        .counters
+        .file_bytes
+        .fetch_add(data.len() as u64, Ordering::Relaxed);
     Ok(Response {
         status,
         url: url.clone(),
         headers,
-        body,
+        body: Bytes::from(data),
         attempts: 1,
     })
 }
@@ -832,6 +979,31 @@ mod tests {
             .unwrap();
         assert_eq!(&mid.body[..], b"234");
         assert_eq!(client.stats().requests, 0);
+    }
+
+    /// Issue 13: a `file://` range read reads the range, not the whole file.
+    #[tokio::test]
+    async fn file_range_reads_read_only_the_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let data: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let url = Url::from_file_path(&path).unwrap();
+        let client = ClientBuilder::new().build().unwrap();
+        let tail = client.get_range(&url, ByteRange::Suffix(10)).await.unwrap();
+        assert_eq!(tail.body[..], data[data.len() - 10..]);
+        let mid = client
+            .get_range(&url, ByteRange::Inclusive(1000, 1099))
+            .await
+            .unwrap();
+        assert_eq!(mid.body[..], data[1000..1100]);
+        let mut streamed = client
+            .get_range_stream(&url, ByteRange::Inclusive(5, 9))
+            .await
+            .unwrap();
+        assert_eq!(streamed.status(), 206);
+        assert_eq!(read_all(&mut streamed).await.unwrap(), data[5..10]);
+        assert_eq!(client.stats().file_bytes, 10 + 100 + 5);
     }
 
     fn one_wheel_index(options: tw_test_index::IndexOptions) -> (tw_test_index::TestIndex, Url) {
@@ -873,7 +1045,8 @@ mod tests {
             client.stats(),
             Stats {
                 requests: 2,
-                bytes: 2 * size - 10
+                bytes: 2 * size - 10,
+                file_bytes: 0,
             }
         );
         let log = index.requests();

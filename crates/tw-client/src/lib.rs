@@ -7,6 +7,11 @@
 //! `file://` URLs are served from the local file system through the same interface, so
 //! local find-links directories need no special case higher up.
 //!
+//! Artifacts (wheels, sdists, `.metadata` files, ranges) are asked for with
+//! `Accept-Encoding: identity` and handed out exactly as sent ([`Client::get_artifact`],
+//! [`Client::get_range`], [`Client::get_range_stream`], [`Client::get_stream`]); only pages
+//! ([`Client::get`]) may come gzip-compressed and are decoded here.
+//!
 //! [`Client::get_stream`] hands out a body piece by piece ([`StreamResponse`]) for downloads
 //! that go to disk: it can start at an offset (`Range: bytes=N-`), holds a concurrency permit
 //! while the body is read, and leaves retrying to the caller, which can resume where the body

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use tracing::warn;
 
-use crate::files::{blocking, hash_file, link_or_copy};
+use crate::files::{blocking, hash_file, link_or_copy, remove_leftovers};
 
 /// Where the file with `sha256` (64 lower-case hex digits) lives in `cache`.
 fn entry(cache: &Path, sha256: &str) -> PathBuf {
@@ -55,12 +55,14 @@ pub(crate) async fn store(cache: &Path, sha256: &str, path: &Path) -> io::Result
     let entry = entry(cache, sha256);
     let (path, sha256) = (path.to_path_buf(), sha256.to_string());
     blocking(move || {
-        if entry.symlink_metadata().is_ok() {
-            return Ok(());
-        }
         let Some(shard) = entry.parent() else {
             return Ok(());
         };
+        // Temp names an interrupted run left for this entry.
+        remove_leftovers(shard, &sha256)?;
+        if entry.symlink_metadata().is_ok() {
+            return Ok(());
+        }
         fs_err::create_dir_all(shard)?;
         link_or_copy(&path, shard, &sha256, &entry)
     })

@@ -13,7 +13,7 @@ use tw_client::Client;
 use crate::cache;
 use crate::error::DownloadError;
 use crate::fetch::{Fetched, fetch, io_error};
-use crate::files::{blocking, hash_file, persist};
+use crate::files::{adopt_leftover, blocking, hash_file, persist};
 use crate::progress::Progress;
 use crate::request::{DownloadOptions, DownloadRequest, Downloaded, Outcome};
 
@@ -196,16 +196,27 @@ async fn place(
         }
     }
 
-    let Fetched { temp, bytes } = fetch(
+    // The `.part` files an interrupted run left for this file: the longest is resumed (and
+    // dropped if the whole then has another hash), the others removed.
+    let leftover = {
+        let (dir, name) = (dest.clone(), request.filename.clone());
+        blocking(move || adopt_leftover(&dir, &name))
+            .await
+            .map_err(|source| io_error(request, dest, source))?
+    };
+    let Fetched { temp, bytes, file } = fetch(
         client,
         request,
         &job.sha256,
         dest,
         options.retries,
         progress,
+        leftover,
     )
     .await?;
     persist(temp, &target).map_err(|source| io_error(request, dest, source))?;
+    // Closing releases the lock only now that the temp name is gone.
+    drop(file);
     debug!(bytes, "downloaded");
     if let Some(cache) = &options.cache_dir
         && let Err(error) = cache::store(cache, &job.sha256, &target).await

@@ -13,7 +13,7 @@ use tracing::{debug, info};
 use tw_client::{Client, ClientError, redact_url};
 
 use crate::error::DownloadError;
-use crate::files::new_temp_file;
+use crate::files::{Leftover, blocking, new_temp_file};
 use crate::progress::Progress;
 use crate::request::DownloadRequest;
 
@@ -21,10 +21,13 @@ use crate::request::DownloadRequest;
 const BACKOFF: Duration = Duration::from_millis(100);
 
 /// A complete download with the expected hash, synced to disk under a temp name in the
-/// destination directory; the temp file is removed if this is dropped.
+/// destination directory; the temp file is removed if this is dropped. `file` is the open
+/// (and locked) temp file: keep it until the rename, so no other run takes the temp name
+/// for an abandoned one in between.
 pub(crate) struct Fetched {
     pub(crate) temp: TempPath,
     pub(crate) bytes: u64,
+    pub(crate) file: tokio::fs::File,
 }
 
 /// What one request came to.
@@ -48,10 +51,17 @@ struct Transfer<'a> {
     written: u64,
     /// Bytes reported to `progress`: the most that were ever in `file`.
     reported: u64,
+    /// `file` began as an interrupted run's leftover, whose bytes nothing vouches for until
+    /// the whole file's hash matches.
+    from_leftover: bool,
 }
 
 /// Download `request` into a temp file in `dir` and check it against `expected` (lower-case
 /// hex), retrying each run of failures up to `retries` times.
+///
+/// With a `leftover` (the `.part` file of an interrupted run), the download resumes after
+/// its bytes; if the whole file then has another hash, the leftover was bad and the file is
+/// fetched once more from byte 0 (a wrong file is never kept).
 pub(crate) async fn fetch(
     client: &Client,
     request: &DownloadRequest,
@@ -59,66 +69,50 @@ pub(crate) async fn fetch(
     dir: &Path,
     retries: u32,
     progress: &dyn Progress,
+    leftover: Option<Leftover>,
 ) -> Result<Fetched, DownloadError> {
-    // Created directly, not on the blocking pool: one `open`, and the temp guard then exists
-    // before this future can be dropped.
-    let (file, temp) = new_temp_file(dir, &request.filename)
-        .map_err(|source| io_error(request, dir, source))?
-        .into_parts();
+    let (file, temp, hasher, written) = match leftover {
+        Some(Leftover { file, temp, len }) => {
+            debug!(filename = %request.filename, bytes = len, "resuming an interrupted run's download");
+            let (file, hasher) = blocking(move || hash_open_file(file))
+                .await
+                .map_err(|source| io_error(request, dir, source))?;
+            (file, temp, hasher, len)
+        }
+        None => {
+            // Created directly, not on the blocking pool: one `open`, and the temp guard then
+            // exists before this future can be dropped.
+            let (file, temp) = new_temp_file(dir, &request.filename)
+                .map_err(|source| io_error(request, dir, source))?
+                .into_parts();
+            (tokio::fs::File::from_std(file), temp, Sha256::new(), 0)
+        }
+    };
     let mut transfer = Transfer {
         client,
         request,
         dir,
         progress,
-        file: tokio::fs::File::from_std(file),
-        hasher: Sha256::new(),
-        written: 0,
-        reported: 0,
-    };
-    let mut failures = 0u32;
-    let mut furthest = 0u64;
-    loop {
-        match transfer.attempt().await? {
-            Attempt::Complete => break,
-            Attempt::Retry(error) => {
-                // A retry that got further than any before starts a new run of failures,
-                // so a long file over a flaky connection is not given up on while it
-                // progresses; a server that always fails at the same point still is.
-                if transfer.written > furthest {
-                    furthest = transfer.written;
-                    failures = 0;
-                }
-                failures += 1;
-                if failures > retries {
-                    return Err(error);
-                }
-                let backoff = BACKOFF * 2u32.pow((failures - 1).min(10));
-                info!(
-                    filename = %request.filename,
-                    attempt = failures,
-                    from = transfer.written,
-                    error = %error_chain(&error),
-                    "retrying in {backoff:?}"
-                );
-                tokio::time::sleep(backoff).await;
-            }
-        }
-    }
-    let Transfer {
-        mut file,
+        file,
         hasher,
         written,
-        ..
-    } = transfer;
-    file.flush()
-        .await
-        .map_err(|source| io_error(request, dir, source))?;
-    file.sync_all()
-        .await
-        .map_err(|source| io_error(request, dir, source))?;
-    drop(file);
-    let actual = hex::encode(hasher.finalize());
-    if actual != expected {
+        reported: 0,
+        from_leftover: written > 0,
+    };
+    transfer.report();
+    loop {
+        transfer.run(retries).await?;
+        let actual = hex::encode(transfer.hasher.clone().finalize());
+        if actual == expected {
+            break;
+        }
+        if transfer.from_leftover {
+            // The interrupted run's bytes were not the start of this file.
+            debug!(filename = %request.filename, "a resumed leftover gave another hash; fetching from byte 0");
+            transfer.from_leftover = false;
+            transfer.restart().await?;
+            continue;
+        }
         // Dropping `temp` removes the bad bytes.
         return Err(DownloadError::Hash {
             filename: request.filename.clone(),
@@ -127,10 +121,81 @@ pub(crate) async fn fetch(
             actual,
         });
     }
+    let Transfer {
+        mut file, written, ..
+    } = transfer;
+    file.flush()
+        .await
+        .map_err(|source| io_error(request, dir, source))?;
+    file.sync_all()
+        .await
+        .map_err(|source| io_error(request, dir, source))?;
     Ok(Fetched {
         temp,
         bytes: written,
+        file,
     })
+}
+
+/// Hash the bytes of an open file from its start and leave it positioned at its end.
+fn hash_open_file(file: fs_err::File) -> std::io::Result<(tokio::fs::File, Sha256)> {
+    use std::io::{Read as _, Seek as _};
+    let (mut file, _) = file.into_parts();
+    file.rewind()?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok((tokio::fs::File::from_std(file), hasher))
+}
+
+impl Transfer<'_> {
+    /// Attempts until the body is complete, retrying each run of failures up to `retries`
+    /// times.
+    async fn run(&mut self, retries: u32) -> Result<(), DownloadError> {
+        let mut failures = 0u32;
+        let mut furthest = self.written;
+        loop {
+            match self.attempt().await? {
+                Attempt::Complete => return Ok(()),
+                Attempt::Retry(error) => {
+                    // A retry that got further than any before starts a new run of failures,
+                    // so a long file over a flaky connection is not given up on while it
+                    // progresses; a server that always fails at the same point still is.
+                    if self.written > furthest {
+                        furthest = self.written;
+                        failures = 0;
+                    }
+                    failures += 1;
+                    if failures > retries {
+                        return Err(error);
+                    }
+                    let backoff = BACKOFF * 2u32.pow((failures - 1).min(10));
+                    info!(
+                        filename = %self.request.filename,
+                        attempt = failures,
+                        from = self.written,
+                        error = %error_chain(&error),
+                        "retrying in {backoff:?}"
+                    );
+                    tokio::time::sleep(backoff).await;
+                }
+            }
+        }
+    }
+
+    /// Tell `progress` about bytes in `file` it has not heard of.
+    fn report(&mut self) {
+        if self.written > self.reported {
+            self.progress.advance(self.written - self.reported);
+            self.reported = self.written;
+        }
+    }
 }
 
 impl Transfer<'_> {
@@ -181,10 +246,7 @@ impl Transfer<'_> {
             .map_err(|source| io_error(self.request, self.dir, source))?;
         self.hasher.update(chunk);
         self.written += chunk.len() as u64;
-        if self.written > self.reported {
-            self.progress.advance(self.written - self.reported);
-            self.reported = self.written;
-        }
+        self.report();
         Ok(())
     }
 

@@ -69,9 +69,94 @@ fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
 }
 
 /// A new empty temp file `.<name>.<random>.part` in `dir`, removed when dropped unless it is
-/// persisted: a download interrupted at any point leaves nothing behind.
+/// persisted: a download interrupted in-process leaves nothing behind. The file is locked
+/// (an advisory exclusive lock) while it is open, so another run in the same folder sees it
+/// is in use and leaves it alone ([`adopt_leftover`]).
 pub(crate) fn new_temp_file(dir: &Path, name: &str) -> io::Result<NamedTempFile> {
-    temp_builder(&temp_prefix(name)).tempfile_in(dir)
+    let temp = temp_builder(&temp_prefix(name)).tempfile_in(dir)?;
+    if let Err(error) = temp.as_file().try_lock() {
+        debug!(%error, "cannot lock a new temp file");
+    }
+    Ok(temp)
+}
+
+/// A `.part` file of an earlier, interrupted run (a signal kills the process before any
+/// clean-up), taken over for resuming: open, locked, and removed when dropped.
+pub(crate) struct Leftover {
+    pub(crate) file: fs_err::File,
+    pub(crate) temp: TempPath,
+    pub(crate) len: u64,
+}
+
+/// Find the `.part` files for `name` in `dir` that no running process holds (their lock is
+/// free): keep the longest one to resume from, remove the others. Files another process has
+/// locked are left alone.
+pub(crate) fn adopt_leftover(dir: &Path, name: &str) -> io::Result<Option<Leftover>> {
+    let prefix = temp_prefix(name);
+    let mut found: Vec<(Leftover, u64)> = Vec::new();
+    for path in parts_in(dir, &prefix)? {
+        let Ok(file) = fs_err::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+        else {
+            continue;
+        };
+        if file.file().try_lock().is_err() {
+            debug!(path = %path.display(), "a temp file in use by another run; leaving it");
+            continue;
+        }
+        let len = file.metadata()?.len();
+        let temp = TempPath::try_from_path(path)?;
+        found.push((Leftover { file, temp, len }, len));
+    }
+    found.sort_by_key(|(_, len)| std::cmp::Reverse(*len));
+    let mut found = found.into_iter().map(|(leftover, _)| leftover);
+    let keep = found.next();
+    for other in found {
+        debug!(path = %other.temp.display(), "removing a leftover temp file");
+        // Dropping the guard removes the file.
+        drop(other);
+    }
+    Ok(keep.filter(|leftover| leftover.len > 0))
+}
+
+/// Remove the `.part` files for `name` in `dir` that no running process holds; a cache
+/// shard's leftovers, say.
+pub(crate) fn remove_leftovers(dir: &Path, name: &str) -> io::Result<()> {
+    for path in parts_in(dir, &temp_prefix(name))? {
+        let Ok(file) = fs_err::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+        else {
+            continue;
+        };
+        if file.file().try_lock().is_ok() {
+            debug!(path = %path.display(), "removing a leftover temp file");
+            fs_err::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Paths in `dir` named `<prefix>*.part`.
+fn parts_in(dir: &Path, prefix: &str) -> io::Result<Vec<PathBuf>> {
+    let entries = match fs_err::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".part") {
+            paths.push(entry.path());
+        }
+    }
+    Ok(paths)
 }
 
 /// Rename `temp` to `target`, replacing whatever is there (atomic on one file system).
@@ -106,9 +191,10 @@ pub(crate) fn link_or_copy(source: &Path, dir: &Path, name: &str, target: &Path)
         Ok(temp) => temp.into_temp_path(),
         Err(error) => {
             debug!(%error, "cannot hard-link, copying");
-            let temp = new_temp_file(dir, name)?.into_temp_path();
-            fs_err::copy(source, &temp)?;
-            temp
+            let temp = new_temp_file(dir, name)?;
+            fs_err::copy(source, temp.path())?;
+            // The lock goes with the handle; the rename follows at once.
+            temp.into_temp_path()
         }
     };
     persist(temp, target)

@@ -23,6 +23,10 @@
 //!   final name. The temp file is a guard: dropping the future at any point (Ctrl-C, the
 //!   first error of the batch) removes it, so the final name never holds a partial or
 //!   unverified file. A wrong hash is an error ([`DownloadError::Hash`]) and keeps nothing.
+//! - **Interrupted runs.** A signal ends the process before any clean-up, so its `.part`
+//!   files stay; temp files are locked while in use, and the next run resumes the longest
+//!   unlocked `.part` of a file it needs (verified whole, refetched from byte 0 if the hash is
+//!   wrong) and removes the others (`docs/download.md`).
 //! - **No work twice.** A file already in the destination with the right hash is kept
 //!   without a request. With [`DownloadOptions::cache_dir`], verified downloads are also
 //!   hard-linked (or copied) into `<cache>/files-v1/<sha256[..2]>/<sha256>`, and a later

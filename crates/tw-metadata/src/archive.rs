@@ -1,13 +1,13 @@
 //! Reading metadata out of whole archives: a wheel's `*.dist-info/METADATA`, an sdist's
 //! top-level `PKG-INFO`.
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
 
 use sha2::{Digest, Sha256};
 use tw_index::{IndexFile, SdistExtension};
 
 use crate::error::MetadataError;
-use crate::zip_tail::MAX_MEMBER_BYTES;
+use crate::zip_tail::{MAX_MEMBER_BYTES, Member, inflate_member};
 
 fn archive_error(subject: &str, reason: String) -> MetadataError {
     MetadataError::Archive {
@@ -31,6 +31,50 @@ fn read_all(
         return Err(error("the metadata member is larger than 16 MiB".into()));
     }
     Ok(bytes)
+}
+
+/// Read member `index` of a whole zip and check it against the size and CRC-32 its central
+/// directory records (the zip crate's own check would fail as a plain I/O error, so the raw
+/// bytes are inflated and checked in [`inflate_member`], as on the range-read path).
+fn read_checked<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    index: usize,
+    subject: &str,
+) -> Result<Vec<u8>, MetadataError> {
+    let entry = archive
+        .by_index_raw(index)
+        .map_err(|err| archive_error(subject, err.to_string()))?;
+    let method = match entry.compression() {
+        zip::CompressionMethod::Stored => 0,
+        zip::CompressionMethod::Deflated => 8,
+        other => {
+            return Err(archive_error(
+                subject,
+                format!("unsupported compression method {other:?}"),
+            ));
+        }
+    };
+    let name = entry.name().to_string();
+    let (crc32, size, compressed_size) = (entry.crc32(), entry.size(), entry.compressed_size());
+    // Deflate never grows text by more than a few bytes per 16 KiB block.
+    if compressed_size > MAX_MEMBER_BYTES + MAX_MEMBER_BYTES / 64 {
+        return Err(archive_error(
+            subject,
+            "the metadata member is larger than 16 MiB".into(),
+        ));
+    }
+    let mut compressed = Vec::new();
+    entry
+        .take(compressed_size)
+        .read_to_end(&mut compressed)
+        .map_err(|err| archive_error(subject, err.to_string()))?;
+    let member = Member {
+        name: &name,
+        method,
+        crc32,
+        size,
+    };
+    inflate_member(&member, &compressed).map_err(|err| MetadataError::from_zip(subject, err))
 }
 
 fn is_pkg_info(path: &str) -> bool {
@@ -86,11 +130,21 @@ pub fn verify(body: &[u8], expected: &str, subject: &str) -> Result<(), Metadata
 }
 
 /// The `METADATA` bytes of a whole wheel: the one `*.dist-info/METADATA` at the top level
-/// whose folder name matches the distribution (names compared normalised, as pip does).
+/// whose folder name matches the distribution (names compared normalised, as pip does),
+/// checked against its CRC-32. Errors name the file's URL.
 pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, MetadataError> {
-    let archive_error = |reason: String| archive_error(&file.filename, reason);
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(wheel)).map_err(|err| archive_error(err.to_string()))?;
+    read_wheel_metadata_from(Cursor::new(wheel), file)
+}
+
+/// [`read_wheel_metadata`] from a reader, such as a wheel in a temporary file: only the
+/// central directory and the `METADATA` member are read.
+pub(crate) fn read_wheel_metadata_from<R: Read + Seek>(
+    wheel: R,
+    file: &IndexFile,
+) -> Result<Vec<u8>, MetadataError> {
+    let subject = tw_client::redact_url(&file.url);
+    let archive_error = |reason: String| archive_error(&subject, reason);
+    let mut archive = zip::ZipArchive::new(wheel).map_err(|err| archive_error(err.to_string()))?;
     let mut candidates = Vec::new();
     for index in 0..archive.len() {
         let Some(name) = archive.name_for_index(index) else {
@@ -128,10 +182,7 @@ pub fn read_wheel_metadata(wheel: &[u8], file: &IndexFile) -> Result<Vec<u8>, Me
             ));
         }
     };
-    let entry = archive
-        .by_index(index)
-        .map_err(|err| archive_error(err.to_string()))?;
-    read_all(entry, &archive_error)
+    read_checked(&mut archive, index, &subject)
 }
 
 pub(crate) fn dist_info_matches(
@@ -151,9 +202,10 @@ pub(crate) fn dist_info_matches(
     name_ok && version_ok
 }
 
-/// The top-level `PKG-INFO` of an sdist (`<name>-<version>/PKG-INFO`), if there is one.
-pub(crate) fn read_sdist_pkg_info(
-    body: &[u8],
+/// The top-level `PKG-INFO` of an sdist (`<name>-<version>/PKG-INFO`), if there is one; a
+/// zip sdist's is checked against its CRC-32.
+pub(crate) fn read_sdist_pkg_info<R: Read + Seek>(
+    body: R,
     extension: SdistExtension,
     subject: &str,
 ) -> Result<Option<Vec<u8>>, MetadataError> {
@@ -161,17 +213,14 @@ pub(crate) fn read_sdist_pkg_info(
     match extension {
         SdistExtension::TarGz => read_tar_gz_pkg_info(body, subject),
         SdistExtension::Zip => {
-            let mut archive = zip::ZipArchive::new(Cursor::new(body))
-                .map_err(|err| archive_error(err.to_string()))?;
+            let mut archive =
+                zip::ZipArchive::new(body).map_err(|err| archive_error(err.to_string()))?;
             for index in 0..archive.len() {
                 let Some(name) = archive.name_for_index(index) else {
                     continue;
                 };
                 if is_pkg_info(name) {
-                    let entry = archive
-                        .by_index(index)
-                        .map_err(|err| archive_error(err.to_string()))?;
-                    return read_all(entry, &archive_error).map(Some);
+                    return read_checked(&mut archive, index, subject).map(Some);
                 }
             }
             Ok(None)

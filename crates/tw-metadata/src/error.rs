@@ -35,7 +35,9 @@ pub enum MetadataError {
         actual: String,
     },
     /// An archive member's CRC-32 does not match the one its central directory records.
-    #[error("CRC-32 mismatch for `{member}` in `{subject}`: expected {expected:08x}, got {actual:08x}")]
+    #[error(
+        "CRC-32 mismatch for `{member}` in `{subject}`: expected {expected:08x}, got {actual:08x}"
+    )]
     Crc {
         /// File or URL.
         subject: String,
@@ -62,6 +64,15 @@ pub enum MetadataError {
         /// The sdist file name.
         subject: String,
     },
+    /// A whole file could not be spooled to (or read back from) a temporary file.
+    #[error("cannot keep `{subject}` in a temporary file")]
+    TempFile {
+        /// File or URL.
+        subject: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Building the sdist to learn its metadata failed.
     #[error("cannot build `{subject}` to read its metadata: {reason}")]
     Build {
@@ -70,4 +81,27 @@ pub enum MetadataError {
         /// What failed, with the last lines of the backend's output.
         reason: String,
     },
+}
+
+impl MetadataError {
+    /// A zip reading failure about `subject` (file or URL): a CRC-32 mismatch keeps its own
+    /// variant, anything else is [`MetadataError::Archive`].
+    pub(crate) fn from_zip(subject: &str, error: crate::zip_tail::ZipTailError) -> Self {
+        match error {
+            crate::zip_tail::ZipTailError::Crc {
+                member,
+                expected,
+                actual,
+            } => Self::Crc {
+                subject: subject.to_string(),
+                member,
+                expected,
+                actual,
+            },
+            other => Self::Archive {
+                subject: subject.to_string(),
+                reason: other.to_string(),
+            },
+        }
+    }
 }

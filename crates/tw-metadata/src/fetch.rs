@@ -7,11 +7,15 @@
 //! before that tail); the whole file. For an sdist: the cache, then its static `PKG-INFO`
 //! from the whole archive. Every fetch is counted per [`Strategy`] for `--stats`.
 //!
-//! Servers misbehave, and the ladder copes without special cases elsewhere: a 200 answer to
-//! a range request is the whole file and is used as such; 416, a 206 without
-//! `Content-Range`, or a body whose length disagrees with `Content-Range` (a server that
-//! compressed a range) fall back to a plain download. A host that failed a range request
-//! once is not asked for ranges again in this run.
+//! Servers misbehave, and the ladder copes without special cases elsewhere. Range support is
+//! judged per response: a 200 answer to a range request is the whole file and is used as
+//! such; 416, a 206 without `Content-Range`, or a body whose length disagrees with
+//! `Content-Range` (a server that compressed a range) fall back to a plain download. Only
+//! these turn ranges off for the host for the rest of the run; a 404, or a 5xx that outlasts
+//! the client's retries, is an error for that one file (never "this version is unusable").
+//! Whole files (a fallback download, a 200 to a range request) stream into a temporary file
+//! while their sha256 is checked, and `METADATA` is read from there, so memory stays bounded
+//! whatever the wheel's size. Every zip member read is checked against its CRC-32.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -21,11 +25,11 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use tracing::{debug, instrument};
 use url::Url;
 
-use tw_client::{ByteRange, Client, Response, redact_url};
+use tw_client::{ByteRange, Client, Response, StreamResponse, redact_url};
 use tw_index::{CoreMetadata, DistFilename, IndexFile, SdistExtension};
 
 use crate::archive::{
-    dist_info_matches, read_sdist_pkg_info, read_wheel_metadata, verify, version_at_least,
+    dist_info_matches, read_sdist_pkg_info, read_wheel_metadata_from, verify, version_at_least,
 };
 use crate::cache::MetadataCache;
 use crate::core::DistMetadata;
@@ -193,6 +197,20 @@ impl Attempt {
     }
 }
 
+/// What one answer to a range request gave.
+enum RangeAnswer {
+    /// The bytes `first..first + bytes.len()` of a file of `total` bytes.
+    Partial {
+        first: u64,
+        bytes: Vec<u8>,
+        total: u64,
+    },
+    /// The whole file (the server ignored `Range`), hash-checked, in a temporary file.
+    Whole(fs_err::File),
+    /// The host does not do ranges (416, or a 206 that cannot be used).
+    NoRanges,
+}
+
 /// Length of the inclusive range `first..=last` from a `Content-Range`, if it is sane.
 fn range_len(first: u64, last: u64) -> Option<u64> {
     last.checked_sub(first)?.checked_add(1)
@@ -252,6 +270,18 @@ impl MetadataFetcher {
             return;
         }
         let bytes = response.body.len() as u64;
+        self.record(strategy, |stats| {
+            stats.requests += 1;
+            stats.round_trips += 1;
+            stats.bytes += bytes;
+        });
+    }
+
+    /// Count one streamed request of `bytes` body bytes against `strategy`.
+    fn record_stream(&self, strategy: Strategy, url: &Url, bytes: u64) {
+        if url.scheme() == "file" {
+            return;
+        }
         self.record(strategy, |stats| {
             stats.requests += 1;
             stats.round_trips += 1;
@@ -481,7 +511,7 @@ impl MetadataFetcher {
     ) -> Result<Vec<u8>, MetadataError> {
         let mut url = file.url.clone();
         url.set_path(&format!("{}.metadata", file.url.path()));
-        let response = self.client.get(&url, None).await?;
+        let response = self.client.get_artifact(&url).await?;
         self.record_request(Strategy::Pep658, &url, &response);
         let body = response.error_for_status()?.body;
         if let Some(expected) = sha256 {
@@ -492,6 +522,11 @@ impl MetadataFetcher {
 
     /// One `Range: bytes=-N` request for the tail; then exactly the missing bytes when the
     /// central directory or the metadata entry lies before it.
+    ///
+    /// Each answer is judged on its own ([`Self::range_answer`]): a usable 206 is used, a 200
+    /// is the whole file (streamed to a temporary file and read there), 416 or an unusable
+    /// 206 mean the host does not do ranges (`Unsupported`: the caller downloads the file
+    /// whole), and any other status is an error for this file only.
     async fn zip_tail(&self, file: &IndexFile, kind: ZipKind) -> Result<Attempt, MetadataError> {
         let url = &file.url;
         let strategy = match kind {
@@ -500,52 +535,30 @@ impl MetadataFetcher {
         };
         let response = self
             .client
-            .get_range(url, ByteRange::Suffix(tail_bytes(file.size)))
+            .get_range_stream(url, ByteRange::Suffix(tail_bytes(file.size)))
             .await?;
-        self.record_request(strategy, url, &response);
-        let mut window = match (response.status, response.content_range()) {
-            (206, Some((first, last, total)))
-                if range_len(first, last) == Some(response.body.len() as u64) =>
-            {
-                Window::new(first, response.body.to_vec(), total)
-            }
-            (200, _) => {
-                // The server ignored `Range`: this is the whole file, use it.
-                self.refuse_ranges(url);
-                if let Some(expected) = &file.sha256 {
-                    verify(&response.body, expected, &file.filename)?;
-                }
-                return match kind {
-                    ZipKind::Wheel => read_wheel_metadata(&response.body, file).map(Attempt::Got),
-                    ZipKind::Sdist => Ok(read_sdist_pkg_info(
-                        &response.body,
-                        SdistExtension::Zip,
-                        &file.filename,
-                    )?
-                    .map_or(Attempt::Unsupported, Attempt::Got)),
-                };
-            }
-            (status, _) => {
-                debug!(status, "range request not honoured");
-                if status != 416 {
-                    self.refuse_ranges(url);
-                }
-                return Ok(Attempt::Unsupported);
-            }
+        let mut window = match self.range_answer(file, strategy, response).await? {
+            RangeAnswer::Partial {
+                first,
+                bytes,
+                total,
+            } => Window::new(first, bytes, total),
+            RangeAnswer::Whole(spooled) => return self.read_spooled(file, kind, spooled).await,
+            RangeAnswer::NoRanges => return Ok(Attempt::Unsupported),
         };
-        let name = file.dist.name().clone();
-        let version = file.dist.version().clone();
-        let matches = |stem: &str| dist_info_matches(stem, &name, &version);
-        // EOCD, zip64 record, central directory, local entry: never more than four steps.
-        for _ in 0..4 {
+        let matches = {
+            let name = file.dist.name().clone();
+            let version = file.dist.version().clone();
+            move |stem: &str| dist_info_matches(stem, &name, &version)
+        };
+        // A long archive comment, the zip64 locator and record, the central directory, the
+        // local entry: never more than five fetches.
+        for _ in 0..6 {
             let step = match kind {
                 ZipKind::Wheel => read_metadata(&window, &matches),
                 ZipKind::Sdist => read_pkg_info(&window),
             };
-            let step = step.map_err(|err| MetadataError::Archive {
-                subject: redact_url(url),
-                reason: err.to_string(),
-            })?;
+            let step = step.map_err(|err| MetadataError::from_zip(&redact_url(url), err))?;
             match step {
                 Step::Done(bytes, geometry) => {
                     tracing::trace!(?geometry, "wheel geometry");
@@ -555,19 +568,14 @@ impl MetadataFetcher {
                     let end = range.end.saturating_sub(1).max(range.start);
                     let response = self
                         .client
-                        .get_range(url, ByteRange::Inclusive(range.start, end))
+                        .get_range_stream(url, ByteRange::Inclusive(range.start, end))
                         .await?;
-                    self.record_request(strategy, url, &response);
-                    match (response.status, response.content_range()) {
-                        (206, Some((first, last, _)))
-                            if range_len(first, last) == Some(response.body.len() as u64) =>
-                        {
-                            window.add(first, response.body.to_vec());
+                    match self.range_answer(file, strategy, response).await? {
+                        RangeAnswer::Partial { first, bytes, .. } => window.add(first, bytes),
+                        RangeAnswer::Whole(spooled) => {
+                            return self.read_spooled(file, kind, spooled).await;
                         }
-                        _ => {
-                            self.refuse_ranges(url);
-                            return Ok(Attempt::Unsupported);
-                        }
+                        RangeAnswer::NoRanges => return Ok(Attempt::Unsupported),
                     }
                 }
             }
@@ -575,23 +583,190 @@ impl MetadataFetcher {
         Ok(Attempt::Unsupported)
     }
 
-    async fn download(
+    /// Judge one answer to a range request. Only a real sign that the host does not do ranges
+    /// turns them off for it: a 200 (the whole file, which is used), 416, or a 206 whose
+    /// `Content-Range` is missing or disagrees with the body (a server that compressed the
+    /// range). A 404, a 5xx after the client's retries or any other status is an error for
+    /// this file, never a reason to call the version unusable or to stop using ranges.
+    async fn range_answer(
         &self,
         file: &IndexFile,
         strategy: Strategy,
-    ) -> Result<bytes::Bytes, MetadataError> {
-        let response = self.client.get(&file.url, None).await?;
-        self.record_request(strategy, &file.url, &response);
-        let body = response.error_for_status()?.body;
-        if let Some(expected) = &file.sha256 {
-            verify(&body, expected, &file.filename)?;
+        mut response: StreamResponse,
+    ) -> Result<RangeAnswer, MetadataError> {
+        let url = &file.url;
+        match response.status() {
+            206 => {
+                let Some((first, last, total)) = response.content_range() else {
+                    debug!("206 without `Content-Range`");
+                    self.record_stream(strategy, url, 0);
+                    self.refuse_ranges(url);
+                    return Ok(RangeAnswer::NoRanges);
+                };
+                let expected = range_len(first, last).filter(|_| last < total);
+                let mut bytes = Vec::new();
+                let mut usable = expected.is_some();
+                while usable && let Some(chunk) = response.chunk().await? {
+                    bytes.extend_from_slice(&chunk);
+                    // Never hold more than the range asked for.
+                    usable = expected.is_some_and(|len| bytes.len() as u64 <= len);
+                }
+                self.record_stream(strategy, url, bytes.len() as u64);
+                if usable && expected == Some(bytes.len() as u64) {
+                    Ok(RangeAnswer::Partial {
+                        first,
+                        bytes,
+                        total,
+                    })
+                } else {
+                    debug!(
+                        ?expected,
+                        received = bytes.len(),
+                        "206 body does not match its `Content-Range`"
+                    );
+                    self.refuse_ranges(url);
+                    Ok(RangeAnswer::NoRanges)
+                }
+            }
+            200 => {
+                // The server ignored `Range`: this is the whole file, use it.
+                self.refuse_ranges(url);
+                let spooled = self.spool(file, strategy, response).await?;
+                Ok(RangeAnswer::Whole(spooled))
+            }
+            416 => {
+                debug!("416 to a range request");
+                self.record_stream(strategy, url, 0);
+                self.refuse_ranges(url);
+                Ok(RangeAnswer::NoRanges)
+            }
+            status => {
+                self.record_stream(strategy, url, 0);
+                match response.error_for_status() {
+                    Err(error) => Err(error.into()),
+                    Ok(_) => Err(MetadataError::Archive {
+                        subject: redact_url(url),
+                        reason: format!("unexpected HTTP {status} to a range request"),
+                    }),
+                }
+            }
         }
-        Ok(body)
+    }
+
+    /// Stream a whole-file answer into a temporary file (memory stays bounded whatever the
+    /// file's size) while hashing it, and check the index's sha256.
+    async fn spool(
+        &self,
+        file: &IndexFile,
+        strategy: Strategy,
+        mut response: StreamResponse,
+    ) -> Result<fs_err::File, MetadataError> {
+        use sha2::Digest as _;
+        use std::io::Write as _;
+
+        let subject = redact_url(&file.url);
+        let temp_error = |source| MetadataError::TempFile {
+            subject: subject.clone(),
+            source,
+        };
+        let temp = tempfile::tempfile().map_err(temp_error)?;
+        let mut temp = fs_err::File::from_parts(temp, "<temporary file>");
+        let mut hasher = sha2::Sha256::new();
+        let mut received = 0u64;
+        let mut failure = None;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    hasher.update(&chunk);
+                    received += chunk.len() as u64;
+                    // One network chunk into a fresh local file: a short blocking write.
+                    if let Err(source) = temp.write_all(&chunk) {
+                        failure = Some(temp_error(source));
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    failure = Some(error.into());
+                    break;
+                }
+            }
+        }
+        self.record_stream(strategy, &file.url, received);
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        if let Some(expected) = &file.sha256 {
+            let actual = hex::encode(hasher.finalize());
+            if !actual.eq_ignore_ascii_case(expected) {
+                return Err(MetadataError::Hash {
+                    subject,
+                    expected: expected.clone(),
+                    actual,
+                });
+            }
+        }
+        Ok(temp)
+    }
+
+    /// Read `METADATA` (or a zip sdist's `PKG-INFO`) out of a whole file spooled to disk, on
+    /// the blocking pool.
+    async fn read_spooled(
+        &self,
+        file: &IndexFile,
+        kind: ZipKind,
+        mut spooled: fs_err::File,
+    ) -> Result<Attempt, MetadataError> {
+        use std::io::Seek as _;
+
+        let file = file.clone();
+        let subject = redact_url(&file.url);
+        let read = tokio::task::spawn_blocking(move || {
+            let subject = redact_url(&file.url);
+            spooled.rewind().map_err(|source| MetadataError::TempFile {
+                subject: subject.clone(),
+                source,
+            })?;
+            match kind {
+                ZipKind::Wheel => read_wheel_metadata_from(spooled, &file).map(Attempt::Got),
+                ZipKind::Sdist => Ok(read_sdist_pkg_info(spooled, SdistExtension::Zip, &subject)?
+                    .map_or(Attempt::Unsupported, Attempt::Got)),
+            }
+        });
+        read.await.map_err(|err| MetadataError::Archive {
+            subject,
+            reason: err.to_string(),
+        })?
+    }
+
+    /// Download `file` whole into a temporary file (hash checked) and read its `METADATA` or
+    /// zip `PKG-INFO` there.
+    async fn whole(
+        &self,
+        file: &IndexFile,
+        kind: ZipKind,
+        strategy: Strategy,
+    ) -> Result<Attempt, MetadataError> {
+        let response = self.client.get_artifact_stream(&file.url).await?;
+        if !(200..300).contains(&response.status()) {
+            self.record_stream(strategy, &file.url, 0);
+        }
+        let response = response.error_for_status()?;
+        let spooled = self.spool(file, strategy, response).await?;
+        self.read_spooled(file, kind, spooled).await
     }
 
     async fn whole_wheel(&self, file: &IndexFile) -> Result<Vec<u8>, MetadataError> {
-        let body = self.download(file, Strategy::WholeWheel).await?;
-        read_wheel_metadata(&body, file)
+        match self
+            .whole(file, ZipKind::Wheel, Strategy::WholeWheel)
+            .await?
+        {
+            Attempt::Got(bytes) => Ok(bytes),
+            Attempt::Unsupported => Err(MetadataError::Archive {
+                subject: redact_url(&file.url),
+                reason: "no `.dist-info/METADATA` in the wheel".into(),
+            }),
+        }
     }
 
     /// An sdist's `PKG-INFO`: for a `.zip`, through range requests on its tail (else the
@@ -613,10 +788,13 @@ impl MetadataFetcher {
                 {
                     return Ok((bytes, Strategy::SdistZipTail));
                 }
-                let body = self.download(file, Strategy::SdistPkgInfo).await?;
-                let bytes = read_sdist_pkg_info(&body, extension, &file.filename)?
-                    .ok_or_else(needs_build)?;
-                Ok((bytes, Strategy::SdistPkgInfo))
+                match self
+                    .whole(file, ZipKind::Sdist, Strategy::SdistPkgInfo)
+                    .await?
+                {
+                    Attempt::Got(bytes) => Ok((bytes, Strategy::SdistPkgInfo)),
+                    Attempt::Unsupported => Err(needs_build()),
+                }
             }
             SdistExtension::TarGz => {
                 let bytes = self

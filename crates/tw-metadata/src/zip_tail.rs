@@ -118,6 +118,17 @@ pub enum ZipTailError {
     /// Compression other than stored/deflate.
     #[error("unsupported compression method {0}")]
     Method(u16),
+    /// The inflated member does not have the CRC-32 the central directory records: the bytes
+    /// were damaged or altered (a range read has no other integrity check).
+    #[error("CRC-32 mismatch for `{member}`: expected {expected:08x}, got {actual:08x}")]
+    Crc {
+        /// The member's name in the archive.
+        member: String,
+        /// The CRC-32 the central directory records.
+        expected: u32,
+        /// The CRC-32 of the inflated bytes.
+        actual: u32,
+    },
 }
 
 fn u16_at(data: &[u8], at: usize) -> Option<u16> {
@@ -148,17 +159,36 @@ const MAX_GUESS: u64 = 1024 * 1024;
 
 /// Bytes of the EOCD record before its comment.
 const EOCD_LEN: usize = 22;
+/// The longest archive comment (its length is a 16-bit field).
+const MAX_COMMENT: usize = 65_535;
+/// Bytes of the zip64 end-of-central-directory locator (APPNOTE 4.3.15).
+const LOCATOR_LEN: u64 = 20;
+
+/// Where the EOCD record starts in `data` (which ends the file): the last signature whose
+/// comment length reaches exactly to the end, so a signature inside a comment is skipped.
+fn find_eocd(data: &[u8]) -> Option<usize> {
+    let lowest = data.len().saturating_sub(EOCD_LEN + MAX_COMMENT);
+    (lowest..=data.len().saturating_sub(EOCD_LEN))
+        .rev()
+        .find(|&at| {
+            u32_at(data, at) == Some(0x0605_4b50)
+                && u16_at(data, at + 20)
+                    .is_some_and(|comment| at + EOCD_LEN + usize::from(comment) == data.len())
+        })
+}
 
 fn find_directory(window: &Window) -> Result<Result<Directory, Range<u64>>, ZipTailError> {
     let data = window.tail();
     let base = window.tail_start();
-    // The EOCD is followed by a comment of at most 65535 bytes; search backwards.
-    let lowest = data.len().saturating_sub(EOCD_LEN + 65_535);
-    let _ = base;
-    let position = (lowest..=data.len().saturating_sub(EOCD_LEN))
-        .rev()
-        .find(|&at| u32_at(data, at) == Some(0x0605_4b50))
-        .ok_or(ZipTailError::NoEocd)?;
+    let Some(position) = find_eocd(data) else {
+        // The record is followed by a comment of up to 64 KiB; a comment longer than the
+        // tail pushes the record out of it, so fetch as far back as a comment can reach.
+        let reach = (EOCD_LEN + MAX_COMMENT) as u64;
+        if base > 0 && (data.len() as u64) < reach {
+            return Ok(Err(window.total.saturating_sub(reach)..base));
+        }
+        return Err(ZipTailError::NoEocd);
+    };
     let corrupt = ZipTailError::Corrupt("end-of-central-directory record");
     let entries = u16_at(data, position + 10).ok_or(corrupt.clone())?;
     let size = u32_at(data, position + 12).ok_or(corrupt.clone())?;
@@ -171,11 +201,17 @@ fn find_directory(window: &Window) -> Result<Result<Directory, Range<u64>>, ZipT
         }));
     }
     // Zip64: a 20-byte locator sits right before the EOCD and points at the zip64 record.
-    let locator = position.checked_sub(20).ok_or(corrupt.clone())?;
-    if u32_at(data, locator) != Some(0x0706_4b50) {
+    let eocd = base.saturating_add(position as u64);
+    let locator_start = eocd
+        .checked_sub(LOCATOR_LEN)
+        .ok_or(ZipTailError::Corrupt("zip64 locator missing"))?;
+    let Some(locator) = window.slice(locator_start..eocd) else {
+        return Ok(Err(locator_start..eocd));
+    };
+    if u32_at(locator, 0) != Some(0x0706_4b50) {
         return Err(ZipTailError::Corrupt("zip64 locator missing"));
     }
-    let record_offset = u64_at(data, locator + 8).ok_or(corrupt.clone())?;
+    let record_offset = u64_at(locator, 8).ok_or(corrupt.clone())?;
     let Some(record) = window.slice(record_offset..record_offset.saturating_add(56)) else {
         return Ok(Err(record_offset..record_offset.saturating_add(56)));
     };
@@ -199,7 +235,9 @@ fn find_directory(window: &Window) -> Result<Result<Directory, Range<u64>>, ZipT
 struct Entry {
     name: String,
     method: u16,
+    crc32: u32,
     compressed: u64,
+    uncompressed: u64,
     local_offset: u64,
     extra_len: u64,
 }
@@ -210,6 +248,7 @@ fn read_directory(bytes: &[u8]) -> Result<Vec<Entry>, ZipTailError> {
     let mut at = 0;
     while at + 46 <= bytes.len() && u32_at(bytes, at) == Some(0x0201_4b50) {
         let method = u16_at(bytes, at + 10).ok_or(corrupt.clone())?;
+        let crc32 = u32_at(bytes, at + 16).ok_or(corrupt.clone())?;
         let mut compressed = u64::from(u32_at(bytes, at + 20).ok_or(corrupt.clone())?);
         let mut uncompressed = u64::from(u32_at(bytes, at + 24).ok_or(corrupt.clone())?);
         let name_len = usize::from(u16_at(bytes, at + 28).ok_or(corrupt.clone())?);
@@ -223,31 +262,31 @@ fn read_directory(bytes: &[u8]) -> Result<Vec<Entry>, ZipTailError> {
         let extra = bytes
             .get(at + 46 + name_len..at + 46 + name_len + extra_len)
             .ok_or(corrupt.clone())?;
-        // Zip64 extended information (tag 1) holds the 64-bit values that are 0xFFFFFFFF.
+        // Zip64 extended information (tag 1) holds, in this order, the 64-bit values whose
+        // 32-bit fields are 0xFFFFFFFF (APPNOTE 4.5.3); they are read within the field's own
+        // length, never from the fields after it.
+        let short = ZipTailError::Corrupt("zip64 extended information field too short");
         let mut field = 0;
         while field + 4 <= extra.len() {
             let tag = u16_at(extra, field).ok_or(corrupt.clone())?;
             let len = usize::from(u16_at(extra, field + 2).ok_or(corrupt.clone())?);
             if tag == 1 {
-                let mut value_at = field + 4;
-                let mut next = |current: &mut u64| {
-                    if *current == u64::from(u32::MAX)
-                        && let Some(value) = u64_at(extra, value_at)
-                    {
-                        *current = value;
-                        value_at += 8;
+                let values = extra.get(field + 4..field + 4 + len).ok_or(short.clone())?;
+                let mut values = values.chunks_exact(8).filter_map(|value| u64_at(value, 0));
+                for current in [&mut uncompressed, &mut compressed, &mut local_offset] {
+                    if *current == u64::from(u32::MAX) {
+                        *current = values.next().ok_or(short.clone())?;
                     }
-                };
-                next(&mut uncompressed);
-                next(&mut compressed);
-                next(&mut local_offset);
+                }
             }
             field += 4 + len;
         }
         entries.push(Entry {
             name,
             method,
+            crc32,
             compressed,
+            uncompressed,
             local_offset,
             extra_len: extra_len as u64,
         });
@@ -314,6 +353,59 @@ pub fn read_pkg_info(window: &Window) -> Result<Step, ZipTailError> {
 /// broken or hostile (a zip bomb).
 pub const MAX_MEMBER_BYTES: u64 = 16 * 1024 * 1024;
 
+/// What the central directory says about a member, for [`inflate_member`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Member<'a> {
+    /// The member's name in the archive.
+    pub(crate) name: &'a str,
+    /// The compression method (0 stored, 8 deflate).
+    pub(crate) method: u16,
+    /// The CRC-32 of the uncompressed bytes.
+    pub(crate) crc32: u32,
+    /// The uncompressed size.
+    pub(crate) size: u64,
+}
+
+/// Inflate a member's `compressed` bytes (stored or deflate), at most [`MAX_MEMBER_BYTES`],
+/// and check them against the size and the CRC-32 the central directory records. Every path
+/// that reads `METADATA` or `PKG-INFO` out of a zip goes through here.
+pub(crate) fn inflate_member(
+    member: &Member<'_>,
+    compressed: &[u8],
+) -> Result<Vec<u8>, ZipTailError> {
+    if member.size > MAX_MEMBER_BYTES {
+        return Err(ZipTailError::Corrupt("member inflates past 16 MiB"));
+    }
+    let mut out = Vec::new();
+    match member.method {
+        0 => out.extend_from_slice(compressed),
+        8 => {
+            flate2::read::DeflateDecoder::new(compressed)
+                .take(MAX_MEMBER_BYTES + 1)
+                .read_to_end(&mut out)
+                .map_err(|_| ZipTailError::Corrupt("deflate stream"))?;
+            if out.len() as u64 > MAX_MEMBER_BYTES {
+                return Err(ZipTailError::Corrupt("member inflates past 16 MiB"));
+            }
+        }
+        method => return Err(ZipTailError::Method(method)),
+    }
+    let actual = crc32fast::hash(&out);
+    if actual != member.crc32 {
+        return Err(ZipTailError::Crc {
+            member: member.name.to_string(),
+            expected: member.crc32,
+            actual,
+        });
+    }
+    if out.len() as u64 != member.size {
+        return Err(ZipTailError::Corrupt(
+            "member size differs from the central directory",
+        ));
+    }
+    Ok(out)
+}
+
 /// Drive one step of reading the member that `pick` selects from the central directory.
 fn read_member(
     window: &Window,
@@ -369,20 +461,15 @@ fn read_member(
     let Some(compressed) = window.slice(data_start..data_end) else {
         return Ok(Step::Need(entry.local_offset..data_end));
     };
-    let mut out = Vec::new();
-    match entry.method {
-        0 => out.extend_from_slice(compressed),
-        8 => {
-            flate2::read::DeflateDecoder::new(compressed)
-                .take(MAX_MEMBER_BYTES + 1)
-                .read_to_end(&mut out)
-                .map_err(|_| ZipTailError::Corrupt("deflate stream"))?;
-            if out.len() as u64 > MAX_MEMBER_BYTES {
-                return Err(ZipTailError::Corrupt("member inflates past 16 MiB"));
-            }
-        }
-        method => return Err(ZipTailError::Method(method)),
-    }
+    let out = inflate_member(
+        &Member {
+            name: &entry.name,
+            method: entry.method,
+            crc32: entry.crc32,
+            size: entry.uncompressed,
+        },
+        compressed,
+    )?;
     let geometry = Geometry {
         total: window.total,
         directory_offset: directory.offset,
@@ -479,5 +566,207 @@ mod tests {
             read_metadata(&not_zip, &|_| true).unwrap_err(),
             ZipTailError::NoEocd
         );
+    }
+
+    /// Offset of the central directory header of the member ending in `suffix`.
+    fn central_header(zip: &[u8], suffix: &str) -> usize {
+        let mut at = 0;
+        loop {
+            at += zip[at..]
+                .windows(4)
+                .position(|w| w == [0x50, 0x4b, 0x01, 0x02])
+                .expect("a central header");
+            let name_len = usize::from(u16_at(zip, at + 28).unwrap());
+            let name = String::from_utf8_lossy(&zip[at + 46..at + 46 + name_len]);
+            if name.ends_with(suffix) {
+                return at;
+            }
+            at += 4;
+        }
+    }
+
+    /// `wheel` with the CRC-32 its central directory records for METADATA flipped.
+    fn with_wrong_crc(mut wheel: Vec<u8>) -> Vec<u8> {
+        let at = central_header(&wheel, ".dist-info/METADATA");
+        wheel[at + 16] ^= 0xff;
+        wheel
+    }
+
+    /// `wheel` with an archive comment of `comment` appended (the EOCD's comment length set).
+    fn with_comment(mut wheel: Vec<u8>, comment: &[u8]) -> Vec<u8> {
+        let eocd = wheel.len() - EOCD_LEN;
+        assert_eq!(u32_at(&wheel, eocd), Some(0x0605_4b50));
+        let len = u16::try_from(comment.len()).unwrap().to_le_bytes();
+        wheel[eocd + 20..eocd + 22].copy_from_slice(&len);
+        wheel.extend_from_slice(comment);
+        wheel
+    }
+
+    fn try_read(wheel: &[u8], tail: usize) -> Result<(Vec<u8>, usize), ZipTailError> {
+        let total = wheel.len() as u64;
+        let start = wheel.len().saturating_sub(tail);
+        let mut window = Window::new(start as u64, wheel[start..].to_vec(), total);
+        for fetches in 0..4 {
+            match read_metadata(&window, &|stem| stem == "demo_pkg-1.0")? {
+                Step::Done(bytes, _) => return Ok((bytes, fetches)),
+                Step::Need(range) => {
+                    let (a, b) = (range.start as usize, range.end as usize);
+                    window.add(range.start, wheel[a..b].to_vec());
+                }
+            }
+        }
+        panic!("too many fetches");
+    }
+
+    #[test]
+    fn a_wrong_crc_is_an_error() {
+        let wheel = with_wrong_crc(wheel());
+        for tail in [wheel.len(), 300] {
+            let error = try_read(&wheel, tail).expect_err("a wrong CRC-32 was accepted");
+            assert!(error.to_string().contains("CRC-32"), "{error}");
+        }
+    }
+
+    #[test]
+    fn an_archive_comment_longer_than_the_tail_is_fetched() {
+        let wheel = with_comment(wheel(), &[b'c'; 40_000]);
+        let (metadata, fetches) = try_read(&wheel, 1000).expect("the comment is skipped");
+        assert!(
+            String::from_utf8(metadata)
+                .unwrap()
+                .contains("Name: demo-pkg")
+        );
+        assert!(fetches <= 3, "{fetches} fetches");
+    }
+
+    #[test]
+    fn an_eocd_signature_inside_the_comment_is_not_the_record() {
+        // A comment that holds a fake EOCD whose own comment length does not reach the end.
+        let mut comment = vec![b'x'; 100];
+        comment[10..14].copy_from_slice(&0x0605_4b50_u32.to_le_bytes());
+        let wheel = with_comment(wheel(), &comment);
+        let (metadata, _) = try_read(&wheel, wheel.len()).expect("the real EOCD is found");
+        assert!(
+            String::from_utf8(metadata)
+                .unwrap()
+                .contains("Name: demo-pkg")
+        );
+    }
+
+    #[test]
+    fn a_comment_length_past_the_end_is_refused() {
+        let mut wheel = wheel();
+        let eocd = wheel.len() - EOCD_LEN;
+        wheel[eocd + 20..eocd + 22].copy_from_slice(&500u16.to_le_bytes());
+        assert_eq!(
+            try_read(&wheel, wheel.len()).unwrap_err(),
+            ZipTailError::NoEocd
+        );
+    }
+
+    /// A one-member stored zip whose central header says its compressed size is in a zip64
+    /// field, but whose zip64 field is empty and followed by another extra field.
+    fn zip64_field_too_short() -> Vec<u8> {
+        let name = b"demo_pkg-1.0.dist-info/METADATA";
+        let data = b"Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n";
+        let crc = crc32fast::hash(data);
+        let size = u32::try_from(data.len()).unwrap();
+        let name_len = u16::try_from(name.len()).unwrap();
+        let mut zip = Vec::new();
+        zip.extend_from_slice(&0x0403_4b50_u32.to_le_bytes());
+        zip.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        zip.extend_from_slice(&crc.to_le_bytes());
+        zip.extend_from_slice(&size.to_le_bytes());
+        zip.extend_from_slice(&size.to_le_bytes());
+        zip.extend_from_slice(&name_len.to_le_bytes());
+        zip.extend_from_slice(&0u16.to_le_bytes());
+        zip.extend_from_slice(name);
+        zip.extend_from_slice(data);
+        let directory = zip.len();
+        // zip64 field (tag 1) of length 0, then an 8-byte field (tag 0x5455).
+        let mut extra = vec![1, 0, 0, 0, 0x55, 0x54, 8, 0];
+        extra.extend_from_slice(&u64::from(size).to_le_bytes());
+        zip.extend_from_slice(&0x0201_4b50_u32.to_le_bytes());
+        zip.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        zip.extend_from_slice(&crc.to_le_bytes());
+        zip.extend_from_slice(&u32::MAX.to_le_bytes());
+        zip.extend_from_slice(&size.to_le_bytes());
+        zip.extend_from_slice(&name_len.to_le_bytes());
+        zip.extend_from_slice(&u16::try_from(extra.len()).unwrap().to_le_bytes());
+        zip.extend_from_slice(&[0; 10]);
+        zip.extend_from_slice(&0u32.to_le_bytes());
+        zip.extend_from_slice(name);
+        zip.extend_from_slice(&extra);
+        let directory_size = u32::try_from(zip.len() - directory).unwrap();
+        zip.extend_from_slice(&0x0605_4b50_u32.to_le_bytes());
+        zip.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+        zip.extend_from_slice(&directory_size.to_le_bytes());
+        zip.extend_from_slice(&u32::try_from(directory).unwrap().to_le_bytes());
+        zip.extend_from_slice(&0u16.to_le_bytes());
+        zip
+    }
+
+    #[test]
+    fn zip64_values_are_read_within_their_field() {
+        let zip = zip64_field_too_short();
+        let error = try_read(&zip, zip.len()).expect_err("read past the zip64 field");
+        assert_eq!(
+            error,
+            ZipTailError::Corrupt("zip64 extended information field too short")
+        );
+    }
+
+    /// A wheel written as a stream: every member has a data descriptor (flag bit 3) and zeros
+    /// for CRC and sizes in its local header.
+    fn streamed_wheel() -> Vec<u8> {
+        use std::io::Write as _;
+        let mut writer = zip::ZipWriter::new_stream(Vec::new());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file("demo_pkg/__init__.py", options).unwrap();
+        writer.write_all(b"x = 1\n").unwrap();
+        writer
+            .start_file("demo_pkg-1.0.dist-info/METADATA", options)
+            .unwrap();
+        writer
+            .write_all(b"Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n")
+            .unwrap();
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn members_with_a_data_descriptor_are_read_and_checked() {
+        let wheel = streamed_wheel();
+        let at = central_header(&wheel, ".dist-info/METADATA");
+        assert_ne!(
+            u16_at(&wheel, at + 8).unwrap() & 0x8,
+            0,
+            "no data descriptor"
+        );
+        for tail in [wheel.len(), 60] {
+            let (metadata, _) = try_read(&wheel, tail).unwrap();
+            assert!(
+                String::from_utf8(metadata)
+                    .unwrap()
+                    .contains("Name: demo-pkg")
+            );
+        }
+        let error = try_read(&with_wrong_crc(wheel), 60).unwrap_err();
+        assert!(error.to_string().contains("CRC-32"), "{error}");
+    }
+
+    #[test]
+    fn zip64_wheels_are_checked() {
+        let mut universe = tw_test_index::Universe::new();
+        let release = universe.version("demo-pkg", "1.0").zip64().clone();
+        let wheel = tw_test_index::build_wheel("demo-pkg", "1.0", "py3-none-any", &release);
+        let (metadata, _) = try_read(&wheel, 200).unwrap();
+        assert!(
+            String::from_utf8(metadata)
+                .unwrap()
+                .contains("Name: demo-pkg")
+        );
+        let error = try_read(&with_wrong_crc(wheel), 200).unwrap_err();
+        assert!(error.to_string().contains("CRC-32"), "{error}");
     }
 }

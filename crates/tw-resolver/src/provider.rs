@@ -97,7 +97,8 @@ pub(crate) fn metadata_verdict(error: &tw_metadata::MetadataError) -> MetadataVe
         | MetadataError::Hash { .. }
         | MetadataError::Crc { .. }
         | MetadataError::Mismatch { .. }
-        | MetadataError::Archive { .. } => MetadataVerdict::Fatal,
+        | MetadataError::Archive { .. }
+        | MetadataError::TempFile { .. } => MetadataVerdict::Fatal,
         MetadataError::Build { .. } => MetadataVerdict::BuildFailed,
         MetadataError::NeedsBuild { .. } => MetadataVerdict::NeedsBuild,
         MetadataError::Invalid { .. } => MetadataVerdict::Invalid,

@@ -122,6 +122,9 @@ pub fn build_wheel(name: &str, version: &str, tag: &str, release: &Release) -> V
     if layout.zip64 {
         force_zip64_fields(&mut bytes);
     }
+    if layout.wrong_metadata_crc {
+        crate::quirks::flip_member_crc(&mut bytes, ".dist-info/METADATA");
+    }
     if layout.corrupt_tail {
         bytes.truncate(bytes.len().saturating_sub(10));
     }
@@ -287,10 +290,14 @@ pub(crate) fn build_sdist(name: &str, version: &str, release: &Release) -> Vec<u
                 .write_all(contents)
                 .expect("writing into memory cannot fail");
         }
-        return writer
+        let mut bytes = writer
             .finish()
             .expect("finishing a zip in memory cannot fail")
             .into_inner();
+        if release.layout.wrong_metadata_crc {
+            crate::quirks::flip_member_crc(&mut bytes, "/PKG-INFO");
+        }
+        return bytes;
     }
     let encoder = flate2::GzBuilder::new()
         .mtime(0)

@@ -55,6 +55,7 @@ mod body;
 mod catalog;
 mod faults;
 mod pages;
+mod quirks;
 mod range;
 mod server;
 mod tls;

@@ -129,6 +129,11 @@ pub struct IndexOptions {
     /// A `Cache-Control` value sent with project pages and their 304s (`max-age=600`,
     /// `no-store`). `None` (the default) sends none.
     pub page_cache_control: Option<String>,
+    /// File names whose whole-file answers (200, no `Range`) carry `Content-Encoding: gzip`
+    /// over the stored bytes, unchanged: what servers do that label `.tar.gz` (or any) files
+    /// by extension. A client that decodes them gets other bytes than the page's hash
+    /// describes. Empty by default.
+    pub gzip_labelled: Vec<String>,
 }
 
 impl Default for IndexOptions {
@@ -150,6 +155,7 @@ impl Default for IndexOptions {
             tls: false,
             page_validators: false,
             page_cache_control: None,
+            gzip_labelled: Vec::new(),
         }
     }
 }
@@ -268,6 +274,16 @@ impl TestIndex {
     /// body bytes sent.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.site.log().clone()
+    }
+
+    /// The path and `Accept-Encoding` header of every request so far, oldest first (in the
+    /// order of [`TestIndex::requests`]).
+    pub fn accept_encodings(&self) -> Vec<(String, Option<String>)> {
+        self.site
+            .accept_encodings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// How many requests the index has answered so far.
@@ -461,6 +477,9 @@ struct Site {
     faults: Faults,
     /// Notified whenever a request is logged ([`TestIndex::wait_for_requests`]).
     logged: std::sync::Condvar,
+    /// Path and `Accept-Encoding` of every request, in log order
+    /// ([`TestIndex::accept_encodings`]).
+    accept_encodings: Mutex<Vec<(String, Option<String>)>>,
 }
 
 /// A response before it is turned into hyper's type; `body` is what a GET would carry.
@@ -557,6 +576,7 @@ impl Site {
             truncated: Mutex::default(),
             faults,
             logged: std::sync::Condvar::new(),
+            accept_encodings: Mutex::default(),
         }
     }
 
@@ -657,6 +677,10 @@ impl Site {
         } else {
             reply.body
         };
+        self.accept_encodings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((path.to_string(), header_text(header::ACCEPT_ENCODING)));
         self.log().push(LoggedRequest {
             method: method.to_string(),
             path: path.to_string(),
@@ -894,6 +918,9 @@ impl Site {
         };
         let Some(range) = range else {
             let mut reply = Reply::new(StatusCode::OK, FILE_CONTENT_TYPE, bytes);
+            if self.options.gzip_labelled.contains(&filename) {
+                reply = reply.with_header(header::CONTENT_ENCODING, "gzip");
+            }
             reply.truncate = !is_head
                 && Self::first_time(&self.options.truncate_first, &self.truncated, &filename);
             return match mode {

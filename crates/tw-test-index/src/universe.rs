@@ -117,6 +117,9 @@ pub(crate) struct WheelLayout {
     pub(crate) no_dist_info: bool,
     /// The last bytes cut off ([`Release::corrupt_tail`]).
     pub(crate) corrupt_tail: bool,
+    /// The central directory's CRC-32 of `METADATA` / `PKG-INFO` flipped
+    /// ([`Release::wrong_metadata_crc`]).
+    pub(crate) wrong_metadata_crc: bool,
 }
 
 impl Release {
@@ -318,6 +321,14 @@ impl Release {
     /// Pages list the size and sha256 of the bytes actually served (the cut ones).
     pub fn corrupt_tail(&mut self) -> &mut Self {
         self.layout.corrupt_tail = true;
+        self
+    }
+
+    /// Flip the CRC-32 that the central directory records for the wheel's `METADATA` (and a
+    /// zip sdist's `PKG-INFO`), leaving the member's bytes intact: only a reader that checks
+    /// the CRC notices. Pages list the hash of the bytes served, so the file hash matches.
+    pub fn wrong_metadata_crc(&mut self) -> &mut Self {
+        self.layout.wrong_metadata_crc = true;
         self
     }
 

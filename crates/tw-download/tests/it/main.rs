@@ -3,7 +3,9 @@
 mod cache;
 mod cancel;
 mod concurrency;
+mod encoding;
 mod faults;
+mod leftovers;
 mod present;
 
 use std::path::Path;

@@ -142,3 +142,47 @@ async fn metadata_name_mismatch_in_a_pep658_file_is_an_error() -> TestResult {
     );
     Ok(())
 }
+
+/// Issue 13: the central directory's CRC-32 is the only check a range read has; a wrong one
+/// is an error naming the URL, on the tail path and on the whole-file path.
+#[tokio::test]
+async fn a_wrong_metadata_crc_is_an_error_in_a_tail_read() -> TestResult {
+    let (text, case) = error_text(no_pep658(), |release| {
+        release.wrong_metadata_crc().padding_kib(100);
+    })
+    .await?;
+    let url = case.wheel().url.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "CRC-32 mismatch for `demo-1.0.dist-info/METADATA` in `{url}`"
+        )),
+        "{text}"
+    );
+    assert!(
+        case.requests().iter().all(|request| request.status == 206),
+        "{:#?}",
+        summary(&case.requests())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_wrong_metadata_crc_is_an_error_in_a_whole_download() -> TestResult {
+    let options = IndexOptions {
+        pep658: Pep658::Off,
+        ranges: false,
+        ..IndexOptions::default()
+    };
+    let (text, case) = error_text(options, |release| {
+        release.wrong_metadata_crc();
+    })
+    .await?;
+    let url = case.wheel().url.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "CRC-32 mismatch for `demo-1.0.dist-info/METADATA` in `{url}`"
+        )),
+        "{text}"
+    );
+    Ok(())
+}

@@ -141,3 +141,42 @@ async fn refused_range_with_metadata_first() -> TestResult {
     assert!(requests.len() <= 2, "{:#?}", summary(&requests));
     Ok(())
 }
+
+/// Issue 13: a whole wheel served with `Content-Encoding: gzip` over its stored bytes is
+/// used as sent; every request for the wheel asks for no content coding.
+#[tokio::test]
+async fn a_gzip_labelled_whole_wheel_is_read_as_stored() -> TestResult {
+    let options = IndexOptions {
+        pep658: Pep658::Off,
+        range: RangeMode::Refuse,
+        gzip_labelled: vec![WHEEL.to_string()],
+        ..IndexOptions::default()
+    };
+    let case = Case::new(options, padded).await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+    let encodings = case.index.accept_encodings();
+    let wheel: Vec<_> = encodings
+        .iter()
+        .filter(|(path, _)| path.starts_with("/files/"))
+        .collect();
+    assert!(!wheel.is_empty());
+    for (path, encoding) in wheel {
+        assert_eq!(encoding.as_deref(), Some("identity"), "{path}");
+    }
+    Ok(())
+}
+
+/// Issue 13: `.metadata` files are artifacts too: asked for without a content coding.
+#[tokio::test]
+async fn pep658_files_are_asked_for_as_stored() -> TestResult {
+    let case = Case::new(IndexOptions::default(), padded).await?;
+    assert_demo(&case.fetcher.fetch(case.wheel()).await?);
+    let encodings = case.index.accept_encodings();
+    let (_, encoding) = encodings
+        .iter()
+        .find(|(path, _)| path.ends_with(".metadata"))
+        .ok_or("no .metadata request")?;
+    assert_eq!(encoding.as_deref(), Some("identity"));
+    Ok(())
+}

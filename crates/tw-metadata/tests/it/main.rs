@@ -9,6 +9,7 @@ mod errors;
 mod fallbacks;
 mod fuzz;
 mod hosts;
+mod ranges;
 mod sdist;
 mod tail;
 

@@ -130,3 +130,53 @@ async fn dynamic_requires_dist_needs_a_build() -> TestResult {
     assert!(matches!(error, MetadataError::NeedsBuild { .. }), "{error}");
     Ok(())
 }
+
+/// Issue 13: a zip sdist's `PKG-INFO` is checked against its CRC-32 too.
+#[tokio::test]
+async fn a_wrong_pkg_info_crc_in_a_zip_sdist_is_an_error() -> TestResult {
+    let (_index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_zip().wrong_metadata_crc();
+    })
+    .await?;
+    let text = fetcher
+        .fetch(&sdist)
+        .await
+        .err()
+        .ok_or("a wrong CRC-32 was accepted")?
+        .to_string();
+    assert!(
+        text.starts_with("CRC-32 mismatch for `demo-1.0/PKG-INFO` in `")
+            && text.contains(sdist.url.as_str()),
+        "{text}"
+    );
+    Ok(())
+}
+
+/// Issue 13: a `.tar.gz` served with `Content-Encoding: gzip` is read as stored (one gzip
+/// layer, the archive's own), and the request asks for no content coding.
+#[tokio::test]
+async fn a_gzip_labelled_tar_gz_is_read_as_stored() -> TestResult {
+    let mut universe = Universe::new();
+    universe
+        .version("demo", "1.0")
+        .requires("idna>=3")
+        .no_wheel();
+    let index = TestIndex::start(
+        &universe,
+        IndexOptions {
+            gzip_labelled: vec!["demo-1.0.tar.gz".to_string()],
+            ..IndexOptions::default()
+        },
+    );
+    let (files, fetcher) = crate::list(&index, "demo").await?;
+    let sdist = files.into_iter().next().ok_or("no sdist listed")?;
+    let metadata = fetcher.fetch(&sdist).await?;
+    assert_eq!(metadata.requires_dist.len(), 1);
+    let encodings = index.accept_encodings();
+    let (_, encoding) = encodings
+        .iter()
+        .find(|(path, _)| path == "/files/demo-1.0.tar.gz")
+        .ok_or("the sdist was not requested")?;
+    assert_eq!(encoding.as_deref(), Some("identity"));
+    Ok(())
+}
