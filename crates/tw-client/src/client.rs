@@ -244,10 +244,10 @@ impl ClientBuilder {
         Self {
             concurrency: 50,
             retries: 3,
-            max_retry_wait: Duration::from_secs(60),
+            max_retry_wait: Duration::from_mins(1),
             offline: false,
             connect_timeout: Duration::from_secs(30),
-            read_timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_mins(1),
             user_agent: format!("tailwheel/{}", env!("CARGO_PKG_VERSION")),
             credentials: Credentials::new(),
             max_memory_body: MAX_MEMORY_BODY,
@@ -986,8 +986,10 @@ mod tests {
     async fn file_range_reads_read_only_the_range() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big.bin");
-        let data: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, &data).unwrap();
+        let data: Vec<u8> = (0..1024 * 1024_u32)
+            .map(|i| u8::try_from(i % 251).unwrap())
+            .collect();
+        fs_err::write(&path, &data).unwrap();
         let url = Url::from_file_path(&path).unwrap();
         let client = ClientBuilder::new().build().unwrap();
         let tail = client.get_range(&url, ByteRange::Suffix(10)).await.unwrap();

@@ -1,7 +1,7 @@
 //! The batch: plan (validate, merge duplicates), then each file in turn of a bounded stream:
 //! already present → from the cache → fetched, verified and renamed into place.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -124,7 +124,7 @@ pub async fn download_all(
 /// The distinct files to fetch, and for each request the index of its job.
 fn plan(requests: &[DownloadRequest]) -> Result<(Vec<Job<'_>>, Vec<usize>), DownloadError> {
     let mut jobs: Vec<Job<'_>> = Vec::with_capacity(requests.len());
-    let mut by_filename: HashMap<&str, usize> = HashMap::with_capacity(requests.len());
+    let mut by_filename: FxHashMap<&str, usize> = FxHashMap::default();
     let mut slots = Vec::with_capacity(requests.len());
     for request in requests {
         let sha256 = request.validate()?;

@@ -71,22 +71,19 @@ pub(crate) async fn fetch(
     progress: &dyn Progress,
     leftover: Option<Leftover>,
 ) -> Result<Fetched, DownloadError> {
-    let (file, temp, hasher, written) = match leftover {
-        Some(Leftover { file, temp, len }) => {
-            debug!(filename = %request.filename, bytes = len, "resuming an interrupted run's download");
-            let (file, hasher) = blocking(move || hash_open_file(file))
-                .await
-                .map_err(|source| io_error(request, dir, source))?;
-            (file, temp, hasher, len)
-        }
-        None => {
-            // Created directly, not on the blocking pool: one `open`, and the temp guard then
-            // exists before this future can be dropped.
-            let (file, temp) = new_temp_file(dir, &request.filename)
-                .map_err(|source| io_error(request, dir, source))?
-                .into_parts();
-            (tokio::fs::File::from_std(file), temp, Sha256::new(), 0)
-        }
+    let (file, temp, hasher, written) = if let Some(Leftover { file, temp, len }) = leftover {
+        debug!(filename = %request.filename, bytes = len, "resuming an interrupted run's download");
+        let (file, hasher) = blocking(move || hash_open_file(file))
+            .await
+            .map_err(|source| io_error(request, dir, source))?;
+        (file, temp, hasher, len)
+    } else {
+        // Created directly, not on the blocking pool: one `open`, and the temp guard then
+        // exists before this future can be dropped.
+        let (file, temp) = new_temp_file(dir, &request.filename)
+            .map_err(|source| io_error(request, dir, source))?
+            .into_parts();
+        (tokio::fs::File::from_std(file), temp, Sha256::new(), 0)
     };
     let mut transfer = Transfer {
         client,

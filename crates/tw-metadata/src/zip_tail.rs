@@ -498,7 +498,10 @@ mod tests {
                 Step::Need(range) => {
                     fetches += 1;
                     assert!(fetches <= 3, "too many fetches");
-                    let (a, b) = (range.start as usize, range.end as usize);
+                    let (a, b) = (
+                        usize::try_from(range.start).unwrap(),
+                        usize::try_from(range.end).unwrap(),
+                    );
                     window.add(range.start, wheel[a..b].to_vec());
                 }
             }
@@ -610,7 +613,10 @@ mod tests {
             match read_metadata(&window, &|stem| stem == "demo_pkg-1.0")? {
                 Step::Done(bytes, _) => return Ok((bytes, fetches)),
                 Step::Need(range) => {
-                    let (a, b) = (range.start as usize, range.end as usize);
+                    let (a, b) = (
+                        usize::try_from(range.start).unwrap(),
+                        usize::try_from(range.end).unwrap(),
+                    );
                     window.add(range.start, wheel[a..b].to_vec());
                 }
             }
@@ -629,7 +635,7 @@ mod tests {
 
     #[test]
     fn an_archive_comment_longer_than_the_tail_is_fetched() {
-        let wheel = with_comment(wheel(), &[b'c'; 40_000]);
+        let wheel = with_comment(wheel(), &vec![b'c'; 40_000]);
         let (metadata, fetches) = try_read(&wheel, 1000).expect("the comment is skipped");
         assert!(
             String::from_utf8(metadata)

@@ -212,7 +212,7 @@ impl Fetcher {
         let this = Arc::clone(self);
         let name = name.clone();
         self.spawn(async move {
-            let Ok(_permit) = this.prefetch_permits.acquire().await else {
+            let Ok(permit) = this.prefetch_permits.acquire().await else {
                 return;
             };
             let Ok(versions) = this.project(&name).await else {
@@ -238,7 +238,7 @@ impl Fetcher {
                 // Walk on: the likely version's own dependencies are the next pages the
                 // solver will ask for, so their fetches start now rather than when PubGrub
                 // reaches them. Each name is prefetched once, so this ends.
-                drop(_permit);
+                drop(permit);
                 for requirement in &metadata.requires_dist {
                     if requirement.marker.evaluate(&this.target.markers, &[]) {
                         this.prefetch(&requirement.name, crate::provider::ranges_of(requirement));

@@ -51,6 +51,9 @@ pub use source::{InMemorySource, IndexSource, MetadataSource};
 use fetch::Fetcher;
 use provider::Provider;
 
+/// Restarts with a much-rejected package decided early, at most (see [`resolve_with`]).
+const MAX_RESTARTS: usize = 8;
+
 /// Resolve `manifest` for `target` against `index`, reading metadata through `metadata`
 /// (an [`IndexSource`]). Must be called inside a multi-threaded tokio runtime: the solver
 /// runs on a blocking thread while fetches run on the runtime.
@@ -83,7 +86,6 @@ pub async fn resolve_with(
         // A package rejected version after version makes the attempt start over with that
         // package decided early; fetched pages and metadata are kept, so a new attempt costs
         // only solver time. At most `MAX_RESTARTS` times, then the attempt runs to its end.
-        const MAX_RESTARTS: usize = 8;
         let mut early = rustc_hash::FxHashSet::default();
         let (provider, result) = loop {
             let provider = Provider::new(

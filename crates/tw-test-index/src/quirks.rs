@@ -21,7 +21,9 @@ pub(crate) fn flip_member_crc(zip: &mut [u8], suffix: &str) {
             .get(at + CENTRAL_LEN..at + CENTRAL_LEN + name_len)
             .is_some_and(|name| name.ends_with(suffix.as_bytes()));
         if named && let Some(crc) = zip.get_mut(at + 16..at + 20) {
-            crc.iter_mut().for_each(|byte| *byte ^= 0xff);
+            for byte in crc.iter_mut() {
+                *byte ^= 0xff;
+            }
         }
         at += 4;
     }

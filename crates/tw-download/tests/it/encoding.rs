@@ -44,7 +44,7 @@ async fn a_gzip_labelled_download_is_kept_as_sent_and_verified() {
         .expect("the bytes as sent match the index hash");
     for filename in &files {
         assert_eq!(
-            std::fs::read(dest.path().join(filename)).unwrap(),
+            fs_err::read(dest.path().join(filename)).unwrap(),
             index.file_bytes(filename).unwrap(),
             "{filename}"
         );

@@ -31,13 +31,13 @@ async fn leftover_part_files_are_resumed_or_removed() {
     let gamma = index.file_bytes(&wheel("gamma")).unwrap();
     // Partial good bytes, as a killed download leaves them.
     let half = beta.len() / 2;
-    std::fs::write(
+    fs_err::write(
         dest.path().join(format!(".{}.k1Ll3d.part", wheel("beta"))),
         &beta[..half],
     )
     .unwrap();
     // Garbage, shorter than the file (a resume would give a wrong hash).
-    std::fs::write(
+    fs_err::write(
         dest.path().join(format!(".{}.g4rb4g.part", wheel("gamma"))),
         vec![0x55; gamma.len() / 3],
     )
@@ -46,7 +46,7 @@ async fn leftover_part_files_are_resumed_or_removed() {
     let sha = index.file_sha256(&wheel("beta")).unwrap();
     let shard = cache.path().join("files-v1").join(&sha[..2]);
     std::fs::create_dir_all(&shard).unwrap();
-    std::fs::write(shard.join(format!(".{sha}.c4ch3d.part")), b"half a link").unwrap();
+    fs_err::write(shard.join(format!(".{sha}.c4ch3d.part")), b"half a link").unwrap();
 
     let mut download_options = options(dest.path());
     download_options.cache_dir = Some(cache.path().to_path_buf());
@@ -56,12 +56,9 @@ async fn leftover_part_files_are_resumed_or_removed() {
         .expect("leftovers do not stop the next run");
 
     assert_eq!(names_in(dest.path()), [wheel("beta"), wheel("gamma")]);
+    assert_eq!(fs_err::read(dest.path().join(wheel("beta"))).unwrap(), beta);
     assert_eq!(
-        std::fs::read(dest.path().join(wheel("beta"))).unwrap(),
-        beta
-    );
-    assert_eq!(
-        std::fs::read(dest.path().join(wheel("gamma"))).unwrap(),
+        fs_err::read(dest.path().join(wheel("gamma"))).unwrap(),
         gamma
     );
     assert_eq!(parts_under(cache.path()), Vec::<String>::new());

@@ -20,7 +20,7 @@ impl Rng {
     }
 
     fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound.max(1) as u64) as usize
+        usize::try_from(self.next() % bound.max(1) as u64).expect("below a usize")
     }
 }
 
@@ -170,7 +170,7 @@ fn random_byte_changes_are_handled() {
             let value = match rng.below(4) {
                 0 => 0xff,
                 1 => 0x00,
-                _ => rng.below(256) as u8,
+                _ => u8::try_from(rng.below(256)).unwrap(),
             };
             file[at] = value;
             changed.push((at, value));

@@ -57,12 +57,11 @@ async fn a_404_on_one_range_request_is_an_error_for_that_file_only() -> TestResu
         },
     )])
     .await?;
-    let error = match fetcher.fetch(&a).await {
-        Ok(_) => panic!(
+    let Err(error) = fetcher.fetch(&a).await else {
+        panic!(
             "a 404 was turned into another answer: {:#?}",
             summary(&index.requests())
-        ),
-        Err(error) => error,
+        )
     };
     assert!(
         matches!(&error, MetadataError::Client(client) if client.status() == Some(404)),

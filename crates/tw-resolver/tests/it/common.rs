@@ -6,7 +6,7 @@ use pep508_rs::{PackageName, Requirement};
 use tw_metadata::DistMetadata;
 use tw_resolver::{Manifest, RootRequirement};
 
-/// CPython 3.12 on manylinux x86_64.
+/// CPython 3.12 on manylinux `x86_64`.
 pub(crate) fn target() -> tw_platform::Target {
     tw_platform::target_from_platform(
         &"3.12".parse().expect("a valid Python version"),

@@ -63,7 +63,7 @@ impl MetadataSource for Gated {
                 // Only a guard against a hang should prefetching ever stop walking on
                 // (`ghost_was_asked` fails the test then); normally this ends at once.
                 let asked = tokio::time::timeout(
-                    std::time::Duration::from_secs(60),
+                    std::time::Duration::from_mins(1),
                     self.ghost_asked.notified(),
                 )
                 .await;

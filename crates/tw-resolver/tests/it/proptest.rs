@@ -23,7 +23,7 @@ use tw_resolver::{InMemorySource, MetadataSource, Resolution, ResolveError, Reso
 use crate::common::{manifest, metadata, runtime, target};
 
 /// Environment markers and whether each holds for the target (CPython 3.12, manylinux
-/// x86_64); the oracle uses the truth value, tailwheel evaluates the text.
+/// `x86_64`); the oracle uses the truth value, tailwheel evaluates the text.
 const MARKERS: [(&str, bool); 5] = [
     ("python_version >= \"3.8\"", true),
     ("python_version < \"3.10\"", false),
