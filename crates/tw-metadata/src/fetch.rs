@@ -149,6 +149,9 @@ impl Default for MetadataOptions {
     }
 }
 
+/// How often a whole-file fallback is fetched when its body breaks off mid-way.
+const WHOLE_FILE_ATTEMPTS: u32 = 3;
+
 /// Fetches core metadata for index files.
 #[derive(Debug)]
 pub struct MetadataFetcher {
@@ -634,8 +637,14 @@ impl MetadataFetcher {
             200 => {
                 // The server ignored `Range`: this is the whole file, use it.
                 self.refuse_ranges(url);
-                let spooled = self.spool(file, strategy, response).await?;
-                Ok(RangeAnswer::Whole(spooled))
+                match self.spool(file, strategy, response).await {
+                    // Cut off mid-way: the whole-file path fetches it again.
+                    Err(MetadataError::Client(error)) if error.is_transient() => {
+                        debug!(%error, "whole answer to a range cut off");
+                        Ok(RangeAnswer::NoRanges)
+                    }
+                    result => Ok(RangeAnswer::Whole(result?)),
+                }
             }
             416 => {
                 debug!("416 to a range request");
@@ -750,12 +759,26 @@ impl MetadataFetcher {
         kind: ZipKind,
         strategy: Strategy,
     ) -> Result<Attempt, MetadataError> {
-        let response = self.client.get_artifact_stream(&file.url).await?;
-        if !(200..300).contains(&response.status()) {
-            self.record_stream(strategy, &file.url, 0);
-        }
-        let response = response.error_for_status()?;
-        let spooled = self.spool(file, strategy, response).await?;
+        // The client retries failures before the headers; a body that breaks off later (a
+        // reset, a proxy cutting the transfer) is fetched again here, from the start: the
+        // hash covers the whole file, so a partial one is never used.
+        let mut attempt = 1;
+        let spooled = loop {
+            let response = self.client.get_artifact_stream(&file.url).await?;
+            if !(200..300).contains(&response.status()) {
+                self.record_stream(strategy, &file.url, 0);
+            }
+            let response = response.error_for_status()?;
+            match self.spool(file, strategy, response).await {
+                Err(MetadataError::Client(error))
+                    if error.is_transient() && attempt < WHOLE_FILE_ATTEMPTS =>
+                {
+                    debug!(url = %redact_url(&file.url), attempt, %error, "body cut off; fetching the file again");
+                    attempt += 1;
+                }
+                result => break result?,
+            }
+        };
         self.read_spooled(file, kind, spooled).await
     }
 

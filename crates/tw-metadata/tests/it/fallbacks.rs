@@ -180,3 +180,29 @@ async fn pep658_files_are_asked_for_as_stored() -> TestResult {
     assert_eq!(encoding.as_deref(), Some("identity"));
     Ok(())
 }
+
+/// A whole-file fallback whose body is cut off mid-way is fetched again (a transient fault),
+/// never turned into an error on the first try.
+#[tokio::test]
+async fn a_whole_download_cut_off_mid_body_is_retried() -> TestResult {
+    let case = Case::new(
+        IndexOptions {
+            truncate_first: vec![WHEEL.to_string()],
+            ..mode(RangeMode::Refuse)
+        },
+        padded,
+    )
+    .await?;
+    let metadata = case.fetcher.fetch(case.wheel()).await?;
+    assert_demo(&metadata);
+    let requests = case.requests();
+    let whole: Vec<_> = requests.iter().filter(|r| r.range.is_none()).collect();
+    assert_eq!(whole.len(), 2, "{:#?}", summary(&requests));
+    assert!(
+        whole[0].bytes < case.wheel_size(),
+        "{:#?}",
+        summary(&requests)
+    );
+    assert_eq!(whole[1].bytes, case.wheel_size());
+    Ok(())
+}
