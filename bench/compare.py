@@ -251,6 +251,8 @@ def first_error(stderr: str, width: int = 300) -> str:
             # Reports start with a header line ("error: no solution found:"): keep the next one too.
             if line.rstrip(":").endswith(("no solution found", "No solution found when resolving dependencies")):
                 continue
+            # Any URL (a file's host is not the index's, so `redact` would miss it) is named `<url>`.
+            line = re.sub(r"https?://[^\s`'\")]+", "<url>", line)
             return line if len(line) <= width else line[:width] + " …"
     return "(no message)"
 
