@@ -52,6 +52,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 DEFAULT_EXTRA_SETS = BENCH / "sets"
+REALWORLD = BENCH / "sets" / "realworld"
 DEFAULT_TAILWHEEL = REPO / "target" / "release" / "tailwheel"
 DEFAULT_VENV = Path("/tmp/bench-venv")
 UNSAT = "unsat.in"
@@ -242,6 +243,20 @@ def tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+def first_error(stderr: str, width: int = 300) -> str:
+    """The start of a failed run's error: its first line that is not a warning, cut at `width`."""
+    for line in stderr.splitlines():
+        line = line.strip()
+        if line and not line.startswith("WARN") and not line.startswith("warning:"):
+            # Reports start with a header line ("error: no solution found:"): keep the next one too.
+            if line.rstrip(":").endswith(("no solution found", "No solution found when resolving dependencies")):
+                continue
+            # Any URL (a file's host is not the index's, so `redact` would miss it) is named `<url>`.
+            line = re.sub(r"https?://[^\s`'\")]+", "<url>", line)
+            return line if len(line) <= width else line[:width] + " …"
+    return "(no message)"
+
+
 # --------------------------------------------------------------------------- the benchmark
 
 
@@ -268,6 +283,9 @@ class SetResult:
     pins: dict[str, dict[str, str]] = field(default_factory=dict)  # key "mode/tool", first success
     pin_drift: list[str] = field(default_factory=list)  # pins that changed between runs of one tool
     errors: list[str] = field(default_factory=list)
+    entry: str = ""  # the entry file, relative to the repository (realworld sets)
+    # Failed cold runs: tool -> (seconds, first lines of the error without WARN lines).
+    failures: dict[str, tuple[float, str]] = field(default_factory=dict)
     valid: str = "n/a"
     valid_diff: list[str] = field(default_factory=list)
     valid_error: str | None = None
@@ -332,20 +350,32 @@ class Bench:
             elif key.startswith("TAILWHEEL_") or key.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
                 del self.env[key]
         self.env["UV_PYTHON_DOWNLOADS"] = "never"
-        self.target = [
-            "--python-version",
-            args.python_version,
-            "--python-platform",
-            args.python_platform,
-            "--exclude-newer",
-            args.exclude_newer,
-        ]
+        # Set names by entry file, for sets whose file names say nothing (`--realworld`).
+        self.names: dict[Path, str] = {}
+        # `--python` resolves for a real interpreter (which tailwheel needs to build an sdist);
+        # otherwise the cross target, for which tailwheel refuses builds.
+        if args.python:
+            self.target = ["--python", args.python, "--exclude-newer", args.exclude_newer]
+        else:
+            self.target = [
+                "--python-version",
+                args.python_version,
+                "--python-platform",
+                args.python_platform,
+                "--exclude-newer",
+                args.exclude_newer,
+            ]
 
     # ------------------------------------------------------------------ command lines
 
+    @staticmethod
+    def set_flags(requirements: Path) -> list[str]:
+        """Per-set flags given to both tools: every optional dependency of a pyproject.toml."""
+        return ["--all-extras"] if requirements.name == "pyproject.toml" else []
+
     def uv_cmd(self, requirements: Path, output: Path, cache: Path, extra: list[str] = ()) -> list[str]:
         return [
-            self.uv, "pip", "compile", str(requirements), *extra, *self.target,
+            self.uv, "pip", "compile", str(requirements), *self.set_flags(requirements), *extra, *self.target,
             "--index-url", self.index,
             "--no-header", "--no-annotate",
             "--cache-dir", str(cache),
@@ -354,7 +384,7 @@ class Bench:
 
     def tailwheel_cmd(self, requirements: Path, output: Path, cache: Path) -> list[str]:
         cmd = [
-            self.args.tailwheel, "resolve", str(requirements), *self.target,
+            self.args.tailwheel, "resolve", str(requirements), *self.set_flags(requirements), *self.target,
             "--no-header", "--no-annotate", "--no-progress", "--stats",
             "--cache-dir", str(cache), "-o", str(output),
         ]  # fmt: skip
@@ -402,6 +432,8 @@ class Bench:
         label = f"{mode:4} {tool:11}"
         if r.returncode != 0 or not out.exists():
             result.errors.append(f"{mode} {tool} round {rnd + 1}: exit {r.returncode}: {tail(r.stderr, 3)}")
+            if mode == "cold":
+                result.failures.setdefault(tool, (r.seconds, first_error(r.stderr)))
             print(f"    {label} FAILED ({r.seconds:.2f}s, exit {r.returncode})\n{indent(tail(r.stderr))}")
             return False
         shutil.copy(out, keep / f"{tool}{suffix}.txt")
@@ -451,12 +483,14 @@ class Bench:
         result.valid = "PASS" if not result.valid_diff else "FAIL"
 
     def bench_set(self, requirements: Path, position: int, validity_cache: Path, origin: str) -> SetResult:
-        name = requirements.stem
+        name = self.names.get(requirements, requirements.stem)
         result = SetResult(name, origin)
+        if requirements.is_relative_to(REPO):
+            result.entry = str(requirements.relative_to(REPO))
         keep = self.work / name
         keep.mkdir(parents=True, exist_ok=True)
         with_pip_compile = self.pip_compile is not None and name == self.args.pip_compile_set
-        print(f"\n== {requirements.name} ({origin})")
+        print(f"\n== {name}: {requirements.name} ({origin})")
         for rnd in range(self.args.rounds):
             # Alternate per round, and per set so that one round still alternates across sets.
             uv_first = (rnd + position) % 2 == 0
@@ -576,6 +610,34 @@ def medians(samples: list[Sample]) -> Medians:
 
 def label(r: SetResult) -> str:
     return r.name if r.origin == "corpus" else f"{r.name} †"
+
+
+def realworld_table(results: list[SetResult]) -> str:
+    """One row per realworld set: what each tool did (cold, first round), the pins, tailwheel's failure."""
+    rows = [
+        "| set | uv | tw | uv s | tw s | pins uv / tw | equal | uv -c ours | tailwheel's error (first line) |",
+        "| --- | :---: | :---: | ---: | ---: | ---: | :---: | :---: | --- |",
+    ]
+
+    def seconds(r: SetResult, tool: str) -> str:
+        done = r.of("cold", tool)
+        if done:
+            return f"{done[0].seconds:.2f}"
+        return f"{r.failures[tool][0]:.2f}" if tool in r.failures else "—"
+
+    for r in results:
+        uv_ok, tw_ok = r.uv_pins is not None, r.tw_pins is not None
+        pins = f"{len(r.uv_pins) if uv_ok else '—'} / {len(r.tw_pins) if tw_ok else '—'}"
+        error = r.failures.get("tailwheel", (0.0, ""))[1].replace("|", "\\|")
+        rows.append(
+            f"| {r.name} | {'ok' if uv_ok else 'FAIL'} | {'ok' if tw_ok else 'FAIL'} | {seconds(r, 'uv')} "
+            f"| {seconds(r, 'tailwheel')} | {pins} | {r.match} | {r.valid if tw_ok else 'n/a'} | {error} |"
+        )
+    lines = ["\n".join(rows), ""]
+    for r in results:
+        if "uv" in r.failures:
+            lines.append(f"- **{r.name}**: uv failed: {r.failures['uv'][1]}")
+    return "\n".join(lines)
 
 
 def correctness_table(results: list[SetResult]) -> str:
@@ -767,6 +829,22 @@ def loadavg() -> str:
 # --------------------------------------------------------------------------- main
 
 
+def realworld_sets(args: argparse.Namespace) -> list[tuple[Path, str, str]]:
+    """The sets of `bench/sets/realworld/sets.txt`: (entry file, origin, name), filtered by `--sets` names."""
+    sets = []
+    for line in (REALWORLD / "sets.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, entry = line.split()
+        if not args.sets or name in args.sets:
+            sets.append(((REALWORLD / entry).resolve(), "realworld", name))
+    unknown = set(args.sets or ()) - {name for _, _, name in sets}
+    if unknown:
+        sys.exit(f"no realworld set named {', '.join(sorted(unknown))} in {REALWORLD / 'sets.txt'}")
+    return sets
+
+
 def select_sets(args: argparse.Namespace) -> list[tuple[Path, str]]:
     corpus = Path(args.corpus)
     found = [(p, "corpus") for p in sorted(corpus.glob("*.in"))]
@@ -795,7 +873,14 @@ def main() -> int:
     )
     parser.add_argument("--no-extra-sets", action="store_true", help="only the corpus")
     parser.add_argument(
-        "--rounds", "--runs", dest="rounds", type=int, default=3, help="rounds per set (default: %(default)s)"
+        "--rounds", "--runs", dest="rounds", type=int, help="rounds per set (default: 3; 1 with --realworld)"
+    )
+    parser.add_argument(
+        "--realworld",
+        action="store_true",
+        help="run the public projects' inputs of bench/sets/realworld/sets.txt instead (`--sets` takes their names; "
+        "pyproject.toml gets --all-extras): cold only, 1 round, no pip-compile, unless told otherwise; writes "
+        "realworld-DATE.md and realworld-latest.md",
     )
     parser.add_argument(
         "--sets", nargs="*", help="only these sets: stems (fastapi, large) or paths to *.in files (default: all)"
@@ -804,8 +889,7 @@ def main() -> int:
         "--modes",
         nargs="+",
         choices=MODES,
-        default=list(MODES),
-        help="what to measure (default: cold warm; a cold run always precedes a warm one)",
+        help="what to measure (default: cold warm, cold with --realworld; a cold run always precedes a warm one)",
     )
     parser.add_argument("--uv", help=f"uv binary (default: {DEFAULT_VENV}/bin/uv, else uv on PATH)")
     parser.add_argument("--tailwheel", default=str(DEFAULT_TAILWHEEL), help="tailwheel binary (default: %(default)s)")
@@ -828,6 +912,11 @@ def main() -> int:
     parser.add_argument("--no-proxy", action="store_true", help="do not run through the counting proxy (no bytes)")
     parser.add_argument("--python-version", default="3.11")
     parser.add_argument("--python-platform", default="x86_64-manylinux_2_28")
+    parser.add_argument(
+        "--python",
+        help="resolve for this interpreter instead of --python-version/--python-platform (both tools get "
+        "`--python PATH`; lets tailwheel build sdists, which it refuses for a cross target)",
+    )
     parser.add_argument("--exclude-newer", default="2026-10-01T00:00:00Z")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per command (default: %(default)s)")
     parser.add_argument("--no-validity", action="store_true", help="skip the `uv pip compile -c` check")
@@ -847,7 +936,17 @@ def main() -> int:
 
     if not Path(args.tailwheel).exists():
         sys.exit(f"{args.tailwheel} does not exist: run `cargo build --release` first")
-    sets = select_sets(args)
+    if args.realworld:
+        named = realworld_sets(args)
+        sets = [(path, origin) for path, origin, _ in named]
+        args.rounds = args.rounds or 1
+        args.modes = args.modes or ["cold"]
+        args.no_pip_compile = True
+    else:
+        named = []
+        sets = select_sets(args)
+        args.rounds = args.rounds or 3
+        args.modes = args.modes or list(MODES)
     if not sets:
         sys.exit(f"no *.in sets in {args.corpus}")
 
@@ -880,12 +979,18 @@ def main() -> int:
     print(f"tailwheel: {tw_version} ({source_binary}; {tw_note}; measured as a copy in {args.tailwheel})")
     print(f"pip-compile: {pip_compile_version} ({pip_compile or 'skipped'}; {pip_version})")
     print(f"index: from {origin}; tailwheel {'is given it' if args.tailwheel_index else 'discovers its own'}")
-    print(f"target: {' '.join(['--python-version', args.python_version, '--python-platform', args.python_platform])}")
+    target = (
+        f"--python {args.python}"
+        if args.python
+        else f"--python-version {args.python_version} --python-platform {args.python_platform}"
+    )
+    print(f"target: {target}")
     print(f"exclude-newer: {args.exclude_newer}; rounds: {args.rounds}; modes: {' '.join(args.modes)}; work dir: {work}")
     load_before = loadavg()
     started = datetime.now(timezone.utc)
 
     bench = Bench(args, uv, index)
+    bench.names = {path: name for path, _, name in named}
     bench.pip_compile = pip_compile
     results: list[SetResult] = []
     unsat_verdict: tuple[str, str] | None = None
@@ -919,6 +1024,37 @@ def main() -> int:
         if not args.no_proxy
         else "no proxy (`--no-proxy`): bytes not measured"
     )
+    if args.realworld:
+        md = [
+            "# Real-world sets: tailwheel vs uv pip compile, cold",
+            "",
+            f"- date: {started.strftime('%Y-%m-%d %H:%M')} to {finished.strftime('%H:%M UTC')}; "
+            f"load average before {load_before}, after {loadavg()}",
+            *machine(),
+            f"- tailwheel: {tw_version} ({tw_note}); uv: {uv_version}",
+            f"- flags (uv and tailwheel): `{target} --exclude-newer {args.exclude_newer}` "
+            "(`--all-extras` for a pyproject.toml)",
+            f"- index: from {origin}; every tool is passed it with `--index-url`",
+            f"- {args.rounds} round(s); each tool with a fresh empty `--cache-dir`; times are wall seconds of the "
+            "first round (of the failed run when a tool failed)",
+            "- *equal*: both tools' pins identical; *uv -c ours*: `uv pip compile SET -c TAILWHEEL_OUTPUT` "
+            "reproduces exactly tailwheel's pins",
+            "",
+            realworld_table(results),
+            "",
+        ]
+        text = redact("\n".join(md), index)
+        print("\n" + text)
+        targets = [Path(args.results)] if args.results else [
+            Path(args.results_dir) / f"realworld-{started.strftime('%Y-%m-%d')}.md",
+            Path(args.results_dir) / "realworld-latest.md",
+        ]
+        for path in targets:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print(f"written to {path}")
+        return 0
+
     md = [
         "# tailwheel vs uv pip compile: cold and warm",
         "",
@@ -926,8 +1062,8 @@ def main() -> int:
         f"load average before {load_before}, after {loadavg()}",
         *machine(),
         f"- tailwheel: {tw_version} ({tw_note}); uv: {uv_version}; pip-compile: {pip_compile_version} ({pip_version})",
-        f"- flags (uv and tailwheel): `--python-version {args.python_version} --python-platform {args.python_platform}"
-        f" --exclude-newer {args.exclude_newer}`",
+        f"- flags (uv and tailwheel): `{target} --exclude-newer {args.exclude_newer}`"
+        + (" (`--all-extras` for a pyproject.toml)" if args.realworld else ""),
         f"- index: from {origin}; "
         + (
             "every tool is passed it with `--index-url`"
