@@ -131,12 +131,7 @@ fn a_fifo_gets_the_lock_written_through_it() {
     let out = resolve_into(&project, &link);
     out.assert_code(0);
     assert_eq!(reader.join().expect("the reader thread"), LOCK);
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .expect("the link")
-            .file_type()
-            .is_symlink()
-    );
+    assert_is_link(&link);
 }
 
 #[test]
@@ -151,12 +146,7 @@ fn dev_stdout_on_a_pipe_gets_the_lock() {
     std::os::unix::fs::symlink("/dev/stdout", &link).expect("symlink");
     let out = resolve_into(&project, &link);
     assert_eq!(out.success(), LOCK);
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .expect("the link")
-            .file_type()
-            .is_symlink()
-    );
+    assert_is_link(&link);
 }
 
 #[test]
@@ -172,12 +162,7 @@ fn a_symlink_output_keeps_the_link_and_its_target_gets_the_lock() {
     std::os::unix::fs::symlink("locks/real.txt", &link).expect("symlink");
     let out = resolve_into(&project, &link);
     out.assert_code(0);
-    assert!(
-        std::fs::symlink_metadata(&link)
-            .expect("the link")
-            .file_type()
-            .is_symlink()
-    );
+    assert_is_link(&link);
     assert_eq!(fs_err::read_to_string(&real).expect("the target"), LOCK);
 
     // A dangling link: the file it names is created, the link is not replaced.
@@ -248,4 +233,16 @@ fn a_lock_that_cannot_be_written_exits_4() {
         );
         assert!(is_char_device(&device), "the device was replaced");
     }
+}
+
+/// `path` is still a symbolic link (the write went through it, not over it).
+fn assert_is_link(path: &Path) {
+    let kind = std::fs::symlink_metadata(path)
+        .expect("the link")
+        .file_type();
+    assert!(
+        kind.is_symlink(),
+        "{} was replaced by {kind:?}",
+        path.display()
+    );
 }

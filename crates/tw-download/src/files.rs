@@ -95,17 +95,9 @@ pub(crate) fn adopt_leftover(dir: &Path, name: &str) -> io::Result<Option<Leftov
     let prefix = temp_prefix(name);
     let mut found: Vec<(Leftover, u64)> = Vec::new();
     for path in parts_in(dir, &prefix)? {
-        let Ok(file) = fs_err::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&path)
-        else {
+        let Some(file) = open_unlocked(&path) else {
             continue;
         };
-        if file.file().try_lock().is_err() {
-            debug!(path = %path.display(), "a temp file in use by another run; leaving it");
-            continue;
-        }
         let len = file.metadata()?.len();
         let temp = TempPath::try_from_path(path)?;
         found.push((Leftover { file, temp, len }, len));
@@ -125,19 +117,28 @@ pub(crate) fn adopt_leftover(dir: &Path, name: &str) -> io::Result<Option<Leftov
 /// shard's leftovers, say.
 pub(crate) fn remove_leftovers(dir: &Path, name: &str) -> io::Result<()> {
     for path in parts_in(dir, &temp_prefix(name))? {
-        let Ok(file) = fs_err::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&path)
-        else {
-            continue;
-        };
-        if file.file().try_lock().is_ok() {
+        // Held (and locked) until it is removed, so no other run takes it meanwhile.
+        if let Some(_locked) = open_unlocked(&path) {
             debug!(path = %path.display(), "removing a leftover temp file");
             fs_err::remove_file(&path)?;
         }
     }
     Ok(())
+}
+
+/// The temp file at `path`, opened and locked, unless it is gone or another running process
+/// holds its lock (then it is that run's, and left alone).
+fn open_unlocked(path: &Path) -> Option<fs_err::File> {
+    let file = fs_err::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .ok()?;
+    if file.file().try_lock().is_err() {
+        debug!(path = %path.display(), "a temp file in use by another run; leaving it");
+        return None;
+    }
+    Some(file)
 }
 
 /// Paths in `dir` named `<prefix>*.part`.

@@ -162,6 +162,11 @@ mod tests {
     }
 
     #[cfg(unix)]
+    fn is_link(path: &Path) -> bool {
+        fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink())
+    }
+
+    #[cfg(unix)]
     #[test]
     fn writes_through_symlinks() {
         let directory = tempfile::tempdir().unwrap();
@@ -170,12 +175,7 @@ mod tests {
         fs_err::write(&real, "old").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
         write_atomic(&link, "new").unwrap();
-        assert!(
-            fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
+        assert!(is_link(&link));
         assert_eq!(fs_err::read_to_string(&real).unwrap(), "new");
         assert_eq!(entries(directory.path()), ["link.txt", "real.txt"]);
     }
@@ -188,12 +188,7 @@ mod tests {
         let link = directory.path().join("link.txt");
         std::os::unix::fs::symlink("locks/new.txt", &link).unwrap();
         write_atomic(&link, "new").unwrap();
-        assert!(
-            fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
+        assert!(is_link(&link));
         let created = directory.path().join("locks").join("new.txt");
         assert_eq!(fs_err::read_to_string(created).unwrap(), "new");
     }

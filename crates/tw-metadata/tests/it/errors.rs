@@ -4,6 +4,15 @@ use tw_test_index::{IndexOptions, Pep658, Release};
 
 use crate::{Case, TestResult, WHEEL, no_pep658, summary};
 
+/// No PEP 658 files and no ranges: metadata comes from whole downloads.
+fn whole_downloads() -> IndexOptions {
+    IndexOptions {
+        pep658: Pep658::Off,
+        ranges: false,
+        ..IndexOptions::default()
+    }
+}
+
 /// Fetch the wheel of a release shaped by `shape` and return the error's text.
 async fn error_text(
     options: IndexOptions,
@@ -47,11 +56,7 @@ async fn two_dist_info_folders_are_an_error() -> TestResult {
 
 #[tokio::test]
 async fn two_dist_info_folders_in_a_whole_download_are_an_error() -> TestResult {
-    let options = IndexOptions {
-        pep658: Pep658::Off,
-        ranges: false,
-        ..IndexOptions::default()
-    };
+    let options = whole_downloads();
     let (text, _) = error_text(options, |release| {
         release.two_dist_info();
     })
@@ -168,11 +173,7 @@ async fn a_wrong_metadata_crc_is_an_error_in_a_tail_read() -> TestResult {
 
 #[tokio::test]
 async fn a_wrong_metadata_crc_is_an_error_in_a_whole_download() -> TestResult {
-    let options = IndexOptions {
-        pep658: Pep658::Off,
-        ranges: false,
-        ..IndexOptions::default()
-    };
+    let options = whole_downloads();
     let (text, case) = error_text(options, |release| {
         release.wrong_metadata_crc();
     })
