@@ -288,6 +288,10 @@ pub(crate) async fn run(
                 cost.files, cost.requests, cost.round_trips, cost.bytes
             ));
         }
+        printer.always(&format!(
+            "stats: wheels read for another target: {}",
+            resolution.other_target_wheels
+        ));
         if let Some(builder) = &builder {
             let built = builder.stats();
             printer.always(&format!(

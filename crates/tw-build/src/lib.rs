@@ -36,15 +36,15 @@ use pep508_rs::PackageName;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 use tokio::sync::{OnceCell, Semaphore};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use tw_client::Client;
 use tw_index::{DistFilename, Index, IndexFile, SdistExtension};
 use tw_metadata::{DistMetadata, MetadataFetcher};
 use tw_platform::Target;
 use tw_resolver::{
-    BoxFuture, BuildFailure, Manifest, MetadataBuilder, PackageSelection, ResolverOptions,
-    RootRequirement,
+    BoxFuture, BuildFailure, Manifest, MetadataBuilder, PackageSelection, ResolutionMode,
+    ResolverOptions, RootRequirement,
 };
 
 pub use error::BuildError;
@@ -72,6 +72,10 @@ pub struct BuildOptions {
     pub resolver: ResolverOptions,
     /// Limits on unpacking sdists and wheels.
     pub limits: Limits,
+    /// True when `python` is a fallback (`python3` on `PATH`) for a target given by
+    /// `--python-version`: the first build then checks its version and warns once if it is
+    /// not the target's major.minor.
+    pub python_is_fallback: bool,
 }
 
 /// Counts of one run, for `--stats` and tests.
@@ -109,6 +113,8 @@ pub struct Builder {
     /// Holds environments and source trees when there is no cache directory.
     scratch: tempfile::TempDir,
     stats: Mutex<BuildStats>,
+    /// Set once the fallback interpreter's version was checked (one warning per run).
+    python_checked: OnceCell<()>,
 }
 
 impl Builder {
@@ -132,6 +138,7 @@ impl Builder {
             environments: Mutex::new(FxHashMap::default()),
             scratch,
             stats: Mutex::new(BuildStats::default()),
+            python_checked: OnceCell::new(),
         })
     }
 
@@ -146,9 +153,48 @@ impl Builder {
         }
     }
 
+    /// Warn once when the fallback interpreter is another Python than the target's: the
+    /// build still runs (most `setup.py` files give the same dependencies on any Python 3),
+    /// but the user should know which interpreter answered.
+    async fn check_fallback_python(&self) {
+        if !self.options.python_is_fallback {
+            return;
+        }
+        self.python_checked
+            .get_or_init(|| async {
+                let python = self.options.python.clone();
+                let cache = self.options.cache_dir.clone();
+                let found = tokio::task::spawn_blocking(move || {
+                    tw_platform::query_interpreter_cached(&python, cache.as_deref())
+                })
+                .await;
+                let wanted = &self.options.target.python_full_version;
+                let wanted_release = wanted.release();
+                let shown = self.options.python.display();
+                match found {
+                    Ok(Ok(info)) => {
+                        let found = &info.target.python_full_version;
+                        if found.release().get(..2) != wanted_release.get(..2) {
+                            warn!(
+                                "building source distributions with `{shown}` (Python {found}) for a Python {wanted} target: no `python{}.{}` on `PATH`; pass `--python` with `--python-version` to choose the build interpreter",
+                                wanted_release.first().copied().unwrap_or(3),
+                                wanted_release.get(1).copied().unwrap_or(0),
+                            );
+                        }
+                    }
+                    Ok(Err(err)) => {
+                        warn!("building source distributions with `{shown}` for a Python {wanted} target; its version could not be asked: {err}");
+                    }
+                    Err(err) => debug!("interpreter check did not run: {err}"),
+                }
+            })
+            .await;
+    }
+
     /// The metadata of `file`, an sdist: from the cache, else by running its backend.
     pub async fn build(&self, file: &IndexFile) -> Result<DistMetadata, BuildError> {
         let subject = file.filename.as_str();
+        self.check_fallback_python().await;
         let _permit = self.permits.acquire().await.ok();
         info!(sdist = subject, "building metadata");
         let work = tempfile::Builder::new()
@@ -285,7 +331,11 @@ impl Builder {
                 source: format!("build-system.requires of {subject}"),
             });
         }
+        // Build requirements take their highest versions whatever `--resolution` says (as
+        // pip and uv do): the lowest `setuptools>=40.8.0` cannot build today's sdists. The
+        // rest (`--exclude-newer`, pre-releases, indexes) is the main resolution's.
         let options = ResolverOptions {
+            resolution: ResolutionMode::Highest,
             only_binary: PackageSelection::All,
             no_build: true,
             builder: None,

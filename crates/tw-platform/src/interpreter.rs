@@ -366,15 +366,25 @@ fn major_minor(version: &str) -> Option<(u16, u16)> {
 /// Find the default interpreter: `python3`, then `python`, in the directories of `path_var`
 /// (the caller reads `PATH`, so this does no environment access).
 pub fn find_python(path_var: Option<&OsStr>) -> Option<PathBuf> {
-    let path_var = path_var?;
-    ["python3", "python"].iter().find_map(|name| {
-        let file_name = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-        std::env::split_paths(path_var)
-            // An empty entry means the current directory; running whatever lies there is unsafe.
-            .filter(|dir| !dir.as_os_str().is_empty())
-            .map(|dir| dir.join(&file_name))
-            .find(|candidate| is_executable(candidate))
-    })
+    ["python3", "python"]
+        .iter()
+        .find_map(|name| find_on_path(path_var?, name))
+}
+
+/// The first `python{major}.{minor}` executable on `path_var` (`python3.11`), the name
+/// distributions and pyenv give each installed version; `None` when there is none.
+pub fn find_python_version(path_var: Option<&OsStr>, major: u64, minor: u64) -> Option<PathBuf> {
+    find_on_path(path_var?, &format!("python{major}.{minor}"))
+}
+
+/// The first executable file called `name` in a folder of `path_var`.
+fn find_on_path(path_var: &OsStr, name: &str) -> Option<PathBuf> {
+    let file_name = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    std::env::split_paths(path_var)
+        // An empty entry means the current directory; running whatever lies there is unsafe.
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(|dir| dir.join(&file_name))
+        .find(|candidate| is_executable(candidate))
 }
 
 #[cfg(unix)]

@@ -43,8 +43,8 @@ pub enum Unusable {
 pub enum NoBuildReason {
     /// `--no-build` forbids running build backends.
     NoBuildFlag,
-    /// The target was given as `--python-version`/`--python-platform`, so there is no
-    /// interpreter to run a backend with.
+    /// No interpreter to run a backend with was found (`--python`, `python3.X` for the
+    /// target, or `python3` on `PATH`).
     NoInterpreter,
 }
 
@@ -62,7 +62,7 @@ impl fmt::Display for Unusable {
             Self::HashNotAllowed => f.write_str("none of its files has a sha256 allowed by the `--hash` values of the requirement"),
             Self::InvalidMetadata(reason) => write!(f, "its metadata is invalid: {reason}"),
             Self::NeedsBuild(NoBuildReason::NoBuildFlag) => f.write_str("its dependencies are only known after building its source distribution, and building is disabled (`--no-build`)"),
-            Self::NeedsBuild(NoBuildReason::NoInterpreter) => f.write_str("its dependencies are only known after building its source distribution, which needs the target interpreter; pass `--python` without `--python-version`/`--python-platform`"),
+            Self::NeedsBuild(NoBuildReason::NoInterpreter) => f.write_str("its dependencies are only known after building its source distribution, and no Python interpreter was found to build it with; pass `--python`, or put `python3` on `PATH`"),
         }
     }
 }
@@ -88,6 +88,11 @@ pub(crate) struct VersionEntry {
     pub(crate) other_wheels: Vec<OtherWheel>,
     /// The file the target would install.
     pub(crate) choice: Result<Arc<IndexFile>, Unusable>,
+    /// When `choice` is an sdist and the version has wheels only for other targets: the one
+    /// whose metadata is read instead of the sdist's (one range read rather than a stream or
+    /// a build). Wheels of one version declare the same `Requires-Dist` (markers carry the
+    /// platform differences), as uv assumes too. The lock keeps the sdist.
+    pub(crate) metadata_wheel: Option<Arc<IndexFile>>,
     /// True when `choice` is a yanked file (only usable when pinned with `==`).
     pub(crate) yanked: Option<String>,
 }
@@ -133,6 +138,7 @@ impl VersionMap {
                             let entry = VersionEntry {
                                 files: Vec::new(),
                                 other_wheels: Vec::new(),
+                                metadata_wheel: None,
                                 choice: Err(Unusable::HashNotAllowed),
                                 yanked: None,
                             };
@@ -151,12 +157,23 @@ impl VersionMap {
                 } else {
                     (choose_file(&name, &live, target, options), None)
                 };
+                let metadata_wheel = match &choice {
+                    Ok(chosen)
+                        if matches!(chosen.dist, DistFilename::Sdist(_))
+                            && !options.no_binary.contains(&name) =>
+                    {
+                        let candidates = if live.is_empty() { &files } else { &live };
+                        stand_in_wheel(candidates, target)
+                    }
+                    _ => None,
+                };
                 let (files, other_wheels) = split_other_wheels(files, &choice, target);
                 (
                     version,
                     VersionEntry {
                         files,
                         other_wheels,
+                        metadata_wheel,
                         choice,
                         yanked,
                     },
@@ -200,6 +217,59 @@ fn split_other_wheels(
         }
     }
     (usable, others)
+}
+
+/// The wheel of another target whose metadata stands in for an sdist's: the first by a
+/// fixed order, so every run reads the same one. Pure-Python wheels first (their metadata
+/// is the most general), then Linux x86_64, other Linux, macOS, Windows, anything else; a
+/// wheel for the target's own Python before one for another; the file name breaks ties.
+/// Wheels whose `requires-python` excludes the target are not used.
+fn stand_in_wheel(files: &[Arc<IndexFile>], target: &Target) -> Option<Arc<IndexFile>> {
+    let python = &target.python_full_version;
+    let release = python.release();
+    let own_python = format!(
+        "cp{}{}",
+        release.first().copied().unwrap_or(3),
+        release.get(1).copied().unwrap_or(0)
+    );
+    files
+        .iter()
+        .filter(|file| {
+            file.requires_python
+                .as_ref()
+                .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
+        })
+        .filter_map(|file| match &file.dist {
+            DistFilename::Wheel(wheel) => {
+                let platforms = wheel.platform();
+                let class = |platform: &str| {
+                    if platform == "any" {
+                        0
+                    } else if platform.contains("linux") && platform.ends_with("x86_64") {
+                        1
+                    } else if platform.contains("linux") {
+                        2
+                    } else if platform.starts_with("macosx") {
+                        3
+                    } else if platform.starts_with("win") {
+                        4
+                    } else {
+                        5
+                    }
+                };
+                let platform_class = platforms.iter().map(|p| class(p)).min().unwrap_or(5);
+                let pythons = wheel.python();
+                let python_class = u8::from(
+                    !pythons
+                        .iter()
+                        .any(|p| *p == own_python || *p == "py3" || *p == "py2.py3"),
+                );
+                Some(((platform_class, python_class), file))
+            }
+            DistFilename::Sdist(_) => None,
+        })
+        .min_by(|(a, fa), (b, fb)| a.cmp(b).then_with(|| fa.filename.cmp(&fb.filename)))
+        .map(|(_, file)| Arc::clone(file))
 }
 
 fn choose_file(
