@@ -286,7 +286,7 @@ fn noise(len: usize) -> Vec<u8> {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            (state >> 24) as u8
+            state.to_be_bytes()[3]
         })
         .collect()
 }
@@ -380,6 +380,10 @@ fn the_report_leads_with_the_package_that_could_not_be_used() {
         "the report leads with spark: {report}"
     );
     assert!(!report.contains("pre-release"), "{report}");
+    assert!(
+        !report.contains("wheels only for other targets"),
+        "{report}"
+    );
 
     // A usable pre-release in range: the hint is right to appear.
     let index = crate::common::index(|universe| {

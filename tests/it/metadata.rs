@@ -197,7 +197,10 @@ fn sdist_with_dynamic_dependencies_needs_an_interpreter_to_build() {
     command.arg("requirements.in").env("PATH", project.path());
     let out = project.run_command(command);
     out.assert_code(1);
-    insta::assert_snapshot!(out.stderr, @"");
+    insta::assert_snapshot!(out.stderr, @"
+    error: no solution found:
+    Because needs-build==1.0.0 cannot be used (its dependencies are only known after building its source distribution, and no Python interpreter was found to build it with; pass `--python`, or put `python3` on `PATH`) and you require needs-build, we can conclude that your requirements are unsatisfiable.
+    ");
 }
 
 #[test]

@@ -419,6 +419,27 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn finds_the_interpreter_named_for_a_version() {
+        use std::os::unix::fs::PermissionsExt;
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let make = |dir: &Path, name: &str| {
+            let path = dir.join(name);
+            fs_err::write(&path, "#!/bin/sh\n").unwrap();
+            fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            path
+        };
+        make(first.path(), "python3");
+        let wanted = make(second.path(), "python3.11");
+        let path = std::env::join_paths([first.path(), second.path()]).unwrap();
+        assert_eq!(find_python_version(Some(&path), 3, 11), Some(wanted));
+        assert_eq!(find_python_version(Some(&path), 3, 12), None);
+        assert_eq!(find_python(Some(&path)), Some(first.path().join("python3")));
+        assert_eq!(find_python_version(None, 3, 11), None);
+    }
+
     #[test]
     fn detects_linux_flavours() {
         let mut glibc = reported("linux-x86_64");

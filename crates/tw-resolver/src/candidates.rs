@@ -86,13 +86,13 @@ pub(crate) struct VersionEntry {
     pub(crate) files: Vec<Arc<IndexFile>>,
     /// The wheels of this version for other targets.
     pub(crate) other_wheels: Vec<OtherWheel>,
-    /// The file the target would install.
-    pub(crate) choice: Result<Arc<IndexFile>, Unusable>,
     /// When `choice` is an sdist and the version has wheels only for other targets: the one
     /// whose metadata is read instead of the sdist's (one range read rather than a stream or
     /// a build). Wheels of one version declare the same `Requires-Dist` (markers carry the
     /// platform differences), as uv assumes too. The lock keeps the sdist.
     pub(crate) metadata_wheel: Option<Arc<IndexFile>>,
+    /// The file the target would install.
+    pub(crate) choice: Result<Arc<IndexFile>, Unusable>,
     /// True when `choice` is a yanked file (only usable when pinned with `==`).
     pub(crate) yanked: Option<String>,
 }
@@ -221,7 +221,7 @@ fn split_other_wheels(
 
 /// The wheel of another target whose metadata stands in for an sdist's: the first by a
 /// fixed order, so every run reads the same one. Pure-Python wheels first (their metadata
-/// is the most general), then Linux x86_64, other Linux, macOS, Windows, anything else; a
+/// is the most general), then Linux `x86_64`, other Linux, macOS, Windows, anything else; a
 /// wheel for the target's own Python before one for another; the file name breaks ties.
 /// Wheels whose `requires-python` excludes the target are not used.
 fn stand_in_wheel(files: &[Arc<IndexFile>], target: &Target) -> Option<Arc<IndexFile>> {
@@ -321,5 +321,92 @@ fn choose_file(
         Some(file) => Ok(Arc::clone(file)),
         None if !wheels_allowed => Err(Unusable::NoBinary),
         None => Err(Unusable::NoCompatibleWheel),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use tw_index::CoreMetadata;
+    use url::Url;
+
+    use super::*;
+
+    fn file(filename: &str, sha256: Option<&str>) -> IndexFile {
+        let name = PackageName::from_str("pkg").unwrap();
+        let dist = DistFilename::parse(filename, &name).unwrap();
+        let url = Url::parse(&format!("https://files.test/{filename}")).unwrap();
+        IndexFile {
+            filename: filename.to_string(),
+            dist,
+            url: url.clone(),
+            sha256: sha256.map(str::to_string),
+            requires_python: None,
+            yanked: None,
+            upload_time: None,
+            size: None,
+            core_metadata: CoreMetadata::Absent,
+            source: Arc::new(url),
+        }
+    }
+
+    fn versions(files: &[&str]) -> VersionMap {
+        let target = tw_platform::target_from_platform(
+            &"3.12".parse().unwrap(),
+            &"x86_64-manylinux_2_28".parse().unwrap(),
+        );
+        let project = ProjectFiles {
+            name: PackageName::from_str("pkg").unwrap(),
+            files: files.iter().map(|name| file(name, Some("aa"))).collect(),
+        };
+        VersionMap::new(project, &target, &ResolverOptions::default())
+    }
+
+    fn stand_in(files: &[&str]) -> Option<String> {
+        let map = versions(files);
+        let entry = map.versions.values().next().unwrap();
+        entry.metadata_wheel.as_ref().map(|f| f.filename.clone())
+    }
+
+    #[test]
+    fn the_stand_in_wheel_is_chosen_by_a_fixed_order_whatever_the_listing_order() {
+        let mut files = vec![
+            "pkg-1.0-cp312-cp312-win_amd64.whl",
+            "pkg-1.0-cp311-cp311-manylinux_2_17_aarch64.whl",
+            "pkg-1.0-cp39-cp39-manylinux_2_17_x86_64.whl",
+            "pkg-1.0-cp312-cp312-macosx_11_0_arm64.whl",
+            "pkg-1.0.tar.gz",
+        ];
+        // Linux x86_64 first (no pure-Python wheel here), even for another Python.
+        let expected = Some("pkg-1.0-cp39-cp39-manylinux_2_17_x86_64.whl".to_string());
+        assert_eq!(stand_in(&files), expected);
+        files.reverse();
+        assert_eq!(stand_in(&files), expected);
+        // A pure-Python wheel (here for Python 2 only) comes before any platform wheel.
+        files.push("pkg-1.0-py2-none-any.whl");
+        assert_eq!(
+            stand_in(&files),
+            Some("pkg-1.0-py2-none-any.whl".to_string())
+        );
+    }
+
+    #[test]
+    fn no_stand_in_when_the_target_has_a_wheel_or_there_is_no_sdist() {
+        // A wheel for the target: it is chosen and read itself.
+        assert_eq!(
+            stand_in(&[
+                "pkg-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+                "pkg-1.0-cp312-cp312-win_amd64.whl",
+                "pkg-1.0.tar.gz",
+            ]),
+            None
+        );
+        // No sdist: the version is unusable, nothing stands in.
+        let map = versions(&["pkg-1.0-cp312-cp312-win_amd64.whl"]);
+        let entry = map.versions.values().next().unwrap();
+        assert!(entry.choice.is_err() && entry.metadata_wheel.is_none());
+        // Only an sdist: it is read (or built) itself.
+        assert_eq!(stand_in(&["pkg-1.0.tar.gz"]), None);
     }
 }
