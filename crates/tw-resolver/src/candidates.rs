@@ -219,19 +219,30 @@ fn split_other_wheels(
     (usable, others)
 }
 
-/// The wheel of another target whose metadata stands in for an sdist's: the first by a
-/// fixed order, so every run reads the same one. Pure-Python wheels first (their metadata
-/// is the most general), then Linux `x86_64`, other Linux, macOS, Windows, anything else; a
-/// wheel for the target's own Python before one for another; the file name breaks ties.
-/// Wheels whose `requires-python` excludes the target are not used.
+/// The wheel of another target whose metadata stands in for an sdist's: the one closest to
+/// the target by a fixed order, so every run reads the same one.
+///
+/// Old `setup.py` files often computed dependencies at build time (`if sys.version_info <
+/// (3,)`, `if sys.platform == "win32"`), which bakes them into a wheel's METADATA without a
+/// marker. So the order is by closeness: first the Python (a wheel for the target's own
+/// version or a generic `py3` one, then other Python 3 versions nearest first; wheels for
+/// another major version are never used), then the platform (pure-Python, then the target's OS and architecture, the
+/// target's OS, any other), then the file name. Wheels whose `requires-python` excludes the
+/// target are not used.
 fn stand_in_wheel(files: &[Arc<IndexFile>], target: &Target) -> Option<Arc<IndexFile>> {
     let python = &target.python_full_version;
     let release = python.release();
-    let own_python = format!(
-        "cp{}{}",
+    let (major, minor) = (
         release.first().copied().unwrap_or(3),
-        release.get(1).copied().unwrap_or(0)
+        release.get(1).copied().unwrap_or(0),
     );
+    let os = match target.markers.sys_platform() {
+        "linux" => "linux",
+        "darwin" => "macosx",
+        "win32" => "win",
+        _ => "",
+    };
+    let machine = target.markers.platform_machine().to_ascii_lowercase();
     files
         .iter()
         .filter(|file| {
@@ -241,35 +252,59 @@ fn stand_in_wheel(files: &[Arc<IndexFile>], target: &Target) -> Option<Arc<Index
         })
         .filter_map(|file| match &file.dist {
             DistFilename::Wheel(wheel) => {
-                let platforms = wheel.platform();
-                let class = |platform: &str| {
-                    if platform == "any" {
-                        0
-                    } else if platform.contains("linux") && platform.ends_with("x86_64") {
-                        1
-                    } else if platform.contains("linux") {
-                        2
-                    } else if platform.starts_with("macosx") {
-                        3
-                    } else if platform.starts_with("win") {
-                        4
-                    } else {
-                        5
-                    }
-                };
-                let platform_class = platforms.iter().map(|p| class(p)).min().unwrap_or(5);
-                let pythons = wheel.python();
-                let python_class = u8::from(
-                    !pythons
-                        .iter()
-                        .any(|p| *p == own_python || *p == "py3" || *p == "py2.py3"),
-                );
-                Some(((platform_class, python_class), file))
+                let python_rank = wheel
+                    .python()
+                    .iter()
+                    .map(|tag| python_distance(tag, major, minor))
+                    .min()
+                    .unwrap_or((2, 0));
+                let platform_rank = wheel
+                    .platform()
+                    .iter()
+                    .map(|platform| {
+                        let platform = platform.to_ascii_lowercase();
+                        let same_machine = platform.ends_with(&machine)
+                            || (machine == "x86_64" && platform.ends_with("amd64"))
+                            || (machine == "aarch64" && platform.ends_with("arm64"));
+                        if platform == "any" {
+                            0
+                        } else if !os.is_empty() && platform.contains(os) && same_machine {
+                            1
+                        } else if !os.is_empty() && platform.contains(os) {
+                            2
+                        } else {
+                            3
+                        }
+                    })
+                    .min()
+                    .unwrap_or(3);
+                // A wheel for Python 2 only says nothing reliable about Python 3.
+                (python_rank.0 < 2).then_some(((python_rank, platform_rank), file))
             }
             DistFilename::Sdist(_) => None,
         })
         .min_by(|(a, fa), (b, fb)| a.cmp(b).then_with(|| fa.filename.cmp(&fb.filename)))
         .map(|(_, file)| Arc::clone(file))
+}
+
+/// How far a wheel's Python tag is from the target's `major.minor`: `(0, 0)` for the same
+/// version or a generic tag of that major (`py3`), `(1, distance in minor versions)` for
+/// another version of the same major, `(2, 0)` for anything else.
+fn python_distance(tag: &str, major: u64, minor: u64) -> (u8, u64) {
+    let digits = tag.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let Some(first) = digits.chars().next().and_then(|c| c.to_digit(10)) else {
+        return (2, 0);
+    };
+    if u64::from(first) != major {
+        return (2, 0);
+    }
+    match digits[1..].parse::<u64>() {
+        Err(_) => (0, 0),
+        Ok(other) => match other.abs_diff(minor) {
+            0 => (0, 0),
+            distance => (1, distance),
+        },
+    }
 }
 
 fn choose_file(
@@ -373,21 +408,51 @@ mod tests {
     fn the_stand_in_wheel_is_chosen_by_a_fixed_order_whatever_the_listing_order() {
         let mut files = vec![
             "pkg-1.0-cp312-cp312-win_amd64.whl",
-            "pkg-1.0-cp311-cp311-manylinux_2_17_aarch64.whl",
             "pkg-1.0-cp39-cp39-manylinux_2_17_x86_64.whl",
+            "pkg-1.0-cp310-cp310-manylinux_2_17_x86_64.whl",
             "pkg-1.0-cp312-cp312-macosx_11_0_arm64.whl",
+            "pkg-1.0-py2-none-any.whl",
             "pkg-1.0.tar.gz",
         ];
-        // Linux x86_64 first (no pure-Python wheel here), even for another Python.
-        let expected = Some("pkg-1.0-cp39-cp39-manylinux_2_17_x86_64.whl".to_string());
-        assert_eq!(stand_in(&files), expected);
+        // The target is CPython 3.12 on Linux x86_64: the target's own Python comes first,
+        // then the nearest platform.
+        let own_python = Some("pkg-1.0-cp312-cp312-macosx_11_0_arm64.whl".to_string());
+        assert_eq!(stand_in(&files), own_python);
         files.reverse();
-        assert_eq!(stand_in(&files), expected);
-        // A pure-Python wheel (here for Python 2 only) comes before any platform wheel.
-        files.push("pkg-1.0-py2-none-any.whl");
+        assert_eq!(stand_in(&files), own_python);
+        // Linux of another architecture is nearer than macOS or Windows.
+        files.push("pkg-1.0-cp312-cp312-manylinux_2_17_aarch64.whl");
         assert_eq!(
             stand_in(&files),
-            Some("pkg-1.0-py2-none-any.whl".to_string())
+            Some("pkg-1.0-cp312-cp312-manylinux_2_17_aarch64.whl".to_string())
+        );
+        // Without the target's Python, the nearest Python 3 version.
+        let older = [
+            "pkg-1.0-py2-none-any.whl",
+            "pkg-1.0-cp36-cp36m-manylinux1_x86_64.whl",
+            "pkg-1.0-cp39-cp39-macosx_10_9_x86_64.whl",
+            "pkg-1.0-cp39-cp39-manylinux1_x86_64.whl",
+            "pkg-1.0.tar.gz",
+        ];
+        assert_eq!(
+            stand_in(&older),
+            Some("pkg-1.0-cp39-cp39-manylinux1_x86_64.whl".to_string())
+        );
+        // For the same Python, a pure-Python wheel comes before any platform wheel.
+        // (`py313-none-any` is not installable on the 3.12 target.)
+        let newer = [
+            "pkg-1.0-cp313-cp313-manylinux_2_17_x86_64.whl",
+            "pkg-1.0-py313-none-any.whl",
+            "pkg-1.0.tar.gz",
+        ];
+        assert_eq!(
+            stand_in(&newer),
+            Some("pkg-1.0-py313-none-any.whl".to_string())
+        );
+        // Python 2 wheels never stand in: the sdist is read (or built) itself.
+        assert_eq!(
+            stand_in(&["pkg-1.0-py2-none-any.whl", "pkg-1.0.tar.gz"]),
+            None
         );
     }
 
