@@ -86,6 +86,7 @@ pub(crate) fn builder(
         timeout: timeout(env)?,
         resolver: resolver.clone(),
         limits: Limits::default(),
+        interpreter_environment: args.python_version.is_some() || args.python_platform.is_some(),
         python_is_fallback,
     };
     let builder = Builder::new(Arc::clone(index), Arc::clone(metadata), options)

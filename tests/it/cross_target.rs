@@ -402,3 +402,67 @@ fn the_report_leads_with_the_package_that_could_not_be_used() {
     out.assert_code(1);
     assert!(out.stderr.contains("pre-release"), "{}", out.stderr);
 }
+
+/// Item 2: build requirements are installed for the interpreter that imports them, not for
+/// a target given by flags (a macOS target built on Linux must not install macOS wheels
+/// into the build environment).
+#[test]
+fn build_requirements_are_chosen_for_the_build_interpreter() {
+    let index = index(|universe| {
+        backends(universe);
+        universe
+            .version("build-helper", "1.0.0")
+            .no_sdist()
+            .wheel_tags(&[
+                "py3-none-macosx_11_0_arm64",
+                "py3-none-manylinux_2_17_x86_64",
+            ]);
+        universe
+            .version("legacy", "1.0.0")
+            .no_wheel()
+            .sdist_metadata_version("2.1")
+            .sdist_member(
+                "pyproject.toml",
+                "[build-system]\nrequires = [\"setuptools\", \"build-helper\"]\nbuild-backend = \"setuptools.build_meta:__legacy__\"\n",
+            )
+            .sdist_member(
+                "setup.py",
+                "from setuptools import setup\nsetup(name='legacy', version='1.0.0', install_requires=['lib'])\n",
+            );
+        universe.version("lib", "1.0.0");
+    });
+    if std::env::consts::ARCH != "x86_64" || std::env::consts::OS != "linux" {
+        return;
+    }
+    let project = Project::new(&index);
+    project.write("requirements.in", "legacy\n");
+    let version = real_python_version();
+    let exact = format!("python{version}");
+    let matching = path_with(&project, "matching", &[&exact]);
+    let mut command = project.command_for(&version, "aarch64-apple-darwin");
+    command.args([
+        "requirements.in",
+        "--no-header",
+        "--no-annotate",
+        "--no-cache",
+    ]);
+    command.env("PATH", &matching);
+    let out = project.run_command(command);
+    assert_eq!(
+        out.success(),
+        "legacy==1.0.0\nlib==1.0.0\n",
+        "{}",
+        out.raw_stderr
+    );
+    let helpers = file_requests(&index, "build_helper-");
+    assert!(
+        helpers
+            .iter()
+            .any(|path| path.contains("manylinux_2_17_x86_64")),
+        "{helpers:?}"
+    );
+    assert!(
+        !helpers.iter().any(|path| path.contains("macosx")),
+        "{helpers:?}"
+    );
+}

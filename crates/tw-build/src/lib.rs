@@ -72,9 +72,13 @@ pub struct BuildOptions {
     pub resolver: ResolverOptions,
     /// Limits on unpacking sdists and wheels.
     pub limits: Limits,
+    /// True when `target` was given by flags rather than asked of `python`: build
+    /// requirements are then resolved for `python`'s own environment (asked of it at the
+    /// first build), since that interpreter imports them.
+    pub interpreter_environment: bool,
     /// True when `python` is a fallback (`python3` on `PATH`) for a target given by
-    /// `--python-version`: the first build then checks its version and warns once if it is
-    /// not the target's major.minor.
+    /// `--python-version`: the first build warns once if it is not the target's
+    /// major.minor.
     pub python_is_fallback: bool,
 }
 
@@ -113,8 +117,8 @@ pub struct Builder {
     /// Holds environments and source trees when there is no cache directory.
     scratch: tempfile::TempDir,
     stats: Mutex<BuildStats>,
-    /// Set once the fallback interpreter's version was checked (one warning per run).
-    python_checked: OnceCell<()>,
+    /// The build interpreter's own environment, asked once when the target came from flags.
+    interpreter_target: OnceCell<Result<Target, String>>,
 }
 
 impl Builder {
@@ -138,7 +142,7 @@ impl Builder {
             environments: Mutex::new(FxHashMap::default()),
             scratch,
             stats: Mutex::new(BuildStats::default()),
-            python_checked: OnceCell::new(),
+            interpreter_target: OnceCell::new(),
         })
     }
 
@@ -153,48 +157,62 @@ impl Builder {
         }
     }
 
-    /// Warn once when the fallback interpreter is another Python than the target's: the
-    /// build still runs (most `setup.py` files give the same dependencies on any Python 3),
-    /// but the user should know which interpreter answered.
-    async fn check_fallback_python(&self) {
-        if !self.options.python_is_fallback {
-            return;
+    /// The environment build requirements are resolved for: the target's, unless the
+    /// target was given by flags (`BuildOptions::interpreter_environment`); then the build
+    /// interpreter's own, asked of it once (the wheels installed for a build are imported by
+    /// that interpreter, so a macOS or Python 3.9 target must not choose them). Warns once
+    /// when a fallback interpreter is another Python than the target's: the build still runs
+    /// (most `setup.py` files give the same dependencies on any Python 3), but the user should
+    /// know which interpreter answered.
+    async fn environment_target(&self, subject: &str) -> Result<Target, BuildError> {
+        if !self.options.interpreter_environment {
+            return Ok(self.options.target.clone());
         }
-        self.python_checked
+        self.interpreter_target
             .get_or_init(|| async {
                 let python = self.options.python.clone();
                 let cache = self.options.cache_dir.clone();
                 let found = tokio::task::spawn_blocking(move || {
                     tw_platform::query_interpreter_cached(&python, cache.as_deref())
                 })
-                .await;
+                .await
+                .map_err(|err| err.to_string())?
+                .map_err(|err| err.to_string())?;
                 let wanted = &self.options.target.python_full_version;
                 let wanted_release = wanted.release();
-                let shown = self.options.python.display();
-                match found {
-                    Ok(Ok(info)) => {
-                        let found = &info.target.python_full_version;
-                        if found.release().get(..2) != wanted_release.get(..2) {
-                            warn!(
-                                "building source distributions with `{shown}` (Python {found}) for a Python {wanted} target: no `python{}.{}` on `PATH`; pass `--python` with `--python-version` to choose the build interpreter",
-                                wanted_release.first().copied().unwrap_or(3),
-                                wanted_release.get(1).copied().unwrap_or(0),
-                            );
-                        }
-                    }
-                    Ok(Err(err)) => {
-                        warn!("building source distributions with `{shown}` for a Python {wanted} target; its version could not be asked: {err}");
-                    }
-                    Err(err) => debug!("interpreter check did not run: {err}"),
+                let have = &found.target.python_full_version;
+                if self.options.python_is_fallback
+                    && have.release().get(..2) != wanted_release.get(..2)
+                {
+                    warn!(
+                        "building source distributions with `{}` (Python {have}) for a Python {wanted} target: no `python{}.{}` on `PATH`; pass `--python` with `--python-version` to choose the build interpreter",
+                        self.options.python.display(),
+                        wanted_release.first().copied().unwrap_or(3),
+                        wanted_release.get(1).copied().unwrap_or(0),
+                    );
                 }
+                debug!(
+                    python = %self.options.python.display(),
+                    platform = %found.target.platform,
+                    "build requirements are resolved for the build interpreter"
+                );
+                Ok(found.target)
             })
-            .await;
+            .await
+            .clone()
+            .map_err(|reason| BuildError::Invalid {
+                subject: subject.to_string(),
+                reason: format!(
+                    "cannot ask the build interpreter `{}` for its environment: {reason}",
+                    self.options.python.display()
+                ),
+            })
     }
 
     /// The metadata of `file`, an sdist: from the cache, else by running its backend.
     pub async fn build(&self, file: &IndexFile) -> Result<DistMetadata, BuildError> {
         let subject = file.filename.as_str();
-        self.check_fallback_python().await;
+        let environment_target = self.environment_target(subject).await?;
         let _permit = self.permits.acquire().await.ok();
         info!(sdist = subject, "building metadata");
         let work = tempfile::Builder::new()
@@ -224,7 +242,9 @@ impl Builder {
         .map_err(|err| BuildError::invalid(subject, err.to_string()))??;
         let source = extract::source_root(&unpacked).map_err(|err| BuildError::io(subject, err))?;
         let system = BuildSystem::read(&source, subject)?;
-        let first = self.environment(&system.requires, subject).await?;
+        let first = self
+            .environment(&system.requires, subject, &environment_target)
+            .await?;
         let hook = |site| hooks::Hook {
             python: &self.options.python,
             source: &source,
@@ -239,10 +259,13 @@ impl Builder {
             .await?
             .requires;
         let second =
-            if !extra.is_empty() && !satisfied(&extra, &first.installed, &self.options.target) {
+            if !extra.is_empty() && !satisfied(&extra, &first.installed, &environment_target) {
                 let mut requires = system.requires.clone();
                 requires.extend(extra);
-                Some(self.environment(&requires, subject).await?)
+                Some(
+                    self.environment(&requires, subject, &environment_target)
+                        .await?,
+                )
             } else {
                 None
             };
@@ -291,6 +314,7 @@ impl Builder {
         &self,
         requires: &[String],
         subject: &str,
+        target: &Target,
     ) -> Result<Arc<Environment>, BuildError> {
         let mut key = requires.to_vec();
         key.sort();
@@ -299,7 +323,7 @@ impl Builder {
             Err(_) => Arc::new(OnceCell::new()),
         };
         cell.get_or_init(|| async {
-            self.make_environment(requires, subject)
+            self.make_environment(requires, subject, target)
                 .await
                 .map(Arc::new)
                 .map_err(|err| err.to_string())
@@ -316,6 +340,7 @@ impl Builder {
         &self,
         requires: &[String],
         subject: &str,
+        target: &Target,
     ) -> Result<Environment, BuildError> {
         let requirements_error = |reason: String| BuildError::Requirements {
             subject: subject.to_string(),
@@ -350,7 +375,7 @@ impl Builder {
             },
             Arc::clone(&self.index),
             Arc::clone(&self.metadata),
-            self.options.target.clone(),
+            target.clone(),
             options,
         )
         .await
