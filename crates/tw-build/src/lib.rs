@@ -117,8 +117,9 @@ pub struct Builder {
     /// Holds environments and source trees when there is no cache directory.
     scratch: tempfile::TempDir,
     stats: Mutex<BuildStats>,
-    /// The build interpreter's own environment, asked once when the target came from flags.
-    interpreter_target: OnceCell<Result<Target, String>>,
+    /// The build interpreter's own environment and `sys.executable`, asked once when the
+    /// target came from flags.
+    interpreter_target: OnceCell<Result<(Target, PathBuf), String>>,
 }
 
 impl Builder {
@@ -164,9 +165,9 @@ impl Builder {
     /// when a fallback interpreter is another Python than the target's: the build still runs
     /// (most `setup.py` files give the same dependencies on any Python 3), but the user should
     /// know which interpreter answered.
-    async fn environment_target(&self, subject: &str) -> Result<Target, BuildError> {
+    async fn environment_target(&self, subject: &str) -> Result<(Target, PathBuf), BuildError> {
         if !self.options.interpreter_environment {
-            return Ok(self.options.target.clone());
+            return Ok((self.options.target.clone(), self.options.python.clone()));
         }
         self.interpreter_target
             .get_or_init(|| async {
@@ -196,7 +197,9 @@ impl Builder {
                     platform = %found.target.platform,
                     "build requirements are resolved for the build interpreter"
                 );
-                Ok(found.target)
+                // Hooks run `sys.executable` itself: a version manager's shim (pyenv's
+                // `python3.11` is a shell script) costs a fraction of a second per hook.
+                Ok((found.target, found.executable))
             })
             .await
             .clone()
@@ -212,7 +215,7 @@ impl Builder {
     /// The metadata of `file`, an sdist: from the cache, else by running its backend.
     pub async fn build(&self, file: &IndexFile) -> Result<DistMetadata, BuildError> {
         let subject = file.filename.as_str();
-        let environment_target = self.environment_target(subject).await?;
+        let (environment_target, python) = self.environment_target(subject).await?;
         let _permit = self.permits.acquire().await.ok();
         info!(sdist = subject, "building metadata");
         let work = tempfile::Builder::new()
@@ -246,7 +249,7 @@ impl Builder {
             .environment(&system.requires, subject, &environment_target)
             .await?;
         let hook = |site| hooks::Hook {
-            python: &self.options.python,
+            python: &python,
             source: &source,
             site,
             work: work.path(),
