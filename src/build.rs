@@ -16,15 +16,29 @@ use crate::args::TargetArgs;
 use crate::environment::Environment;
 use crate::failure::Failure;
 
-/// The interpreter that may run build backends: the target interpreter itself, which exists
-/// only when the target was not described by `--python-version`/`--python-platform`.
-fn build_python(args: &TargetArgs, env: &Environment) -> Option<PathBuf> {
-    if args.python_version.is_some() || args.python_platform.is_some() {
-        return None;
+/// The interpreter that runs build backends, and whether it is only a fallback.
+///
+/// Without `--python-version`/`--python-platform` it is the target interpreter (`--python`,
+/// else `python3` on `PATH`). With them (issue 14): `--python` when given, else
+/// `python3.X` on `PATH` for the target's major.minor, else `python3` on `PATH` as a
+/// fallback (the builder warns once if its version differs). `None`: no interpreter at all.
+fn build_python(args: &TargetArgs, env: &Environment, target: &Target) -> Option<(PathBuf, bool)> {
+    let path = env.path.as_deref();
+    if let Some(python) = &args.python {
+        return Some((python.clone(), false));
     }
-    args.python
-        .clone()
-        .or_else(|| tw_platform::find_python(env.path.as_deref()))
+    if args.python_version.is_none() && args.python_platform.is_none() {
+        return tw_platform::find_python(path).map(|python| (python, false));
+    }
+    let release = target.python_full_version.release();
+    let (major, minor) = (
+        release.first().copied().unwrap_or(3),
+        release.get(1).copied().unwrap_or(0),
+    );
+    if let Some(python) = tw_platform::find_python_version(path, major, minor) {
+        return Some((python, false));
+    }
+    tw_platform::find_python(path).map(|python| (python, true))
 }
 
 /// `TAILWHEEL_BUILD_TIMEOUT` in seconds, else [`tw_build::DEFAULT_TIMEOUT`].
@@ -61,9 +75,10 @@ pub(crate) fn builder(
     if resolver.no_build {
         return Ok(None);
     }
-    let Some(python) = build_python(args, env) else {
+    let Some((python, python_is_fallback)) = build_python(args, env, target) else {
         return Ok(None);
     };
+    tracing::debug!(python = %python.display(), python_is_fallback, "build interpreter");
     let options = BuildOptions {
         python,
         target: target.clone(),
@@ -71,6 +86,8 @@ pub(crate) fn builder(
         timeout: timeout(env)?,
         resolver: resolver.clone(),
         limits: Limits::default(),
+        interpreter_environment: args.python_version.is_some() || args.python_platform.is_some(),
+        python_is_fallback,
     };
     let builder = Builder::new(Arc::clone(index), Arc::clone(metadata), options)
         .map_err(|err| Failure::input(anyhow!(err)))?;

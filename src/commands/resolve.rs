@@ -288,6 +288,12 @@ pub(crate) async fn run(
                 cost.files, cost.requests, cost.round_trips, cost.bytes
             ));
         }
+        if resolution.other_target_wheels > 0 {
+            printer.always(&format!(
+                "stats: wheels read for another target: {}",
+                resolution.other_target_wheels
+            ));
+        }
         if let Some(builder) = &builder {
             let built = builder.stats();
             printer.always(&format!(

@@ -247,7 +247,10 @@ fn no_build_and_no_interpreter_say_why() {
         "{}",
         out.stderr
     );
-    let out = project.resolve_in("legacy\n", &[]);
+    // No interpreter at all (an empty `PATH`): with one, issue 14 builds it.
+    let mut command = project.command();
+    command.arg("requirements.in").env("PATH", project.path());
+    let out = project.run_command(command);
     out.assert_code(1);
     assert!(out.stderr.contains("pass `--python`"), "{}", out.stderr);
 }
@@ -317,9 +320,16 @@ fn only_binary_for_one_package_and_no_binary_for_another() {
 fn an_sdist_that_needs_a_build_is_not_downloaded_again_to_learn_that() {
     let index = build_index();
     let project = Project::new(&index);
-    project.resolve_in("legacy\n", &[]).assert_code(1);
+    project.write("requirements.in", "legacy\n");
+    // No interpreter on `PATH`, so no build.
+    let run = || {
+        let mut command = project.command();
+        command.arg("requirements.in").env("PATH", project.path());
+        project.run_command(command)
+    };
+    run().assert_code(1);
     let before = index.request_count();
-    project.resolve_in("legacy\n", &[]).assert_code(1);
+    run().assert_code(1);
     let sdist_requests = index.requests()[before..]
         .iter()
         .filter(|request| request.path.starts_with("/files/legacy"))

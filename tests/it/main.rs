@@ -13,6 +13,7 @@ mod auth;
 mod build;
 mod cache;
 mod common;
+mod cross_target;
 mod download;
 mod errors;
 mod hashes;

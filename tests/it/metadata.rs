@@ -191,11 +191,15 @@ fn sdist_with_dynamic_dependencies_needs_an_interpreter_to_build() {
         universe.version("lib", "1.0.0");
     });
     let project = Project::new(&index);
-    let out = project.resolve_in("needs-build\n", &[]);
+    project.write("requirements.in", "needs-build\n");
+    // No interpreter on `PATH` (issue 14: otherwise `python3` would build it).
+    let mut command = project.command();
+    command.arg("requirements.in").env("PATH", project.path());
+    let out = project.run_command(command);
     out.assert_code(1);
     insta::assert_snapshot!(out.stderr, @"
     error: no solution found:
-    Because needs-build==1.0.0 cannot be used (its dependencies are only known after building its source distribution, which needs the target interpreter; pass `--python` without `--python-version`/`--python-platform`) and you require needs-build, we can conclude that your requirements are unsatisfiable.
+    Because needs-build==1.0.0 cannot be used (its dependencies are only known after building its source distribution, and no Python interpreter was found to build it with; pass `--python`, or put `python3` on `PATH`) and you require needs-build, we can conclude that your requirements are unsatisfiable.
     ");
 }
 

@@ -54,6 +54,37 @@ pub fn contained(root: &Path, member: &str) -> Option<PathBuf> {
     (depth > 0).then_some(path)
 }
 
+/// Where a symbolic link `member` pointing at `target` (relative to the member's folder)
+/// lands under `root`, resolved by its text alone; `None` when it is absolute or leaves
+/// `root`.
+fn lexical_join(root: &Path, member: &str, target: &str) -> Option<PathBuf> {
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    let member = Path::new(member);
+    for component in member.parent().into_iter().flat_map(Path::components) {
+        match component {
+            Component::Normal(part) => parts.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    for component in Path::new(target).components() {
+        match component {
+            Component::Normal(part) => parts.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut path = root.to_path_buf();
+    path.extend(parts);
+    Some(path)
+}
+
 /// Running totals checked against [`Limits`].
 struct Budget {
     limits: Limits,
@@ -151,6 +182,34 @@ pub fn unpack_tar_gz(
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 budget.copy(entry, &path, subject)?;
+            }
+            kind @ (tar::EntryType::Link | tar::EntryType::Symlink) => {
+                let Some(target) = entry.link_name().map_err(bad)? else {
+                    continue;
+                };
+                let target = target.to_string_lossy();
+                // A hard link names a member from the archive's root, a symbolic link a
+                // path from its own folder.
+                let source = if kind == tar::EntryType::Link {
+                    contained(dest, &target)
+                } else {
+                    lexical_join(dest, &name, &target)
+                };
+                match source {
+                    // Only files this archive already wrote: the tree holds no links (they
+                    // become copies), so this never reads anything outside it.
+                    Some(source)
+                        if fs_err::symlink_metadata(&source)
+                            .is_ok_and(|meta| meta.file_type().is_file()) =>
+                    {
+                        let file = fs_err::File::open(&source)
+                            .map_err(|err| BuildError::io(subject, err))?;
+                        budget.copy(file, &path, subject)?;
+                    }
+                    _ => {
+                        debug!(member = %name, link = %target, "skipping a link to nothing the sdist unpacked");
+                    }
+                }
             }
             other => debug!(member = %name, kind = ?other, "skipping a non-regular sdist member"),
         }
@@ -293,6 +352,89 @@ mod tests {
         .unwrap_err();
         assert!(error.to_string().contains("outside"), "{error}");
         assert!(!dir.path().join("evil.txt").exists());
+    }
+
+    /// A `.tar.gz` with regular `files` and then `links`: (name, kind, target).
+    fn tar_gz_with_links(
+        files: &[(&str, &[u8])],
+        links: &[(&str, tar::EntryType, &str)],
+    ) -> Vec<u8> {
+        let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut builder = tar::Builder::new(encoder);
+        for (path, contents) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(contents.len() as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_path(path).unwrap();
+            header.set_cksum();
+            builder.append(&header, *contents).unwrap();
+        }
+        for (path, kind, target) in links {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(0);
+            header.set_mode(0o644);
+            header.set_entry_type(*kind);
+            header.set_path(path).unwrap();
+            // `set_link_name` refuses `..`; write it raw, as a hostile archive would.
+            let name = header.as_old_mut().linkname.as_mut();
+            name[..target.len()].copy_from_slice(target.as_bytes());
+            header.set_cksum();
+            builder.append(&header, std::io::empty()).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn links_inside_the_tree_are_unpacked_as_copies_and_others_skipped() {
+        // webassets 0.12.1 ships `src/webassets/__init__.py` as a hard link, and its
+        // `setup.py` reads it (issue 14).
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("secret.txt");
+        fs_err::write(&outside, "secret").unwrap();
+        let archive = tar_gz_with_links(
+            &[(
+                "pkg-1.0/examples/mod/__init__.py",
+                b"__version__ = (1, 0)\n",
+            )],
+            &[
+                (
+                    "pkg-1.0/src/mod/__init__.py",
+                    tar::EntryType::Link,
+                    "pkg-1.0/examples/mod/__init__.py",
+                ),
+                (
+                    "pkg-1.0/README",
+                    tar::EntryType::Symlink,
+                    "examples/mod/__init__.py",
+                ),
+                ("pkg-1.0/escape-hard", tar::EntryType::Link, "../secret.txt"),
+                (
+                    "pkg-1.0/escape-soft",
+                    tar::EntryType::Symlink,
+                    "../../secret.txt",
+                ),
+                ("pkg-1.0/dangling", tar::EntryType::Symlink, "missing.txt"),
+            ],
+        );
+        let src = dir.path().join("src");
+        unpack_tar_gz(&archive, &src, "pkg-1.0.tar.gz", Limits::default()).unwrap();
+        let read = |path: &str| fs_err::read_to_string(src.join(path)).unwrap();
+        assert_eq!(
+            read("pkg-1.0/src/mod/__init__.py"),
+            "__version__ = (1, 0)\n"
+        );
+        assert_eq!(read("pkg-1.0/README"), "__version__ = (1, 0)\n");
+        for name in ["escape-hard", "escape-soft", "dangling"] {
+            let path = src.join("pkg-1.0").join(name);
+            assert!(
+                fs_err::symlink_metadata(&path).is_err(),
+                "{name} was written"
+            );
+        }
+        // Copies, never links: nothing in the tree points anywhere.
+        let meta = fs_err::symlink_metadata(src.join("pkg-1.0/README")).unwrap();
+        assert!(meta.file_type().is_file());
     }
 
     #[test]

@@ -36,15 +36,15 @@ use pep508_rs::PackageName;
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 use tokio::sync::{OnceCell, Semaphore};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use tw_client::Client;
 use tw_index::{DistFilename, Index, IndexFile, SdistExtension};
 use tw_metadata::{DistMetadata, MetadataFetcher};
 use tw_platform::Target;
 use tw_resolver::{
-    BoxFuture, BuildFailure, Manifest, MetadataBuilder, PackageSelection, ResolverOptions,
-    RootRequirement,
+    BoxFuture, BuildFailure, Manifest, MetadataBuilder, PackageSelection, ResolutionMode,
+    ResolverOptions, RootRequirement,
 };
 
 pub use error::BuildError;
@@ -72,6 +72,14 @@ pub struct BuildOptions {
     pub resolver: ResolverOptions,
     /// Limits on unpacking sdists and wheels.
     pub limits: Limits,
+    /// True when `target` was given by flags rather than asked of `python`: build
+    /// requirements are then resolved for `python`'s own environment (asked of it at the
+    /// first build), since that interpreter imports them.
+    pub interpreter_environment: bool,
+    /// True when `python` is a fallback (`python3` on `PATH`) for a target given by
+    /// `--python-version`: the first build warns once if it is not the target's
+    /// major.minor.
+    pub python_is_fallback: bool,
 }
 
 /// Counts of one run, for `--stats` and tests.
@@ -109,6 +117,9 @@ pub struct Builder {
     /// Holds environments and source trees when there is no cache directory.
     scratch: tempfile::TempDir,
     stats: Mutex<BuildStats>,
+    /// The build interpreter's own environment and `sys.executable`, asked once when the
+    /// target came from flags.
+    interpreter_target: OnceCell<Result<(Target, PathBuf), String>>,
 }
 
 impl Builder {
@@ -132,6 +143,7 @@ impl Builder {
             environments: Mutex::new(FxHashMap::default()),
             scratch,
             stats: Mutex::new(BuildStats::default()),
+            interpreter_target: OnceCell::new(),
         })
     }
 
@@ -146,9 +158,64 @@ impl Builder {
         }
     }
 
+    /// The environment build requirements are resolved for: the target's, unless the
+    /// target was given by flags (`BuildOptions::interpreter_environment`); then the build
+    /// interpreter's own, asked of it once (the wheels installed for a build are imported by
+    /// that interpreter, so a macOS or Python 3.9 target must not choose them). Warns once
+    /// when a fallback interpreter is another Python than the target's: the build still runs
+    /// (most `setup.py` files give the same dependencies on any Python 3), but the user should
+    /// know which interpreter answered.
+    async fn environment_target(&self, subject: &str) -> Result<(Target, PathBuf), BuildError> {
+        if !self.options.interpreter_environment {
+            return Ok((self.options.target.clone(), self.options.python.clone()));
+        }
+        self.interpreter_target
+            .get_or_init(|| async {
+                let python = self.options.python.clone();
+                let cache = self.options.cache_dir.clone();
+                let found = tokio::task::spawn_blocking(move || {
+                    tw_platform::query_interpreter_cached(&python, cache.as_deref())
+                })
+                .await
+                .map_err(|err| err.to_string())?
+                .map_err(|err| err.to_string())?;
+                let wanted = &self.options.target.python_full_version;
+                let wanted_release = wanted.release();
+                let have = &found.target.python_full_version;
+                if self.options.python_is_fallback
+                    && have.release().get(..2) != wanted_release.get(..2)
+                {
+                    warn!(
+                        "building source distributions with `{}` (Python {have}) for a Python {wanted} target: no `python{}.{}` on `PATH`; pass `--python` with `--python-version` to choose the build interpreter",
+                        self.options.python.display(),
+                        wanted_release.first().copied().unwrap_or(3),
+                        wanted_release.get(1).copied().unwrap_or(0),
+                    );
+                }
+                debug!(
+                    python = %self.options.python.display(),
+                    platform = %found.target.platform,
+                    "build requirements are resolved for the build interpreter"
+                );
+                // Hooks run `sys.executable` itself: a version manager's shim (pyenv's
+                // `python3.11` is a shell script) costs a fraction of a second per hook.
+                Ok((found.target, found.executable))
+            })
+            .await
+            .clone()
+            .map_err(|reason| BuildError::Invalid {
+                subject: subject.to_string(),
+                reason: format!(
+                    "cannot ask the build interpreter `{}` for its environment: {reason}",
+                    self.options.python.display()
+                ),
+            })
+    }
+
     /// The metadata of `file`, an sdist: from the cache, else by running its backend.
     pub async fn build(&self, file: &IndexFile) -> Result<DistMetadata, BuildError> {
         let subject = file.filename.as_str();
+        let (environment_target, python) = self.environment_target(subject).await?;
         let _permit = self.permits.acquire().await.ok();
         info!(sdist = subject, "building metadata");
         let work = tempfile::Builder::new()
@@ -178,9 +245,11 @@ impl Builder {
         .map_err(|err| BuildError::invalid(subject, err.to_string()))??;
         let source = extract::source_root(&unpacked).map_err(|err| BuildError::io(subject, err))?;
         let system = BuildSystem::read(&source, subject)?;
-        let first = self.environment(&system.requires, subject).await?;
+        let first = self
+            .environment(&system.requires, subject, &environment_target)
+            .await?;
         let hook = |site| hooks::Hook {
-            python: &self.options.python,
+            python: &python,
             source: &source,
             site,
             work: work.path(),
@@ -193,10 +262,13 @@ impl Builder {
             .await?
             .requires;
         let second =
-            if !extra.is_empty() && !satisfied(&extra, &first.installed, &self.options.target) {
+            if !extra.is_empty() && !satisfied(&extra, &first.installed, &environment_target) {
                 let mut requires = system.requires.clone();
                 requires.extend(extra);
-                Some(self.environment(&requires, subject).await?)
+                Some(
+                    self.environment(&requires, subject, &environment_target)
+                        .await?,
+                )
             } else {
                 None
             };
@@ -245,6 +317,7 @@ impl Builder {
         &self,
         requires: &[String],
         subject: &str,
+        target: &Target,
     ) -> Result<Arc<Environment>, BuildError> {
         let mut key = requires.to_vec();
         key.sort();
@@ -253,7 +326,7 @@ impl Builder {
             Err(_) => Arc::new(OnceCell::new()),
         };
         cell.get_or_init(|| async {
-            self.make_environment(requires, subject)
+            self.make_environment(requires, subject, target)
                 .await
                 .map(Arc::new)
                 .map_err(|err| err.to_string())
@@ -270,6 +343,7 @@ impl Builder {
         &self,
         requires: &[String],
         subject: &str,
+        target: &Target,
     ) -> Result<Environment, BuildError> {
         let requirements_error = |reason: String| BuildError::Requirements {
             subject: subject.to_string(),
@@ -285,7 +359,11 @@ impl Builder {
                 source: format!("build-system.requires of {subject}"),
             });
         }
+        // Build requirements take their highest versions whatever `--resolution` says (as
+        // pip and uv do): the lowest `setuptools>=40.8.0` cannot build today's sdists. The
+        // rest (`--exclude-newer`, pre-releases, indexes) is the main resolution's.
         let options = ResolverOptions {
+            resolution: ResolutionMode::Highest,
             only_binary: PackageSelection::All,
             no_build: true,
             builder: None,
@@ -300,7 +378,7 @@ impl Builder {
             },
             Arc::clone(&self.index),
             Arc::clone(&self.metadata),
-            self.options.target.clone(),
+            target.clone(),
             options,
         )
         .await

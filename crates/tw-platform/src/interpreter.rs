@@ -366,15 +366,25 @@ fn major_minor(version: &str) -> Option<(u16, u16)> {
 /// Find the default interpreter: `python3`, then `python`, in the directories of `path_var`
 /// (the caller reads `PATH`, so this does no environment access).
 pub fn find_python(path_var: Option<&OsStr>) -> Option<PathBuf> {
-    let path_var = path_var?;
-    ["python3", "python"].iter().find_map(|name| {
-        let file_name = format!("{name}{}", std::env::consts::EXE_SUFFIX);
-        std::env::split_paths(path_var)
-            // An empty entry means the current directory; running whatever lies there is unsafe.
-            .filter(|dir| !dir.as_os_str().is_empty())
-            .map(|dir| dir.join(&file_name))
-            .find(|candidate| is_executable(candidate))
-    })
+    ["python3", "python"]
+        .iter()
+        .find_map(|name| find_on_path(path_var?, name))
+}
+
+/// The first `python{major}.{minor}` executable on `path_var` (`python3.11`), the name
+/// distributions and pyenv give each installed version; `None` when there is none.
+pub fn find_python_version(path_var: Option<&OsStr>, major: u64, minor: u64) -> Option<PathBuf> {
+    find_on_path(path_var?, &format!("python{major}.{minor}"))
+}
+
+/// The first executable file called `name` in a folder of `path_var`.
+fn find_on_path(path_var: &OsStr, name: &str) -> Option<PathBuf> {
+    let file_name = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    std::env::split_paths(path_var)
+        // An empty entry means the current directory; running whatever lies there is unsafe.
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(|dir| dir.join(&file_name))
+        .find(|candidate| is_executable(candidate))
 }
 
 #[cfg(unix)]
@@ -407,6 +417,27 @@ mod tests {
             macos: None,
             mac_arch: None,
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn finds_the_interpreter_named_for_a_version() {
+        use std::os::unix::fs::PermissionsExt;
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let make = |dir: &Path, name: &str| {
+            let path = dir.join(name);
+            fs_err::write(&path, "#!/bin/sh\n").unwrap();
+            fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            path
+        };
+        make(first.path(), "python3");
+        let wanted = make(second.path(), "python3.11");
+        let path = std::env::join_paths([first.path(), second.path()]).unwrap();
+        assert_eq!(find_python_version(Some(&path), 3, 11), Some(wanted));
+        assert_eq!(find_python_version(Some(&path), 3, 12), None);
+        assert_eq!(find_python(Some(&path)), Some(first.path().join("python3")));
+        assert_eq!(find_python_version(None, 3, 11), None);
     }
 
     #[test]

@@ -66,7 +66,9 @@ mod target;
 mod version;
 
 pub use error::PlatformError;
-pub use interpreter::{InterpreterInfo, find_python, query_interpreter, query_interpreter_cached};
+pub use interpreter::{
+    InterpreterInfo, find_python, find_python_version, query_interpreter, query_interpreter_cached,
+};
 pub use platform::PythonPlatform;
 pub use tags::{Tag, Tags};
 pub use target::{Target, target_from_platform};

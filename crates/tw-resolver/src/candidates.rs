@@ -43,8 +43,8 @@ pub enum Unusable {
 pub enum NoBuildReason {
     /// `--no-build` forbids running build backends.
     NoBuildFlag,
-    /// The target was given as `--python-version`/`--python-platform`, so there is no
-    /// interpreter to run a backend with.
+    /// No interpreter to run a backend with was found (`--python`, `python3.X` for the
+    /// target, or `python3` on `PATH`).
     NoInterpreter,
 }
 
@@ -62,7 +62,7 @@ impl fmt::Display for Unusable {
             Self::HashNotAllowed => f.write_str("none of its files has a sha256 allowed by the `--hash` values of the requirement"),
             Self::InvalidMetadata(reason) => write!(f, "its metadata is invalid: {reason}"),
             Self::NeedsBuild(NoBuildReason::NoBuildFlag) => f.write_str("its dependencies are only known after building its source distribution, and building is disabled (`--no-build`)"),
-            Self::NeedsBuild(NoBuildReason::NoInterpreter) => f.write_str("its dependencies are only known after building its source distribution, which needs the target interpreter; pass `--python` without `--python-version`/`--python-platform`"),
+            Self::NeedsBuild(NoBuildReason::NoInterpreter) => f.write_str("its dependencies are only known after building its source distribution, and no Python interpreter was found to build it with; pass `--python`, or put `python3` on `PATH`"),
         }
     }
 }
@@ -86,6 +86,11 @@ pub(crate) struct VersionEntry {
     pub(crate) files: Vec<Arc<IndexFile>>,
     /// The wheels of this version for other targets.
     pub(crate) other_wheels: Vec<OtherWheel>,
+    /// When `choice` is an sdist and the version has wheels only for other targets: the one
+    /// whose metadata is read instead of the sdist's (one range read rather than a stream or
+    /// a build). Wheels of one version declare the same `Requires-Dist` (markers carry the
+    /// platform differences), as uv assumes too. The lock keeps the sdist.
+    pub(crate) metadata_wheel: Option<Arc<IndexFile>>,
     /// The file the target would install.
     pub(crate) choice: Result<Arc<IndexFile>, Unusable>,
     /// True when `choice` is a yanked file (only usable when pinned with `==`).
@@ -133,6 +138,7 @@ impl VersionMap {
                             let entry = VersionEntry {
                                 files: Vec::new(),
                                 other_wheels: Vec::new(),
+                                metadata_wheel: None,
                                 choice: Err(Unusable::HashNotAllowed),
                                 yanked: None,
                             };
@@ -151,12 +157,23 @@ impl VersionMap {
                 } else {
                     (choose_file(&name, &live, target, options), None)
                 };
+                let metadata_wheel = match &choice {
+                    Ok(chosen)
+                        if matches!(chosen.dist, DistFilename::Sdist(_))
+                            && !options.no_binary.contains(&name) =>
+                    {
+                        let candidates = if live.is_empty() { &files } else { &live };
+                        stand_in_wheel(candidates, target)
+                    }
+                    _ => None,
+                };
                 let (files, other_wheels) = split_other_wheels(files, &choice, target);
                 (
                     version,
                     VersionEntry {
                         files,
                         other_wheels,
+                        metadata_wheel,
                         choice,
                         yanked,
                     },
@@ -200,6 +217,94 @@ fn split_other_wheels(
         }
     }
     (usable, others)
+}
+
+/// The wheel of another target whose metadata stands in for an sdist's: the one closest to
+/// the target by a fixed order, so every run reads the same one.
+///
+/// Old `setup.py` files often computed dependencies at build time (`if sys.version_info <
+/// (3,)`, `if sys.platform == "win32"`), which bakes them into a wheel's METADATA without a
+/// marker. So the order is by closeness: first the Python (a wheel for the target's own
+/// version or a generic `py3` one, then other Python 3 versions nearest first; wheels for
+/// another major version are never used), then the platform (pure-Python, then the target's OS and architecture, the
+/// target's OS, any other), then the file name. Wheels whose `requires-python` excludes the
+/// target are not used.
+fn stand_in_wheel(files: &[Arc<IndexFile>], target: &Target) -> Option<Arc<IndexFile>> {
+    let python = &target.python_full_version;
+    let release = python.release();
+    let (major, minor) = (
+        release.first().copied().unwrap_or(3),
+        release.get(1).copied().unwrap_or(0),
+    );
+    let os = match target.markers.sys_platform() {
+        "linux" => "linux",
+        "darwin" => "macosx",
+        "win32" => "win",
+        _ => "",
+    };
+    let machine = target.markers.platform_machine().to_ascii_lowercase();
+    files
+        .iter()
+        .filter(|file| {
+            file.requires_python
+                .as_ref()
+                .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
+        })
+        .filter_map(|file| match &file.dist {
+            DistFilename::Wheel(wheel) => {
+                let python_rank = wheel
+                    .python()
+                    .iter()
+                    .map(|tag| python_distance(tag, major, minor))
+                    .min()
+                    .unwrap_or((2, 0));
+                let platform_rank = wheel
+                    .platform()
+                    .iter()
+                    .map(|platform| {
+                        let platform = platform.to_ascii_lowercase();
+                        let same_machine = platform.ends_with(&machine)
+                            || (machine == "x86_64" && platform.ends_with("amd64"))
+                            || (machine == "aarch64" && platform.ends_with("arm64"));
+                        if platform == "any" {
+                            0
+                        } else if !os.is_empty() && platform.contains(os) && same_machine {
+                            1
+                        } else if !os.is_empty() && platform.contains(os) {
+                            2
+                        } else {
+                            3
+                        }
+                    })
+                    .min()
+                    .unwrap_or(3);
+                // A wheel for Python 2 only says nothing reliable about Python 3.
+                (python_rank.0 < 2).then_some(((python_rank, platform_rank), file))
+            }
+            DistFilename::Sdist(_) => None,
+        })
+        .min_by(|(a, fa), (b, fb)| a.cmp(b).then_with(|| fa.filename.cmp(&fb.filename)))
+        .map(|(_, file)| Arc::clone(file))
+}
+
+/// How far a wheel's Python tag is from the target's `major.minor`: `(0, 0)` for the same
+/// version or a generic tag of that major (`py3`), `(1, distance in minor versions)` for
+/// another version of the same major, `(2, 0)` for anything else.
+fn python_distance(tag: &str, major: u64, minor: u64) -> (u8, u64) {
+    let digits = tag.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let Some(first) = digits.chars().next().and_then(|c| c.to_digit(10)) else {
+        return (2, 0);
+    };
+    if u64::from(first) != major {
+        return (2, 0);
+    }
+    match digits[1..].parse::<u64>() {
+        Err(_) => (0, 0),
+        Ok(other) => match other.abs_diff(minor) {
+            0 => (0, 0),
+            distance => (1, distance),
+        },
+    }
 }
 
 fn choose_file(
@@ -251,5 +356,122 @@ fn choose_file(
         Some(file) => Ok(Arc::clone(file)),
         None if !wheels_allowed => Err(Unusable::NoBinary),
         None => Err(Unusable::NoCompatibleWheel),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use tw_index::CoreMetadata;
+    use url::Url;
+
+    use super::*;
+
+    fn file(filename: &str, sha256: Option<&str>) -> IndexFile {
+        let name = PackageName::from_str("pkg").unwrap();
+        let dist = DistFilename::parse(filename, &name).unwrap();
+        let url = Url::parse(&format!("https://files.test/{filename}")).unwrap();
+        IndexFile {
+            filename: filename.to_string(),
+            dist,
+            url: url.clone(),
+            sha256: sha256.map(str::to_string),
+            requires_python: None,
+            yanked: None,
+            upload_time: None,
+            size: None,
+            core_metadata: CoreMetadata::Absent,
+            source: Arc::new(url),
+        }
+    }
+
+    fn versions(files: &[&str]) -> VersionMap {
+        let target = tw_platform::target_from_platform(
+            &"3.12".parse().unwrap(),
+            &"x86_64-manylinux_2_28".parse().unwrap(),
+        );
+        let project = ProjectFiles {
+            name: PackageName::from_str("pkg").unwrap(),
+            files: files.iter().map(|name| file(name, Some("aa"))).collect(),
+        };
+        VersionMap::new(project, &target, &ResolverOptions::default())
+    }
+
+    fn stand_in(files: &[&str]) -> Option<String> {
+        let map = versions(files);
+        let entry = map.versions.values().next().unwrap();
+        entry.metadata_wheel.as_ref().map(|f| f.filename.clone())
+    }
+
+    #[test]
+    fn the_stand_in_wheel_is_chosen_by_a_fixed_order_whatever_the_listing_order() {
+        let mut files = vec![
+            "pkg-1.0-cp312-cp312-win_amd64.whl",
+            "pkg-1.0-cp39-cp39-manylinux_2_17_x86_64.whl",
+            "pkg-1.0-cp310-cp310-manylinux_2_17_x86_64.whl",
+            "pkg-1.0-cp312-cp312-macosx_11_0_arm64.whl",
+            "pkg-1.0-py2-none-any.whl",
+            "pkg-1.0.tar.gz",
+        ];
+        // The target is CPython 3.12 on Linux x86_64: the target's own Python comes first,
+        // then the nearest platform.
+        let own_python = Some("pkg-1.0-cp312-cp312-macosx_11_0_arm64.whl".to_string());
+        assert_eq!(stand_in(&files), own_python);
+        files.reverse();
+        assert_eq!(stand_in(&files), own_python);
+        // Linux of another architecture is nearer than macOS or Windows.
+        files.push("pkg-1.0-cp312-cp312-manylinux_2_17_aarch64.whl");
+        assert_eq!(
+            stand_in(&files),
+            Some("pkg-1.0-cp312-cp312-manylinux_2_17_aarch64.whl".to_string())
+        );
+        // Without the target's Python, the nearest Python 3 version.
+        let older = [
+            "pkg-1.0-py2-none-any.whl",
+            "pkg-1.0-cp36-cp36m-manylinux1_x86_64.whl",
+            "pkg-1.0-cp39-cp39-macosx_10_9_x86_64.whl",
+            "pkg-1.0-cp39-cp39-manylinux1_x86_64.whl",
+            "pkg-1.0.tar.gz",
+        ];
+        assert_eq!(
+            stand_in(&older),
+            Some("pkg-1.0-cp39-cp39-manylinux1_x86_64.whl".to_string())
+        );
+        // For the same Python, a pure-Python wheel comes before any platform wheel.
+        // (`py313-none-any` is not installable on the 3.12 target.)
+        let newer = [
+            "pkg-1.0-cp313-cp313-manylinux_2_17_x86_64.whl",
+            "pkg-1.0-py313-none-any.whl",
+            "pkg-1.0.tar.gz",
+        ];
+        assert_eq!(
+            stand_in(&newer),
+            Some("pkg-1.0-py313-none-any.whl".to_string())
+        );
+        // Python 2 wheels never stand in: the sdist is read (or built) itself.
+        assert_eq!(
+            stand_in(&["pkg-1.0-py2-none-any.whl", "pkg-1.0.tar.gz"]),
+            None
+        );
+    }
+
+    #[test]
+    fn no_stand_in_when_the_target_has_a_wheel_or_there_is_no_sdist() {
+        // A wheel for the target: it is chosen and read itself.
+        assert_eq!(
+            stand_in(&[
+                "pkg-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+                "pkg-1.0-cp312-cp312-win_amd64.whl",
+                "pkg-1.0.tar.gz",
+            ]),
+            None
+        );
+        // No sdist: the version is unusable, nothing stands in.
+        let map = versions(&["pkg-1.0-cp312-cp312-win_amd64.whl"]);
+        let entry = map.versions.values().next().unwrap();
+        assert!(entry.choice.is_err() && entry.metadata_wheel.is_none());
+        // Only an sdist: it is read (or built) itself.
+        assert_eq!(stand_in(&["pkg-1.0.tar.gz"]), None);
     }
 }

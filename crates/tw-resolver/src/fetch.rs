@@ -16,6 +16,7 @@
 use std::collections::hash_map::Entry;
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pep440_rs::Version;
@@ -100,6 +101,8 @@ pub(crate) struct Fetcher {
     /// Where prefetches run (the runtime `resolve_with` was called on).
     handle: Handle,
     tasks: Mutex<Tasks>,
+    /// Versions whose metadata was read from a wheel for another target.
+    pub(crate) other_target_wheels: AtomicU64,
 }
 
 impl Fetcher {
@@ -120,6 +123,7 @@ impl Fetcher {
             prefetch_permits: Semaphore::new(permits),
             handle,
             tasks: Mutex::new(Tasks::default()),
+            other_target_wheels: AtomicU64::new(0),
         }
     }
 
@@ -170,15 +174,32 @@ impl Fetcher {
             .await
     }
 
-    /// The metadata of `file` (the chosen file of `name` at `version`).
+    /// The metadata of `file` (the chosen file of `name` at `version`), read from
+    /// `stand_in` instead when given: a wheel of the same version for another target, used
+    /// only when `file` is an sdist (see `VersionEntry::metadata_wheel`).
     pub(crate) async fn metadata(
         &self,
         name: &PackageName,
         version: &Version,
         file: &IndexFile,
+        stand_in: Option<&IndexFile>,
     ) -> MetadataResult {
         self.files
             .get_or_init(&(name.clone(), version.clone()), || async {
+                if let Some(wheel) = stand_in {
+                    debug!(
+                        package = %name,
+                        %version,
+                        wheel = %wheel.filename,
+                        sdist = %file.filename,
+                        "no wheel for the target: reading the metadata of a wheel for another target"
+                    );
+                    let metadata = self.source.metadata(wheel).await;
+                    if metadata.is_ok() {
+                        self.other_target_wheels.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return metadata.map(Arc::new).map_err(Arc::new);
+                }
                 match self.source.metadata(file).await {
                     Err(MetadataError::NeedsBuild { subject }) => match &self.options.builder {
                         Some(builder) if !self.options.no_build => builder
@@ -227,12 +248,15 @@ impl Fetcher {
             if let Some((version, entry)) = likely
                 && let Ok(file) = &entry.choice
             {
-                if !matches!(file.dist, DistFilename::Wheel(_)) {
+                // An sdist with a stand-in wheel for another target is read through that
+                // wheel: as harmless as any wheel.
+                let stand_in = entry.metadata_wheel.as_deref();
+                if !matches!(stand_in.unwrap_or(file).dist, DistFilename::Wheel(_)) {
                     debug!(package = %name, %version, "not prefetching the metadata of an sdist");
                     return;
                 }
                 debug!(package = %name, %version, "prefetching metadata");
-                let Ok(metadata) = this.metadata(&name, version, file).await else {
+                let Ok(metadata) = this.metadata(&name, version, file, stand_in).await else {
                     return;
                 };
                 // Walk on: the likely version's own dependencies are the next pages the

@@ -139,6 +139,13 @@ pub async fn resolve_with(
                     &shown,
                     &report::PythonReportFormatter,
                 );
+                // A chain of three steps or more buries the cause (a 17 KB report on one real
+                // project): say first which package could not be used, and why.
+                if report.lines().count() > 2
+                    && let Some(lead) = report::lead(&tree)
+                {
+                    report = format!("{lead}\n\n{report}");
+                }
                 for hint in report::hints(&tree, &|name| provider.known_versions(name)) {
                     report.push_str("\n\nhint: ");
                     report.push_str(&hint);

@@ -491,9 +491,10 @@ impl DependencyProvider for Provider {
             Ok(file) => Arc::clone(file),
             Err(unusable) => return Ok(Dependencies::Unavailable(unusable.to_string())),
         };
+        let stand_in = entry.metadata_wheel.as_deref();
         let metadata = match self
             .handle
-            .block_on(self.fetcher.metadata(name, version, &file))
+            .block_on(self.fetcher.metadata(name, version, &file, stand_in))
         {
             Ok(metadata) => metadata,
             Err(error) => {
@@ -502,7 +503,7 @@ impl DependencyProvider for Provider {
                         self.record_fatal(ResolveError::Metadata {
                             package: name.clone(),
                             version: version.clone(),
-                            url: Box::new(file.url.clone()),
+                            url: Box::new(stand_in.unwrap_or(&file).url.clone()),
                             source: error,
                         });
                         Err(Stop::Fatal)

@@ -378,6 +378,7 @@ pub(crate) fn hints(
     // Requirements first (their ranges are the ones people wrote), then derived facts.
     let mut required = Vec::new();
     collect_requirements(tree, &mut required);
+    let asked = required.clone();
     facts.splice(0..0, required);
     let mut hints: Vec<String> = Vec::new();
     // One hint of each kind per package: the first fact about it in the tree decides.
@@ -402,8 +403,15 @@ pub(crate) fn hints(
         if in_range.is_empty() {
             continue;
         }
+        // Only for a range someone asked for, and only when a pre-release in it could
+        // really be used (a file for the target, not yanked): otherwise the hint sends
+        // people after a version that would fail too.
+        let usable_prerelease = in_range.iter().rev().find(|(v, entry)| {
+            v.any_prerelease() && entry.choice.is_ok() && entry.yanked.is_none()
+        });
         if in_range.iter().all(|(v, _)| v.any_prerelease())
-            && let Some((version, _)) = in_range.last()
+            && asked.iter().any(|(p, r)| p == package && r == range)
+            && let Some((version, _)) = usable_prerelease
         {
             push(
                 name,
@@ -430,7 +438,11 @@ pub(crate) fn hints(
                 .iter()
                 .all(|(_, entry)| matches!(&entry.choice, Err(found) if found == u))
         };
-        if usable(&Unusable::NoCompatibleWheel) {
+        // About a range someone asked for: a fact about one version deep in the chain says
+        // nothing about the package (its other versions may have sdists).
+        if usable(&Unusable::NoCompatibleWheel)
+            && asked.iter().any(|(p, r)| p == package && r == range)
+        {
             let mut platforms: Vec<String> = in_range
                 .iter()
                 .flat_map(|(_, entry)| entry.other_wheels.iter())
@@ -468,6 +480,84 @@ pub(crate) fn hints(
         }
     }
     hints
+}
+
+/// The paragraph a report opens with when the failure comes down to packages none of whose
+/// candidate versions could be used (issue 14): each such package with the reason of each
+/// rejected version, so the cause is read first rather than at the end of a chain.
+///
+/// A package qualifies when the tree rejects some of its versions for a reason of their own
+/// (`Unavailable`: no wheel for the target, a build that cannot run, `requires-python`, …)
+/// and no version of it is ruled out by its own dependencies (then the chain itself is the
+/// explanation). `None` when no package qualifies.
+pub(crate) fn lead(tree: &Tree) -> Option<String> {
+    let mut facts: Vec<SubjectFact> = Vec::new();
+    collect_subject_facts(tree, &mut facts);
+    let mut order: Vec<PubGrubPackage> = Vec::new();
+    for (package, _) in &facts {
+        if package.name().is_some() && !order.contains(package) {
+            order.push(package.clone());
+        }
+    }
+    let mut paragraphs = Vec::new();
+    for package in order {
+        let mine: Vec<_> = facts.iter().filter(|(p, _)| *p == package).collect();
+        // A `None` fact is a version excluded by its own dependencies.
+        if mine.iter().any(|(_, fact)| fact.is_none()) {
+            continue;
+        }
+        // Group the rejected versions by reason, keeping the tree's order.
+        let mut by_reason: Vec<(&str, Vec<String>)> = Vec::new();
+        for (_, fact) in &mine {
+            let Some((range, reason)) = fact else {
+                continue;
+            };
+            let shown = package_range(&package, range);
+            match by_reason.iter_mut().find(|(r, _)| *r == reason.as_str()) {
+                Some((_, versions)) => versions.push(shown),
+                None => by_reason.push((reason.as_str(), vec![shown])),
+            }
+        }
+        if by_reason.is_empty() {
+            continue;
+        }
+        let mut text = format!("{package} cannot be used:");
+        for (reason, mut versions) in by_reason {
+            versions.sort();
+            versions.dedup();
+            let more = versions.len().saturating_sub(4);
+            versions.truncate(4);
+            let mut shown = versions.join(", ");
+            if more > 0 {
+                shown.push_str(&format!(" and {more} more"));
+            }
+            text.push_str(&format!("\n  {shown}: {reason}"));
+        }
+        paragraphs.push(text);
+    }
+    (!paragraphs.is_empty()).then(|| paragraphs.join("\n"))
+}
+
+/// A fact about a package's own versions: `Some((range, reason))` for versions unusable on
+/// their own, `None` for versions ruled out by their dependencies.
+type SubjectFact = (PubGrubPackage, Option<(Ranges<Version>, String)>);
+
+/// The facts whose subject is a package, in tree order. "Not found" facts count as neither
+/// kind (the report already leads with them).
+fn collect_subject_facts(tree: &Tree, out: &mut Vec<SubjectFact>) {
+    match tree {
+        Tree::External(External::Custom(package, range, reason)) => {
+            out.push((package.clone(), Some((range.clone(), reason.clone()))));
+        }
+        Tree::External(External::FromDependencyOf(package, ..)) => {
+            out.push((package.clone(), None));
+        }
+        Tree::External(External::NoVersions(..) | External::NotRoot(..)) => {}
+        Tree::Derived(derived) => {
+            collect_subject_facts(&derived.cause1, out);
+            collect_subject_facts(&derived.cause2, out);
+        }
+    }
 }
 
 /// The (dependency, range) of every requirement edge in the tree, in tree order.

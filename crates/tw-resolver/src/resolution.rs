@@ -46,6 +46,9 @@ pub struct ResolvedPackage {
     /// The core metadata the resolution used (from PEP 658, a zip tail or a whole file);
     /// a downloader checks it against the verified wheel.
     pub metadata: Arc<tw_metadata::DistMetadata>,
+    /// The wheel for another target whose metadata was used because the version has no
+    /// wheel for the target (`chosen` is then the sdist); `None` when `chosen` was read.
+    pub metadata_from: Option<Arc<IndexFile>>,
 }
 
 /// A complete, consistent set of pins.
@@ -53,6 +56,9 @@ pub struct ResolvedPackage {
 pub struct Resolution {
     /// Packages sorted by name.
     pub packages: Vec<ResolvedPackage>,
+    /// How many versions (chosen or only considered) had their metadata read from a wheel
+    /// for another target, for `--stats`.
+    pub other_target_wheels: u64,
 }
 
 /// The resolution of `solution`: every solved package with its chosen file and metadata.
@@ -108,12 +114,13 @@ pub(crate) fn build(
             .choice
             .as_ref()
             .map_err(|unusable| no_file(unusable.to_string()))?;
+        let stand_in = entry.metadata_wheel.as_deref();
         let metadata = handle
-            .block_on(provider.fetcher.metadata(name, version, chosen))
+            .block_on(provider.fetcher.metadata(name, version, chosen, stand_in))
             .map_err(|source| ResolveError::Metadata {
                 package: name.clone(),
                 version: version.clone(),
-                url: Box::new(chosen.url.clone()),
+                url: Box::new(stand_in.unwrap_or(chosen).url.clone()),
                 source,
             })?;
         let active: Vec<_> = metadata
@@ -152,6 +159,7 @@ pub(crate) fn build(
                 required_by: Vec::new(),
                 requires_python: metadata.requires_python.clone(),
                 metadata: Arc::clone(&metadata),
+                metadata_from: entry.metadata_wheel.clone(),
             });
         }
     }
@@ -173,7 +181,13 @@ pub(crate) fn build(
             .collect();
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Resolution { packages })
+    Ok(Resolution {
+        packages,
+        other_target_wheels: provider
+            .fetcher
+            .other_target_wheels
+            .load(std::sync::atomic::Ordering::Relaxed),
+    })
 }
 
 #[cfg(test)]
