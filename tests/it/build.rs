@@ -126,6 +126,46 @@ fn second_resolve_builds_nothing() {
     assert_eq!(third.success(), first_lock);
 }
 
+/// The backend process runs once when it asks for nothing the environment lacks (its
+/// requirements were installed already, or it asks for none), twice when it does: one
+/// interpreter start and one backend import per build in the usual case.
+#[test]
+fn one_backend_process_unless_more_requirements_are_needed() {
+    let index = index(|universe| {
+        backends(universe);
+        universe.version("build-helper", "1.0.0");
+        setup_py_sdist(
+            universe,
+            "plain",
+            "1.0.0",
+            "from setuptools import setup\nsetup(name='plain', version='1.0.0', setup_requires=['setuptools'], install_requires=['lib'])\n",
+        );
+        setup_py_sdist(
+            universe,
+            "needs-helper",
+            "1.0.0",
+            "from setuptools import setup\nsetup(name='needs-helper', version='1.0.0', setup_requires=['build-helper'])\n",
+        );
+        universe.version("lib", "1.0.0");
+    });
+    let project = Project::new(&index);
+    let hooks_run = |out: &Output| {
+        out.raw_stderr
+            .lines()
+            .filter(|line| line.contains("running build hook"))
+            .count()
+    };
+    project.write("requirements.in", "plain\n");
+    let out = resolve_with_python(&project, &index, &["--no-annotate", "--no-cache", "-v"]);
+    assert_eq!(out.success(), "lib==1.0.0\nplain==1.0.0\n");
+    assert_eq!(hooks_run(&out), 1, "{}", out.raw_stderr);
+
+    project.write("requirements.in", "needs-helper\n");
+    let out = resolve_with_python(&project, &index, &["--no-annotate", "--no-cache", "-v"]);
+    assert_eq!(out.success(), "needs-helper==1.0.0\n");
+    assert_eq!(hooks_run(&out), 2, "{}", out.raw_stderr);
+}
+
 #[test]
 fn setup_requires_extend_the_build_environment() {
     let index = index(|universe| {

@@ -1,9 +1,16 @@
 # Runs one PEP 517 hook for tailwheel in an isolated interpreter (`python -I`).
-# argv: hook, backend ("module:object"), site dir, result file, work dir, backend-path (JSON).
+# argv: hook, backend ("module:object"), site dir, result file, work dir, backend-path (JSON),
+# installed distributions (JSON list of normalized names).
 # The result (JSON) goes to the result file, so whatever the backend prints stays output.
+#
+# "get_requires_then_metadata" runs `get_requires_for_build_wheel` and, when every extra
+# requirement is a bare name already installed (setuptools answers `[]` or `["wheel"]`), goes
+# on to the metadata in the same process: one interpreter start and one backend import
+# instead of two. Anything else is left to tailwheel, which decides with the full rules.
 import importlib
 import json
 import os
+import re
 import site
 import sys
 import zipfile
@@ -45,24 +52,44 @@ def metadata_from_wheel(work_dir, wheel_name):
         return path
 
 
+def get_requires(backend):
+    function = getattr(backend, "get_requires_for_build_wheel", None)
+    return list(function({}) if function else [])
+
+
+def prepare_metadata(backend, work_dir):
+    os.makedirs(work_dir, exist_ok=True)
+    function = getattr(backend, "prepare_metadata_for_build_wheel", None)
+    if function is not None:
+        dist_info = function(work_dir, {})
+        return os.path.join(work_dir, dist_info, "METADATA")
+    return metadata_from_wheel(work_dir, backend.build_wheel(work_dir, {}))
+
+
+BARE_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+def installed_already(requires, installed):
+    return all(
+        BARE_NAME.match(text.strip())
+        and re.sub(r"[-_.]+", "-", text.strip()).lower() in installed
+        for text in requires
+    )
+
+
 def main():
-    hook, spec, site_dir, result_path, work_dir, backend_path = sys.argv[1:7]
+    hook, spec, site_dir, result_path, work_dir, backend_path, installed = sys.argv[1:8]
     isolate(site_dir, json.loads(backend_path))
     backend = load(spec)
     result = {}
     if hook == "get_requires_for_build_wheel":
-        function = getattr(backend, hook, None)
-        result["requires"] = list(function({}) if function else [])
+        result["requires"] = get_requires(backend)
+    elif hook == "get_requires_then_metadata":
+        result["requires"] = get_requires(backend)
+        if installed_already(result["requires"], set(json.loads(installed))):
+            result["metadata"] = prepare_metadata(backend, work_dir)
     elif hook == "prepare_metadata_for_build_wheel":
-        os.makedirs(work_dir, exist_ok=True)
-        function = getattr(backend, hook, None)
-        if function is not None:
-            dist_info = function(work_dir, {})
-            result["metadata"] = os.path.join(work_dir, dist_info, "METADATA")
-        else:
-            result["metadata"] = metadata_from_wheel(
-                work_dir, backend.build_wheel(work_dir, {})
-            )
+        result["metadata"] = prepare_metadata(backend, work_dir)
     else:
         raise SystemExit("unknown hook " + hook)
     with open(result_path, "w") as out:

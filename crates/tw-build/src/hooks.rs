@@ -39,6 +39,8 @@ pub(crate) struct Hook<'a> {
     pub(crate) site: &'a Path,
     pub(crate) work: &'a Path,
     pub(crate) system: &'a BuildSystem,
+    /// Normalized names of the distributions installed in `site`.
+    pub(crate) installed: &'a [String],
     pub(crate) subject: &'a str,
     pub(crate) timeout: Duration,
 }
@@ -58,6 +60,8 @@ impl Hook<'_> {
         fs_err::write(&runner, RUNNER).map_err(|err| BuildError::io(self.subject, err))?;
         let backend_path = serde_json::to_string(&self.system.backend_path)
             .map_err(|err| failed(err.to_string()))?;
+        let installed =
+            serde_json::to_string(self.installed).map_err(|err| failed(err.to_string()))?;
         let mut command = tokio::process::Command::new(self.python);
         command
             .arg("-I")
@@ -68,6 +72,7 @@ impl Hook<'_> {
             .arg(&result_path)
             .arg(self.work.join("out"))
             .arg(backend_path)
+            .arg(installed)
             .current_dir(self.source)
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env("PIP_NO_INPUT", "1")

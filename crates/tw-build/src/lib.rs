@@ -248,34 +248,40 @@ impl Builder {
         let first = self
             .environment(&system.requires, subject, &environment_target)
             .await?;
-        let hook = |site| hooks::Hook {
+        let installed: Vec<String> = first
+            .installed
+            .iter()
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let mut hook = hooks::Hook {
             python: &python,
             source: &source,
-            site,
+            site: first.site.as_path(),
             work: work.path(),
             system: &system,
-            subject,
+            installed: &installed,
             timeout: self.options.timeout,
+            subject,
         };
-        let extra = hook(first.site.as_path())
-            .run("get_requires_for_build_wheel")
-            .await?
-            .requires;
-        let second =
+        // One process when the backend asks for nothing the environment lacks (the usual
+        // case); otherwise a second environment and a second process.
+        let first_answer = hook.run("get_requires_then_metadata").await?;
+        let second;
+        let result = if first_answer.metadata.is_some() {
+            first_answer
+        } else {
+            let extra = first_answer.requires;
             if !extra.is_empty() && !satisfied(&extra, &first.installed, &environment_target) {
                 let mut requires = system.requires.clone();
                 requires.extend(extra);
-                Some(
-                    self.environment(&requires, subject, &environment_target)
-                        .await?,
-                )
-            } else {
-                None
-            };
-        let environment = second.as_ref().unwrap_or(&first);
-        let result = hook(environment.site.as_path())
-            .run("prepare_metadata_for_build_wheel")
-            .await?;
+                second = self
+                    .environment(&requires, subject, &environment_target)
+                    .await?;
+                hook.site = second.site.as_path();
+            }
+            hook.installed = &[];
+            hook.run("prepare_metadata_for_build_wheel").await?
+        };
         let path = result.metadata.ok_or_else(|| BuildError::Hook {
             subject: subject.to_string(),
             hook: "prepare_metadata_for_build_wheel".into(),
