@@ -39,20 +39,21 @@ pub(crate) enum Command {
 /// `tailwheel resolve`.
 #[derive(Debug, Args)]
 pub(crate) struct ResolveArgs {
-    /// Requirements files (`requirements.in`, `requirements.txt`) or `pyproject.toml`.
+    /// Requirements files (`requirements.in`, `requirements.txt`) or `pyproject.toml`; `-`
+    /// reads a requirements file from stdin.
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
-    /// Write the lock here (format from the extension); stdout when absent.
-    #[arg(short, long)]
+    /// Write the lock here (format from the extension; `-` or absent: stdout).
+    #[arg(short, long, visible_alias = "output-file")]
     pub(crate) output: Option<PathBuf>,
     /// Output format: `pylock` or `requirements-txt` (default: from `-o`, else requirements-txt).
     #[arg(long)]
     pub(crate) format: Option<String>,
     /// Constrain versions with a requirements file.
-    #[arg(short, long = "constraint")]
+    #[arg(short, long = "constraint", visible_alias = "constraints")]
     pub(crate) constraints: Vec<PathBuf>,
     /// Replace requirements on packages with the ones in this file.
-    #[arg(long = "override")]
+    #[arg(long = "override", visible_alias = "overrides")]
     pub(crate) overrides: Vec<PathBuf>,
     /// Include this optional dependency group of a pyproject.toml.
     #[arg(long = "extra")]
@@ -70,7 +71,8 @@ pub(crate) struct ResolveArgs {
     pub(crate) index: IndexArgs,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
-    /// Ignore files uploaded after this date or instant (`2026-10-01`, `2026-10-01T00:00:00Z`).
+    /// Ignore files uploaded after this date, instant or time ago (`2026-10-01`,
+    /// `2026-10-01T00:00:00Z`, `1 week`, `24 hours`, `P7D`).
     #[arg(long)]
     pub(crate) exclude_newer: Option<String>,
     /// Pre-release policy: `disallow`, `allow`, `if-necessary`, `explicit`, `if-necessary-or-explicit`.
@@ -94,6 +96,24 @@ pub(crate) struct ResolveArgs {
     /// Do not add `# via` comments.
     #[arg(long)]
     pub(crate) no_annotate: bool,
+    /// Where `# via` comments go: `split` (own lines, default) or `line` (on the pin's line).
+    #[arg(long, value_enum, default_value_t = AnnotationStyleArg::Split)]
+    pub(crate) annotation_style: AnnotationStyleArg,
+    /// Write extras in requirements.txt pins (`name[extra]==1.0`); by default they are stripped.
+    #[arg(long, overrides_with = "strip_extras")]
+    pub(crate) no_strip_extras: bool,
+    /// Write pins without extras (the default; accepted for pip-compile and uv habits).
+    #[arg(long, overrides_with = "no_strip_extras")]
+    pub(crate) strip_extras: bool,
+    /// Write the `--index-url` and `--extra-index-url` lines into requirements.txt output.
+    #[arg(long)]
+    pub(crate) emit_index_url: bool,
+    /// Write the `--find-links` lines into requirements.txt output.
+    #[arg(long)]
+    pub(crate) emit_find_links: bool,
+    /// Leave this package out of the output (it is still resolved); repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) no_emit_package: Vec<String>,
     /// Do not write the header comment.
     #[arg(long)]
     pub(crate) no_header: bool,
@@ -203,4 +223,13 @@ pub(crate) struct DownloadArgs {
     pub(crate) index: IndexArgs,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
+}
+
+/// `--annotation-style`: where `# via` comments go (pip-compile's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AnnotationStyleArg {
+    /// One comment below the pin, and one line per reason when there are several.
+    Split,
+    /// One comment on the pin's line, reasons separated by commas.
+    Line,
 }

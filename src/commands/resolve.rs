@@ -13,7 +13,9 @@ use tracing::{debug, info};
 use url::Url;
 
 use tw_index::{DistFilename, Index, IndexCacheOptions};
-use tw_lock::{Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via};
+use tw_lock::{
+    AnnotationStyle, Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via,
+};
 use tw_metadata::{MetadataFetcher, MetadataOptions, ProbeMode};
 use tw_platform::Target;
 use tw_requirements::{
@@ -25,7 +27,7 @@ use tw_resolver::{
     ResolverOptions, RootRequirement,
 };
 
-use crate::args::ResolveArgs;
+use crate::args::{AnnotationStyleArg, ResolveArgs};
 use crate::environment::Environment;
 use crate::failure::Failure;
 use crate::printer::Printer;
@@ -79,7 +81,16 @@ pub(crate) async fn run(
     let extras = pyproject_selection(args)?;
     let mut set = RequirementsSet::default();
     for file in &args.files {
-        set.extend(tw_requirements::read_source(file, &extras, &lookup).map_err(Failure::input)?);
+        let read = if file.as_os_str() == "-" {
+            // pip-compile and uv read a requirements file from stdin for `-`.
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                .map_err(|err| Failure::input(anyhow!(err).context("cannot read stdin")))?;
+            tw_requirements::parse_requirements_txt_bytes(&bytes, file, &lookup)
+        } else {
+            tw_requirements::read_source(file, &extras, &lookup)
+        };
+        set.extend(read.map_err(Failure::input)?);
     }
     for file in &args.constraints {
         set.extend(tw_requirements::read_constraints_txt(file, &lookup).map_err(Failure::input)?);
@@ -150,12 +161,14 @@ pub(crate) async fn run(
         metadata_options,
     ));
 
+    // `-o -` is stdout, as in pip-compile.
+    let output = args
+        .output
+        .as_deref()
+        .filter(|path| path.as_os_str() != "-");
     let format = match &args.format {
         Some(format) => LockFormat::from_str(format).map_err(Failure::input)?,
-        None => args
-            .output
-            .as_deref()
-            .map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
+        None => output.map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
     };
     let mut options = options;
     // `-P NAME` frees one package from the existing pins; `-P NAME==VERSION` (any PEP 508
@@ -170,7 +183,7 @@ pub(crate) async fn run(
             upgrade_constraints.push(requirement);
         }
     }
-    if let Some(output) = &args.output
+    if let Some(output) = output
         && !args.upgrade
     {
         let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
@@ -243,21 +256,49 @@ pub(crate) async fn run(
         }
     })?;
 
-    let lock = build_lock(&resolution, &target, &configured_indexes);
+    let mut lock = build_lock(&resolution, &target, &configured_indexes);
+    let excluded = no_emit_packages(args)?;
+    lock.packages
+        .retain(|package| !excluded.contains(&package.name));
     let contents = match format {
         LockFormat::Pylock => tw_lock::to_pylock_toml(&lock),
         LockFormat::RequirementsTxt => {
             let header = (!args.no_header).then(|| header(argv));
-            let options = RequirementsTxtOptions {
+            let mut options = RequirementsTxtOptions {
                 generate_hashes: args.generate_hashes,
                 annotate: !args.no_annotate,
                 header,
-                index_url: None,
+                annotation_style: match args.annotation_style {
+                    AnnotationStyleArg::Split => AnnotationStyle::Split,
+                    AnnotationStyleArg::Line => AnnotationStyle::Line,
+                },
+                strip_extras: !args.no_strip_extras,
+                excluded,
+                ..RequirementsTxtOptions::default()
             };
+            if args.emit_index_url {
+                // uv's layout: the main index (searched last here) as `--index-url`, the
+                // others as `--extra-index-url`, credentials never written.
+                let mut urls: Vec<String> = configured_indexes
+                    .iter()
+                    .map(|url| without_credentials(url).to_string())
+                    .collect();
+                options.index_url = urls.pop();
+                options.extra_index_urls = urls;
+            }
+            if args.emit_find_links {
+                options.find_links = args
+                    .index
+                    .find_links
+                    .iter()
+                    .chain(&set.index.find_links)
+                    .map(|link| crate::settings::redact_word(link))
+                    .collect();
+            }
             tw_lock::to_requirements_txt(&lock, &options)
         }
     };
-    match &args.output {
+    match output {
         Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::io)?,
         None => printer
             .stdout(&contents)
@@ -407,13 +448,42 @@ fn allowed_hashes(
     Ok(allowed)
 }
 
+/// The names of `--no-emit-package`, normalized.
+fn no_emit_packages(args: &ResolveArgs) -> Result<Vec<PackageName>, Failure> {
+    args.no_emit_package
+        .iter()
+        .map(|name| {
+            PackageName::from_str(name).map_err(|err| {
+                Failure::input(anyhow!("invalid `--no-emit-package` name `{name}`: {err}"))
+            })
+        })
+        .collect()
+}
+
+/// `--exclude-newer`: a date (midnight UTC), an RFC 3339 instant, or, as uv accepts, a
+/// duration before now (`1 week`, `24 hours`, ISO 8601 `P7D`); days are 24 hours in UTC.
 fn parse_exclude_newer(value: &str) -> anyhow::Result<Timestamp> {
+    parse_exclude_newer_at(value, Timestamp::now())
+}
+
+fn parse_exclude_newer_at(value: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
     if let Ok(timestamp) = Timestamp::from_str(value) {
         return Ok(timestamp);
     }
-    let date = jiff::civil::Date::from_str(value)
-        .with_context(|| format!("invalid `--exclude-newer` value `{value}`: expected a date (2026-10-01) or an RFC 3339 instant (2026-10-01T00:00:00Z)"))?;
-    Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
+    if let Ok(date) = jiff::civil::Date::from_str(value) {
+        return Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp());
+    }
+    let span = jiff::Span::from_str(value.trim()).with_context(|| {
+        format!(
+            "invalid `--exclude-newer` value `{value}`: expected a date (2026-10-01), an RFC 3339 instant (2026-10-01T00:00:00Z) or a duration (`1 week`, `24 hours`, `P7D`)"
+        )
+    })?;
+    let span = span.abs();
+    let cutoff = now
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .checked_sub(span)
+        .with_context(|| format!("`--exclude-newer {value}` reaches before the year -9999"))?;
+    Ok(cutoff.timestamp())
 }
 
 fn header(argv: &[String]) -> String {
@@ -504,6 +574,7 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
             LockedPackage {
                 name: package.name.clone(),
                 version: package.version.clone(),
+                extras: package.extras.clone(),
                 index,
                 requires_python: package.requires_python.as_ref().map(ToString::to_string),
                 dependencies: package.dependencies.clone(),
@@ -555,5 +626,22 @@ mod tests {
             without_credentials(&url).as_str(),
             "https://h.example.invalid/simple/"
         );
+    }
+
+    #[test]
+    fn exclude_newer_durations() {
+        let now = Timestamp::from_str("2026-03-10T12:00:00Z").unwrap();
+        for (value, expected) in [
+            ("2026-03-01", "2026-03-01T00:00:00Z"),
+            ("2026-03-01T05:00:00Z", "2026-03-01T05:00:00Z"),
+            ("1 week", "2026-03-03T12:00:00Z"),
+            ("24 hours", "2026-03-09T12:00:00Z"),
+            ("P7D", "2026-03-03T12:00:00Z"),
+            ("3 days ago", "2026-03-07T12:00:00Z"),
+        ] {
+            let cutoff = parse_exclude_newer_at(value, now).unwrap();
+            assert_eq!(cutoff.to_string(), expected, "{value}");
+        }
+        assert!(parse_exclude_newer_at("soon", now).is_err());
     }
 }

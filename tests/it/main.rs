@@ -14,6 +14,7 @@ mod build;
 mod cache;
 mod common;
 mod download;
+mod dropin;
 mod errors;
 mod hashes;
 mod index;

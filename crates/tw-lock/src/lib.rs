@@ -28,6 +28,7 @@
 //!     packages: vec![LockedPackage {
 //!         name: "idna".parse()?,
 //!         version: "3.10".parse()?,
+//!         extras: Vec::new(),
 //!         index: Some("https://index.example.invalid/simple/".parse()?),
 //!         requires_python: None,
 //!         dependencies: Vec::new(),
@@ -62,4 +63,4 @@ pub use format::LockFormat;
 pub use model::{Lock, LockedFile, LockedPackage, Via};
 pub use pins::{read_pins, read_pylock};
 pub use pylock::to_pylock_toml;
-pub use requirements_txt::{RequirementsTxtOptions, to_requirements_txt};
+pub use requirements_txt::{AnnotationStyle, RequirementsTxtOptions, to_requirements_txt};

@@ -314,6 +314,7 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
         packages.push(crate::LockedPackage {
             name,
             version,
+            extras: Vec::new(),
             index: table
                 .get("index")
                 .and_then(toml::Value::as_str)

@@ -61,6 +61,26 @@ pub fn parse_requirements_txt_str(
     Ok(reader.set)
 }
 
+/// Parse requirements-file `bytes` (e.g. stdin, shown as `-`) as if read from `path`: decoded
+/// as files are (byte order marks, UTF-16, `coding:` comments), then as
+/// [`parse_requirements_txt_str`].
+pub fn parse_requirements_txt_bytes(
+    bytes: &[u8],
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<RequirementsSet, RequirementsError> {
+    let contents =
+        crate::internal::decode::decode(bytes).map_err(|error| RequirementsError::Encoding {
+            origin: Origin {
+                path: path.to_path_buf(),
+                line: error.line,
+                column: error.column,
+            },
+            reason: error.reason,
+        })?;
+    parse_requirements_txt_str(&contents, path, env)
+}
+
 /// Where the requirements of the file being read go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
