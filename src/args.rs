@@ -46,6 +46,10 @@ pub(crate) struct ResolveArgs {
     /// Write the lock here (format from the extension; `-` or absent: stdout).
     #[arg(short, long, visible_alias = "output-file")]
     pub(crate) output: Option<PathBuf>,
+    /// Write nothing: exit 0 when the `-o` file is already what this resolve would write,
+    /// else exit 1 with a diff (for CI and pre-commit).
+    #[arg(long, requires = "output", conflicts_with = "download")]
+    pub(crate) check: bool,
     /// Output format: `pylock` or `requirements-txt` (default: from `-o`, else requirements-txt).
     #[arg(long)]
     pub(crate) format: Option<String>,

@@ -170,6 +170,16 @@ pub(crate) async fn run(
         Some(format) => LockFormat::from_str(format).map_err(Failure::input)?,
         None => output.map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
     };
+    if format == LockFormat::Pylock
+        && let Some(path) = output
+    {
+        check_pylock_name(path)?;
+    }
+    if args.check && output.is_none() {
+        return Err(Failure::input(anyhow!(
+            "`--check` needs an output file to compare with (`-o FILE`)"
+        )));
+    }
     let mut options = options;
     // `-P NAME` frees one package from the existing pins; `-P NAME==VERSION` (any PEP 508
     // requirement) also constrains it, as pip-compile does.
@@ -183,6 +193,17 @@ pub(crate) async fn run(
             upgrade_constraints.push(requirement);
         }
     }
+    // The pins of the file as it was, for the change summary (a new file has none to change).
+    let previous =
+        output
+            .filter(|path| path.is_file())
+            .and_then(|path| match tw_lock::read_pins(path) {
+                Ok(pins) => Some(pins),
+                Err(err) => {
+                    debug!("no change summary: {err}");
+                    None
+                }
+            });
     if let Some(output) = output
         && !args.upgrade
     {
@@ -298,11 +319,21 @@ pub(crate) async fn run(
             tw_lock::to_requirements_txt(&lock, &options)
         }
     };
+    if args.check {
+        // `requires = "output"` and the check above make `output` present here.
+        let path = output.unwrap_or(Path::new("-"));
+        return check_output(path, &contents, printer);
+    }
     match output {
         Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::io)?,
         None => printer
             .stdout(&contents)
             .map_err(|err| Failure::io(anyhow!(err).context("cannot write the lock to stdout")))?,
+    }
+    if let Some(previous) = previous {
+        for line in change_summary(&previous, &lock) {
+            printer.info(&line);
+        }
     }
     let elapsed = started.elapsed();
     let count = resolution.packages.len();
@@ -448,6 +479,94 @@ fn allowed_hashes(
     Ok(allowed)
 }
 
+/// Refuse a pylock output whose name PEP 751 does not allow (uv refuses it too). Existing
+/// devices and FIFOs (`/dev/stdout`) are not lock files and may take any name.
+fn check_pylock_name(path: &Path) -> Result<(), Failure> {
+    if path
+        .metadata()
+        .is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir())
+    {
+        return Ok(());
+    }
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("");
+    if LockFormat::is_pylock_file_name(name) {
+        return Ok(());
+    }
+    Err(Failure::input(anyhow!(
+        "`{}` is not a valid pylock file name: PEP 751 names a lock `pylock.toml` or `pylock.<name>.toml` (no dots in `<name>`); use `--format requirements-txt` for another name, or stdout",
+        path.display()
+    )))
+}
+
+/// `--check`: succeed when `path` already holds `contents`, else fail (exit 1) with a unified
+/// diff from the file to what this resolve would write. Nothing is written either way.
+fn check_output(path: &Path, contents: &str, printer: &Printer) -> Result<(), Failure> {
+    let existing = match fs_err::read_to_string(path) {
+        Ok(existing) => existing,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Failure::check(anyhow!(
+                "`{}` does not exist; this resolve would create it",
+                path.display()
+            )));
+        }
+        Err(err) => return Err(Failure::input(anyhow!(err))),
+    };
+    // The header comment only records the command line that wrote the file (flag order, the
+    // target flags a hook adds); it does not change what gets installed.
+    if without_header(&existing) == without_header(contents) {
+        printer.info(&format!("`{}` is up to date", path.display()));
+        return Ok(());
+    }
+    let shown = path.display().to_string();
+    let diff = similar::TextDiff::from_lines(existing.as_str(), contents)
+        .unified_diff()
+        .context_radius(1)
+        .header(&shown, &format!("{shown} (this resolve)"))
+        .to_string();
+    Err(Failure::check(anyhow!(
+        "`{shown}` is not what this resolve would write:\n{}",
+        diff.trim_end()
+    )))
+}
+
+/// `text` after its leading `#` comment lines (the requirements.txt header).
+fn without_header(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with('#') {
+        rest = rest.split_once('\n').map_or("", |(_, after)| after);
+    }
+    rest
+}
+
+/// One line per package whose pin changed from `previous` (the output file before this run) to
+/// `lock`, sorted by name: `Updated a 1.0 -> 1.1`, `Added b 2.0`, `Removed c 3.0`.
+fn change_summary(previous: &[(PackageName, pep440_rs::Version)], lock: &Lock) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let before: BTreeMap<&PackageName, &pep440_rs::Version> = previous
+        .iter()
+        .map(|(name, version)| (name, version))
+        .collect();
+    let after: BTreeMap<&PackageName, &pep440_rs::Version> = lock
+        .packages
+        .iter()
+        .map(|package| (&package.name, &package.version))
+        .collect();
+    let names: std::collections::BTreeSet<&PackageName> =
+        before.keys().chain(after.keys()).copied().collect();
+    names
+        .into_iter()
+        .filter_map(|name| match (before.get(name), after.get(name)) {
+            (Some(old), Some(new)) if old != new => Some(format!("Updated {name} {old} -> {new}")),
+            (None, Some(new)) => Some(format!("Added {name} {new}")),
+            (Some(old), None) => Some(format!("Removed {name} {old}")),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The names of `--no-emit-package`, normalized.
 fn no_emit_packages(args: &ResolveArgs) -> Result<Vec<PackageName>, Failure> {
     args.no_emit_package
@@ -488,9 +607,11 @@ fn parse_exclude_newer_at(value: &str, now: Timestamp) -> anyhow::Result<Timesta
 
 fn header(argv: &[String]) -> String {
     let mut words = vec!["tailwheel".to_string()];
+    // `--check` leaves the header as the run that wrote the file made it.
     words.extend(
         argv.iter()
             .skip(1)
+            .filter(|word| *word != "--check")
             .map(|word| crate::settings::redact_word(word)),
     );
     words.join(" ")

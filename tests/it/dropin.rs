@@ -201,3 +201,160 @@ fn dash_reads_requirements_from_stdin() {
         # via app
     ");
 }
+
+#[test]
+fn pylock_file_names_follow_pep_751() {
+    let index = app_index();
+    let project = Project::new(&index);
+    for name in [
+        "lock.toml",
+        "pylock.a.b.toml",
+        "pylock..toml",
+        "pylock-dev.toml",
+    ] {
+        let out = project.resolve_in("app\n", &["-o", name]);
+        out.assert_code(2);
+        insta::allow_duplicates! {
+            insta::assert_snapshot!(out.stderr.replace(&format!("`{name}`"), "`[NAME]`"), @"error: `[NAME]` is not a valid pylock file name: PEP 751 names a lock `pylock.toml` or `pylock.<name>.toml` (no dots in `<name>`); use `--format requirements-txt` for another name, or stdout");
+        }
+        assert!(!project.join(name).exists(), "{name}");
+    }
+    let out = project.resolve_in("app\n", &["--format", "pylock", "-o", "lock.txt"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains("`lock.txt` is not a valid pylock file name"),
+        "{}",
+        out.stderr
+    );
+    // Refused before any request.
+    assert_eq!(index.request_count(), 0);
+    for name in ["pylock.toml", "pylock.dev.toml", "sub/pylock.toml"] {
+        std::fs::create_dir_all(project.join("sub")).unwrap();
+        project.resolve_in("app\n", &["-o", name]).success();
+        assert!(
+            project.read(name).contains("lock-version = \"1.0\""),
+            "{name}"
+        );
+    }
+    let out = project.resolve_in("app\n", &["--format", "pylock"]);
+    assert!(out.success().contains("lock-version = \"1.0\""));
+}
+
+/// `requirements.in` with `app`, locked into `requirements.txt` with the header on.
+fn locked_project(index: &TestIndex) -> Project {
+    let project = Project::new(index);
+    project
+        .resolve_in("app\n", &["-o", "requirements.txt"])
+        .success();
+    project
+}
+
+#[test]
+fn check_passes_when_the_lock_is_current() {
+    let index = app_index();
+    let project = locked_project(&index);
+    let before = project.read("requirements.txt");
+    let out = project.resolve(&["requirements.in", "-o", "requirements.txt", "--check"]);
+    out.assert_code(0);
+    insta::assert_snapshot!(out.stderr, @"`requirements.txt` is up to date");
+    assert_eq!(project.read("requirements.txt"), before);
+}
+
+#[test]
+fn check_fails_with_a_diff_and_writes_nothing() {
+    let index = app_index();
+    let project = locked_project(&index);
+    let before = project.read("requirements.txt");
+    project.write("requirements.in", "app\nweb\n");
+    let out = project.resolve(&["requirements.in", "-o", "requirements.txt", "--check"]);
+    out.assert_code(1);
+    insta::assert_snapshot!(out.stderr, @r"
+    error: `requirements.txt` is not what this resolve would write:
+    --- requirements.txt
+    +++ requirements.txt (this resolve)
+    @@ -10 +10,3 @@
+         # via app
+    +web==1.0.0
+    +    # via -r requirements.in
+    ");
+    assert_eq!(project.read("requirements.txt"), before);
+
+    // A missing file fails too, and is not created.
+    let out = project.resolve(&["requirements.in", "-o", "other.txt", "--check"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("`other.txt` does not exist"),
+        "{}",
+        out.stderr
+    );
+    assert!(!project.join("other.txt").exists());
+
+    // `--check` needs a file to check.
+    let out = project.resolve(&["requirements.in", "--check"]);
+    out.assert_code(2);
+}
+
+#[test]
+fn pre_commit_hook_runs_the_check() {
+    let hooks = fs_err::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let entry = hooks
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("entry:"))
+        .unwrap()
+        .trim();
+    assert!(hooks.contains("pass_filenames: false"), "{hooks}");
+    let words: Vec<&str> = entry.split_whitespace().collect();
+    assert_eq!(words[..2], ["tailwheel", "resolve"], "{entry}");
+    let index = app_index();
+    let project = locked_project(&index);
+    let mut command = assert_cmd::Command::from_std(crate::hermetic::tailwheel(project.path()));
+    command
+        .args(&words[1..])
+        .args(["--python-version", crate::common::PYTHON_VERSION])
+        .args(["--python-platform", crate::common::PYTHON_PLATFORM])
+        .args(["--index-url", &index.index_url()])
+        .args(["requirements.in", "-o", "requirements.txt"]);
+    project.run_command(command).assert_code(0);
+    project.write("requirements.in", "web\n");
+    let mut command = assert_cmd::Command::from_std(crate::hermetic::tailwheel(project.path()));
+    command
+        .args(&words[1..])
+        .args(["--python-version", crate::common::PYTHON_VERSION])
+        .args(["--python-platform", crate::common::PYTHON_PLATFORM])
+        .args(["--index-url", &index.index_url()])
+        .args(["requirements.in", "-o", "requirements.txt"]);
+    project.run_command(command).assert_code(1);
+}
+
+#[test]
+fn changes_to_an_existing_lock_are_summarized() {
+    let index = app_index();
+    let project = Project::new(&index);
+    project.write("requirements.txt", "app==1.0.0\ngone==1.0.0\nlib==1.0.0\n");
+    let out = project.resolve_in("app\nweb\n", &["-o", "requirements.txt", "--upgrade"]);
+    out.success();
+    insta::assert_snapshot!(out.stderr, @r"
+    Removed gone 1.0.0
+    Updated lib 1.0.0 -> 2.0.0
+    Added web 1.0.0
+    ");
+    // Nothing changed: no lines.
+    let out = project.resolve_in("app\nweb\n", &["-o", "requirements.txt"]);
+    out.success();
+    assert_eq!(out.stderr, "");
+    // A new file is not a change of an existing one.
+    let out = project.resolve_in("app\n", &["-o", "pylock.toml"]);
+    out.success();
+    assert_eq!(out.stderr, "");
+    let out = project.resolve_in("app\nweb\n", &["-o", "pylock.toml"]);
+    insta::assert_snapshot!(out.stderr, @"Added web 1.0.0");
+    // `-q` prints none of it.
+    project.write("requirements.txt", "lib==1.0.0\n");
+    let out = project.resolve_in("lib\n", &["-o", "requirements.txt", "-U", "-q"]);
+    out.success();
+    assert_eq!(out.raw_stderr, "");
+}
