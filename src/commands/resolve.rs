@@ -117,7 +117,11 @@ pub(crate) async fn run(
             entry.requirement.name
         )));
     }
-    for warning in &set.warnings {
+    for warning in set
+        .warnings
+        .iter()
+        .chain(&crate::pip_conf::load(env).warnings)
+    {
         printer.warn(warning);
     }
 
@@ -132,6 +136,7 @@ pub(crate) async fn run(
         interpreter_index,
         cache.as_deref(),
     )?;
+    check_trusted_hosts(&set.index.trusted_hosts, &locations, printer)?;
     let options = resolver_options(args, &set)?;
 
     let client = crate::settings::client_builder(env, Some(&locations))?
@@ -429,14 +434,15 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         .map(parse_exclude_newer)
         .transpose()
         .map_err(Failure::input)?;
+    // Requirement files first, then the command line (pip's order: later values win).
     let mut only_binary = PackageSelection::None;
-    for value in &args.only_binary {
+    for value in set.index.only_binary.iter().chain(&args.only_binary) {
         only_binary
             .apply(value)
             .map_err(|e| Failure::input(anyhow!("`--only-binary {value}`: {e}")))?;
     }
     let mut no_binary = PackageSelection::None;
-    for value in &args.no_binary {
+    for value in set.index.no_binary.iter().chain(&args.no_binary) {
         no_binary
             .apply(value)
             .map_err(|e| Failure::input(anyhow!("`--no-binary {value}`: {e}")))?;
@@ -477,6 +483,57 @@ fn allowed_hashes(
         }
     }
     Ok(allowed)
+}
+
+/// `--trusted-host` lines of requirement files: pip needs them to use a plain-HTTP index,
+/// which tailwheel allows anyway (honoured); for an HTTPS location they would turn certificate
+/// checks off, which tailwheel never does (refused); naming no location at all, a warning.
+fn check_trusted_hosts(
+    hosts: &[(String, tw_requirements::Origin)],
+    locations: &tw_index::IndexLocations,
+    printer: &Printer,
+) -> Result<(), Failure> {
+    let urls: Vec<&Url> = locations
+        .indexes
+        .iter()
+        .chain(
+            locations
+                .find_links
+                .iter()
+                .filter_map(|location| match location {
+                    tw_index::FindLinks::Url(url) => Some(url),
+                    tw_index::FindLinks::Directory(_) => None,
+                }),
+        )
+        .collect();
+    for (host, origin) in hosts {
+        // pip's value is `HOST` or `HOST:PORT`.
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) if port.parse::<u16>().is_ok() => (name, port.parse().ok()),
+            _ => (host.as_str(), None),
+        };
+        let matching: Vec<&&Url> = urls
+            .iter()
+            .filter(|url| {
+                url.host_str() == Some(name)
+                    && port.is_none_or(|port| url.port_or_known_default() == Some(port))
+            })
+            .collect();
+        if let Some(https) = matching.iter().find(|url| url.scheme() == "https") {
+            return Err(Failure::input(anyhow!(
+                "`{origin}`: `--trusted-host {host}` would turn off certificate checks for `{}`, which tailwheel never does; trust its CA with `SSL_CERT_FILE` and remove the option",
+                crate::settings::redact_word(https.as_str())
+            )));
+        }
+        if matching.is_empty() {
+            printer.warn(&format!(
+                "`{origin}`: `--trusted-host {host}` names no index or find-links host; ignoring it"
+            ));
+        } else {
+            debug!(%host, "trusted host: plain HTTP is allowed without it");
+        }
+    }
+    Ok(())
 }
 
 /// Refuse a pylock output whose name PEP 751 does not allow (uv refuses it too). Existing

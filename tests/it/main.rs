@@ -22,6 +22,7 @@ mod metadata;
 mod network;
 mod no_downgrade;
 mod output;
+mod pip_options;
 mod platform;
 mod prefetch;
 mod reliability;
