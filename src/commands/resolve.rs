@@ -90,7 +90,15 @@ pub(crate) async fn run(
         } else {
             tw_requirements::read_source(file, &extras, &lookup)
         };
-        set.extend(read.map_err(Failure::input)?);
+        let read = read.map_err(Failure::input)?;
+        if read.requirements.is_empty() {
+            // uv warns too; an empty lock is then the right answer, but rarely the intent.
+            printer.warn(&format!(
+                "`{}` does not contain any requirements",
+                file.display()
+            ));
+        }
+        set.extend(read);
     }
     for file in &args.constraints {
         set.extend(tw_requirements::read_constraints_txt(file, &lookup).map_err(Failure::input)?);

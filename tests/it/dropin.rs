@@ -358,3 +358,37 @@ fn changes_to_an_existing_lock_are_summarized() {
     out.success();
     assert_eq!(out.raw_stderr, "");
 }
+
+#[test]
+fn empty_input_warns_once_per_file() {
+    let index = app_index();
+    let project = Project::new(&index);
+    project.write("empty.in", "# nothing yet\n");
+    project.write("requirements.in", "app\n");
+    let out = project.resolve(&["empty.in", "--no-header"]);
+    assert_eq!(out.success(), "");
+    insta::assert_snapshot!(out.stderr, @"warning: `empty.in` does not contain any requirements");
+    // A file with requirements next to it: still named.
+    let out = project.resolve(&[
+        "empty.in",
+        "requirements.in",
+        "--no-header",
+        "--no-annotate",
+    ]);
+    assert_eq!(out.success(), "app==1.0.0\nlib==2.0.0\n");
+    insta::assert_snapshot!(out.stderr, @"warning: `empty.in` does not contain any requirements");
+    // A file with only constraints has nothing to resolve: named too.
+    project.write("only-c.in", "-c constraints.txt\n");
+    project.write("constraints.txt", "lib<2\n");
+    let out = project.resolve(&["only-c.in", "--no-header"]);
+    out.success();
+    insta::assert_snapshot!(out.stderr, @"warning: `only-c.in` does not contain any requirements");
+    // An empty pyproject.toml dependency list too.
+    project.write(
+        "pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = []\n",
+    );
+    let out = project.resolve(&["pyproject.toml", "--no-header"]);
+    out.success();
+    insta::assert_snapshot!(out.stderr, @"warning: `pyproject.toml` does not contain any requirements");
+}
