@@ -17,6 +17,7 @@ mod download;
 mod dropin;
 mod errors;
 mod hashes;
+mod help;
 mod index;
 mod metadata;
 mod network;
