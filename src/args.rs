@@ -40,6 +40,26 @@ pub(crate) enum Command {
     Resolve(Box<ResolveArgs>),
     /// Download the locked files of a pylock.toml or hashed requirements.txt, in parallel.
     Download(Box<DownloadArgs>),
+    /// Print the dependency graph of a lock (read from the lock alone).
+    Tree(TreeArgs),
+    /// Print every path from the roots of a lock to a package.
+    Why(WhyArgs),
+}
+
+/// `tailwheel tree`.
+#[derive(Debug, Args)]
+pub(crate) struct TreeArgs {
+    /// A `pylock.toml` or requirements.txt (default: `pylock.toml`, else `requirements.txt`).
+    pub(crate) lock: Option<PathBuf>,
+}
+
+/// `tailwheel why`.
+#[derive(Debug, Args)]
+pub(crate) struct WhyArgs {
+    /// The package to explain.
+    pub(crate) package: String,
+    /// A `pylock.toml` or requirements.txt (default: `pylock.toml`, else `requirements.txt`).
+    pub(crate) lock: Option<PathBuf>,
 }
 
 /// `tailwheel resolve`.

@@ -69,7 +69,7 @@ fn every_flag_in_help_is_in_the_readme() {
     let readme =
         fs_err::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
             .unwrap();
-    for command in ["resolve", "download"] {
+    for command in ["resolve", "download", "tree", "why"] {
         let help = help(command);
         let missing: Vec<String> = flags(&help)
             .into_iter()

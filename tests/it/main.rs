@@ -29,4 +29,5 @@ mod prefetch;
 mod reliability;
 mod requirements;
 mod resolver;
+mod tree;
 mod write;
