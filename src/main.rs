@@ -75,8 +75,8 @@ fn main() -> ExitCode {
         match &cli.command {
             Command::Resolve(args) => commands::resolve::run(args, &env, &printer, &argv).await,
             Command::Download(args) => commands::download::run(args, &env, &printer).await,
-            Command::Tree(args) => commands::tree::tree(args, &printer),
-            Command::Why(args) => commands::tree::why(args, &printer),
+            Command::Tree(args) => commands::tree::tree(args, printer),
+            Command::Why(args) => commands::tree::why(args, printer),
         }
     });
     // Do not wait for blocking tasks nobody needs any more (a DNS lookup for a connection

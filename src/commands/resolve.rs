@@ -144,7 +144,7 @@ pub(crate) async fn run(
         interpreter_index,
         cache.as_deref(),
     )?;
-    check_trusted_hosts(&set.index.trusted_hosts, &locations, printer)?;
+    check_trusted_hosts(&set.index.trusted_hosts, &locations, *printer)?;
     let options = resolver_options(args, &set)?;
 
     let client = crate::settings::client_builder(env, Some(&locations))?
@@ -335,7 +335,7 @@ pub(crate) async fn run(
     if args.check {
         // `requires = "output"` and the check above make `output` present here.
         let path = output.unwrap_or(Path::new("-"));
-        return check_output(path, &contents, printer);
+        return check_output(path, &contents, *printer);
     }
     match output {
         Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::io)?,
@@ -499,7 +499,7 @@ fn allowed_hashes(
 fn check_trusted_hosts(
     hosts: &[(String, tw_requirements::Origin)],
     locations: &tw_index::IndexLocations,
-    printer: &Printer,
+    printer: Printer,
 ) -> Result<(), Failure> {
     let urls: Vec<&Url> = locations
         .indexes
@@ -568,7 +568,7 @@ fn check_pylock_name(path: &Path) -> Result<(), Failure> {
 
 /// `--check`: succeed when `path` already holds `contents`, else fail (exit 1) with a unified
 /// diff from the file to what this resolve would write. Nothing is written either way.
-fn check_output(path: &Path, contents: &str, printer: &Printer) -> Result<(), Failure> {
+fn check_output(path: &Path, contents: &str, printer: Printer) -> Result<(), Failure> {
     let existing = match fs_err::read_to_string(path) {
         Ok(existing) => existing,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {

@@ -32,20 +32,20 @@ fn read(path: &Path) -> Result<LockGraph, Failure> {
     LockGraph::read(path).map_err(Failure::input)
 }
 
-fn print(printer: &Printer, text: &str) -> Result<(), Failure> {
+fn print(printer: Printer, text: &str) -> Result<(), Failure> {
     printer
         .stdout(text)
         .map_err(|err| Failure::io(anyhow!(err).context("cannot write to stdout")))
 }
 
 /// `tailwheel tree [LOCK]`.
-pub(crate) fn tree(args: &TreeArgs, printer: &Printer) -> Result<(), Failure> {
+pub(crate) fn tree(args: &TreeArgs, printer: Printer) -> Result<(), Failure> {
     let path = lock_path(args.lock.as_deref())?;
     print(printer, &read(&path)?.render_tree())
 }
 
 /// `tailwheel why NAME [LOCK]`.
-pub(crate) fn why(args: &WhyArgs, printer: &Printer) -> Result<(), Failure> {
+pub(crate) fn why(args: &WhyArgs, printer: Printer) -> Result<(), Failure> {
     let name = PackageName::from_str(&args.package)
         .map_err(|err| Failure::input(anyhow!("invalid package name `{}`: {err}", args.package)))?;
     let path = lock_path(args.lock.as_deref())?;
