@@ -73,13 +73,13 @@ fn annotation_style_line_and_split() {
     let project = Project::new(&index);
     let out = project.resolve_in("app\n", &["--no-header", "--annotation-style", "line"]);
     insta::assert_snapshot!(out.success(), @r"
-    app==1.0.0  # via -r requirements.in
-    lib==2.0.0  # via app
+    app==1.0.0                # via -r requirements.in
+    lib==2.0.0                # via app
     ");
     let out = project.resolve_in("app\nlib\n", &["--no-header", "--annotation-style=line"]);
     insta::assert_snapshot!(out.success(), @r"
-    app==1.0.0  # via -r requirements.in
-    lib==2.0.0  # via -r requirements.in, app
+    app==1.0.0                # via -r requirements.in
+    lib==2.0.0                # via -r requirements.in, app
     ");
     let out = project.resolve_in("app\nlib\n", &["--no-header", "--annotation-style=split"]);
     insta::assert_snapshot!(out.success(), @r"

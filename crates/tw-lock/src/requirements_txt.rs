@@ -26,7 +26,8 @@
 //!   followed by one `    #   <reason>` line per reason; reasons are
 //!   rendered (`-r requirements.in`, a package name), sorted as strings and
 //!   deduplicated, as pip-compile does. With [`AnnotationStyle::Line`]:
-//!   `name==version  # via a, b` (below the hashes when there are any).
+//!   `name==version  # via a, b`, the pin padded to 24 characters as
+//!   pip-compile and uv pad it (below the hashes when there are any).
 //! - Packages left out with `--no-emit-package` are listed, sorted, after a
 //!   blank line and `# The following packages were excluded from the output:`
 //!   (uv's wording), one `# name` line each.
@@ -203,7 +204,14 @@ fn requirement(package: &LockedPackage, options: &RequirementsTxtOptions) -> Str
             [] => {}
             reasons if options.annotation_style == AnnotationStyle::Line => {
                 // A comment cannot follow a `\` continuation: with hashes it goes below them.
-                out.push_str(if hashes.is_empty() { "  " } else { "\n    " });
+                // Without, the comment starts at column 27 as pip-compile and uv align it
+                // (the pin padded to 24 characters, then two spaces).
+                if hashes.is_empty() {
+                    let width = out.lines().last().map_or(0, |pin| pin.chars().count());
+                    out.push_str(&" ".repeat(24usize.saturating_sub(width) + 2));
+                } else {
+                    out.push_str("\n    ");
+                }
                 out.push_str("# via ");
                 out.push_str(&reasons.join(", "));
             }
@@ -370,6 +378,33 @@ mod tests {
         // No reason and no hash at all.
         let zipp = package("zipp", "3.20.2");
         lock(vec![requests, zipp, idna, certifi])
+    }
+
+    #[test]
+    fn line_annotations() {
+        let options = RequirementsTxtOptions {
+            annotation_style: AnnotationStyle::Line,
+            ..RequirementsTxtOptions::default()
+        };
+        let mut long = package("a-package-with-a-long-name", "2024.10.1");
+        long.via = vec![via_package("idna")];
+        let mut lock = sample();
+        lock.packages.push(long);
+        assert_eq!(
+            to_requirements_txt(&lock, &options),
+            "a-package-with-a-long-name==2024.10.1  # via idna\n\
+             certifi==2024.8.30        # via requests\n\
+             idna==3.10                # via -r requirements.in, requests\n\
+             requests==2.32.3          # via -r requirements.in\n\
+             zipp==3.20.2\n"
+        );
+        let hashed = RequirementsTxtOptions {
+            generate_hashes: true,
+            ..options
+        };
+        assert!(to_requirements_txt(&sample(), &hashed).contains(
+            "idna==3.10 \\\n    --hash=sha256:ccc\n    # via -r requirements.in, requests\n"
+        ));
     }
 
     #[test]
