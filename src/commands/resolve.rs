@@ -283,6 +283,17 @@ pub(crate) async fn run(
         bar.finish_and_clear();
     }
     let resolution = result.map_err(|err| {
+        // `--stats` matters most when a run fails (how far did it get, what did it cost).
+        if args.stats {
+            print_stats(
+                &client,
+                &index,
+                &fetcher,
+                builder.as_deref(),
+                started.elapsed(),
+                *printer,
+            );
+        }
         if err.is_no_solution() {
             Failure::no_solution(err)
         } else {
@@ -356,30 +367,14 @@ pub(crate) async fn run(
         elapsed.as_secs_f64()
     ));
     if args.stats {
-        let stats = client.stats();
-        let pages = index.page_stats();
-        printer.always(&format!(
-            "stats: {} requests, {} bytes, {:.3}s; pages: {} cached, {} revalidated, {} fetched",
-            stats.requests,
-            stats.bytes,
-            elapsed.as_secs_f64(),
-            pages.cached,
-            pages.revalidated,
-            pages.fetched
-        ));
-        for (strategy, cost) in fetcher.stats() {
-            printer.always(&format!(
-                "stats: metadata via {strategy}: {} files, {} requests, {} round trips, {} bytes",
-                cost.files, cost.requests, cost.round_trips, cost.bytes
-            ));
-        }
-        if let Some(builder) = &builder {
-            let built = builder.stats();
-            printer.always(&format!(
-                "stats: builds: {} run, {} environments installed, {} bytes downloaded",
-                built.built, built.environments, built.bytes
-            ));
-        }
+        print_stats(
+            &client,
+            &index,
+            &fetcher,
+            builder.as_deref(),
+            elapsed,
+            *printer,
+        );
     }
     if let Some(dest) = &args.download {
         // Same process, same client: connections and DNS answers are reused.
@@ -400,6 +395,69 @@ pub(crate) async fn run(
         )?;
     }
     Ok(())
+}
+
+/// The `--stats` lines: requests, bytes and time; metadata per strategy; builds. Byte counts
+/// are exact (scripts read them) and followed by a readable size.
+fn print_stats(
+    client: &tw_client::Client,
+    index: &Index,
+    fetcher: &MetadataFetcher,
+    builder: Option<&tw_build::Builder>,
+    elapsed: Duration,
+    printer: Printer,
+) {
+    let stats = client.stats();
+    let pages = index.page_stats();
+    printer.always(&format!(
+        "stats: {} requests, {} bytes ({}), {:.3}s; pages: {} cached, {} revalidated, {} fetched",
+        stats.requests,
+        stats.bytes,
+        human_bytes(stats.bytes),
+        elapsed.as_secs_f64(),
+        pages.cached,
+        pages.revalidated,
+        pages.fetched
+    ));
+    for (strategy, cost) in fetcher.stats() {
+        printer.always(&format!(
+            "stats: metadata via {strategy}: {} files, {} requests, {} round trips, {} bytes ({})",
+            cost.files,
+            cost.requests,
+            cost.round_trips,
+            cost.bytes,
+            human_bytes(cost.bytes)
+        ));
+    }
+    if let Some(builder) = builder {
+        let built = builder.stats();
+        printer.always(&format!(
+            "stats: builds: {} run, {} environments installed, {} bytes downloaded ({})",
+            built.built,
+            built.environments,
+            built.bytes,
+            human_bytes(built.bytes)
+        ));
+    }
+}
+
+/// `bytes` in binary units with one decimal: `512 B`, `1.5 KiB`, `12.0 MiB`.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "a size shown with one decimal needs no more than f64's 52 bits"
+)]
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// The cache directory: `--cache-dir`, else the default, none with `--no-cache`.
@@ -812,6 +870,14 @@ mod tests {
             without_credentials(&url).as_str(),
             "https://h.example.invalid/simple/"
         );
+    }
+
+    #[test]
+    fn human_bytes_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(12 * 1024 * 1024), "12.0 MiB");
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod errors;
 mod hashes;
 mod help;
 mod index;
+mod messages;
 mod metadata;
 mod network;
 mod no_downgrade;
