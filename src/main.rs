@@ -26,7 +26,9 @@ fn init_logging(verbose: u8, quiet: bool) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => {
-            "info,tailwheel=debug,tw_resolver=debug,tw_metadata=debug,tw_index=debug,tw_client=debug,tw_build=debug"
+            // pubgrub's own info lines name its internal ids (`Id::<PubGrubPackage>(0)`); they
+            // help only with `-vv`.
+            "info,pubgrub=warn,tailwheel=debug,tw_resolver=debug,tw_metadata=debug,tw_index=debug,tw_client=debug,tw_build=debug"
         }
         (false, _) => "trace",
     };

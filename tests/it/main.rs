@@ -13,6 +13,7 @@ mod auth;
 mod build;
 mod cache;
 mod common;
+mod conflicts;
 mod download;
 mod dropin;
 mod errors;
