@@ -244,14 +244,18 @@ pub(crate) async fn run(
     let progress = printer.spinner("Resolving");
     let ticker = progress.clone().map(|bar| {
         let client = client.clone();
+        let index = Arc::clone(&index);
+        let fetcher = Arc::clone(&fetcher);
         tokio::spawn(async move {
             loop {
-                let stats = client.stats();
-                bar.set_message(format!(
-                    "Resolving: {} requests, {} KiB",
-                    stats.requests,
-                    stats.bytes / 1024
-                ));
+                let pages = index.page_stats();
+                let progress = Progress {
+                    projects: pages.cached + pages.revalidated + pages.fetched,
+                    metadata: fetcher.stats().iter().map(|(_, cost)| cost.files).sum(),
+                    bytes: client.stats().bytes,
+                    current: fetcher.last_fetched(),
+                };
+                bar.set_message(progress.message());
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
@@ -395,6 +399,35 @@ pub(crate) async fn run(
         )?;
     }
     Ok(())
+}
+
+/// What the progress line shows while resolving (uv shows counts and `name==version` too).
+#[derive(Debug, Default)]
+struct Progress {
+    /// Project pages read (from the cache or the index).
+    projects: u64,
+    /// Distributions whose metadata was read.
+    metadata: u64,
+    /// Bytes received.
+    bytes: u64,
+    /// The distribution whose metadata was asked for last.
+    current: Option<String>,
+}
+
+impl Progress {
+    fn message(&self) -> String {
+        let mut message = format!(
+            "Resolving: {} projects, {} metadata files, {}",
+            self.projects,
+            self.metadata,
+            human_bytes(self.bytes)
+        );
+        if let Some(current) = &self.current {
+            message.push_str(" · ");
+            message.push_str(current);
+        }
+        message
+    }
 }
 
 /// The `--stats` lines: requests, bytes and time; metadata per strategy; builds. Byte counts
@@ -869,6 +902,25 @@ mod tests {
         assert_eq!(
             without_credentials(&url).as_str(),
             "https://h.example.invalid/simple/"
+        );
+    }
+
+    #[test]
+    fn progress_shows_counts_and_the_package() {
+        let progress = Progress {
+            projects: 12,
+            metadata: 30,
+            bytes: 1536 * 1024,
+            current: Some("flask==3.0.3".to_string()),
+        };
+        assert_eq!(
+            progress.message(),
+            "Resolving: 12 projects, 30 metadata files, 1.5 MiB · flask==3.0.3"
+        );
+        let start = Progress::default();
+        assert_eq!(
+            start.message(),
+            "Resolving: 0 projects, 0 metadata files, 0 B"
         );
     }
 
