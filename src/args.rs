@@ -18,13 +18,19 @@ pub(crate) struct Cli {
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
     /// Print only errors.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        help_heading = "Logging options",
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose"
+    )]
     pub(crate) quiet: bool,
     /// More logging (`-v` debug, `-vv` trace); `RUST_LOG` works too.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(help_heading = "Logging options", short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
     /// Never show progress bars.
-    #[arg(long, global = true)]
+    #[arg(help_heading = "Logging options", long, global = true)]
     pub(crate) no_progress: bool,
 }
 
@@ -34,115 +40,188 @@ pub(crate) enum Command {
     Resolve(Box<ResolveArgs>),
     /// Download the locked files of a pylock.toml or hashed requirements.txt, in parallel.
     Download(Box<DownloadArgs>),
+    /// Print the dependency graph of a lock (read from the lock alone).
+    Tree(TreeArgs),
+    /// Print every path from the roots of a lock to a package.
+    Why(WhyArgs),
+}
+
+/// `tailwheel tree`.
+#[derive(Debug, Args)]
+pub(crate) struct TreeArgs {
+    /// A `pylock.toml` or requirements.txt (default: `pylock.toml`, else `requirements.txt`).
+    pub(crate) lock: Option<PathBuf>,
+}
+
+/// `tailwheel why`.
+#[derive(Debug, Args)]
+pub(crate) struct WhyArgs {
+    /// The package to explain.
+    pub(crate) package: String,
+    /// A `pylock.toml` or requirements.txt (default: `pylock.toml`, else `requirements.txt`).
+    pub(crate) lock: Option<PathBuf>,
 }
 
 /// `tailwheel resolve`.
 #[derive(Debug, Args)]
 pub(crate) struct ResolveArgs {
-    /// Requirements files (`requirements.in`, `requirements.txt`) or `pyproject.toml`.
+    /// Requirements files (`requirements.in`, `requirements.txt`) or `pyproject.toml`; `-`
+    /// reads a requirements file from stdin.
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
-    /// Write the lock here (format from the extension); stdout when absent.
-    #[arg(short, long)]
-    pub(crate) output: Option<PathBuf>,
-    /// Output format: `pylock` or `requirements-txt` (default: from `-o`, else requirements-txt).
-    #[arg(long)]
-    pub(crate) format: Option<String>,
     /// Constrain versions with a requirements file.
-    #[arg(short, long = "constraint")]
+    #[arg(
+        help_heading = "Input options",
+        short,
+        long = "constraint",
+        visible_alias = "constraints"
+    )]
     pub(crate) constraints: Vec<PathBuf>,
     /// Replace requirements on packages with the ones in this file.
-    #[arg(long = "override")]
+    #[arg(
+        help_heading = "Input options",
+        long = "override",
+        visible_alias = "overrides"
+    )]
     pub(crate) overrides: Vec<PathBuf>,
     /// Include this optional dependency group of a pyproject.toml.
-    #[arg(long = "extra")]
+    #[arg(help_heading = "Input options", long = "extra")]
     pub(crate) extras: Vec<String>,
     /// Include every optional dependency group of a pyproject.toml.
-    #[arg(long, conflicts_with = "extras")]
+    #[arg(help_heading = "Input options", long, conflicts_with = "extras")]
     pub(crate) all_extras: bool,
     /// Include this dependency group (PEP 735 `[dependency-groups]`) of a pyproject.toml.
-    #[arg(long = "group")]
+    #[arg(help_heading = "Input options", long = "group")]
     pub(crate) groups: Vec<String>,
     /// Include every dependency group of a pyproject.toml.
-    #[arg(long, conflicts_with = "groups")]
+    #[arg(help_heading = "Input options", long, conflicts_with = "groups")]
     pub(crate) all_groups: bool,
     #[command(flatten)]
-    pub(crate) index: IndexArgs,
-    #[command(flatten)]
     pub(crate) target: TargetArgs,
-    /// Ignore files uploaded after this date or instant (`2026-10-01`, `2026-10-01T00:00:00Z`).
-    #[arg(long)]
+    #[command(flatten)]
+    pub(crate) index: IndexArgs,
+    /// Ignore files uploaded after this date, instant or time ago (`2026-10-01`,
+    /// `2026-10-01T00:00:00Z`, `1 week`, `24 hours`, `P7D`).
+    #[arg(help_heading = "Resolution options", long)]
     pub(crate) exclude_newer: Option<String>,
     /// Pre-release policy: `disallow`, `allow`, `if-necessary`, `explicit`, `if-necessary-or-explicit`.
-    #[arg(long, default_value = "if-necessary-or-explicit")]
+    #[arg(
+        help_heading = "Resolution options",
+        long,
+        default_value = "if-necessary-or-explicit"
+    )]
     pub(crate) prerelease: String,
     /// Allow pre-releases for every package (same as `--prerelease allow`).
-    #[arg(long)]
+    #[arg(help_heading = "Resolution options", long)]
     pub(crate) pre: bool,
     /// `highest` (default), `lowest` or `lowest-direct`.
-    #[arg(long, default_value = "highest")]
+    #[arg(help_heading = "Resolution options", long, default_value = "highest")]
     pub(crate) resolution: String,
     /// Ignore the pins of an existing output file.
-    #[arg(short = 'U', long)]
+    #[arg(help_heading = "Resolution options", short = 'U', long)]
     pub(crate) upgrade: bool,
     /// Ignore the existing pin of this package (`NAME`), or move it to a version (`NAME==1.2`).
-    #[arg(short = 'P', long)]
+    #[arg(help_heading = "Resolution options", short = 'P', long)]
     pub(crate) upgrade_package: Vec<String>,
+    /// Write the lock here (format from the extension; `-` or absent: stdout).
+    #[arg(
+        help_heading = "Output options",
+        short,
+        long,
+        visible_alias = "output-file"
+    )]
+    pub(crate) output: Option<PathBuf>,
+    /// Write nothing: exit 0 when the `-o` file is already what this resolve would write,
+    /// else exit 1 with a diff (for CI and pre-commit).
+    #[arg(
+        help_heading = "Output options",
+        long,
+        requires = "output",
+        conflicts_with = "download"
+    )]
+    pub(crate) check: bool,
+    /// Output format: `pylock` or `requirements-txt` (default: from `-o`, else requirements-txt).
+    #[arg(help_heading = "Output options", long)]
+    pub(crate) format: Option<String>,
     /// Add `--hash` lines to requirements.txt output (pylock always has hashes).
-    #[arg(long)]
+    #[arg(help_heading = "Output options", long)]
     pub(crate) generate_hashes: bool,
     /// Do not add `# via` comments.
-    #[arg(long)]
+    #[arg(help_heading = "Output options", long)]
     pub(crate) no_annotate: bool,
+    /// Where `# via` comments go: `split` (own lines, default) or `line` (on the pin's line).
+    #[arg(help_heading = "Output options", long, value_enum, default_value_t = AnnotationStyleArg::Split)]
+    pub(crate) annotation_style: AnnotationStyleArg,
+    /// Write extras in requirements.txt pins (`name[extra]==1.0`); by default they are stripped.
+    #[arg(help_heading = "Output options", long, overrides_with = "strip_extras")]
+    pub(crate) no_strip_extras: bool,
+    /// Write pins without extras (the default; accepted for pip-compile and uv habits).
+    #[arg(
+        help_heading = "Output options",
+        long,
+        overrides_with = "no_strip_extras"
+    )]
+    pub(crate) strip_extras: bool,
+    /// Write the `--index-url` and `--extra-index-url` lines into requirements.txt output.
+    #[arg(help_heading = "Output options", long)]
+    pub(crate) emit_index_url: bool,
+    /// Write the `--find-links` lines into requirements.txt output.
+    #[arg(help_heading = "Output options", long)]
+    pub(crate) emit_find_links: bool,
+    /// Leave this package out of the output (it is still resolved); repeatable.
+    #[arg(help_heading = "Output options", long, value_name = "NAME")]
+    pub(crate) no_emit_package: Vec<String>,
     /// Do not write the header comment.
-    #[arg(long)]
+    #[arg(help_heading = "Output options", long)]
     pub(crate) no_header: bool,
-    /// Never use source distributions.
-    #[arg(long)]
+    /// Run no build backend: sdists are used only where their `PKG-INFO` is static
+    /// (metadata 2.2+, PEP 643) or was built before (cache).
+    #[arg(help_heading = "Resolution options", long)]
     pub(crate) no_build: bool,
     /// Use only wheels for these packages (comma-separated, `:all:` or `:none:`; pip's syntax).
-    #[arg(long)]
+    #[arg(help_heading = "Resolution options", long)]
     pub(crate) only_binary: Vec<String>,
     /// Use only source distributions for these packages (comma-separated, `:all:` or `:none:`).
-    #[arg(long)]
+    #[arg(help_heading = "Resolution options", long)]
     pub(crate) no_binary: Vec<String>,
-    /// Refuse network access.
-    #[arg(long)]
-    pub(crate) offline: bool,
     /// Cache directory (default: `TAILWHEEL_CACHE_DIR`, else `$XDG_CACHE_HOME/tailwheel`, else `~/.cache/tailwheel`).
-    #[arg(long)]
+    #[arg(help_heading = "Cache options", long)]
     pub(crate) cache_dir: Option<PathBuf>,
     /// Neither read nor write the cache.
-    #[arg(long, conflicts_with = "cache_dir")]
+    #[arg(help_heading = "Cache options", long, conflicts_with = "cache_dir")]
     pub(crate) no_cache: bool,
     /// Ask the index about every project page even when the cached copy is fresh or
     /// `--exclude-newer` would allow it (conditional requests where the index allows).
-    #[arg(long, conflicts_with = "offline")]
+    #[arg(help_heading = "Cache options", long, conflicts_with = "offline")]
     pub(crate) refresh: bool,
+    /// Refuse network access.
+    #[arg(help_heading = "Network options", long)]
+    pub(crate) offline: bool,
     /// Never use HTTP range requests to read wheel metadata (also `TAILWHEEL_NO_LAZY_WHEEL=1`).
-    #[arg(long)]
+    #[arg(help_heading = "Network options", long)]
     pub(crate) no_lazy_wheel: bool,
     /// Ask for PEP 658 files the index does not advertise: `hedged` (default), `off`, `first`,
     /// `concurrent` (see docs/lazy-wheel.md).
-    #[arg(long, default_value = "hedged")]
+    #[arg(help_heading = "Network options", long, default_value = "hedged")]
     pub(crate) probe_metadata: String,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 50)]
+    #[arg(help_heading = "Network options", long, default_value_t = 50)]
     pub(crate) concurrency: usize,
     /// After resolving, download the chosen file of every package into this folder.
-    #[arg(long, value_name = "DIR")]
+    #[arg(help_heading = "Output options", long, value_name = "DIR")]
     pub(crate) download: Option<PathBuf>,
     /// With `--download`: warn instead of failing when a wheel's METADATA differs from the
     /// metadata the resolution used.
-    #[arg(long, requires = "download")]
+    #[arg(help_heading = "Output options", long, requires = "download")]
     pub(crate) allow_metadata_mismatch: bool,
     /// Print requests, bytes and time to stderr at the end.
-    #[arg(long)]
+    #[arg(help_heading = "Logging options", long)]
     pub(crate) stats: bool,
 }
 
 /// Where packages come from (shared by `resolve` and `download`).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Index options")]
 pub(crate) struct IndexArgs {
     /// The Simple API index (default: `PIP_INDEX_URL`/`UV_INDEX_URL`, pip.conf, then pip's default).
     #[arg(short, long)]
@@ -167,6 +246,7 @@ pub(crate) struct IndexArgs {
 
 /// The environment to resolve or download for (shared by `resolve` and `download`).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Target options")]
 pub(crate) struct TargetArgs {
     /// The interpreter to resolve for (default: `python3` on PATH).
     #[arg(long)]
@@ -185,22 +265,36 @@ pub(crate) struct DownloadArgs {
     /// A `pylock.toml` or a hashed requirements.txt (as `tailwheel resolve` writes them).
     pub(crate) lockfile: PathBuf,
     /// The folder to download into (created if missing).
-    #[arg(short, long = "dest", value_name = "DIR")]
+    #[arg(
+        help_heading = "Output options",
+        short,
+        long = "dest",
+        value_name = "DIR"
+    )]
     pub(crate) dest: PathBuf,
     /// Downloads in flight at once.
-    #[arg(long, default_value_t = 16)]
+    #[arg(help_heading = "Network options", long, default_value_t = 16)]
     pub(crate) concurrency: usize,
     /// Cache directory shared with `resolve` (files are linked from it, not fetched again).
-    #[arg(long)]
+    #[arg(help_heading = "Cache options", long)]
     pub(crate) cache_dir: Option<PathBuf>,
     /// Neither read nor write the cache.
-    #[arg(long, conflicts_with = "cache_dir")]
+    #[arg(help_heading = "Cache options", long, conflicts_with = "cache_dir")]
     pub(crate) no_cache: bool,
     /// Ask the index about every project page even when the cached copy is fresh.
-    #[arg(long)]
+    #[arg(help_heading = "Cache options", long)]
     pub(crate) refresh: bool,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
     #[command(flatten)]
     pub(crate) target: TargetArgs,
+}
+
+/// `--annotation-style`: where `# via` comments go (pip-compile's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AnnotationStyleArg {
+    /// One comment below the pin, and one line per reason when there are several.
+    Split,
+    /// One comment on the pin's line, reasons separated by commas.
+    Line,
 }

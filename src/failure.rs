@@ -1,6 +1,6 @@
 //! A failed command: the error chain to print and the exit code to return.
 //!
-//! Exit codes: 1 no solution, 2 bad input or usage, 3 network, index or build failure,
+//! Exit codes: 1 no solution or a `--check` that found the lock out of date, 2 bad input or usage, 3 network, index or build failure,
 //! 4 the output could not be written (a full disk, a missing directory, a failed stdout).
 
 use std::fmt;
@@ -39,6 +39,14 @@ impl Failure {
 }
 
 impl Failure {
+    /// `--check` found the output file out of date (exit 1, as a failed check).
+    pub(crate) fn check(error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: 1,
+            error: error.into(),
+        }
+    }
+
     /// The lock (or other output) could not be written: a local I/O failure, not bad input.
     pub(crate) fn io(error: impl Into<anyhow::Error>) -> Self {
         Self {

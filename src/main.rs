@@ -26,7 +26,9 @@ fn init_logging(verbose: u8, quiet: bool) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => {
-            "info,tailwheel=debug,tw_resolver=debug,tw_metadata=debug,tw_index=debug,tw_client=debug,tw_build=debug"
+            // pubgrub's own info lines name its internal ids (`Id::<PubGrubPackage>(0)`); they
+            // help only with `-vv`.
+            "info,pubgrub=warn,tailwheel=debug,tw_resolver=debug,tw_metadata=debug,tw_index=debug,tw_client=debug,tw_build=debug"
         }
         (false, _) => "trace",
     };
@@ -75,6 +77,8 @@ fn main() -> ExitCode {
         match &cli.command {
             Command::Resolve(args) => commands::resolve::run(args, &env, &printer, &argv).await,
             Command::Download(args) => commands::download::run(args, &env, &printer).await,
+            Command::Tree(args) => commands::tree::tree(args, printer),
+            Command::Why(args) => commands::tree::why(args, printer),
         }
     });
     // Do not wait for blocking tasks nobody needs any more (a DNS lookup for a connection

@@ -1,4 +1,7 @@
-//! pip's configuration files, read for `index-url` and `extra-index-url` only.
+//! pip's configuration files, read for `index-url`, `extra-index-url` and `find-links`; the
+//! other settings that would change what pip resolves or how it connects (`cert`,
+//! `trusted-host`, `no-index`, `pre`, `only-binary`, `no-binary`, `prefer-binary`, `timeout`,
+//! `retries`, `proxy`, …) are named in a warning rather than silently ignored (issue 18).
 //!
 //! Order as pip documents it (later files win): the global files
 //! (`$XDG_CONFIG_DIRS/pip/pip.conf`, `/etc/pip.conf`), the user files (`~/.pip/pip.conf`,
@@ -15,7 +18,38 @@ use crate::environment::Environment;
 pub(crate) struct PipConfig {
     pub(crate) index_url: Option<(String, PathBuf)>,
     pub(crate) extra_index_urls: Vec<String>,
+    /// `find-links` locations (whitespace-separated, as pip splits them).
+    pub(crate) find_links: Vec<String>,
+    /// One line per setting tailwheel does not use, naming the file, the key and the section.
+    pub(crate) warnings: Vec<String>,
 }
+
+/// The system CA bundles of common distributions: tailwheel verifies with the system trust
+/// store, so a `cert` naming one of these changes nothing.
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+    "/etc/ssl/ca-bundle.pem",
+];
+
+/// Settings of `[global]`/`[install]` that would change what pip resolves or how it connects,
+/// with what to use instead where tailwheel has an equivalent.
+const UNUSED: &[(&str, &str)] = &[
+    ("cert", "; set `SSL_CERT_FILE` instead"),
+    ("client-cert", ""),
+    ("constraint", "; pass `-c FILE`"),
+    ("no-binary", "; pass `--no-binary`"),
+    ("no-index", "; pass `--no-index`"),
+    ("only-binary", "; pass `--only-binary`"),
+    ("pre", "; pass `--pre`"),
+    ("prefer-binary", ""),
+    ("proxy", "; set `HTTPS_PROXY` instead"),
+    ("retries", "; set `TAILWHEEL_HTTP_RETRIES` instead"),
+    ("timeout", "; set `TAILWHEEL_HTTP_TIMEOUT` instead"),
+    ("default-timeout", "; set `TAILWHEEL_HTTP_TIMEOUT` instead"),
+    ("trusted-host", ""),
+];
 
 fn candidate_files(env: &Environment) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -89,6 +123,7 @@ fn apply(config: &mut PipConfig, text: &str, path: &Path) {
             last_key = Some(values.len() - 1);
         }
     }
+    let mut unused: Vec<(String, String, &str)> = Vec::new();
     for wanted in ["global", "install"] {
         for (section, key, value) in &values {
             if section != wanted {
@@ -104,9 +139,26 @@ fn apply(config: &mut PipConfig, text: &str, path: &Path) {
                     config.extra_index_urls =
                         value.split_whitespace().map(str::to_string).collect();
                 }
-                _ => {}
+                "find-links" => {
+                    config.find_links = value.split_whitespace().map(str::to_string).collect();
+                }
+                // pip pointed at the system's CA bundle trusts what tailwheel trusts anyway.
+                "cert" if SYSTEM_BUNDLES.contains(&value.trim()) => {}
+                key => {
+                    if let Some((_, hint)) = UNUSED.iter().find(|(name, _)| *name == key) {
+                        unused.push((key.to_string(), section.clone(), *hint));
+                    }
+                }
             }
         }
+    }
+    unused.sort();
+    unused.dedup_by(|a, b| a.0 == b.0);
+    for (key, section, hint) in unused {
+        config.warnings.push(format!(
+            "`{}`: tailwheel does not use `{key}` of pip's configuration (`[{section}]`){hint}",
+            path.display()
+        ));
     }
 }
 

@@ -89,7 +89,19 @@ pub(crate) fn index_locations(
     let strategy =
         IndexStrategy::from_str(&args.index_strategy).map_err(|e| Failure::input(anyhow!(e)))?;
     let mut find_links = Vec::new();
-    for link in args.find_links.iter().chain(&files.find_links) {
+    // Order: the command line, requirement files, `PIP_FIND_LINKS` (space-separated), pip.conf.
+    let pip_find_links: Vec<String> = env
+        .var("PIP_FIND_LINKS")
+        .iter()
+        .flat_map(|value| value.split_whitespace().map(str::to_string))
+        .chain(pip_conf::load(env).find_links)
+        .collect();
+    for link in args
+        .find_links
+        .iter()
+        .chain(&files.find_links)
+        .chain(&pip_find_links)
+    {
         let location = if link.contains("://") {
             FindLinks::Url(parse_index_url(link, "--find-links")?)
         } else {

@@ -2,3 +2,4 @@
 
 pub(crate) mod download;
 pub(crate) mod resolve;
+pub(crate) mod tree;

@@ -13,7 +13,9 @@ use tracing::{debug, info};
 use url::Url;
 
 use tw_index::{DistFilename, Index, IndexCacheOptions};
-use tw_lock::{Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via};
+use tw_lock::{
+    AnnotationStyle, Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via,
+};
 use tw_metadata::{MetadataFetcher, MetadataOptions, ProbeMode};
 use tw_platform::Target;
 use tw_requirements::{
@@ -25,7 +27,7 @@ use tw_resolver::{
     ResolverOptions, RootRequirement,
 };
 
-use crate::args::ResolveArgs;
+use crate::args::{AnnotationStyleArg, ResolveArgs};
 use crate::environment::Environment;
 use crate::failure::Failure;
 use crate::printer::Printer;
@@ -79,7 +81,24 @@ pub(crate) async fn run(
     let extras = pyproject_selection(args)?;
     let mut set = RequirementsSet::default();
     for file in &args.files {
-        set.extend(tw_requirements::read_source(file, &extras, &lookup).map_err(Failure::input)?);
+        let read = if file.as_os_str() == "-" {
+            // pip-compile and uv read a requirements file from stdin for `-`.
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                .map_err(|err| Failure::input(anyhow!(err).context("cannot read stdin")))?;
+            tw_requirements::parse_requirements_txt_bytes(&bytes, file, &lookup)
+        } else {
+            tw_requirements::read_source(file, &extras, &lookup)
+        };
+        let read = read.map_err(Failure::input)?;
+        if read.requirements.is_empty() {
+            // uv warns too; an empty lock is then the right answer, but rarely the intent.
+            printer.warn(&format!(
+                "`{}` does not contain any requirements",
+                file.display()
+            ));
+        }
+        set.extend(read);
     }
     for file in &args.constraints {
         set.extend(tw_requirements::read_constraints_txt(file, &lookup).map_err(Failure::input)?);
@@ -106,7 +125,11 @@ pub(crate) async fn run(
             entry.requirement.name
         )));
     }
-    for warning in &set.warnings {
+    for warning in set
+        .warnings
+        .iter()
+        .chain(&crate::pip_conf::load(env).warnings)
+    {
         printer.warn(warning);
     }
 
@@ -121,6 +144,7 @@ pub(crate) async fn run(
         interpreter_index,
         cache.as_deref(),
     )?;
+    check_trusted_hosts(&set.index.trusted_hosts, &locations, *printer)?;
     let options = resolver_options(args, &set)?;
 
     let client = crate::settings::client_builder(env, Some(&locations))?
@@ -150,13 +174,25 @@ pub(crate) async fn run(
         metadata_options,
     ));
 
+    // `-o -` is stdout, as in pip-compile.
+    let output = args
+        .output
+        .as_deref()
+        .filter(|path| path.as_os_str() != "-");
     let format = match &args.format {
         Some(format) => LockFormat::from_str(format).map_err(Failure::input)?,
-        None => args
-            .output
-            .as_deref()
-            .map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
+        None => output.map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
     };
+    if format == LockFormat::Pylock
+        && let Some(path) = output
+    {
+        check_pylock_name(path)?;
+    }
+    if args.check && output.is_none() {
+        return Err(Failure::input(anyhow!(
+            "`--check` needs an output file to compare with (`-o FILE`)"
+        )));
+    }
     let mut options = options;
     // `-P NAME` frees one package from the existing pins; `-P NAME==VERSION` (any PEP 508
     // requirement) also constrains it, as pip-compile does.
@@ -170,7 +206,18 @@ pub(crate) async fn run(
             upgrade_constraints.push(requirement);
         }
     }
-    if let Some(output) = &args.output
+    // The pins of the file as it was, for the change summary (a new file has none to change).
+    let previous =
+        output
+            .filter(|path| path.is_file())
+            .and_then(|path| match tw_lock::read_pins(path) {
+                Ok(pins) => Some(pins),
+                Err(err) => {
+                    debug!("no change summary: {err}");
+                    None
+                }
+            });
+    if let Some(output) = output
         && !args.upgrade
     {
         let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
@@ -197,14 +244,18 @@ pub(crate) async fn run(
     let progress = printer.spinner("Resolving");
     let ticker = progress.clone().map(|bar| {
         let client = client.clone();
+        let index = Arc::clone(&index);
+        let fetcher = Arc::clone(&fetcher);
         tokio::spawn(async move {
             loop {
-                let stats = client.stats();
-                bar.set_message(format!(
-                    "Resolving: {} requests, {} KiB",
-                    stats.requests,
-                    stats.bytes / 1024
-                ));
+                let pages = index.page_stats();
+                let progress = Progress {
+                    projects: pages.cached + pages.revalidated + pages.fetched,
+                    metadata: fetcher.stats().iter().map(|(_, cost)| cost.files).sum(),
+                    bytes: client.stats().bytes,
+                    current: fetcher.last_fetched(),
+                };
+                bar.set_message(progress.message());
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
@@ -236,6 +287,18 @@ pub(crate) async fn run(
         bar.finish_and_clear();
     }
     let resolution = result.map_err(|err| {
+        // `--stats` matters most when a run fails (how far did it get, what did it cost).
+        if args.stats {
+            print_stats(
+                &client,
+                &index,
+                &fetcher,
+                builder.as_deref(),
+                started.elapsed(),
+                0,
+                *printer,
+            );
+        }
         if err.is_no_solution() {
             Failure::no_solution(err)
         } else {
@@ -243,25 +306,63 @@ pub(crate) async fn run(
         }
     })?;
 
-    let lock = build_lock(&resolution, &target, &configured_indexes);
+    let mut lock = build_lock(&resolution, &target, &configured_indexes);
+    let excluded = no_emit_packages(args)?;
+    lock.packages
+        .retain(|package| !excluded.contains(&package.name));
     let contents = match format {
         LockFormat::Pylock => tw_lock::to_pylock_toml(&lock),
         LockFormat::RequirementsTxt => {
             let header = (!args.no_header).then(|| header(argv));
-            let options = RequirementsTxtOptions {
+            let mut options = RequirementsTxtOptions {
                 generate_hashes: args.generate_hashes,
                 annotate: !args.no_annotate,
                 header,
-                index_url: None,
+                annotation_style: match args.annotation_style {
+                    AnnotationStyleArg::Split => AnnotationStyle::Split,
+                    AnnotationStyleArg::Line => AnnotationStyle::Line,
+                },
+                strip_extras: !args.no_strip_extras,
+                excluded,
+                ..RequirementsTxtOptions::default()
             };
+            if args.emit_index_url {
+                // uv's layout: the main index (searched last here) as `--index-url`, the
+                // others as `--extra-index-url`, credentials never written.
+                let mut urls: Vec<String> = configured_indexes
+                    .iter()
+                    .map(|url| without_credentials(url).to_string())
+                    .collect();
+                options.index_url = urls.pop();
+                options.extra_index_urls = urls;
+            }
+            if args.emit_find_links {
+                options.find_links = args
+                    .index
+                    .find_links
+                    .iter()
+                    .chain(&set.index.find_links)
+                    .map(|link| crate::settings::redact_word(link))
+                    .collect();
+            }
             tw_lock::to_requirements_txt(&lock, &options)
         }
     };
-    match &args.output {
+    if args.check {
+        // `requires = "output"` and the check above make `output` present here.
+        let path = output.unwrap_or(Path::new("-"));
+        return check_output(path, &contents, *printer);
+    }
+    match output {
         Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::io)?,
         None => printer
             .stdout(&contents)
             .map_err(|err| Failure::io(anyhow!(err).context("cannot write the lock to stdout")))?,
+    }
+    if let Some(previous) = previous {
+        for line in change_summary(&previous, &lock) {
+            printer.info(&line);
+        }
     }
     let elapsed = started.elapsed();
     let count = resolution.packages.len();
@@ -271,36 +372,15 @@ pub(crate) async fn run(
         elapsed.as_secs_f64()
     ));
     if args.stats {
-        let stats = client.stats();
-        let pages = index.page_stats();
-        printer.always(&format!(
-            "stats: {} requests, {} bytes, {:.3}s; pages: {} cached, {} revalidated, {} fetched",
-            stats.requests,
-            stats.bytes,
-            elapsed.as_secs_f64(),
-            pages.cached,
-            pages.revalidated,
-            pages.fetched
-        ));
-        for (strategy, cost) in fetcher.stats() {
-            printer.always(&format!(
-                "stats: metadata via {strategy}: {} files, {} requests, {} round trips, {} bytes",
-                cost.files, cost.requests, cost.round_trips, cost.bytes
-            ));
-        }
-        if resolution.other_target_wheels > 0 {
-            printer.always(&format!(
-                "stats: wheels read for another target: {}",
-                resolution.other_target_wheels
-            ));
-        }
-        if let Some(builder) = &builder {
-            let built = builder.stats();
-            printer.always(&format!(
-                "stats: builds: {} run, {} environments installed, {} bytes downloaded",
-                built.built, built.environments, built.bytes
-            ));
-        }
+        print_stats(
+            &client,
+            &index,
+            &fetcher,
+            builder.as_deref(),
+            elapsed,
+            resolution.other_target_wheels,
+            *printer,
+        );
     }
     if let Some(dest) = &args.download {
         // Same process, same client: connections and DNS answers are reused.
@@ -321,6 +401,104 @@ pub(crate) async fn run(
         )?;
     }
     Ok(())
+}
+
+/// What the progress line shows while resolving (uv shows counts and `name==version` too).
+#[derive(Debug, Default)]
+struct Progress {
+    /// Project pages read (from the cache or the index).
+    projects: u64,
+    /// Distributions whose metadata was read.
+    metadata: u64,
+    /// Bytes received.
+    bytes: u64,
+    /// The distribution whose metadata was asked for last.
+    current: Option<String>,
+}
+
+impl Progress {
+    fn message(&self) -> String {
+        let mut message = format!(
+            "Resolving: {} projects, {} metadata files, {}",
+            self.projects,
+            self.metadata,
+            human_bytes(self.bytes)
+        );
+        if let Some(current) = &self.current {
+            message.push_str(" · ");
+            message.push_str(current);
+        }
+        message
+    }
+}
+
+/// The `--stats` lines: requests, bytes and time; metadata per strategy; builds. Byte counts
+/// are exact (scripts read them) and followed by a readable size.
+fn print_stats(
+    client: &tw_client::Client,
+    index: &Index,
+    fetcher: &MetadataFetcher,
+    builder: Option<&tw_build::Builder>,
+    elapsed: Duration,
+    other_target_wheels: u64,
+    printer: Printer,
+) {
+    let stats = client.stats();
+    let pages = index.page_stats();
+    printer.always(&format!(
+        "stats: {} requests, {} bytes ({}), {:.3}s; pages: {} cached, {} revalidated, {} fetched",
+        stats.requests,
+        stats.bytes,
+        human_bytes(stats.bytes),
+        elapsed.as_secs_f64(),
+        pages.cached,
+        pages.revalidated,
+        pages.fetched
+    ));
+    for (strategy, cost) in fetcher.stats() {
+        printer.always(&format!(
+            "stats: metadata via {strategy}: {} files, {} requests, {} round trips, {} bytes ({})",
+            cost.files,
+            cost.requests,
+            cost.round_trips,
+            cost.bytes,
+            human_bytes(cost.bytes)
+        ));
+    }
+    if other_target_wheels > 0 {
+        printer.always(&format!(
+            "stats: wheels read for another target: {other_target_wheels}"
+        ));
+    }
+    if let Some(builder) = builder {
+        let built = builder.stats();
+        printer.always(&format!(
+            "stats: builds: {} run, {} environments installed, {} bytes downloaded ({})",
+            built.built,
+            built.environments,
+            built.bytes,
+            human_bytes(built.bytes)
+        ));
+    }
+}
+
+/// `bytes` in binary units with one decimal: `512 B`, `1.5 KiB`, `12.0 MiB`.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "a size shown with one decimal needs no more than f64's 52 bits"
+)]
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// The cache directory: `--cache-dir`, else the default, none with `--no-cache`.
@@ -363,14 +541,15 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         .map(parse_exclude_newer)
         .transpose()
         .map_err(Failure::input)?;
+    // Requirement files first, then the command line (pip's order: later values win).
     let mut only_binary = PackageSelection::None;
-    for value in &args.only_binary {
+    for value in set.index.only_binary.iter().chain(&args.only_binary) {
         only_binary
             .apply(value)
             .map_err(|e| Failure::input(anyhow!("`--only-binary {value}`: {e}")))?;
     }
     let mut no_binary = PackageSelection::None;
-    for value in &args.no_binary {
+    for value in set.index.no_binary.iter().chain(&args.no_binary) {
         no_binary
             .apply(value)
             .map_err(|e| Failure::input(anyhow!("`--no-binary {value}`: {e}")))?;
@@ -413,20 +592,190 @@ fn allowed_hashes(
     Ok(allowed)
 }
 
+/// `--trusted-host` lines of requirement files: pip needs them to use a plain-HTTP index,
+/// which tailwheel allows anyway (honoured); for an HTTPS location they would turn certificate
+/// checks off, which tailwheel never does (refused); naming no location at all, a warning.
+fn check_trusted_hosts(
+    hosts: &[(String, tw_requirements::Origin)],
+    locations: &tw_index::IndexLocations,
+    printer: Printer,
+) -> Result<(), Failure> {
+    let urls: Vec<&Url> = locations
+        .indexes
+        .iter()
+        .chain(
+            locations
+                .find_links
+                .iter()
+                .filter_map(|location| match location {
+                    tw_index::FindLinks::Url(url) => Some(url),
+                    tw_index::FindLinks::Directory(_) => None,
+                }),
+        )
+        .collect();
+    for (host, origin) in hosts {
+        // pip's value is `HOST` or `HOST:PORT`.
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) if port.parse::<u16>().is_ok() => (name, port.parse().ok()),
+            _ => (host.as_str(), None),
+        };
+        let matching: Vec<&&Url> = urls
+            .iter()
+            .filter(|url| {
+                url.host_str() == Some(name)
+                    && port.is_none_or(|port| url.port_or_known_default() == Some(port))
+            })
+            .collect();
+        if let Some(https) = matching.iter().find(|url| url.scheme() == "https") {
+            return Err(Failure::input(anyhow!(
+                "`{origin}`: `--trusted-host {host}` would turn off certificate checks for `{}`, which tailwheel never does; trust its CA with `SSL_CERT_FILE` and remove the option",
+                crate::settings::redact_word(https.as_str())
+            )));
+        }
+        if matching.is_empty() {
+            printer.warn(&format!(
+                "`{origin}`: `--trusted-host {host}` names no index or find-links host; ignoring it"
+            ));
+        } else {
+            debug!(%host, "trusted host: plain HTTP is allowed without it");
+        }
+    }
+    Ok(())
+}
+
+/// Refuse a pylock output whose name PEP 751 does not allow (uv refuses it too). Existing
+/// devices and FIFOs (`/dev/stdout`) are not lock files and may take any name.
+fn check_pylock_name(path: &Path) -> Result<(), Failure> {
+    if path
+        .metadata()
+        .is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir())
+    {
+        return Ok(());
+    }
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("");
+    if LockFormat::is_pylock_file_name(name) {
+        return Ok(());
+    }
+    Err(Failure::input(anyhow!(
+        "`{}` is not a valid pylock file name: PEP 751 names a lock `pylock.toml` or `pylock.<name>.toml` (no dots in `<name>`); use `--format requirements-txt` for another name, or stdout",
+        path.display()
+    )))
+}
+
+/// `--check`: succeed when `path` already holds `contents`, else fail (exit 1) with a unified
+/// diff from the file to what this resolve would write. Nothing is written either way.
+fn check_output(path: &Path, contents: &str, printer: Printer) -> Result<(), Failure> {
+    let existing = match fs_err::read_to_string(path) {
+        Ok(existing) => existing,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Failure::check(anyhow!(
+                "`{}` does not exist; this resolve would create it",
+                path.display()
+            )));
+        }
+        Err(err) => return Err(Failure::input(anyhow!(err))),
+    };
+    // The header comment only records the command line that wrote the file (flag order, the
+    // target flags a hook adds); it does not change what gets installed.
+    if without_header(&existing) == without_header(contents) {
+        printer.info(&format!("`{}` is up to date", path.display()));
+        return Ok(());
+    }
+    let shown = path.display().to_string();
+    let diff = similar::TextDiff::from_lines(existing.as_str(), contents)
+        .unified_diff()
+        .context_radius(1)
+        .header(&shown, &format!("{shown} (this resolve)"))
+        .to_string();
+    Err(Failure::check(anyhow!(
+        "`{shown}` is not what this resolve would write:\n{}",
+        diff.trim_end()
+    )))
+}
+
+/// `text` after its leading `#` comment lines (the requirements.txt header).
+fn without_header(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with('#') {
+        rest = rest.split_once('\n').map_or("", |(_, after)| after);
+    }
+    rest
+}
+
+/// One line per package whose pin changed from `previous` (the output file before this run) to
+/// `lock`, sorted by name: `Updated a 1.0 -> 1.1`, `Added b 2.0`, `Removed c 3.0`.
+fn change_summary(previous: &[(PackageName, pep440_rs::Version)], lock: &Lock) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let before: BTreeMap<&PackageName, &pep440_rs::Version> = previous
+        .iter()
+        .map(|(name, version)| (name, version))
+        .collect();
+    let after: BTreeMap<&PackageName, &pep440_rs::Version> = lock
+        .packages
+        .iter()
+        .map(|package| (&package.name, &package.version))
+        .collect();
+    let names: std::collections::BTreeSet<&PackageName> =
+        before.keys().chain(after.keys()).copied().collect();
+    names
+        .into_iter()
+        .filter_map(|name| match (before.get(name), after.get(name)) {
+            (Some(old), Some(new)) if old != new => Some(format!("Updated {name} {old} -> {new}")),
+            (None, Some(new)) => Some(format!("Added {name} {new}")),
+            (Some(old), None) => Some(format!("Removed {name} {old}")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The names of `--no-emit-package`, normalized.
+fn no_emit_packages(args: &ResolveArgs) -> Result<Vec<PackageName>, Failure> {
+    args.no_emit_package
+        .iter()
+        .map(|name| {
+            PackageName::from_str(name).map_err(|err| {
+                Failure::input(anyhow!("invalid `--no-emit-package` name `{name}`: {err}"))
+            })
+        })
+        .collect()
+}
+
+/// `--exclude-newer`: a date (midnight UTC), an RFC 3339 instant, or, as uv accepts, a
+/// duration before now (`1 week`, `24 hours`, ISO 8601 `P7D`); days are 24 hours in UTC.
 fn parse_exclude_newer(value: &str) -> anyhow::Result<Timestamp> {
+    parse_exclude_newer_at(value, Timestamp::now())
+}
+
+fn parse_exclude_newer_at(value: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
     if let Ok(timestamp) = Timestamp::from_str(value) {
         return Ok(timestamp);
     }
-    let date = jiff::civil::Date::from_str(value)
-        .with_context(|| format!("invalid `--exclude-newer` value `{value}`: expected a date (2026-10-01) or an RFC 3339 instant (2026-10-01T00:00:00Z)"))?;
-    Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
+    if let Ok(date) = jiff::civil::Date::from_str(value) {
+        return Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp());
+    }
+    let span = jiff::Span::from_str(value.trim()).with_context(|| {
+        format!(
+            "invalid `--exclude-newer` value `{value}`: expected a date (2026-10-01), an RFC 3339 instant (2026-10-01T00:00:00Z) or a duration (`1 week`, `24 hours`, `P7D`)"
+        )
+    })?;
+    let span = span.abs();
+    let cutoff = now
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .checked_sub(span)
+        .with_context(|| format!("`--exclude-newer {value}` reaches before the year -9999"))?;
+    Ok(cutoff.timestamp())
 }
 
 fn header(argv: &[String]) -> String {
     let mut words = vec!["tailwheel".to_string()];
+    // `--check` leaves the header as the run that wrote the file made it.
     words.extend(
         argv.iter()
             .skip(1)
+            .filter(|word| *word != "--check")
             .map(|word| crate::settings::redact_word(word)),
     );
     words.join(" ")
@@ -510,6 +859,7 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
             LockedPackage {
                 name: package.name.clone(),
                 version: package.version.clone(),
+                extras: package.extras.clone(),
                 index,
                 requires_python: package.requires_python.as_ref().map(ToString::to_string),
                 dependencies: package.dependencies.clone(),
@@ -561,5 +911,49 @@ mod tests {
             without_credentials(&url).as_str(),
             "https://h.example.invalid/simple/"
         );
+    }
+
+    #[test]
+    fn progress_shows_counts_and_the_package() {
+        let progress = Progress {
+            projects: 12,
+            metadata: 30,
+            bytes: 1536 * 1024,
+            current: Some("flask==3.0.3".to_string()),
+        };
+        assert_eq!(
+            progress.message(),
+            "Resolving: 12 projects, 30 metadata files, 1.5 MiB · flask==3.0.3"
+        );
+        let start = Progress::default();
+        assert_eq!(
+            start.message(),
+            "Resolving: 0 projects, 0 metadata files, 0 B"
+        );
+    }
+
+    #[test]
+    fn human_bytes_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(12 * 1024 * 1024), "12.0 MiB");
+    }
+
+    #[test]
+    fn exclude_newer_durations() {
+        let now = Timestamp::from_str("2026-03-10T12:00:00Z").unwrap();
+        for (value, expected) in [
+            ("2026-03-01", "2026-03-01T00:00:00Z"),
+            ("2026-03-01T05:00:00Z", "2026-03-01T05:00:00Z"),
+            ("1 week", "2026-03-03T12:00:00Z"),
+            ("24 hours", "2026-03-09T12:00:00Z"),
+            ("P7D", "2026-03-03T12:00:00Z"),
+            ("3 days ago", "2026-03-07T12:00:00Z"),
+        ] {
+            let cutoff = parse_exclude_newer_at(value, now).unwrap();
+            assert_eq!(cutoff.to_string(), expected, "{value}");
+        }
+        assert!(parse_exclude_newer_at("soon", now).is_err());
     }
 }

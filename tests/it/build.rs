@@ -312,7 +312,7 @@ fn static_zip_sdist_resolves_without_a_build() {
     assert_eq!(out.success(), "lib==1.0.0\nzipped==1.0.0\n");
     assert_eq!(
         stat_line(&out, "stats: builds:"),
-        "stats: builds: 0 run, 0 environments installed, 0 bytes downloaded"
+        "stats: builds: 0 run, 0 environments installed, 0 bytes downloaded (0 B)"
     );
     assert!(
         stat_line(&out, "stats: metadata via sdist-zip-tail:").contains("1 files"),

@@ -268,8 +268,8 @@ fn two_processes_share_one_cache() {
             .stderr(std::process::Stdio::null());
         command.spawn().expect("starting tailwheel")
     };
-    let mut first = spawn("first.toml");
-    let mut second = spawn("second.toml");
+    let mut first = spawn("pylock.first.toml");
+    let mut second = spawn("pylock.second.toml");
     assert!(first.wait().unwrap().success());
     assert!(second.wait().unwrap().success());
 
@@ -278,8 +278,8 @@ fn two_processes_share_one_cache() {
     alone.write("requirements.in", "app\n");
     resolve(&alone, &["--exclude-newer", EXCLUDE_NEWER]);
     let expected = alone.read("pylock.toml");
-    assert_eq!(project.read("first.toml"), expected);
-    assert_eq!(project.read("second.toml"), expected);
+    assert_eq!(project.read("pylock.first.toml"), expected);
+    assert_eq!(project.read("pylock.second.toml"), expected);
 
     // The shared cache holds two intact entries and nothing else (no temporary files).
     assert_eq!(page_entries(&cache).len(), 2);

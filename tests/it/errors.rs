@@ -148,10 +148,10 @@ fn invalid_exclude_newer() {
     let project = Project::new(&index);
     let out = project.resolve_in("click\n", &["--exclude-newer", "last-tuesday"]);
     out.assert_code(2);
-    insta::assert_snapshot!(out.stderr, @r"
-    error: invalid `--exclude-newer` value `last-tuesday`: expected a date (2026-10-01) or an RFC 3339 instant (2026-10-01T00:00:00Z)
-      caused by: failed to parse four digit integer as year: invalid digit, expected 0-9 but got l
-    ");
+    insta::assert_snapshot!(out.stderr, @r#"
+    error: invalid `--exclude-newer` value `last-tuesday`: expected a date (2026-10-01), an RFC 3339 instant (2026-10-01T00:00:00Z) or a duration (`1 week`, `24 hours`, `P7D`)
+      caused by: failed to parse input in the "friendly" duration format: expected duration to start with a unit value (a decimal integer) after an optional sign, but no integer was found
+    "#);
 }
 
 #[test]

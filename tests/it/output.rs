@@ -137,7 +137,7 @@ fn output_is_deterministic() {
         out.assert_code(0);
         fs_err::read(project.join(name)).expect("the lock was written")
     };
-    assert_eq!(pylock("one.pylock.toml"), pylock("two.pylock.toml"));
+    assert_eq!(pylock("pylock.one.toml"), pylock("pylock.two.toml"));
 }
 
 #[test]

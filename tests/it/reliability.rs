@@ -221,25 +221,15 @@ fn a_compressed_page_that_inflates_too_far_is_refused() {
 }
 
 #[test]
-fn files_with_invalid_versions_are_skipped_with_a_warning() {
+fn files_with_invalid_versions_are_skipped() {
     let index = index_with(IndexOptions::default(), |universe| {
         universe.version("app", "1.0.0");
         universe.version("app", "2.0.0+bad+local");
     });
     let out = resolve(&index);
     assert_eq!(out.success(), "app==1.0.0\n");
-    for file in [
-        "app-2.0.0+bad+local-py3-none-any.whl",
-        "app-2.0.0+bad+local.tar.gz",
-    ] {
-        assert!(
-            out.stderr.contains(&format!(
-                "WARN skipping `{file}` listed on `[INDEX]/simple/app/`: not a valid wheel or source distribution name for this project"
-            )),
-            "{}",
-            out.stderr
-        );
-    }
+    // A debug line since issue 18 (`it::messages`): nothing the user can fix, on every run.
+    assert!(!out.stderr.contains("skipping"), "{}", out.stderr);
 }
 
 #[test]

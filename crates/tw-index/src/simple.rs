@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::PackageName;
 use serde::Deserialize;
-use tracing::{trace, warn};
+use tracing::{debug, trace, warn};
 use url::Url;
 
 use crate::error::IndexError;
@@ -157,14 +157,15 @@ fn parse_json(
     Ok(files)
 }
 
-/// Log a listed file that is not a usable distribution: a warning when its name says it is
-/// a wheel or sdist (so the version or the name must be broken, and pip would warn too),
-/// a trace line for the installers, eggs and other files old projects still list.
+/// Log a listed file that is not a usable distribution: a debug line when its name says it
+/// is a wheel or sdist (a broken version or name the user cannot fix, and would see on every
+/// run as a warning; issue 18), a trace line for the installers, eggs and other files old
+/// projects still list.
 fn skip_filename(filename: &str, page_url: &Url) {
     const DIST_SUFFIXES: [&str; 6] = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz"];
     let lower = filename.to_ascii_lowercase();
     if DIST_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix)) {
-        warn!(
+        debug!(
             "skipping `{filename}` listed on `{}`: not a valid wheel or source distribution name for this project",
             tw_client::redact_url(page_url)
         );

@@ -26,6 +26,19 @@ impl LockFormat {
         }
     }
 
+    /// Whether `file_name` is a name PEP 751 allows for a lock: `pylock.toml`, or
+    /// `pylock.<name>.toml` with a `<name>` that is not empty and has no dot (the spec's
+    /// `^pylock\.([^.]+)\.toml$`).
+    pub fn is_pylock_file_name(file_name: &str) -> bool {
+        if file_name == "pylock.toml" {
+            return true;
+        }
+        file_name
+            .strip_prefix("pylock.")
+            .and_then(|rest| rest.strip_suffix(".toml"))
+            .is_some_and(|name| !name.is_empty() && !name.contains('.'))
+    }
+
     /// The canonical name accepted by [`FromStr`]: `pylock` or `requirements-txt`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -74,6 +87,23 @@ mod tests {
             ("dir.toml/requirements.lock", LockFormat::RequirementsTxt),
         ] {
             assert_eq!(LockFormat::from_path(Path::new(path)), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn pylock_file_names() {
+        for name in ["pylock.toml", "pylock.dev.toml", "pylock.py311-linux.toml"] {
+            assert!(LockFormat::is_pylock_file_name(name), "{name}");
+        }
+        for name in [
+            "lock.toml",
+            "pylock..toml",
+            "pylock.a.b.toml",
+            "pylock-dev.toml",
+            "Pylock.toml",
+            "pylock.toml.bak",
+        ] {
+            assert!(!LockFormat::is_pylock_file_name(name), "{name}");
         }
     }
 

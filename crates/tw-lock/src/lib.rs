@@ -16,7 +16,8 @@
 //! the order of its vectors. [`LockFormat::from_path`] picks the writer from
 //! the output path, [`write_atomic`] replaces the file without ever exposing
 //! a half-written one, and [`read_pins`] reads the pins of an existing output
-//! so a re-run keeps them.
+//! so a re-run keeps them. [`LockGraph`] reads the dependency graph back
+//! from either format, for `tailwheel tree` and `tailwheel why`.
 //!
 //! ```
 //! use std::path::Path;
@@ -28,6 +29,7 @@
 //!     packages: vec![LockedPackage {
 //!         name: "idna".parse()?,
 //!         version: "3.10".parse()?,
+//!         extras: Vec::new(),
 //!         index: Some("https://index.example.invalid/simple/".parse()?),
 //!         requires_python: None,
 //!         dependencies: Vec::new(),
@@ -49,6 +51,7 @@
 mod atomic;
 mod error;
 mod format;
+mod graph;
 mod model;
 mod pins;
 pub mod pylock;
@@ -59,7 +62,8 @@ mod test_support;
 pub use atomic::write_atomic;
 pub use error::{Location, LockError, UnknownLockFormat};
 pub use format::LockFormat;
+pub use graph::LockGraph;
 pub use model::{Lock, LockedFile, LockedPackage, Via};
 pub use pins::{read_pins, read_pylock};
 pub use pylock::to_pylock_toml;
-pub use requirements_txt::{RequirementsTxtOptions, to_requirements_txt};
+pub use requirements_txt::{AnnotationStyle, RequirementsTxtOptions, to_requirements_txt};

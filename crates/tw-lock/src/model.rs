@@ -7,7 +7,7 @@
 use std::fmt;
 
 use pep440_rs::Version;
-use pep508_rs::PackageName;
+use pep508_rs::{ExtraName, PackageName};
 use url::Url;
 
 /// One file of a locked package.
@@ -52,6 +52,9 @@ pub struct LockedPackage {
     pub name: PackageName,
     /// The pinned version.
     pub version: Version,
+    /// The extras that were requested of it (written as `name[extra]==version` only when
+    /// [`crate::RequirementsTxtOptions::strip_extras`] is off).
+    pub extras: Vec<ExtraName>,
     /// The Simple API base URL the files came from.
     pub index: Option<Url>,
     /// The version's `Requires-Python`, as the index or metadata gave it.

@@ -311,9 +311,20 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
             .map(|wheels| wheels.iter().filter_map(file).collect())
             .unwrap_or_default();
         let sdist = table.get("sdist").and_then(file);
+        let dependencies = table
+            .get("dependencies")
+            .and_then(toml::Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.get("name")?.as_str()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
         packages.push(crate::LockedPackage {
             name,
             version,
+            extras: Vec::new(),
             index: table
                 .get("index")
                 .and_then(toml::Value::as_str)
@@ -322,7 +333,7 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
                 .get("requires-python")
                 .and_then(toml::Value::as_str)
                 .map(str::to_owned),
-            dependencies: Vec::new(),
+            dependencies,
             via: Vec::new(),
             wheels,
             sdist,

@@ -12,19 +12,25 @@
 //!   `X.Y` is the lower bound of the lock's `requires-python` (the first `>=`,
 //!   `==`, `===`, `~=` or `==X.Y.*` specifier); the `with Python` part is left
 //!   out when there is none.
-//! - An optional `--index-url <url>` line, then a blank line when
-//!   requirements follow (the caller decides whether the index is the
-//!   default one, which pip-compile leaves out).
+//! - Optional `--index-url <url>`, `--extra-index-url <url>` and
+//!   `--find-links <location>` lines (`--emit-index-url`, `--emit-find-links`),
+//!   then a blank line when requirements follow.
 //! - One `name==version` per package, sorted by normalized name, then
 //!   version. The name is the normalized one, as pip-compile writes it. No
 //!   environment markers are written: the lock holds one version per name.
+//!   Extras are stripped unless asked for (`name[a,b]==version`, sorted).
 //! - With hashes: ` \` and one `    --hash=sha256:…` line per hash, sorted
 //!   and deduplicated. A package without any hash is preceded by a `#
 //!   WARNING` comment, since pip then refuses the whole file.
 //! - With annotations: `    # via <reason>` for one reason, else `    # via`
 //!   followed by one `    #   <reason>` line per reason; reasons are
 //!   rendered (`-r requirements.in`, a package name), sorted as strings and
-//!   deduplicated, as pip-compile does.
+//!   deduplicated, as pip-compile does. With [`AnnotationStyle::Line`]:
+//!   `name==version  # via a, b`, the pin padded to 24 characters as
+//!   pip-compile and uv pad it (below the hashes when there are any).
+//! - Packages left out with `--no-emit-package` are listed, sorted, after a
+//!   blank line and `# The following packages were excluded from the output:`
+//!   (uv's wording), one `# name` line each.
 //! - Lines end with `\n` and the file with exactly one `\n` (an empty result
 //!   is the empty string). Control characters in caller-provided text
 //!   (command, index URL, reasons, hashes) are replaced by spaces, so none can
@@ -54,6 +60,27 @@ pub struct RequirementsTxtOptions {
     /// When `Some`, an `--index-url` line is written (pip-compile writes one
     /// only for a non-default index; the caller decides).
     pub index_url: Option<String>,
+    /// One `--extra-index-url` line each, after `--index-url` (`--emit-index-url`).
+    pub extra_index_urls: Vec<String>,
+    /// One `--find-links` line each (`--emit-find-links`).
+    pub find_links: Vec<String>,
+    /// Where `# via` comments go: their own lines (pip-compile's default) or the pin's line.
+    pub annotation_style: AnnotationStyle,
+    /// Write `name==version` without the extras that were asked of the package (the default
+    /// of uv and pip-compile 8); off writes `name[extra]==version`.
+    pub strip_extras: bool,
+    /// Packages left out of the file (`--no-emit-package`), listed in a closing comment.
+    pub excluded: Vec<PackageName>,
+}
+
+/// Where [`to_requirements_txt`] writes `# via` comments (pip-compile's `--annotation-style`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AnnotationStyle {
+    /// `    # via a` below the pin, or `    # via` and one `    #   a` line per reason.
+    #[default]
+    Split,
+    /// `name==1.0  # via a, b` on the pin's line (below the last `--hash` line with hashes).
+    Line,
 }
 
 impl Default for RequirementsTxtOptions {
@@ -65,6 +92,11 @@ impl Default for RequirementsTxtOptions {
             annotate: true,
             header: None,
             index_url: None,
+            extra_index_urls: Vec::new(),
+            find_links: Vec::new(),
+            annotation_style: AnnotationStyle::Split,
+            strip_extras: true,
+            excluded: Vec::new(),
         }
     }
 }
@@ -90,14 +122,32 @@ pub fn to_requirements_txt(lock: &Lock, options: &RequirementsTxtOptions) -> Str
     }
     let mut packages: Vec<&LockedPackage> = lock.packages.iter().collect();
     packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    let mut option_lines: Vec<String> = Vec::new();
     if let Some(index_url) = &options.index_url {
-        lines.push(format!("--index-url {}", one_line(index_url)));
+        option_lines.push(format!("--index-url {}", one_line(index_url)));
+    }
+    for url in &options.extra_index_urls {
+        option_lines.push(format!("--extra-index-url {}", one_line(url)));
+    }
+    for link in &options.find_links {
+        option_lines.push(format!("--find-links {}", one_line(link)));
+    }
+    if !option_lines.is_empty() {
+        lines.extend(option_lines);
         if !packages.is_empty() {
             lines.push(String::new());
         }
     }
     for package in packages {
         lines.push(requirement(package, options));
+    }
+    let mut excluded: Vec<&PackageName> = options.excluded.iter().collect();
+    excluded.sort_unstable();
+    excluded.dedup();
+    if !excluded.is_empty() {
+        lines.push(String::new());
+        lines.push("# The following packages were excluded from the output:".to_owned());
+        lines.extend(excluded.iter().map(|name| format!("# {name}")));
     }
     if lines.is_empty() {
         return String::new();
@@ -121,7 +171,23 @@ fn requirement(package: &LockedPackage, options: &RequirementsTxtOptions) -> Str
             );
         }
     }
-    out.push_str(&format!("{}=={}", package.name, package.version));
+    let mut extras: Vec<String> = if options.strip_extras {
+        Vec::new()
+    } else {
+        package.extras.iter().map(ToString::to_string).collect()
+    };
+    extras.sort_unstable();
+    extras.dedup();
+    if extras.is_empty() {
+        out.push_str(&format!("{}=={}", package.name, package.version));
+    } else {
+        out.push_str(&format!(
+            "{}[{}]=={}",
+            package.name,
+            extras.join(","),
+            package.version
+        ));
+    }
     for hash in &hashes {
         out.push_str(" \\\n    --hash=");
         out.push_str(hash);
@@ -136,6 +202,19 @@ fn requirement(package: &LockedPackage, options: &RequirementsTxtOptions) -> Str
         reasons.dedup();
         match reasons.as_slice() {
             [] => {}
+            reasons if options.annotation_style == AnnotationStyle::Line => {
+                // A comment cannot follow a `\` continuation: with hashes it goes below them.
+                // Without, the comment starts at column 27 as pip-compile and uv align it
+                // (the pin padded to 24 characters, then two spaces).
+                if hashes.is_empty() {
+                    let width = out.lines().last().map_or(0, |pin| pin.chars().count());
+                    out.push_str(&" ".repeat(24usize.saturating_sub(width) + 2));
+                } else {
+                    out.push_str("\n    ");
+                }
+                out.push_str("# via ");
+                out.push_str(&reasons.join(", "));
+            }
             [reason] => {
                 out.push_str("\n    # via ");
                 out.push_str(reason);
@@ -302,12 +381,40 @@ mod tests {
     }
 
     #[test]
+    fn line_annotations() {
+        let options = RequirementsTxtOptions {
+            annotation_style: AnnotationStyle::Line,
+            ..RequirementsTxtOptions::default()
+        };
+        let mut long = package("a-package-with-a-long-name", "2024.10.1");
+        long.via = vec![via_package("idna")];
+        let mut lock = sample();
+        lock.packages.push(long);
+        assert_eq!(
+            to_requirements_txt(&lock, &options),
+            "a-package-with-a-long-name==2024.10.1  # via idna\n\
+             certifi==2024.8.30        # via requests\n\
+             idna==3.10                # via -r requirements.in, requests\n\
+             requests==2.32.3          # via -r requirements.in\n\
+             zipp==3.20.2\n"
+        );
+        let hashed = RequirementsTxtOptions {
+            generate_hashes: true,
+            ..options
+        };
+        assert!(to_requirements_txt(&sample(), &hashed).contains(
+            "idna==3.10 \\\n    --hash=sha256:ccc\n    # via -r requirements.in, requests\n"
+        ));
+    }
+
+    #[test]
     fn full() {
         let options = RequirementsTxtOptions {
             generate_hashes: true,
             annotate: true,
             header: Some("tailwheel resolve requirements.in -o requirements.txt".to_owned()),
             index_url: Some("https://index.example.invalid/simple/".to_owned()),
+            ..RequirementsTxtOptions::default()
         };
         assert_eq!(
             to_requirements_txt(&sample(), &options),

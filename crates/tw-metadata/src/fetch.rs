@@ -166,6 +166,8 @@ pub struct MetadataFetcher {
     /// Hosts (with port) that did not honour a range request.
     no_range_hosts: Mutex<FxHashSet<String>>,
     stats: Mutex<Vec<(Strategy, StrategyStats)>>,
+    /// `name==version` of the file whose metadata was asked for last (for progress displays).
+    last_fetched: Mutex<Option<String>>,
 }
 
 /// Probes of unadvertised `.metadata` files on one host.
@@ -244,7 +246,14 @@ impl MetadataFetcher {
             probe_latency: Mutex::new(FxHashMap::default()),
             no_range_hosts: Mutex::new(FxHashSet::default()),
             stats: Mutex::new(Vec::new()),
+            last_fetched: Mutex::new(None),
         }
+    }
+
+    /// `name==version` of the distribution whose metadata was asked for most recently, for a
+    /// progress display; `None` before the first request.
+    pub fn last_fetched(&self) -> Option<String> {
+        self.last_fetched.lock().ok().and_then(|last| last.clone())
     }
 
     /// Per-strategy costs so far, ordered by strategy.
@@ -307,6 +316,9 @@ impl MetadataFetcher {
     /// The metadata of `file`, checked against its file name.
     #[instrument(level = "debug", skip_all, fields(file = %file.filename))]
     pub async fn fetch(&self, file: &IndexFile) -> Result<DistMetadata, MetadataError> {
+        if let Ok(mut last) = self.last_fetched.lock() {
+            *last = Some(format!("{}=={}", file.dist.name(), file.dist.version()));
+        }
         if let Some(bytes) = self.cache.get(file).await
             && let Ok(metadata) = self.check(&bytes, file)
         {

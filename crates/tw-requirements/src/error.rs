@@ -395,6 +395,9 @@ pub enum UnsupportedFeature {
     RemoteInclude,
     /// `dynamic = ["dependencies"]` (or `optional-dependencies`) in `pyproject.toml`.
     DynamicDependencies,
+    /// `--prefer-binary`: an older wheel over a newer sdist, a preference tailwheel does not
+    /// make (refused rather than silently ignored, issue 18).
+    PreferBinary,
 }
 
 impl fmt::Display for UnsupportedFeature {
@@ -408,6 +411,9 @@ impl fmt::Display for UnsupportedFeature {
             Self::RemoteInclude => "including requirements files from a URL is not supported yet",
             Self::DynamicDependencies => {
                 "dynamic dependencies are not supported yet; list them in `[project]`"
+            }
+            Self::PreferBinary => {
+                "`--prefer-binary` is not supported: tailwheel does not trade a newer version for a wheel; use `--only-binary :all:` (or `--only-binary NAME`) to never use sdists"
             }
         })
     }

@@ -70,7 +70,8 @@ pub use error::{HashProblem, RequirementsError, UnsupportedFeature};
 pub use origin::Origin;
 pub use pyproject::{parse_pyproject_str, read_pyproject};
 pub use requirements_txt::{
-    parse_requirements_txt_str, read_constraints_txt, read_requirements_txt,
+    parse_requirements_txt_bytes, parse_requirements_txt_str, read_constraints_txt,
+    read_requirements_txt,
 };
 pub use set::{
     ExtrasSelection, GroupName, GroupsSelection, IndexSettings, PyprojectSelection,

@@ -3,9 +3,10 @@
 //! Supported: comments, `\` continuations, `${VAR}` expansion, PEP 508 requirements (with
 //! `name @ URL` direct URLs) followed by `--hash` options, and the options `-r`, `-c`, `-i`,
 //! `--extra-index-url`, `-f`, `--no-index` and `--pre`, each as `--opt=value`, `--opt value`
-//! and (short forms) `-ovalue`. Options pip has that do not change what gets resolved
-//! (`--trusted-host`, `--prefer-binary`, `--only-binary`, `--no-binary`, `--use-feature`,
-//! `--require-hashes`) are accepted with a warning. See
+//! and (short forms) `-ovalue`. `--only-binary`, `--no-binary` and `--trusted-host` are
+//! collected in [`crate::IndexSettings`] for the CLI to honour; `--prefer-binary` is refused
+//! ([`UnsupportedFeature::PreferBinary`]); `--use-feature` and `--require-hashes`, which do
+//! not change what gets resolved, are accepted with a warning. See
 //! <https://pip.pypa.io/en/stable/reference/requirements-file-format/>.
 
 use std::path::{Path, PathBuf};
@@ -61,6 +62,26 @@ pub fn parse_requirements_txt_str(
     Ok(reader.set)
 }
 
+/// Parse requirements-file `bytes` (e.g. stdin, shown as `-`) as if read from `path`: decoded
+/// as files are (byte order marks, UTF-16, `coding:` comments), then as
+/// [`parse_requirements_txt_str`].
+pub fn parse_requirements_txt_bytes(
+    bytes: &[u8],
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<RequirementsSet, RequirementsError> {
+    let contents =
+        crate::internal::decode::decode(bytes).map_err(|error| RequirementsError::Encoding {
+            origin: Origin {
+                path: path.to_path_buf(),
+                line: error.line,
+                column: error.column,
+            },
+            reason: error.reason,
+        })?;
+    parse_requirements_txt_str(&contents, path, env)
+}
+
 /// Where the requirements of the file being read go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -80,6 +101,10 @@ enum OptionKind {
     Pre,
     Editable,
     Hash,
+    OnlyBinary,
+    NoBinary,
+    PreferBinary,
+    TrustedHost,
     /// Accepted for pip compatibility, ignored with a warning.
     Ignored,
 }
@@ -118,10 +143,10 @@ const OPTIONS: &[OptionSpec] = &[
     spec("--pre", None, false, OptionKind::Pre),
     spec("--editable", Some("-e"), true, OptionKind::Editable),
     spec("--hash", None, true, OptionKind::Hash),
-    spec("--trusted-host", None, true, OptionKind::Ignored),
-    spec("--prefer-binary", None, false, OptionKind::Ignored),
-    spec("--only-binary", None, true, OptionKind::Ignored),
-    spec("--no-binary", None, true, OptionKind::Ignored),
+    spec("--trusted-host", None, true, OptionKind::TrustedHost),
+    spec("--prefer-binary", None, false, OptionKind::PreferBinary),
+    spec("--only-binary", None, true, OptionKind::OnlyBinary),
+    spec("--no-binary", None, true, OptionKind::NoBinary),
     spec("--use-feature", None, true, OptionKind::Ignored),
     spec("--require-hashes", None, false, OptionKind::Ignored),
 ];
@@ -408,6 +433,23 @@ impl<'a> Reader<'a> {
                     origin,
                     source_line,
                 });
+            }
+            OptionKind::OnlyBinary => self.set.index.only_binary.push(value.to_string()),
+            OptionKind::NoBinary => self.set.index.no_binary.push(value.to_string()),
+            OptionKind::TrustedHost => {
+                let (origin, _) = file.locate(line, option.start);
+                self.set
+                    .index
+                    .trusted_hosts
+                    .push((value.to_string(), origin));
+            }
+            OptionKind::PreferBinary => {
+                return Err(unsupported(
+                    file,
+                    line,
+                    option.start,
+                    UnsupportedFeature::PreferBinary,
+                ));
             }
             OptionKind::Ignored => {
                 let (origin, _) = file.locate(line, option.start);
@@ -806,6 +848,7 @@ mod tests {
                 ],
                 no_index: true,
                 pre: true,
+                ..IndexSettings::default()
             }
         );
         for line in [
@@ -860,27 +903,37 @@ mod tests {
     }
 
     #[test]
-    fn ignored_options_warn_with_their_location() {
+    fn pip_options_are_collected_warned_or_refused() {
         let set = parse(
             "--trusted-host host.example.invalid\n\
-             --prefer-binary\n\
              --only-binary=:all:\n\
              --no-binary :none:\n\
              --use-feature=truststore\n\
              flask\n  --require-hashes\n",
         );
         assert_eq!(names(&set.requirements), ["flask"]);
+        assert_eq!(set.index.only_binary, [":all:"]);
+        assert_eq!(set.index.no_binary, [":none:"]);
+        assert_eq!(set.index.trusted_hosts.len(), 1);
+        assert_eq!(set.index.trusted_hosts[0].0, "host.example.invalid");
+        assert_eq!(
+            set.index.trusted_hosts[0].1.to_string(),
+            "requirements.txt:1:1"
+        );
         assert_eq!(
             set.warnings,
             [
-                "`requirements.txt:1:1`: ignoring `--trusted-host`, which tailwheel does not use",
-                "`requirements.txt:2:1`: ignoring `--prefer-binary`, which tailwheel does not use",
-                "`requirements.txt:3:1`: ignoring `--only-binary`, which tailwheel does not use",
-                "`requirements.txt:4:1`: ignoring `--no-binary`, which tailwheel does not use",
-                "`requirements.txt:5:1`: ignoring `--use-feature`, which tailwheel does not use",
-                "`requirements.txt:7:3`: ignoring `--require-hashes`, which tailwheel does not use",
+                "`requirements.txt:4:1`: ignoring `--use-feature`, which tailwheel does not use",
+                "`requirements.txt:6:3`: ignoring `--require-hashes`, which tailwheel does not use",
             ]
         );
+        assert!(matches!(
+            error("flask\n--prefer-binary\n"),
+            RequirementsError::Unsupported {
+                feature: UnsupportedFeature::PreferBinary,
+                ..
+            }
+        ));
     }
 
     #[test]

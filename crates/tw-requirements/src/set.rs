@@ -18,7 +18,7 @@ pub struct RequirementEntry {
 }
 
 /// Index options collected from requirements files (`-i`, `--extra-index-url`, `-f`,
-/// `--no-index`, `--pre`).
+/// `--no-index`, `--pre`, `--only-binary`, `--no-binary`, `--trusted-host`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexSettings {
     /// The first `--index-url` seen, if any.
@@ -32,6 +32,13 @@ pub struct IndexSettings {
     pub no_index: bool,
     /// Whether any file said `--pre`.
     pub pre: bool,
+    /// Every `--only-binary` value (pip's syntax: names, `:all:`, `:none:`), in file order.
+    pub only_binary: Vec<String>,
+    /// Every `--no-binary` value, in file order.
+    pub no_binary: Vec<String>,
+    /// Every `--trusted-host` value with where it was written; the CLI honours it for plain
+    /// HTTP locations and refuses it for HTTPS ones.
+    pub trusted_hosts: Vec<(String, Origin)>,
 }
 
 impl IndexSettings {
@@ -44,6 +51,9 @@ impl IndexSettings {
         self.find_links.extend(other.find_links);
         self.no_index |= other.no_index;
         self.pre |= other.pre;
+        self.only_binary.extend(other.only_binary);
+        self.no_binary.extend(other.no_binary);
+        self.trusted_hosts.extend(other.trusted_hosts);
     }
 }
 
@@ -155,6 +165,7 @@ mod tests {
                 find_links: vec!["/wheels".into()],
                 no_index: true,
                 pre: false,
+                ..IndexSettings::default()
             },
             warnings: vec!["w2".into()],
             ..RequirementsSet::default()
@@ -179,6 +190,7 @@ mod tests {
                 find_links: vec!["/wheels".into()],
                 no_index: true,
                 pre: true,
+                ..IndexSettings::default()
             }
         );
         assert_eq!(first.warnings, ["w1", "w2"]);

@@ -130,6 +130,9 @@ pub(crate) struct Provider {
     choices: RefCell<FxHashMap<PackageName, u32>>,
     /// The first fatal error seen (network), reported instead of a conflict.
     pub(crate) fatal: RefCell<Option<ResolveError>>,
+    /// Extras already reported as not provided: one warning per package and extra, not one
+    /// per version tried (issue 18).
+    missing_extras: RefCell<FxHashSet<(PackageName, ExtraName)>>,
 }
 
 /// The versions a requirement allows (all of them for a URL or no specifier).
@@ -229,6 +232,7 @@ impl Provider {
             discovery: RefCell::new(FxHashMap::default()),
             versions: RefCell::new(FxHashMap::default()),
             fatal: RefCell::new(None),
+            missing_extras: RefCell::default(),
             early,
             may_restart,
             choices: RefCell::new(FxHashMap::default()),
@@ -562,7 +566,12 @@ impl DependencyProvider for Provider {
                     })
                     .cloned()
                     .collect();
-                if !metadata.provides_extra.contains(extra) {
+                if !metadata.provides_extra.contains(extra)
+                    && self
+                        .missing_extras
+                        .borrow_mut()
+                        .insert((name.clone(), extra.clone()))
+                {
                     warn!("`{name}=={version}` does not provide the extra `{extra}`");
                 }
                 constraints.extend(self.edges(&only_extra, std::slice::from_ref(extra)));

@@ -292,7 +292,9 @@ pub(crate) fn drop_local_gaps(tree: Tree) -> Tree {
 
 /// Rewrite the ranges the report shows for a package's own versions against the versions
 /// the index offered: a range that holds exactly one of them reads `==V`, one that holds all
-/// of several reads as the bare name. `a<2.0.0 | >2.0.0, <3.0.0 depends on b==1.0.0` becomes
+/// of several reads as the bare name, and one that holds a run of consecutive offered
+/// versions reads `>=FIRST, <=LAST` (open-ended where the run reaches the oldest or newest
+/// version; issue 18, as uv shortens them). `a<2.0.0 | >2.0.0, <3.0.0 depends on b==1.0.0` becomes
 /// `a==1.0.0 depends on b==1.0.0`. Requirement ranges (the right side of "depends on") are
 /// left as written.
 pub(crate) fn simplify_ranges(
@@ -314,7 +316,27 @@ pub(crate) fn simplify_ranges(
             [only] => Ranges::singleton((*only).clone()),
             [] => range,
             _ if inside.len() == versions.versions.len() => Ranges::full(),
-            _ => range,
+            [first, .., last] => {
+                let all: Vec<&Version> = versions.versions.keys().collect();
+                let Some(start) = all.iter().position(|v| v == first) else {
+                    return range;
+                };
+                // Consecutive among the offered versions: nothing offered in between is left out.
+                if all.get(start..start + inside.len()) != Some(inside.as_slice()) {
+                    return range;
+                }
+                let low = if start == 0 {
+                    Ranges::full()
+                } else {
+                    Ranges::higher_than((*first).clone())
+                };
+                let high = if start + inside.len() == all.len() {
+                    Ranges::full()
+                } else {
+                    Ranges::lower_than((*last).clone())
+                };
+                low.intersection(&high)
+            }
         }
     };
     match tree {

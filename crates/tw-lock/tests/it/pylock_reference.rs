@@ -105,6 +105,7 @@ fn package(name: &str, version: &str) -> LockedPackage {
     LockedPackage {
         name: name.parse().unwrap(),
         version: version.parse().unwrap(),
+        extras: Vec::new(),
         index: Some("https://index.example.invalid/simple/".parse().unwrap()),
         requires_python: None,
         dependencies: Vec::new(),
