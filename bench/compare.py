@@ -886,6 +886,19 @@ def build_note(binary: str) -> str:
     built = Path(binary).stat().st_mtime
     stamp = datetime.fromtimestamp(built, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if committed > built:
+        # Commits after the build that touch no Rust or Cargo file (bench scripts, docs) do not
+        # change the binary: name the newest commit that does.
+        try:
+            code = subprocess.run(
+                ["git", "-C", str(REPO), "log", "-1", "--format=%h %ct", "--", "src", "crates", "Cargo.toml", "Cargo.lock"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.split()
+        except OSError:
+            code = []
+        if len(code) == 2 and int(code[1]) <= built:
+            return f"HEAD {commit}, binary built {stamp} after {code[0]}, the last commit touching Rust/Cargo files"
         return f"binary built {stamp}, BEFORE HEAD {commit} was committed: rebuild to measure HEAD"
     return f"HEAD {commit}, binary built {stamp}"
 
