@@ -190,25 +190,30 @@ class ShapeProxy:
         room = asyncio.Event()  # the window has room again
         room.set()
         ended = False
+        broken = False  # the destination went away: stop reading the source
 
         async def deliver() -> None:
-            nonlocal queued
-            while True:
-                while not queue:
-                    if ended:
-                        return
-                    wake.clear()
-                    await wake.wait()
-                due, data = queue[0]
-                wait = due - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                queue.popleft()
-                dst.write(data)
-                await dst.drain()
-                queued -= len(data)
-                if queued < shape.window:
-                    room.set()
+            nonlocal queued, broken
+            try:
+                while True:
+                    while not queue:
+                        if ended:
+                            return
+                        wake.clear()
+                        await wake.wait()
+                    due, data = queue[0]
+                    wait = due - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    queue.popleft()
+                    dst.write(data)
+                    await dst.drain()
+                    queued -= len(data)
+                    if queued < shape.window:
+                        room.set()
+            except (ConnectionError, OSError):
+                broken = True
+                room.set()
 
         sender = asyncio.ensure_future(deliver()) if not plain else None
         last_due = 0.0
@@ -216,6 +221,8 @@ class ShapeProxy:
             while True:
                 if not plain:
                     await room.wait()
+                    if broken:
+                        break
                 data = await src.read(shape.chunk)
                 if not data:
                     break
