@@ -10,10 +10,15 @@ sets in `bench/sets/`), N rounds; in each round the tool that goes first alterna
 * **cold**: each tool resolves with a fresh, empty `--cache-dir`;
 * **warm**: each tool resolves again on the cache its cold run just filled;
 
-every run goes through `count_proxy.py` (a loopback CONNECT proxy given as `HTTPS_PROXY`),
-which counts the bytes it tunnels in each direction; the peak RSS of the child comes from
-`os.wait4`. Per set and mode the medians are tabled (time, bytes, RSS, ratios
-tailwheel/uv), with a geometric-mean line per mode.
+timed runs never go through the byte-counting proxy (a relay written in Python caps
+throughput and would time itself): with `--network quick` (the default) they reach the index
+directly, with `--network shaped` through `shape_proxy.py` (round-trip time, a bandwidth cap
+and jitter; see its docstring). Bytes come from separate, untimed runs: after the timed rounds
+of a set, each tool resolves it once more cold (and warm on that cache) through
+`count_proxy.py` (a loopback CONNECT proxy given as `HTTPS_PROXY`), which counts the bytes it
+tunnels in each direction. The peak RSS of the child comes from `os.wait4`. Per set and mode
+the medians of the timed runs are tabled (time, RSS, ratios tailwheel/uv) next to the bytes
+of the counting run, with a geometric-mean line per mode.
 
 Also, as before:
 
@@ -70,9 +75,16 @@ TARGETS = {
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;\\#]+)")
 STATS = re.compile(r"stats: (\d+) requests, (\d+) bytes, ([0-9.]+)s")
+# Not printed by every tailwheel: read when present (issue 15 asks for decisions per set).
+TW_DECISIONS = re.compile(r"(\d+) decisions")
+# uv's `-v` log (counting runs only): one `Selecting:` line per decision, and a summary line.
+UV_SELECTING = re.compile(r"^\S*\s*DEBUG Selecting: ", re.M)
+UV_TRIED = re.compile(r"Tried (\d+) versions")
+NETWORKS = ("quick", "shaped")
 
 sys.path.insert(0, str(BENCH))
 from count_proxy import ProxyProcess  # noqa: E402 - after the path set-up
+from shape_proxy import Shape, ShapeProcess  # noqa: E402
 
 # --------------------------------------------------------------------------- helpers
 
@@ -273,6 +285,20 @@ class Sample:
     connects: int | None = None
     tw_requests: int | None = None  # tailwheel's own `--stats` counters
     tw_bytes: int | None = None
+    tw_decisions: int | None = None
+
+
+@dataclass
+class Count:
+    """One untimed run through the counting proxy: what a tool moved (never how long it took)."""
+
+    total: int
+    down: int
+    connects: int
+    tw_requests: int | None = None
+    tw_decisions: int | None = None
+    uv_selections: int | None = None  # `Selecting:` lines of `uv -v`
+    uv_tried: int | None = None  # uv's "Tried N versions"
 
 
 @dataclass
@@ -280,6 +306,7 @@ class SetResult:
     name: str
     origin: str = "corpus"  # or "bench/sets"
     samples: dict[str, list[Sample]] = field(default_factory=dict)  # key "mode/tool"
+    counts: dict[str, Count] = field(default_factory=dict)  # key "mode/tool": the untimed counting run
     pins: dict[str, dict[str, str]] = field(default_factory=dict)  # key "mode/tool", first success
     pin_drift: list[str] = field(default_factory=list)  # pins that changed between runs of one tool
     errors: list[str] = field(default_factory=list)
@@ -340,7 +367,8 @@ class Bench:
         self.uv = uv
         self.index = index
         self.work = Path(args.work_dir)
-        self.proxy: ProxyProcess | None = None
+        self.proxy: ProxyProcess | None = None  # counts bytes in separate, untimed runs
+        self.shaper: ShapeProcess | None = None  # `--network shaped`: every timed run goes through it
         self.pip_compile: str | None = None
         self.env = dict(os.environ)
         # Neither tool should pick up a stray cache or setting from the caller.
@@ -425,7 +453,9 @@ class Bench:
         else:
             cmd = self.pip_compile_cmd(requirements, out, cache)
             env = dict(self.env, PIP_CACHE_DIR=str(cache / "pip"))
-        r = run_measured(cmd, self.args.timeout, env, self.proxy, cwd=tmp)
+        before = self.shaper.stats()["connects"] if self.shaper else 0
+        timed_env = self.shaper.env(env) if self.shaper else env
+        r = run_measured(cmd, self.args.timeout, timed_env, None, cwd=tmp)
         keep = self.work / result.name
         suffix = "" if mode == "cold" else "-warm"
         (keep / f"{tool}{suffix}.stderr").write_text(r.stderr)
@@ -445,21 +475,62 @@ class Bench:
             result.pin_drift.append(f"{tool} {mode} round {rnd + 1}: " + "; ".join(drift))
             print(f"    WARNING: {tool}'s {mode} pins differ from its first cold run:\n{indent(chr(10).join(drift))}")
         result.pins.setdefault(key, pins)
-        sample = Sample(rnd, first, r.seconds, r.total, r.down, r.rss_kb or 0, r.connects)
+        tunnels = self.shaper.stats()["connects"] - before if self.shaper else None
+        sample = Sample(rnd, first, r.seconds, None, None, r.rss_kb or 0, tunnels)
         stats = STATS.search(r.stderr) if tool == "tailwheel" else None
         if stats:
             sample.tw_requests, sample.tw_bytes = int(stats.group(1)), int(stats.group(2))
+            decisions = TW_DECISIONS.search(r.stderr)
+            sample.tw_decisions = int(decisions.group(1)) if decisions else None
         result.samples.setdefault(key, []).append(sample)
-        moved = (
-            f"{r.total / 1e6:8.2f} MB ({r.down / 1e6:.2f} down, {r.connects} tunnels)" if r.total is not None else ""
-        )
+        through = f"  {tunnels} shaped tunnels" if tunnels is not None else ""
         extra = f"  [--stats: {stats.group(1)} requests, {int(stats.group(2)) / 1e6:.2f} MB]" if stats else ""
-        print(f"    {label} {r.seconds:7.2f}s {moved}  RSS {r.rss_kb / 1024:6.1f} MB  {len(pins)} pins{extra}")
+        print(f"    {label} {r.seconds:7.2f}s{through}  RSS {r.rss_kb / 1024:6.1f} MB  {len(pins)} pins{extra}")
+        if self.shaper and mode == "cold" and not tunnels:
+            print(f"    WARNING: {tool} opened no tunnel through the shaping proxy on a cold run: it ignores HTTPS_PROXY?")
+        return True
+
+    def count(self, result: SetResult, tool: str, mode: str, requirements: Path, cache: Path, tmp: Path) -> None:
+        """One untimed run through the counting proxy: bytes (and uv's `-v` decisions), never a time."""
+        out = tmp / f"{tool}-{mode}-count.txt"
+        env = self.env
+        if tool == "uv":
+            cmd = self.uv_cmd(requirements, out, cache, ["-v"])
+        elif tool == "tailwheel":
+            cmd = self.tailwheel_cmd(requirements, out, cache)
+        else:
+            cmd = self.pip_compile_cmd(requirements, out, cache)
+            env = dict(self.env, PIP_CACHE_DIR=str(cache / "pip"))
+        r = run_measured(cmd, self.args.timeout, env, self.proxy, cwd=tmp)
+        label = f"{mode:4} {tool:11}"
+        if r.returncode != 0 or not out.exists():
+            result.errors.append(f"counting run, {mode} {tool}: exit {r.returncode}: {tail(r.stderr, 3)}")
+            print(f"    {label} counting run FAILED (exit {r.returncode})\n{indent(tail(r.stderr))}")
+            return
+        pins = parse_pins(out.read_text())
+        reference = result.pins.get(f"cold/{tool}")
+        if reference is not None and pins != reference:
+            drift = diff_pins(reference, pins, "cold round 1", f"{mode} counting run")
+            result.pin_drift.append(f"{tool} {mode} counting run: " + "; ".join(drift))
+        c = Count(r.total or 0, r.down or 0, r.connects or 0)
+        stats = STATS.search(r.stderr) if tool == "tailwheel" else None
+        if stats:
+            c.tw_requests = int(stats.group(1))
+            decisions = TW_DECISIONS.search(r.stderr)
+            c.tw_decisions = int(decisions.group(1)) if decisions else None
+        if tool == "uv":
+            c.uv_selections = len(UV_SELECTING.findall(r.stderr))
+            tried = UV_TRIED.search(r.stderr)
+            c.uv_tried = int(tried.group(1)) if tried else None
+        result.counts[f"{mode}/{tool}"] = c
+        extra = f", {c.tw_requests} requests" if c.tw_requests is not None else ""
+        if c.uv_selections is not None:
+            extra += f", {c.uv_selections} decisions (`Selecting:`)"
+        print(f"    {label} counted: {c.total / 1e6:8.2f} MB ({c.down / 1e6:.2f} down, {c.connects} tunnels){extra}")
         if r.refused:
             print(f"    WARNING: {r.refused} non-CONNECT request(s) reached the proxy during this run")
-        if self.proxy and tool == "tailwheel" and mode == "cold" and not r.connects:
-            print("    WARNING: tailwheel opened no tunnel through HTTPS_PROXY on a cold run: it ignores the proxy?")
-        return True
+        if mode == "cold" and not r.connects:
+            print(f"    WARNING: {tool} opened no tunnel through HTTPS_PROXY on a cold run: it ignores the proxy?")
 
     # ------------------------------------------------------------------ checks
 
@@ -508,6 +579,19 @@ class Bench:
                             self.measure(result, tool, "warm", rnd, tool == order[0], requirements, caches[tool], tmp)
                 if with_pip_compile:
                     self.measure(result, "pip-compile", "cold", rnd, False, requirements, caches["pip-compile"], tmp)
+        if self.proxy:
+            # Bytes: one more cold run per tool (and warm on its cache), through the counting proxy, untimed.
+            order = ("uv", "tailwheel") if position % 2 == 0 else ("tailwheel", "uv")
+            tools = (*order, "pip-compile") if with_pip_compile else order
+            print(f"  counting run (untimed, through count_proxy.py): {order[0]} first")
+            with tempfile.TemporaryDirectory(prefix="tw-bench-count-") as tmp_name:
+                tmp = Path(tmp_name)
+                for tool in tools:
+                    self.count(result, tool, "cold", requirements, tmp / f"{tool}-cache", tmp)
+                if "warm" in self.args.modes:
+                    for tool in order:
+                        if f"cold/{tool}" in result.counts:
+                            self.count(result, tool, "warm", requirements, tmp / f"{tool}-cache", tmp)
         if not self.args.no_validity:
             self.validity(result, requirements, validity_cache)
         print(f"  match with uv: {result.match}; warm pins = cold pins: {result.warm_same()}")
@@ -652,18 +736,39 @@ def correctness_table(results: list[SetResult]) -> str:
     return "\n".join(rows)
 
 
+def counted(r: SetResult, mode: str, tool: str) -> tuple[float | None, float | None]:
+    """Bytes (both ways, towards the tool) of the set's untimed counting run, if there was one."""
+    c = r.counts.get(f"{mode}/{tool}")
+    return (c.total, c.down) if c else (None, None)
+
+
+def fmt_int(value: float | None) -> str:
+    return f"{value:.0f}" if value is not None else "—"
+
+
 def mode_table(results: list[SetResult], mode: str) -> str:
+    """Times and RSS: medians of the timed runs; bytes: the counting run; requests: tailwheel's `--stats`."""
     rows = [
-        "| set | uv s | tw s | tw/uv | uv MB | tw MB | bytes tw/uv | uv RSS MB | tw RSS MB | uv down MB | tw down MB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| set | uv s | tw s | tw/uv | uv MB | tw MB | bytes tw/uv | uv RSS MB | tw RSS MB | uv down MB | tw down MB "
+        "| tw requests | decisions uv / tw |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         uv, tw = medians(r.of(mode, "uv")), medians(r.of(mode, "tailwheel"))
+        (uv_total, uv_down), (tw_total, tw_down) = counted(r, mode, "uv"), counted(r, mode, "tailwheel")
         rss = lambda kb: f"{kb / 1024:.0f}" if kb is not None else "—"  # noqa: E731
+        requests = [s.tw_requests for s in r.of(mode, "tailwheel") if s.tw_requests is not None]
+        uv_count, tw_count = r.counts.get(f"{mode}/uv"), r.counts.get(f"{mode}/tailwheel")
+        tw_decisions = [s.tw_decisions for s in r.of(mode, "tailwheel") if s.tw_decisions is not None]
+        decisions = (
+            f"{fmt_int(uv_count.uv_selections if uv_count else None)} / "
+            f"{fmt_int(statistics.median(tw_decisions) if tw_decisions else (tw_count.tw_decisions if tw_count else None))}"
+        )
         rows.append(
             f"| {label(r)} | {fmt_seconds(uv.seconds)} | {fmt_seconds(tw.seconds)} | {fmt_ratio(tw.seconds, uv.seconds)} "
-            f"| {fmt_mb(uv.total)} | {fmt_mb(tw.total)} | {fmt_ratio(tw.total, uv.total)} "
-            f"| {rss(uv.rss_kb)} | {rss(tw.rss_kb)} | {fmt_mb(uv.down)} | {fmt_mb(tw.down)} |"
+            f"| {fmt_mb(uv_total)} | {fmt_mb(tw_total)} | {fmt_ratio(tw_total, uv_total)} "
+            f"| {rss(uv.rss_kb)} | {rss(tw.rss_kb)} | {fmt_mb(uv_down)} | {fmt_mb(tw_down)} "
+            f"| {fmt_int(statistics.median(requests) if requests else None)} | {decisions} |"
         )
     return "\n".join(rows)
 
@@ -674,12 +779,13 @@ def summary(results: list[SetResult], mode: str, scope: str) -> list[str]:
     uv_bytes = tw_bytes = 0.0
     for r in results:
         uv, tw = medians(r.of(mode, "uv")), medians(r.of(mode, "tailwheel"))
+        (uv_total, _), (tw_total, _) = counted(r, mode, "uv"), counted(r, mode, "tailwheel")
         if uv.seconds and tw.seconds is not None:
             time_ratios.append((tw.seconds / uv.seconds, r.name))
-        if uv.total and tw.total is not None:
-            byte_ratios.append((tw.total / uv.total, r.name))
-            uv_bytes += uv.total
-            tw_bytes += tw.total
+        if uv_total and tw_total is not None:
+            byte_ratios.append((tw_total / uv_total, r.name))
+            uv_bytes += uv_total
+            tw_bytes += tw_total
         if uv.rss_kb and tw.rss_kb is not None:
             rss_ratios.append((tw.rss_kb / uv.rss_kb, r.name))
     if not time_ratios:
@@ -720,10 +826,11 @@ def pip_compile_table(result: SetResult, pip_compile_version: str, cutoff: bool,
     for tool in ("uv", "tailwheel", "pip-compile"):
         samples = result.of("cold", tool)
         m = medians(samples)
+        total, down = counted(result, "cold", tool)
         pins = result.pins.get(f"cold/{tool}")
         rss = f"{m.rss_kb / 1024:.0f}" if m.rss_kb is not None else "—"
         rows.append(
-            f"| {tool} | {fmt_seconds(m.seconds)} | {fmt_mb(m.total)} | {fmt_mb(m.down)} | {rss} "
+            f"| {tool} | {fmt_seconds(m.seconds)} | {fmt_mb(total)} | {fmt_mb(down)} | {rss} "
             f"| {len(pins) if pins is not None else 'fail'} | {len(samples)} |"
         )
     pc_pins, uv_pins = result.pins.get("cold/pip-compile"), result.uv_pins
@@ -779,6 +886,19 @@ def build_note(binary: str) -> str:
     built = Path(binary).stat().st_mtime
     stamp = datetime.fromtimestamp(built, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if committed > built:
+        # Commits after the build that touch no Rust or Cargo file (bench scripts, docs) do not
+        # change the binary: name the newest commit that does.
+        try:
+            code = subprocess.run(
+                ["git", "-C", str(REPO), "log", "-1", "--format=%h %ct", "--", "src", "crates", "Cargo.toml", "Cargo.lock"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.split()
+        except OSError:
+            code = []
+        if len(code) == 2 and int(code[1]) <= built:
+            return f"HEAD {commit}, binary built {stamp} after {code[0]}, the last commit touching Rust/Cargo files"
         return f"binary built {stamp}, BEFORE HEAD {commit} was committed: rebuild to measure HEAD"
     return f"HEAD {commit}, binary built {stamp}"
 
@@ -909,7 +1029,23 @@ def main() -> int:
         "start-up per run (default: every tool is given the index)",
     )
     parser.add_argument("--tailwheel-index", dest="tailwheel_index", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--no-proxy", action="store_true", help="do not run through the counting proxy (no bytes)")
+    parser.add_argument(
+        "--no-proxy",
+        "--no-count",
+        dest="no_proxy",
+        action="store_true",
+        help="no counting runs through count_proxy.py (no bytes; the timed runs never go through it)",
+    )
+    parser.add_argument(
+        "--network",
+        choices=NETWORKS,
+        default="quick",
+        help="quick: timed runs reach the index directly; shaped: through shape_proxy.py (round-trip time, a "
+        "bandwidth cap shared by all connections, jitter) for both tools (default: %(default)s)",
+    )
+    parser.add_argument("--shape-delay-ms", type=float, default=75.0, help="shaped: one-way delay per chunk (default: %(default)s)")
+    parser.add_argument("--shape-rate-mbit", type=float, default=20.0, help="shaped: link rate per direction (default: %(default)s)")
+    parser.add_argument("--shape-jitter-ms", type=float, default=30.0, help="shaped: ± jitter per chunk (default: %(default)s)")
     parser.add_argument("--python-version", default="3.11")
     parser.add_argument("--python-platform", default="x86_64-manylinux_2_28")
     parser.add_argument(
@@ -988,6 +1124,7 @@ def main() -> int:
     print(f"exclude-newer: {args.exclude_newer}; rounds: {args.rounds}; modes: {' '.join(args.modes)}; work dir: {work}")
     load_before = loadavg()
     started = datetime.now(timezone.utc)
+    shape_note = ""
 
     bench = Bench(args, uv, index)
     bench.names = {path: name for path, _, name in named}
@@ -997,7 +1134,11 @@ def main() -> int:
     try:
         if not args.no_proxy:
             bench.proxy = ProxyProcess()
-            print(f"counting proxy: 127.0.0.1:{bench.proxy.port} (HTTPS_PROXY for every measured run)")
+            print(f"counting proxy: 127.0.0.1:{bench.proxy.port} (HTTPS_PROXY for the untimed counting runs only)")
+        if args.network == "shaped":
+            bench.shaper = ShapeProcess(Shape(args.shape_delay_ms, args.shape_rate_mbit, args.shape_jitter_ms))
+            shape_note = bench.shaper.describe()
+            print(f"shaping proxy: 127.0.0.1:{bench.shaper.port}, {shape_note} (HTTPS_PROXY for every timed run)")
         with tempfile.TemporaryDirectory(prefix="tw-bench-validity-cache-") as validity_cache:
             position = 0
             for requirements, set_origin in sets:
@@ -1009,20 +1150,28 @@ def main() -> int:
     finally:
         if bench.proxy:
             bench.proxy.close()
+        if bench.shaper:
+            bench.shaper.close()
     finished = datetime.now(timezone.utc)
 
     (work / "compare.json").write_text(
         redact(
-            json.dumps([{"set": r.name, "origin": r.origin, "samples": {k: [asdict(s) for s in v] for k, v in r.samples.items()}} for r in results], indent=1),
+            json.dumps([{"set": r.name, "origin": r.origin, "network": args.network, "samples": {k: [asdict(s) for s in v] for k, v in r.samples.items()}, "counts": {k: asdict(c) for k, c in r.counts.items()}} for r in results], indent=1),
             index,
         )
     )
 
     bytes_how = (
-        "bytes = TLS bytes both ways through a loopback CONNECT proxy (`bench/count_proxy.py`, as `HTTPS_PROXY`), "
-        "10^6 per MB; *down* = towards the tool"
+        "bytes = TLS bytes both ways of one separate, untimed run per tool and mode (cold on a fresh cache, "
+        "warm on that cache) through a loopback CONNECT proxy (`bench/count_proxy.py`, as `HTTPS_PROXY`), "
+        "10^6 per MB; *down* = towards the tool; no timed run goes through it"
         if not args.no_proxy
-        else "no proxy (`--no-proxy`): bytes not measured"
+        else "no counting runs (`--no-proxy`): bytes not measured"
+    )
+    network_how = (
+        "timed runs reach the index directly (quick network; no proxy of any kind)"
+        if args.network == "quick"
+        else f"timed runs of both tools go through `bench/shape_proxy.py` (shaped network: {shape_note})"
     )
     if args.realworld:
         md = [
@@ -1056,7 +1205,7 @@ def main() -> int:
         return 0
 
     md = [
-        "# tailwheel vs uv pip compile: cold and warm",
+        f"# tailwheel vs uv pip compile: cold and warm, {args.network} network",
         "",
         f"- date: {started.strftime('%Y-%m-%d %H:%M')} to {finished.strftime('%H:%M UTC')}; "
         f"load average before {load_before}, after {loadavg()}",
@@ -1072,7 +1221,12 @@ def main() -> int:
         ),
         f"- {args.rounds} round(s) per set; each round: both tools cold (a fresh empty `--cache-dir` each), then both "
         "warm (again on the cache of their cold run); the tool that goes first alternates by round and set",
-        f"- medians over rounds of: wall seconds; {bytes_how}; peak RSS of the process tree (`wait4`), MiB",
+        f"- network: {network_how}",
+        f"- medians over the timed rounds of: wall seconds; peak RSS of the process tree (`wait4`), MiB; "
+        "tailwheel's requests (its `--stats`)",
+        f"- {bytes_how}",
+        "- decisions: uv's `Selecting:` lines in its `-v` log of the counting run / tailwheel's `--stats` "
+        "decisions when it prints them (— when it does not)",
         "- ratios are tailwheel/uv: below 1 tailwheel was faster, moved fewer bytes or used less memory",
         "- † a set from `bench/sets/` (large or backtracking), not from the shared corpus",
         "",
@@ -1083,7 +1237,15 @@ def main() -> int:
     ]
     corpus_results = [r for r in results if r.origin == "corpus"]
     for mode in args.modes:
-        md += [f"## {mode.capitalize()}", "", mode_table(results, mode), ""]
+        md += [
+            f"## {mode.capitalize()} ({args.network} network)",
+            "",
+            f"Times and RSS: {args.rounds} timed round(s), {'direct' if args.network == 'quick' else 'through the shaping proxy'}; "
+            + ("bytes: the counting run (untimed)." if not args.no_proxy else "no bytes (`--no-proxy`)."),
+            "",
+            mode_table(results, mode),
+            "",
+        ]
         if corpus_results:
             md += summary(corpus_results, mode, "corpus")
         if len(corpus_results) != len(results):
@@ -1143,7 +1305,8 @@ def main() -> int:
         targets = [Path(args.results)]
     else:
         folder = Path(args.results_dir)
-        targets = [folder / f"compare-{started.strftime('%Y-%m-%d')}.md", folder / "latest.md"]
+        prefix = "" if args.network == "quick" else f"{args.network}-"
+        targets = [folder / f"compare-{prefix}{started.strftime('%Y-%m-%d')}.md", folder / f"{prefix}latest.md"]
     for path in targets:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
