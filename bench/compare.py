@@ -256,10 +256,11 @@ def tail(text: str, lines: int = 25) -> str:
 
 
 def first_error(stderr: str, width: int = 300) -> str:
-    """The start of a failed run's error: its first line that is not a warning, cut at `width`."""
+    """The start of a failed run's error: its first line that is not a warning or a `--stats`
+    line, cut at `width`."""
     for line in stderr.splitlines():
         line = line.strip()
-        if line and not line.startswith("WARN") and not line.startswith("warning:"):
+        if line and not line.startswith(("WARN", "warning:", "stats:")):
             # Reports start with a header line ("error: no solution found:"): keep the next one too.
             if line.rstrip(":").endswith(("no solution found", "No solution found when resolving dependencies")):
                 continue
