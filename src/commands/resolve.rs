@@ -288,6 +288,20 @@ pub(crate) async fn run(
                 cost.files, cost.requests, cost.round_trips, cost.bytes
             ));
         }
+        let solved = resolution.stats;
+        printer.always(&format!(
+            "stats: solver: {} decisions ({} repeated after a rejection or backtrack, {} restarts)",
+            solved.decisions, solved.repeated_decisions, solved.restarts
+        ));
+        printer.always(&format!(
+            "stats: fetches: {} by the solver, {} speculative ({} walk-back batch); speculative: {} used, {} unused, {} cancelled before sending",
+            solved.solver_fetches,
+            solved.speculative_fetches,
+            solved.batch_fetches,
+            solved.speculative_used,
+            solved.speculative_unused(),
+            solved.cancelled
+        ));
         if let Some(builder) = &builder {
             let built = builder.stats();
             printer.always(&format!(
@@ -380,6 +394,7 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         no_binary,
         preferences: Vec::new(),
         concurrency: args.concurrency,
+        speculation: tw_resolver::SpeculationOptions::default(),
     })
 }
 

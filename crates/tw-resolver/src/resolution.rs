@@ -53,6 +53,8 @@ pub struct ResolvedPackage {
 pub struct Resolution {
     /// Packages sorted by name.
     pub packages: Vec<ResolvedPackage>,
+    /// What the resolution fetched (on the solver's behalf and on a guess) and decided.
+    pub stats: crate::speculation::ResolveStats,
 }
 
 /// The resolution of `solution`: every solved package with its chosen file and metadata.
@@ -173,7 +175,10 @@ pub(crate) fn build(
             .collect();
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Resolution { packages })
+    Ok(Resolution {
+        packages,
+        stats: crate::speculation::ResolveStats::default(),
+    })
 }
 
 #[cfg(test)]
