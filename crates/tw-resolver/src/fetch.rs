@@ -404,8 +404,8 @@ impl Fetcher {
     }
 
     /// The solver chose `walk.chosen`: remember where it stands on the package and, from its
-    /// [`SpeculationOptions::batch_after`]-th choice on, fetch the metadata of its next
-    /// [`SpeculationOptions::batch`] candidates (wheels only) ahead of it.
+    /// [`crate::SpeculationOptions::batch_after`]-th choice on, fetch the metadata of its next
+    /// [`crate::SpeculationOptions::batch`] candidates (wheels only) ahead of it.
     pub(crate) fn walk_back(self: &Arc<Self>, walk: &WalkBack<'_>) {
         self.positions().insert(
             walk.name.clone(),
