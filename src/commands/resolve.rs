@@ -121,7 +121,14 @@ pub(crate) async fn run(
         interpreter_index,
         cache.as_deref(),
     )?;
-    let options = resolver_options(args, &set)?;
+    let mut options = resolver_options(args, &set)?;
+    // Issue 15: a tuning knob for benchmark sweeps of the speculation limits (not a user
+    // setting; `bench/compare` clears `TAILWHEEL_*`, so its runs use the defaults).
+    if let Some(value) = env.var("TAILWHEEL_SPECULATION") {
+        options.speculation = value
+            .parse()
+            .map_err(|err: String| Failure::input(anyhow!("`TAILWHEEL_SPECULATION`: {err}")))?;
+    }
 
     let client = crate::settings::client_builder(env, Some(&locations))?
         .concurrency(args.concurrency)

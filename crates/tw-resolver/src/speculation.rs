@@ -64,6 +64,30 @@ impl Default for SpeculationOptions {
     }
 }
 
+impl std::str::FromStr for SpeculationOptions {
+    type Err = String;
+
+    /// `depth,in_flight,batch,batch_after` (for benchmark sweeps), e.g. `1,16,8,2`.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let fields: Vec<&str> = value.split(',').map(str::trim).collect();
+        let [depth, in_flight, batch, batch_after] = fields[..] else {
+            return Err(format!(
+                "`{value}`: expected four numbers `depth,in_flight,batch,batch_after`"
+            ));
+        };
+        let number = |text: &str| {
+            text.parse::<u32>()
+                .map_err(|err| format!("`{value}`: `{text}` is not a number: {err}"))
+        };
+        Ok(Self {
+            depth: number(depth)?,
+            in_flight: usize::try_from(number(in_flight)?).unwrap_or(usize::MAX),
+            batch: usize::try_from(number(batch)?).unwrap_or(usize::MAX),
+            batch_after: number(batch_after)?,
+        })
+    }
+}
+
 /// What one resolution fetched and decided: solver-requested and speculative fetches
 /// (project pages and metadata files), how many guesses were used, and PubGrub's decisions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -209,5 +233,21 @@ mod tests {
         assert_eq!(stats.solver_fetches, 1);
         assert_eq!(stats.speculative_used, 1);
         assert_eq!(stats.speculative_unused(), 1);
+    }
+
+    #[test]
+    fn options_parse_from_four_numbers() {
+        let options: SpeculationOptions = "2, 4,0,3".parse().unwrap();
+        assert_eq!(
+            options,
+            SpeculationOptions {
+                depth: 2,
+                in_flight: 4,
+                batch: 0,
+                batch_after: 3
+            }
+        );
+        assert!("1,2,3".parse::<SpeculationOptions>().is_err());
+        assert!("1,2,x,3".parse::<SpeculationOptions>().is_err());
     }
 }
