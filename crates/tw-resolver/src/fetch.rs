@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tokio::runtime::Handle;
 use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 use tokio::task::JoinSet;
@@ -179,6 +179,8 @@ pub(crate) struct Fetcher {
     positions: Mutex<FxHashMap<PackageName, Position>>,
     /// The shallowest depth each name was prefetched at.
     walked: Mutex<FxHashMap<PackageName, u32>>,
+    /// Walk-back guesses spawned and still waiting for a permit (spawned once each).
+    queued: Mutex<FxHashSet<(PackageName, Version)>>,
     ledger: Ledger,
     /// Where prefetches run (the runtime `resolve_with` was called on).
     handle: Handle,
@@ -202,6 +204,7 @@ impl Fetcher {
             files: OnceMap::new(),
             positions: Mutex::new(FxHashMap::default()),
             walked: Mutex::new(FxHashMap::default()),
+            queued: Mutex::new(FxHashSet::default()),
             ledger: Ledger::default(),
             handle,
             tasks: Mutex::new(Tasks::default()),
@@ -439,14 +442,19 @@ impl Fetcher {
             .take(speculation.batch);
         for (version, file) in next {
             let key = (walk.name.clone(), version.clone());
-            if !matches!(file.dist, DistFilename::Wheel(_)) || self.files.contains(&key) {
+            if !matches!(file.dist, DistFilename::Wheel(_))
+                || self.files.contains(&key)
+                || !self.queued().insert(key.clone())
+            {
                 continue;
             }
             let this = Arc::clone(self);
             let file = Arc::clone(file);
             self.spawn(async move {
+                let permits = this.budget.acquire(false).await;
+                this.queued().remove(&key);
                 let (name, version) = key;
-                let Some(_permits) = this.budget.acquire(false).await else {
+                let Some(_permits) = permits else {
                     return;
                 };
                 let useful = this
@@ -468,6 +476,10 @@ impl Fetcher {
 
     fn walked(&self) -> MutexGuard<'_, FxHashMap<PackageName, u32>> {
         self.walked.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn queued(&self) -> MutexGuard<'_, FxHashSet<(PackageName, Version)>> {
+        self.queued.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn positions(&self) -> MutexGuard<'_, FxHashMap<PackageName, Position>> {
