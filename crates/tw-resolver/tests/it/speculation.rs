@@ -20,12 +20,12 @@ fn walking_back() -> InMemorySource {
         };
         source
             .add(metadata("app", &format!("{major}.0"), &requires, &[]))
-            .unwrap();
+            .expect("valid wheel names");
     }
     for major in 1..=3 {
         source
             .add(metadata("pin", &format!("{major}.0"), &[], &[]))
-            .unwrap();
+            .expect("valid wheel names");
     }
     source
 }
