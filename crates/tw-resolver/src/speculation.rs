@@ -35,7 +35,7 @@ use pep508_rs::PackageName;
 use rustc_hash::FxHashSet;
 
 /// Limits on speculative fetching; the defaults were chosen by measurement (see
-/// `docs/reliability.md`, issue 15).
+/// `docs/architecture.md`, "The resolver loop and latency").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SpeculationOptions {
     /// How many guesses deep the walk on goes from a package the solver discovered: 0
