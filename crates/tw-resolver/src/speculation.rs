@@ -57,7 +57,7 @@ impl Default for SpeculationOptions {
     fn default() -> Self {
         Self {
             depth: 1,
-            in_flight: 16,
+            in_flight: 32,
             batch: 8,
             batch_after: 2,
         }
