@@ -145,7 +145,14 @@ pub(crate) async fn run(
         cache.as_deref(),
     )?;
     check_trusted_hosts(&set.index.trusted_hosts, &locations, *printer)?;
-    let options = resolver_options(args, &set)?;
+    let mut options = resolver_options(args, &set)?;
+    // Issue 15: a tuning knob for benchmark sweeps of the speculation limits (not a user
+    // setting; `bench/compare` clears `TAILWHEEL_*`, so its runs use the defaults).
+    if let Some(value) = env.var("TAILWHEEL_SPECULATION") {
+        options.speculation = value
+            .parse()
+            .map_err(|err: String| Failure::input(anyhow!("`TAILWHEEL_SPECULATION`: {err}")))?;
+    }
 
     let client = crate::settings::client_builder(env, Some(&locations))?
         .concurrency(args.concurrency)
@@ -295,7 +302,7 @@ pub(crate) async fn run(
                 &fetcher,
                 builder.as_deref(),
                 started.elapsed(),
-                0,
+                None,
                 *printer,
             );
         }
@@ -378,7 +385,7 @@ pub(crate) async fn run(
             &fetcher,
             builder.as_deref(),
             elapsed,
-            resolution.other_target_wheels,
+            Some(&resolution),
             *printer,
         );
     }
@@ -440,7 +447,7 @@ fn print_stats(
     fetcher: &MetadataFetcher,
     builder: Option<&tw_build::Builder>,
     elapsed: Duration,
-    other_target_wheels: u64,
+    resolution: Option<&tw_resolver::Resolution>,
     printer: Printer,
 ) {
     let stats = client.stats();
@@ -465,10 +472,27 @@ fn print_stats(
             human_bytes(cost.bytes)
         ));
     }
-    if other_target_wheels > 0 {
+    if let Some(resolution) = resolution {
+        if resolution.other_target_wheels > 0 {
+            printer.always(&format!(
+                "stats: wheels read for another target: {}",
+                resolution.other_target_wheels
+            ));
+        }
+        let solved = resolution.stats;
         printer.always(&format!(
-            "stats: wheels read for another target: {other_target_wheels}"
+            "stats: solver: {} decisions ({} repeated after a rejection or backtrack, {} restarts)",
+            solved.decisions, solved.repeated_decisions, solved.restarts
         ));
+        printer.always(&format!(
+                "stats: fetches: {} by the solver, {} speculative ({} walk-back batch); speculative: {} used, {} unused, {} cancelled before sending",
+                solved.solver_fetches,
+                solved.speculative_fetches,
+                solved.batch_fetches,
+                solved.speculative_used,
+                solved.speculative_unused(),
+                solved.cancelled
+            ));
     }
     if let Some(builder) = builder {
         let built = builder.stats();
@@ -565,6 +589,7 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         no_binary,
         preferences: Vec::new(),
         concurrency: args.concurrency,
+        speculation: tw_resolver::SpeculationOptions::default(),
     })
 }
 

@@ -385,10 +385,28 @@ fn stats_report_requests() {
         .filter(|line| line.starts_with("stats: "))
         .collect();
     // Totals first, then one line per metadata strategy: lib's wheel has PEP 658 metadata,
-    // util 2.1.0 is an sdist whose PKG-INFO is read; then the builds (`python3` on `PATH`
-    // may build under `--python-version`, issue 14: none ran).
-    assert_eq!(stats.len(), 4, "{}", out.stderr);
-    assert!(stats[3].starts_with("stats: builds: 0 run"), "{stats:?}");
+    // util 2.1.0 is an sdist whose PKG-INFO is read; then the solver's decisions and who
+    // started the fetches (issue 15), then the builds (`python3` on `PATH` may build under
+    // `--python-version`, issue 14: none ran).
+    assert_eq!(stats.len(), 6, "{}", out.stderr);
+    assert!(stats[5].starts_with("stats: builds: 0 run"), "{stats:?}");
+    assert_eq!(
+        stats[3],
+        "stats: solver: 2 decisions (0 repeated after a rejection or backtrack, 0 restarts)"
+    );
+    // Two pages and two metadata files; which were guesses depends on timing, their sum
+    // does not, and the sdist's metadata is never a guess.
+    let numbers: Vec<u64> = stats[4]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    assert!(
+        stats[4].starts_with("stats: fetches: ") && numbers.len() == 6,
+        "{stats:?}"
+    );
+    assert_eq!(numbers[0] + numbers[1], 4, "{stats:?}");
+    assert!(numbers[0] >= 1, "{stats:?}");
+    assert_eq!(numbers[3] + numbers[4], numbers[1], "{stats:?}");
     assert!(
         stats[0].starts_with(&format!("stats: {} requests, ", index.request_count())),
         "{stats:?} vs {} requests",

@@ -16,14 +16,15 @@
 use std::collections::hash_map::Entry;
 use std::future::Future;
 use std::hash::Hash;
+use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tokio::runtime::Handle;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 use tokio::task::JoinSet;
 use tracing::debug;
 
@@ -31,9 +32,10 @@ use tw_index::{DistFilename, IndexError, IndexFile};
 use tw_metadata::{DistMetadata, MetadataError};
 use tw_platform::Target;
 
-use crate::candidates::VersionMap;
+use crate::candidates::{VersionEntry, VersionMap};
 use crate::options::ResolverOptions;
 use crate::source::MetadataSource;
+use crate::speculation::{FetchKey, Ledger, Origin, ResolveStats};
 
 /// A map whose values are computed once, by whoever asks first.
 pub(crate) struct OnceMap<K, V> {
@@ -90,6 +92,82 @@ struct Tasks {
     closed: bool,
 }
 
+/// Where the solver stands on a package that walks back: the version it chose last, and
+/// the direction it walks in.
+#[derive(Clone, Debug)]
+struct Position {
+    chosen: Version,
+    lowest: bool,
+}
+
+impl Position {
+    /// True while `version` is still ahead of the solver (not yet tried or walked past).
+    fn ahead(&self, version: &Version) -> bool {
+        if self.lowest {
+            *version > self.chosen
+        } else {
+            *version < self.chosen
+        }
+    }
+}
+
+/// The solver's choice of a version of a package, as [`Fetcher::walk_back`] reads it.
+pub(crate) struct WalkBack<'a> {
+    /// The package.
+    pub(crate) name: &'a PackageName,
+    /// How many times a version of it was chosen in this attempt (1 for the first).
+    pub(crate) choice: u32,
+    /// Its versions.
+    pub(crate) versions: &'a VersionMap,
+    /// The range the solver chose in.
+    pub(crate) range: &'a version_ranges::Ranges<Version>,
+    /// Whether pre-releases may be chosen.
+    pub(crate) allow_prerelease: bool,
+    /// Walking up (`--resolution lowest`) rather than down.
+    pub(crate) lowest: bool,
+    /// The version chosen now.
+    pub(crate) chosen: &'a Version,
+}
+
+/// Permits for speculative fetches: one budget below the client's limit, and a smaller
+/// share of it that far guesses (the walk on) must also hold.
+struct Budget {
+    all: Semaphore,
+    far: Semaphore,
+}
+
+/// The permits one speculative fetch holds while it runs.
+struct Permits<'a> {
+    _all: SemaphorePermit<'a>,
+    _far: Option<SemaphorePermit<'a>>,
+}
+
+impl Budget {
+    fn new(options: &ResolverOptions) -> Self {
+        // Below the client's limit (`concurrency`), so a solver fetch finds a free slot.
+        let limit = options.concurrency.saturating_sub(1).max(1);
+        let all = options.speculation.in_flight.clamp(1, limit);
+        Self {
+            all: Semaphore::new(all),
+            far: Semaphore::new((all / 2).max(1)),
+        }
+    }
+
+    async fn acquire(&self, far: bool) -> Option<Permits<'_>> {
+        // The far share first, so a far guess waiting for it holds no general permit.
+        let far = if far {
+            Some(self.far.acquire().await.ok()?)
+        } else {
+            None
+        };
+        let all = self.all.acquire().await.ok()?;
+        Some(Permits {
+            _all: all,
+            _far: far,
+        })
+    }
+}
+
 /// Shared state of all fetches of one resolution.
 pub(crate) struct Fetcher {
     pub(crate) source: Arc<dyn MetadataSource>,
@@ -97,7 +175,14 @@ pub(crate) struct Fetcher {
     pub(crate) options: ResolverOptions,
     projects: OnceMap<PackageName, ProjectResult>,
     files: OnceMap<(PackageName, Version), MetadataResult>,
-    prefetch_permits: Semaphore,
+    budget: Budget,
+    /// Where each walking-back package stands (see [`Fetcher::walk_back`]).
+    positions: Mutex<FxHashMap<PackageName, Position>>,
+    /// The shallowest depth each name was prefetched at.
+    walked: Mutex<FxHashMap<PackageName, u32>>,
+    /// Walk-back guesses spawned and still waiting for a permit (spawned once each).
+    queued: Mutex<FxHashSet<(PackageName, Version)>>,
+    ledger: Ledger,
     /// Where prefetches run (the runtime `resolve_with` was called on).
     handle: Handle,
     tasks: Mutex<Tasks>,
@@ -113,14 +198,17 @@ impl Fetcher {
         options: ResolverOptions,
         handle: Handle,
     ) -> Self {
-        let permits = options.concurrency.max(1);
         Self {
             source,
             target,
+            budget: Budget::new(&options),
             options,
             projects: OnceMap::new(),
             files: OnceMap::new(),
-            prefetch_permits: Semaphore::new(permits),
+            positions: Mutex::new(FxHashMap::default()),
+            walked: Mutex::new(FxHashMap::default()),
+            queued: Mutex::new(FxHashSet::default()),
+            ledger: Ledger::default(),
             handle,
             tasks: Mutex::new(Tasks::default()),
             other_target_wheels: AtomicU64::new(0),
@@ -148,8 +236,11 @@ impl Fetcher {
         let mut set = {
             let mut tasks = self.tasks();
             tasks.closed = true;
+            while tasks.set.try_join_next().is_some() {}
             std::mem::take(&mut tasks.set)
         };
+        self.ledger
+            .cancelled(u64::try_from(set.len()).unwrap_or(u64::MAX));
         set.shutdown().await;
     }
 
@@ -160,10 +251,32 @@ impl Fetcher {
         tasks.set.abort_all();
     }
 
-    /// The candidate versions of `name`.
+    /// What was fetched and decided so far.
+    pub(crate) fn stats(&self) -> ResolveStats {
+        self.ledger.stats()
+    }
+
+    /// The solver chose a version (`repeated`: of a package it decided before in this
+    /// attempt).
+    pub(crate) fn decided(&self, repeated: bool) {
+        self.ledger.decision(repeated);
+    }
+
+    /// The solver started an attempt over.
+    pub(crate) fn restarted(&self) {
+        self.ledger.restart();
+    }
+
+    /// The candidate versions of `name`, for the solver (it waits for them).
     pub(crate) async fn project(&self, name: &PackageName) -> ProjectResult {
+        self.ledger.wanted(FetchKey::Page(name.clone()));
+        self.load_project(name, Origin::Solver).await
+    }
+
+    async fn load_project(&self, name: &PackageName, origin: Origin) -> ProjectResult {
         self.projects
             .get_or_init(name, || async {
+                self.ledger.started(FetchKey::Page(name.clone()), origin);
                 let files = self.source.project(name).await.map_err(Arc::new)?;
                 Ok(Arc::new(VersionMap::new(
                     files,
@@ -174,9 +287,9 @@ impl Fetcher {
             .await
     }
 
-    /// The metadata of `file` (the chosen file of `name` at `version`), read from
-    /// `stand_in` instead when given: a wheel of the same version for another target, used
-    /// only when `file` is an sdist (see `VersionEntry::metadata_wheel`).
+    /// The metadata of `file` (the chosen file of `name` at `version`), for the solver; read
+    /// from `stand_in` instead when given: a wheel of the same version for another target,
+    /// used only when `file` is an sdist (see `VersionEntry::metadata_wheel`).
     pub(crate) async fn metadata(
         &self,
         name: &PackageName,
@@ -184,8 +297,26 @@ impl Fetcher {
         file: &IndexFile,
         stand_in: Option<&IndexFile>,
     ) -> MetadataResult {
+        self.ledger
+            .wanted(FetchKey::Metadata(name.clone(), version.clone()));
+        self.load_metadata(name, version, file, stand_in, Origin::Solver)
+            .await
+    }
+
+    /// The metadata of `file`; only the solver's fetches (`Origin::Solver`) may build, and
+    /// speculation asks about wheels only.
+    async fn load_metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        file: &IndexFile,
+        stand_in: Option<&IndexFile>,
+        origin: Origin,
+    ) -> MetadataResult {
         self.files
             .get_or_init(&(name.clone(), version.clone()), || async {
+                self.ledger
+                    .started(FetchKey::Metadata(name.clone(), version.clone()), origin);
                 if let Some(wheel) = stand_in {
                     debug!(
                         package = %name,
@@ -202,13 +333,14 @@ impl Fetcher {
                 }
                 match self.source.metadata(file).await {
                     Err(MetadataError::NeedsBuild { subject }) => match &self.options.builder {
-                        Some(builder) if !self.options.no_build => builder
-                            .build_metadata(file)
-                            .await
-                            .map_err(|failure| MetadataError::Build {
-                                subject,
-                                reason: failure.message,
-                            }),
+                        Some(builder) if !self.options.no_build && origin == Origin::Solver => {
+                            builder.build_metadata(file).await.map_err(|failure| {
+                                MetadataError::Build {
+                                    subject,
+                                    reason: failure.message,
+                                }
+                            })
+                        }
                         _ => Err(MetadataError::NeedsBuild { subject }),
                     },
                     other => other,
@@ -221,22 +353,41 @@ impl Fetcher {
 
     /// Start reading `name`'s page and, when it is a wheel, the metadata of the version most
     /// likely to be chosen (the highest usable one in `range`), unless that is already under
-    /// way. Never touches an sdist: see the module documentation.
+    /// way; then walk on to that version's dependencies, up to the depth limit. `name` was
+    /// discovered by the solver (a root requirement or a dependency of a chosen version).
+    /// Never touches an sdist: see the module documentation.
     pub(crate) fn prefetch(
         self: &Arc<Self>,
         name: &PackageName,
         range: version_ranges::Ranges<Version>,
     ) {
-        if self.projects.contains(name) {
-            return;
+        self.speculate(name, range, 0);
+    }
+
+    /// [`Self::prefetch`] `depth` guesses away from what the solver discovered.
+    fn speculate(
+        self: &Arc<Self>,
+        name: &PackageName,
+        range: version_ranges::Ranges<Version>,
+        depth: u32,
+    ) {
+        {
+            // Each name is walked once from its shallowest depth: a name first met as a deep
+            // guess and later discovered by the solver is walked on again from there (its
+            // page and metadata are shared, not fetched twice).
+            let mut walked = self.walked();
+            match walked.get(name) {
+                Some(&seen) if seen <= depth => return,
+                _ => walked.insert(name.clone(), depth),
+            };
         }
         let this = Arc::clone(self);
         let name = name.clone();
         self.spawn(async move {
-            let Ok(permit) = this.prefetch_permits.acquire().await else {
+            let Some(permits) = this.budget.acquire(depth > 0).await else {
                 return;
             };
-            let Ok(versions) = this.project(&name).await else {
+            let Ok(versions) = this.load_project(&name, Origin::Walk).await else {
                 return;
             };
             let likely = versions.versions.iter().rev().find(|(version, entry)| {
@@ -255,20 +406,417 @@ impl Fetcher {
                     debug!(package = %name, %version, "not prefetching the metadata of an sdist");
                     return;
                 }
-                debug!(package = %name, %version, "prefetching metadata");
-                let Ok(metadata) = this.metadata(&name, version, file, stand_in).await else {
+                debug!(package = %name, %version, depth, "prefetching metadata");
+                let Ok(metadata) = this
+                    .load_metadata(&name, version, file, stand_in, Origin::Walk)
+                    .await
+                else {
                     return;
                 };
+                drop(permits);
+                if depth >= this.options.speculation.depth {
+                    return;
+                }
                 // Walk on: the likely version's own dependencies are the next pages the
                 // solver will ask for, so their fetches start now rather than when PubGrub
-                // reaches them. Each name is prefetched once, so this ends.
-                drop(permit);
+                // reaches them. Each name is prefetched once and the depth is bounded.
                 for requirement in &metadata.requires_dist {
                     if requirement.marker.evaluate(&this.target.markers, &[]) {
-                        this.prefetch(&requirement.name, crate::provider::ranges_of(requirement));
+                        this.speculate(
+                            &requirement.name,
+                            crate::provider::ranges_of(requirement),
+                            depth + 1,
+                        );
                     }
                 }
             }
         });
+    }
+
+    /// The solver chose `walk.chosen`: remember where it stands on the package and, from its
+    /// [`crate::SpeculationOptions::batch_after`]-th choice on, fetch the metadata of its next
+    /// [`crate::SpeculationOptions::batch`] candidates (wheels only) ahead of it.
+    pub(crate) fn walk_back(self: &Arc<Self>, walk: &WalkBack<'_>) {
+        self.positions().insert(
+            walk.name.clone(),
+            Position {
+                chosen: walk.chosen.clone(),
+                lowest: walk.lowest,
+            },
+        );
+        let speculation = &self.options.speculation;
+        if walk.choice < speculation.batch_after || speculation.batch == 0 {
+            return;
+        }
+        let below = walk.versions.versions.range(..walk.chosen).rev();
+        let above = walk
+            .versions
+            .versions
+            .range((Bound::Excluded(walk.chosen), Bound::Unbounded));
+        let ahead: &mut dyn Iterator<Item = (&Version, &VersionEntry)> = if walk.lowest {
+            &mut { above }
+        } else {
+            &mut { below }
+        };
+        // The next candidates the solver would try, as `choose_version` orders them.
+        let next = ahead
+            .filter(|(version, entry)| {
+                walk.range.contains(version)
+                    && (walk.allow_prerelease || !version.any_prerelease())
+                    && entry.yanked.is_none()
+            })
+            .filter_map(|(version, entry)| entry.choice.as_ref().ok().map(|file| (version, file)))
+            .take(speculation.batch);
+        for (version, file) in next {
+            let key = (walk.name.clone(), version.clone());
+            if !matches!(file.dist, DistFilename::Wheel(_))
+                || self.files.contains(&key)
+                || !self.queued().insert(key.clone())
+            {
+                continue;
+            }
+            let this = Arc::clone(self);
+            let file = Arc::clone(file);
+            self.spawn(async move {
+                let permits = this.budget.acquire(false).await;
+                this.queued().remove(&key);
+                let (name, version) = key;
+                let Some(_permits) = permits else {
+                    return;
+                };
+                let useful = this
+                    .positions()
+                    .get(&name)
+                    .is_none_or(|position| position.ahead(&version));
+                if !useful || this.files.contains(&(name.clone(), version.clone())) {
+                    debug!(package = %name, %version, "walk-back guess no longer needed");
+                    this.ledger.cancelled(1);
+                    return;
+                }
+                debug!(package = %name, %version, "prefetching metadata of a walk-back candidate");
+                let _ = this
+                    .load_metadata(&name, &version, &file, None, Origin::Batch)
+                    .await;
+            });
+        }
+    }
+
+    fn walked(&self) -> MutexGuard<'_, FxHashMap<PackageName, u32>> {
+        self.walked.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn queued(&self) -> MutexGuard<'_, FxHashSet<(PackageName, Version)>> {
+        self.queued.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn positions(&self) -> MutexGuard<'_, FxHashMap<PackageName, Position>> {
+        self.positions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Deterministic tests of speculation: a single-threaded runtime with a paused clock.
+    //! [`idle`] returns only once every task is blocked (the clock moves only when the
+    //! runtime has nothing else to do), so "what speculation asked for" is a fixed answer,
+    //! not a race.
+
+    use std::str::FromStr;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use tw_index::ProjectFiles;
+
+    use super::*;
+    use crate::build::BoxFuture;
+    use crate::source::InMemorySource;
+    use crate::speculation::SpeculationOptions;
+
+    fn name(text: &str) -> PackageName {
+        PackageName::from_str(text).unwrap()
+    }
+
+    fn version(text: &str) -> Version {
+        Version::from_str(text).unwrap()
+    }
+
+    fn metadata(name: &str, version: &str, requires: &[&str]) -> DistMetadata {
+        let mut text = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        for requirement in requires {
+            text.push_str(&format!("Requires-Dist: {requirement}\n"));
+        }
+        DistMetadata::parse(text.as_bytes(), name).unwrap()
+    }
+
+    fn target() -> Target {
+        tw_platform::target_from_platform(
+            &"3.12".parse().unwrap(),
+            &"x86_64-manylinux_2_28".parse().unwrap(),
+        )
+    }
+
+    /// Wait until every task of the (single-threaded, paused-clock) runtime is blocked.
+    async fn idle() {
+        tokio::time::sleep(Duration::from_hours(1)).await;
+    }
+
+    /// Decrements the count of held slots when a hanging request is dropped (cancelled).
+    struct Held(Arc<AtomicUsize>);
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// An in-memory source that models the HTTP client's connection limit: `slots`
+    /// requests at once. The pages in `hang` never answer and keep their slot; any
+    /// request that arrives while every slot is held by one of them fails (it would wait
+    /// forever behind guesses). Every question is recorded in order.
+    #[derive(Debug)]
+    struct Scripted {
+        inner: InMemorySource,
+        hang: Vec<PackageName>,
+        /// Hanging pages answer once they get a permit from here (none at first).
+        release: Arc<Semaphore>,
+        slots: usize,
+        held: Arc<AtomicUsize>,
+        pages: Mutex<Vec<String>>,
+        files: Mutex<Vec<String>>,
+    }
+
+    impl Scripted {
+        fn new(inner: InMemorySource, hang: &[&str], slots: usize) -> Self {
+            Self {
+                inner,
+                hang: hang.iter().map(|text| name(text)).collect(),
+                release: Arc::new(Semaphore::new(0)),
+                slots,
+                held: Arc::new(AtomicUsize::new(0)),
+                pages: Mutex::new(Vec::new()),
+                files: Mutex::new(Vec::new()),
+            }
+        }
+
+        fn pages(&self) -> Vec<String> {
+            self.pages.lock().unwrap().clone()
+        }
+
+        fn files(&self) -> Vec<String> {
+            self.files.lock().unwrap().clone()
+        }
+
+        fn no_free_slot(&self) -> bool {
+            self.held.load(Ordering::SeqCst) >= self.slots
+        }
+    }
+
+    impl MetadataSource for Scripted {
+        fn project<'a>(
+            &'a self,
+            name: &'a PackageName,
+        ) -> BoxFuture<'a, Result<ProjectFiles, IndexError>> {
+            self.pages.lock().unwrap().push(name.to_string());
+            if self.hang.contains(name) {
+                self.held.fetch_add(1, Ordering::SeqCst);
+                let held = Held(Arc::clone(&self.held));
+                let release = Arc::clone(&self.release);
+                return Box::pin(async move {
+                    let _held = held;
+                    let _permit = release.acquire().await;
+                    self.inner.project(name).await
+                });
+            }
+            if self.no_free_slot() {
+                return Box::pin(std::future::ready(Err(IndexError::Page {
+                    url: name.to_string(),
+                    reason: "no free connection slot: every one is held by a guess".into(),
+                })));
+            }
+            self.inner.project(name)
+        }
+
+        fn metadata<'a>(
+            &'a self,
+            file: &'a IndexFile,
+        ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>> {
+            self.files.lock().unwrap().push(file.filename.clone());
+            if self.no_free_slot() {
+                return Box::pin(std::future::ready(Err(MetadataError::Archive {
+                    subject: file.filename.clone(),
+                    reason: "no free connection slot: every one is held by a guess".into(),
+                })));
+            }
+            self.inner.metadata(file)
+        }
+    }
+
+    fn fetcher(source: &Arc<Scripted>, concurrency: usize) -> Arc<Fetcher> {
+        fetcher_with(source, concurrency, SpeculationOptions::default())
+    }
+
+    fn fetcher_with(
+        source: &Arc<Scripted>,
+        concurrency: usize,
+        speculation: SpeculationOptions,
+    ) -> Arc<Fetcher> {
+        let options = ResolverOptions {
+            concurrency,
+            speculation,
+            ..ResolverOptions::default()
+        };
+        Arc::new(Fetcher::new(
+            Arc::clone(source) as Arc<dyn MetadataSource>,
+            target(),
+            options,
+            Handle::current(),
+        ))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn speculation_stops_at_the_depth_limit() {
+        // app -> d1 -> d2 -> d3 -> d4, none of them chosen by the solver yet.
+        let mut inner = InMemorySource::new();
+        inner.add(metadata("app", "1.0", &["d1"])).unwrap();
+        inner.add(metadata("d1", "1.0", &["d2"])).unwrap();
+        inner.add(metadata("d2", "1.0", &["d3"])).unwrap();
+        inner.add(metadata("d3", "1.0", &["d4"])).unwrap();
+        inner.add(metadata("d4", "1.0", &[])).unwrap();
+        let source = Arc::new(Scripted::new(inner, &[], usize::MAX));
+        let fetcher = fetcher(&source, 8);
+        fetcher.prefetch(&name("app"), version_ranges::Ranges::full());
+        idle().await;
+        // `app` was discovered by the solver (depth 0); its likely version's dependency
+        // `d1` is one guess away (depth 1), the limit; `d2` would be a guess on a guess.
+        assert_eq!(source.pages(), ["app", "d1"]);
+        assert_eq!(
+            source.files(),
+            ["app-1.0-py3-none-any.whl", "d1-1.0-py3-none-any.whl"]
+        );
+        fetcher.shutdown().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_solver_fetch_finds_a_free_slot_when_speculation_is_full() {
+        // Three guesses whose pages never answer, a client limit of two connections.
+        let mut inner = InMemorySource::new();
+        inner.add(metadata("lib", "1.0", &[])).unwrap();
+        for guess in ["g1", "g2", "g3"] {
+            inner.add(metadata(guess, "1.0", &[])).unwrap();
+        }
+        let source = Arc::new(Scripted::new(inner, &["g1", "g2", "g3"], 2));
+        let fetcher = fetcher(&source, 2);
+        for guess in ["g1", "g2", "g3"] {
+            fetcher.prefetch(&name(guess), version_ranges::Ranges::full());
+        }
+        idle().await;
+        assert!(
+            source.held.load(Ordering::SeqCst) < 2,
+            "speculation holds every connection slot: asked {:?}",
+            source.pages()
+        );
+        // The solver's own questions go straight to the source: they do not queue behind
+        // the guesses, and a slot is free for them.
+        let versions = fetcher.project(&name("lib")).await.unwrap();
+        let (lib_version, entry) = versions.versions.iter().next_back().unwrap();
+        assert_eq!(*lib_version, version("1.0"));
+        let file = entry.choice.as_ref().unwrap();
+        fetcher
+            .metadata(&name("lib"), lib_version, file, None)
+            .await
+            .unwrap();
+        fetcher.shutdown().await;
+        assert_eq!(source.held.load(Ordering::SeqCst), 0);
+    }
+
+    /// `app` 1.0 to 10.0, and a `guess` whose page answers only when released.
+    fn walking_source() -> Arc<Scripted> {
+        let mut inner = InMemorySource::new();
+        for major in 1..=10 {
+            inner
+                .add(metadata("app", &format!("{major}.0"), &[]))
+                .unwrap();
+        }
+        inner.add(metadata("guess", "1.0", &[])).unwrap();
+        Arc::new(Scripted::new(inner, &["guess"], usize::MAX))
+    }
+
+    /// Tell `fetcher` the solver chose `app` `chosen` for the `choice`-th time.
+    async fn choose(fetcher: &Arc<Fetcher>, choice: u32, chosen: &str) {
+        let versions = fetcher.project(&name("app")).await.unwrap();
+        fetcher.walk_back(&WalkBack {
+            name: &name("app"),
+            choice,
+            versions: &versions,
+            range: &version_ranges::Ranges::full(),
+            allow_prerelease: false,
+            lowest: false,
+            chosen: &version(chosen),
+        });
+    }
+
+    fn app_files(source: &Scripted) -> Vec<String> {
+        source
+            .files()
+            .into_iter()
+            .filter_map(|file| {
+                file.strip_prefix("app-")
+                    .and_then(|rest| rest.strip_suffix("-py3-none-any.whl"))
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_walk_back_fetches_the_next_candidates_in_a_batch() {
+        let source = walking_source();
+        let speculation = SpeculationOptions {
+            batch: 3,
+            batch_after: 2,
+            ..SpeculationOptions::default()
+        };
+        let fetcher = fetcher_with(&source, 50, speculation);
+        // The first choice of a package is no walk-back: nothing is fetched ahead.
+        choose(&fetcher, 1, "10.0").await;
+        idle().await;
+        assert!(app_files(&source).is_empty(), "{:?}", source.files());
+        // 10.0 was rejected, 9.0 chosen: the next three candidates are fetched together.
+        choose(&fetcher, 2, "9.0").await;
+        idle().await;
+        assert_eq!(app_files(&source), ["8.0", "7.0", "6.0"]);
+        // One step further keeps three ahead: only 5.0 is new.
+        choose(&fetcher, 3, "8.0").await;
+        idle().await;
+        assert_eq!(app_files(&source), ["8.0", "7.0", "6.0", "5.0"]);
+        let stats = fetcher.stats();
+        assert_eq!(stats.batch_fetches, 4);
+        fetcher.shutdown().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn batch_guesses_the_solver_walked_past_are_cancelled() {
+        let source = walking_source();
+        let speculation = SpeculationOptions {
+            in_flight: 1,
+            batch: 3,
+            batch_after: 2,
+            ..SpeculationOptions::default()
+        };
+        let fetcher = fetcher_with(&source, 50, speculation);
+        // The only speculative permit is held by a guess that does not answer yet, so the
+        // batch queues behind it.
+        fetcher.prefetch(&name("guess"), version_ranges::Ranges::full());
+        idle().await;
+        choose(&fetcher, 2, "9.0").await;
+        idle().await;
+        // Meanwhile the solver jumped to 5.0: 8.0 to 6.0 can no longer be used.
+        choose(&fetcher, 3, "5.0").await;
+        source.release.add_permits(1);
+        idle().await;
+        assert_eq!(app_files(&source), ["4.0", "3.0", "2.0"]);
+        assert_eq!(fetcher.stats().cancelled, 3);
+        fetcher.shutdown().await;
     }
 }

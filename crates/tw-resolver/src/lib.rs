@@ -33,6 +33,7 @@ mod ranges;
 mod report;
 mod resolution;
 mod source;
+mod speculation;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ pub use package::{PackageKind, PubGrubPackage};
 pub use provider::{Manifest, RootRequirement, UnavailableReason};
 pub use resolution::{Requirer, Resolution, ResolvedPackage};
 pub use source::{InMemorySource, IndexSource, MetadataSource};
+pub use speculation::{ResolveStats, SpeculationOptions};
 
 use fetch::Fetcher;
 use provider::Provider;
@@ -107,6 +109,7 @@ pub async fn resolve_with(
                 }) => {
                     info!(package = %name, "restarting with the package decided early");
                     early.insert(name);
+                    fetcher.restarted();
                 }
                 result => break (provider, result),
             }
@@ -161,7 +164,10 @@ pub async fn resolve_with(
         .and_then(|result| result);
     // Prefetches still running are for versions the solution does not need.
     fetcher.shutdown().await;
-    result
+    result.map(|mut resolution| {
+        resolution.stats = fetcher.stats();
+        resolution
+    })
 }
 
 /// Aborts the prefetches of a resolution when dropped.

@@ -138,8 +138,10 @@ pub struct ResolverOptions {
     pub allowed_hashes: std::collections::BTreeMap<PackageName, Vec<String>>,
     /// Versions to keep when still allowed (pins of an existing output file).
     pub preferences: Vec<(PackageName, Version)>,
-    /// Fetches in flight at once for prefetching metadata.
+    /// Requests in flight at once (the HTTP client's limit); speculative fetches use fewer.
     pub concurrency: usize,
+    /// Limits on speculative fetching (prefetch depth, in-flight guesses, walk-back batches).
+    pub speculation: crate::speculation::SpeculationOptions,
 }
 
 #[cfg(test)]

@@ -404,14 +404,17 @@ impl DependencyProvider for Provider {
             PackageKind::Root => return Ok(Some(Version::new([0]))),
             PackageKind::Base(name) | PackageKind::Extra(name, _) => name,
         };
+        let mut choice = 0;
         if let PackageKind::Base(name) = package.kind() {
             let mut choices = self.choices.borrow_mut();
             let count = choices.entry(name.clone()).or_default();
             *count += 1;
+            choice = *count;
             if *count > RESTART_AFTER && self.may_restart && !self.early.contains(name) {
                 return Err(Stop::Restart(name.clone()));
             }
         }
+        self.fetcher.decided(choice > 1);
         let Some(versions) = self.versions(name) else {
             return Err(Stop::Fatal);
         };
@@ -453,6 +456,20 @@ impl DependencyProvider for Provider {
         } else {
             pick(&mut candidates.rev())
         };
+        if let Some(version) = &chosen
+            && choice > 0
+        {
+            // Issue 15: a package walking back gets its next candidates fetched in a batch.
+            self.fetcher.walk_back(&crate::fetch::WalkBack {
+                name,
+                choice,
+                versions: &versions,
+                range,
+                allow_prerelease: allow_pre,
+                lowest,
+                chosen: version,
+            });
+        }
         Ok(chosen.or(fallback))
     }
 

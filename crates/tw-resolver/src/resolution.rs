@@ -59,6 +59,8 @@ pub struct Resolution {
     /// How many versions (chosen or only considered) had their metadata read from a wheel
     /// for another target, for `--stats`.
     pub other_target_wheels: u64,
+    /// What the resolution fetched (on the solver's behalf and on a guess) and decided.
+    pub stats: crate::speculation::ResolveStats,
 }
 
 /// The resolution of `solution`: every solved package with its chosen file and metadata.
@@ -187,6 +189,7 @@ pub(crate) fn build(
             .fetcher
             .other_target_wheels
             .load(std::sync::atomic::Ordering::Relaxed),
+        stats: crate::speculation::ResolveStats::default(),
     })
 }
 

@@ -5,3 +5,4 @@
 mod common;
 mod owned_fetches;
 mod proptest;
+mod speculation;
