@@ -104,7 +104,7 @@ class CountProxy:
         request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
         parts = request_line.split(" ")
         if len(parts) != 3:
-            await self.answer(writer, 400, {"error": "bad request line"})
+            await answer(writer, 400, {"error": "bad request line"})
             return
         method, target, _version = parts
         if method == "CONNECT":
@@ -116,7 +116,7 @@ class CountProxy:
             await self.control(writer, method, target)
         else:
             self.counters(self.gen).refused += 1
-            await self.answer(writer, 501, {"error": "only CONNECT is proxied"})
+            await answer(writer, 501, {"error": "only CONNECT is proxied"})
 
     async def tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, target: str) -> None:
         gen = self.gen
@@ -208,7 +208,7 @@ class CountProxy:
             # Forget generations nobody can ask about any more (keep the last few).
             for old in [g for g in self.gens if g < self.gen - 8]:
                 del self.gens[old]
-            await self.answer(writer, 200, {"gen": self.gen})
+            await answer(writer, 200, {"gen": self.gen})
         elif url.path == "/__stats" and method == "GET":
             gen = int(query.get("gen", self.gen))
             c = self.counters(gen)
@@ -218,19 +218,21 @@ class CountProxy:
                     await asyncio.wait_for(c.closed.wait(), wait)
                 except asyncio.TimeoutError:
                     pass
-            await self.answer(writer, 200, c.as_dict(gen))
+            await answer(writer, 200, c.as_dict(gen))
         else:
-            await self.answer(writer, 404, {"error": f"unknown control {method} {url.path}"})
+            await answer(writer, 404, {"error": f"unknown control {method} {url.path}"})
 
-    @staticmethod
-    async def answer(writer: asyncio.StreamWriter, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        writer.write(
-            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            "Connection: close\r\n\r\n".encode()
-            + data
-        )
-        await close(writer)
+
+async def answer(writer: asyncio.StreamWriter, status: int, body: dict) -> None:
+    """Answer a control or refused request with a small JSON body and close (shared with
+    `shape_proxy.py`)."""
+    data = json.dumps(body).encode()
+    writer.write(
+        f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+        "Connection: close\r\n\r\n".encode()
+        + data
+    )
+    await close(writer)
 
 
 async def close(writer: asyncio.StreamWriter) -> None:

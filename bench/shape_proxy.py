@@ -48,6 +48,8 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 
+from count_proxy import answer, close  # noqa: E402 - the same folder; one copy of these helpers
+
 HEAD_LIMIT = 64 * 1024
 
 
@@ -248,28 +250,6 @@ class ShapeProxy:
             if sender is not None and not sender.done():
                 sender.cancel()
                 await asyncio.gather(sender, return_exceptions=True)
-
-
-async def answer(writer: asyncio.StreamWriter, status: int, body: dict) -> None:
-    data = json.dumps(body).encode()
-    writer.write(
-        f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-        "Connection: close\r\n\r\n".encode()
-        + data
-    )
-    await close(writer)
-
-
-async def close(writer: asyncio.StreamWriter) -> None:
-    try:
-        await writer.drain()
-    except (ConnectionError, OSError):
-        pass
-    writer.close()
-    try:
-        await writer.wait_closed()
-    except (ConnectionError, OSError):
-        pass
 
 
 # --------------------------------------------------------------------------- driver side
