@@ -40,33 +40,35 @@ fn pyproject_selection(args: &ResolveArgs) -> Result<PyprojectSelection, Failure
     } else if args.extras.is_empty() {
         ExtrasSelection::None
     } else {
-        let names = args
-            .extras
-            .iter()
-            .map(|e| {
-                ExtraName::from_str(e)
-                    .map_err(|err| Failure::input(anyhow!("invalid extra name `{e}`: {err}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        ExtrasSelection::Some(names)
+        ExtrasSelection::Some(parse_names::<ExtraName>(&args.extras, "extra name")?)
     };
     let groups = if args.all_groups {
         GroupsSelection::All
     } else if args.groups.is_empty() {
         GroupsSelection::None
     } else {
-        let names = args
-            .groups
-            .iter()
-            .map(|g| {
-                GroupName::from_str(g).map_err(|err| {
-                    Failure::input(anyhow!("invalid dependency group name `{g}`: {err}"))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        GroupsSelection::Some(names)
+        GroupsSelection::Some(parse_names::<GroupName>(
+            &args.groups,
+            "dependency group name",
+        )?)
     };
     Ok(PyprojectSelection { extras, groups })
+}
+
+/// Each of `values` as a `T` (names are normalized by their `FromStr`), or an input error
+/// that names the bad one as a `what`.
+fn parse_names<T>(values: &[String], what: &str) -> Result<Vec<T>, Failure>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    values
+        .iter()
+        .map(|value| {
+            T::from_str(value)
+                .map_err(|err| Failure::input(anyhow!("invalid {what} `{value}`: {err}")))
+        })
+        .collect()
 }
 
 /// Run the command; the result is the process exit status.
