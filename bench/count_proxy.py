@@ -156,30 +156,7 @@ class CountProxy:
                 c.closed.set()
 
     async def connect(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """Open a TCP connection, resolving each `host:port` once per proxy lifetime.
-
-        Without the cache every tunnel costs a `getaddrinfo` in asyncio's small thread pool, and
-        a client that opens many parallel connections (uv: dozens to the file host) queues behind
-        them; the clients themselves cache their lookups when they connect directly.
-        """
-        key = (host, port)
-        pending = self.dns.get(key)
-        if pending is None:
-            loop = asyncio.get_running_loop()
-            pending = self.dns[key] = asyncio.ensure_future(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-        try:
-            infos = await asyncio.shield(pending)
-        except OSError:
-            if self.dns.get(key) is pending:
-                del self.dns[key]
-            raise
-        last: OSError | None = None
-        for family, _type, _proto, _name, address in infos:
-            try:
-                return await asyncio.open_connection(address[0], address[1], family=family, limit=CHUNK)
-            except OSError as err:
-                last = err
-        raise last or OSError(f"no address for {host}")
+        return await open_cached(self.dns, host, port, CHUNK)
 
     @staticmethod
     async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, c: Counters, direction: str) -> None:
@@ -221,6 +198,36 @@ class CountProxy:
             await answer(writer, 200, c.as_dict(gen))
         else:
             await answer(writer, 404, {"error": f"unknown control {method} {url.path}"})
+
+
+async def open_cached(
+    dns: dict, host: str, port: int, limit: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Open a TCP connection, resolving each `host:port` once per proxy lifetime (`dns` holds
+    the lookups; shared with `shape_proxy.py`).
+
+    Without the cache every tunnel costs a `getaddrinfo` in asyncio's small thread pool, and
+    a client that opens many parallel connections (uv: dozens to the file host) queues behind
+    them; the clients themselves cache their lookups when they connect directly.
+    """
+    key = (host, port)
+    pending = dns.get(key)
+    if pending is None:
+        loop = asyncio.get_running_loop()
+        pending = dns[key] = asyncio.ensure_future(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+    try:
+        infos = await asyncio.shield(pending)
+    except OSError:
+        if dns.get(key) is pending:
+            del dns[key]
+        raise
+    last: OSError | None = None
+    for family, _type, _proto, _name, address in infos:
+        try:
+            return await asyncio.open_connection(address[0], address[1], family=family, limit=limit)
+        except OSError as err:
+            last = err
+    raise last or OSError(f"no address for {host}")
 
 
 async def answer(writer: asyncio.StreamWriter, status: int, body: dict) -> None:

@@ -48,7 +48,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 
-from count_proxy import answer, close  # noqa: E402 - the same folder; one copy of these helpers
+from count_proxy import answer, close, open_cached  # the same folder: one copy of these helpers
 
 HEAD_LIMIT = 64 * 1024
 
@@ -161,25 +161,8 @@ class ShapeProxy:
             self.open -= 1
 
     async def connect(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """A TCP connection, resolving each `host:port` once per proxy lifetime (as `count_proxy.py`)."""
-        key = (host, port)
-        pending = self.dns.get(key)
-        if pending is None:
-            loop = asyncio.get_running_loop()
-            pending = self.dns[key] = asyncio.ensure_future(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-        try:
-            infos = await asyncio.shield(pending)
-        except OSError:
-            if self.dns.get(key) is pending:
-                del self.dns[key]
-            raise
-        last: OSError | None = None
-        for family, _type, _proto, _name, address in infos:
-            try:
-                return await asyncio.open_connection(address[0], address[1], family=family, limit=self.shape.chunk * 4)
-            except OSError as err:
-                last = err
-        raise last or OSError(f"no address for {host}")
+        """A TCP connection, resolving each `host:port` once per proxy lifetime."""
+        return await open_cached(self.dns, host, port, self.shape.chunk * 4)
 
     async def pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, link: Link) -> None:
         """Copy `src` to `dst` through `link`: serialization on the shared link, then the delay line."""
