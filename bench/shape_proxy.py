@@ -48,9 +48,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 
-from count_proxy import answer, close, open_cached  # the same folder: one copy of these helpers
-
-HEAD_LIMIT = 64 * 1024
+from count_proxy import HEAD_LIMIT, answer, close, open_cached  # the same folder: one copy of these helpers
 
 
 @dataclass

@@ -51,14 +51,6 @@ pub(crate) fn resolve_with_python(project: &Project, index: &TestIndex, args: &[
     project.run_command(command)
 }
 
-fn stat_line<'a>(output: &'a Output, prefix: &str) -> &'a str {
-    output
-        .raw_stderr
-        .lines()
-        .find(|line| line.starts_with(prefix))
-        .unwrap_or("")
-}
-
 fn build_index() -> TestIndex {
     index(|universe| {
         backends(universe);
@@ -87,7 +79,8 @@ fn dynamic_sdist_is_built_and_its_install_requires_used() {
         out.raw_stderr
     );
     assert!(
-        stat_line(&out, "stats: builds:").starts_with("stats: builds: 1 run, 1 environments"),
+        out.stat_line("stats: builds:")
+            .starts_with("stats: builds: 1 run, 1 environments"),
         "{}",
         out.raw_stderr
     );
@@ -111,7 +104,9 @@ fn second_resolve_builds_nothing() {
     let second = resolve_with_python(&project, &index, &["--no-annotate"]);
     assert_eq!(second.success(), first_lock);
     assert!(
-        stat_line(&second, "stats: builds:").starts_with("stats: builds: 0 run, 0 environments"),
+        second
+            .stat_line("stats: builds:")
+            .starts_with("stats: builds: 0 run, 0 environments"),
         "{}",
         second.raw_stderr
     );
@@ -184,7 +179,8 @@ fn setup_requires_extend_the_build_environment() {
     let out = resolve_with_python(&project, &index, &["--no-annotate"]);
     assert_eq!(out.success(), "lib==1.0.0\nneeds-helper==1.0.0\n");
     assert!(
-        stat_line(&out, "stats: builds:").starts_with("stats: builds: 1 run, 2 environments"),
+        out.stat_line("stats: builds:")
+            .starts_with("stats: builds: 1 run, 2 environments"),
         "{}",
         out.raw_stderr
     );
@@ -311,11 +307,12 @@ fn static_zip_sdist_resolves_without_a_build() {
     let out = resolve_with_python(&project, &index, &["--no-annotate"]);
     assert_eq!(out.success(), "lib==1.0.0\nzipped==1.0.0\n");
     assert_eq!(
-        stat_line(&out, "stats: builds:"),
+        out.stat_line("stats: builds:"),
         "stats: builds: 0 run, 0 environments installed, 0 bytes downloaded (0 B)"
     );
     assert!(
-        stat_line(&out, "stats: metadata via sdist-zip-tail:").contains("1 files"),
+        out.stat_line("stats: metadata via sdist-zip-tail:")
+            .contains("1 files"),
         "{}",
         out.raw_stderr
     );
@@ -350,7 +347,8 @@ fn only_binary_for_one_package_and_no_binary_for_another() {
     assert!(lock.contains(&sdist) && lock.contains(&wheel), "{lock}");
     // The sdist was the file read for `both`'s metadata: its PKG-INFO is static.
     assert!(
-        stat_line(&out, "stats: metadata via sdist-pkg-info:").contains("1 files"),
+        out.stat_line("stats: metadata via sdist-pkg-info:")
+            .contains("1 files"),
         "{}",
         out.raw_stderr
     );

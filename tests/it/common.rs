@@ -70,6 +70,14 @@ impl Output {
         &self.stdout
     }
 
+    /// The first `--stats` line (or other stderr line) starting with `prefix`, or "".
+    pub(crate) fn stat_line(&self, prefix: &str) -> &str {
+        self.raw_stderr
+            .lines()
+            .find(|line| line.starts_with(prefix))
+            .unwrap_or("")
+    }
+
     /// `name==version` lines of a requirements.txt on stdout, in order.
     pub(crate) fn pins(&self) -> Vec<String> {
         pins(&self.stdout)

@@ -49,14 +49,6 @@ fn resolve_on_path(project: &Project, version: &str, path: &Path, args: &[&str])
     project.run_command(command)
 }
 
-fn stat_line<'a>(output: &'a Output, prefix: &str) -> &'a str {
-    output
-        .raw_stderr
-        .lines()
-        .find(|line| line.starts_with(prefix))
-        .unwrap_or("")
-}
-
 fn file_requests(index: &TestIndex, prefix: &str) -> Vec<String> {
     index
         .requests()
@@ -113,7 +105,7 @@ fn metadata_comes_from_another_targets_wheel_of_the_same_version() {
         out.raw_stderr
     );
     assert_eq!(
-        stat_line(&out, "stats: wheels read for another target:"),
+        out.stat_line("stats: wheels read for another target:"),
         "stats: wheels read for another target: 1",
         "{}",
         out.raw_stderr
@@ -158,7 +150,8 @@ fn sdist_is_built_under_python_version_with_a_matching_interpreter() {
         out.raw_stderr
     );
     assert!(
-        stat_line(&out, "stats: builds:").starts_with("stats: builds: 1 run"),
+        out.stat_line("stats: builds:")
+            .starts_with("stats: builds: 1 run"),
         "{}",
         out.raw_stderr
     );
@@ -338,7 +331,8 @@ fn a_candidate_walk_downloads_a_large_sdist_once() {
     );
     // One streamed read of PKG-INFO (cut short) and one whole download for the build.
     assert!(sdists.len() <= 2, "{sdists:?}");
-    let streamed: u64 = stat_line(&out, "stats: metadata via sdist-pkg-info:")
+    let streamed: u64 = out
+        .stat_line("stats: metadata via sdist-pkg-info:")
         .rsplit(", ")
         .next()
         .and_then(|bytes| bytes.split_whitespace().next())

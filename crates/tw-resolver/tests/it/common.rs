@@ -51,6 +51,15 @@ pub(crate) fn manifest(requirements: &[String]) -> Manifest {
     }
 }
 
+/// The pins of `resolution` as `name==version`, sorted by name.
+pub(crate) fn pins(resolution: &tw_resolver::Resolution) -> Vec<String> {
+    resolution
+        .packages
+        .iter()
+        .map(|package| format!("{}=={}", package.name, package.version))
+        .collect()
+}
+
 /// A multi-threaded runtime, as `resolve` needs (the solver blocks on one thread).
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -12,7 +12,7 @@ use tw_index::{IndexError, IndexFile, ProjectFiles};
 use tw_metadata::{DistMetadata, MetadataError};
 use tw_resolver::{BoxFuture, InMemorySource, MetadataSource, ResolverOptions};
 
-use crate::common::{manifest, metadata, name, runtime, target};
+use crate::common::{manifest, metadata, name, pins, runtime, target};
 
 /// Sets its flag when dropped: the future that owns it was cancelled (or finished).
 struct DropFlag(Arc<AtomicBool>);
@@ -109,12 +109,7 @@ fn no_fetch_outlives_the_resolution() {
             options,
         ))
         .unwrap();
-    let pins: Vec<_> = resolution
-        .packages
-        .iter()
-        .map(|package| format!("{}=={}", package.name, package.version))
-        .collect();
-    assert_eq!(pins, ["app==1.0.0", "lib==1.0.0"]);
+    assert_eq!(pins(&resolution), ["app==1.0.0", "lib==1.0.0"]);
     assert!(source.ghost_was_asked.load(Ordering::SeqCst));
     // The `ghost` fetch was in flight; it has been cancelled, not left running ...
     assert!(

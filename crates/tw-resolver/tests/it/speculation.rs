@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tw_resolver::{InMemorySource, MetadataSource, ResolverOptions, SpeculationOptions};
 
-use crate::common::{manifest, metadata, runtime, target};
+use crate::common::{manifest, metadata, pins, runtime, target};
 
 /// `app` 1 to 10; from 3 on it needs `pin>=2`, which the root's `pin==1` rules out.
 fn walking_back() -> InMemorySource {
@@ -60,12 +60,11 @@ fn a_walk_back_gives_the_same_pins_with_any_speculation() {
                     options,
                 ))
                 .unwrap();
-            let pins: Vec<_> = resolution
-                .packages
-                .iter()
-                .map(|package| format!("{}=={}", package.name, package.version))
-                .collect();
-            assert_eq!(pins, ["app==2.0", "pin==1.0"], "{speculation:?}");
+            assert_eq!(
+                pins(&resolution),
+                ["app==2.0", "pin==1.0"],
+                "{speculation:?}"
+            );
             let stats = resolution.stats;
             // `pin`, then `app` from 10 down, until the first attempt restarts with `app`
             // decided early and the second walks down to 2: PubGrub's own count, whatever
