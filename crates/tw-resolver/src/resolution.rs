@@ -49,6 +49,11 @@ pub struct ResolvedPackage {
     /// The wheel for another target whose metadata was used because the version has no
     /// wheel for the target (`chosen` is then the sdist); `None` when `chosen` was read.
     pub metadata_from: Option<Arc<IndexFile>>,
+    /// Where this entry is installed, for a universal resolution (issue 17): a PEP 508
+    /// marker, or `None` for every environment the resolution covers. Always `None` when
+    /// resolving for one target. Several entries may share a name when their markers are
+    /// disjoint.
+    pub marker: Option<pep508_rs::MarkerTree>,
 }
 
 /// A complete, consistent set of pins.
@@ -162,6 +167,7 @@ pub(crate) fn build(
                 requires_python: metadata.requires_python.clone(),
                 metadata: Arc::clone(&metadata),
                 metadata_from: entry.metadata_wheel.clone(),
+                marker: None,
             });
         }
     }
