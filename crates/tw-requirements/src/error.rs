@@ -43,6 +43,29 @@ pub enum RequirementsError {
         error: Box<Pep508ErrorSource>,
     },
 
+    /// A path or URL that cannot be used as a direct reference (issue 16).
+    #[error("`{origin}`: {error}\n{}", Excerpt(origin, source_line))]
+    InvalidDirectReference {
+        /// Where the reference starts.
+        origin: Origin,
+        /// The physical line `origin` points into.
+        source_line: String,
+        /// What is wrong with it.
+        error: crate::DirectReferenceError,
+    },
+
+    /// A direct reference in a constraints file, or an editable that is not a local
+    /// directory: pip refuses both too.
+    #[error("`{origin}`: {reason}\n{}", Excerpt(origin, source_line))]
+    MisplacedDirectReference {
+        /// Where the reference starts.
+        origin: Origin,
+        /// The physical line `origin` points into.
+        source_line: String,
+        /// Why it is not allowed there.
+        reason: &'static str,
+    },
+
     /// The input uses a form tailwheel recognises but cannot handle yet.
     #[error("`{origin}`: {feature}\n{}", Excerpt(origin, source_line))]
     Unsupported {
@@ -355,6 +378,8 @@ impl RequirementsError {
     pub fn origin(&self) -> Option<&Origin> {
         match self {
             Self::InvalidRequirement { origin, .. }
+            | Self::InvalidDirectReference { origin, .. }
+            | Self::MisplacedDirectReference { origin, .. }
             | Self::Unsupported { origin, .. }
             | Self::UnknownOption { origin, .. }
             | Self::MissingOptionValue { origin, .. }

@@ -43,9 +43,10 @@
 //!   requirement and `--hash` on a line of its own; here both are errors. A second, different
 //!   `--index-url` is ignored with a warning (the first one wins, as in
 //!   [`RequirementsSet::extend`]), while pip lets the last one win.
-//! - **Unsupported forms fail loudly.** Editables, local paths, `file:` URLs, bare URLs and
-//!   remote `-r` files produce [`RequirementsError::Unsupported`] rather than a confusing PEP
-//!   508 error or a silent skip.
+//! - **Direct references** (`-e PATH`, bare paths and URLs, `name @ URL`, `git+` URLs) land
+//!   in [`RequirementsSet::direct`] as [`DirectEntry`]s, with relative paths joined onto the
+//!   directory of the file that names them; remote `-r` files produce
+//!   [`RequirementsError::Unsupported`] rather than a silent skip.
 //! - **Includes.** `-r`/`-c` paths are joined onto the including file's directory as given, so
 //!   relative origins stay relative; cycles are detected on canonical paths. A file included
 //!   twice without a cycle is read twice, as pip does.
@@ -57,6 +58,7 @@
 //! - **Self-referencing extras** in `pyproject.toml` (`all = ["me[dev,test]"]`) are expanded into
 //!   the named extras rather than becoming a requirement on the project itself.
 
+mod direct;
 mod error;
 mod internal;
 mod origin;
@@ -66,6 +68,7 @@ mod requirements_txt;
 mod set;
 mod source;
 
+pub use direct::{DirectEntry, DirectReference, DirectReferenceError};
 pub use error::{HashProblem, RequirementsError, UnsupportedFeature};
 pub use origin::Origin;
 pub use pyproject::{parse_pyproject_str, read_pyproject};

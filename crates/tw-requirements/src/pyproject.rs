@@ -17,7 +17,7 @@ use pep508_rs::{ExtraName, MarkerTree, PackageName};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::internal::requirement::{Rejection, parse_requirement};
+use crate::internal::requirement::{Parsed, Rejection, parse_requirement};
 use crate::{
     ExtrasSelection, GroupName, GroupsSelection, Origin, PyprojectSelection, RequirementEntry,
     RequirementsError, RequirementsSet, UnsupportedFeature,
@@ -372,7 +372,7 @@ impl Expander<'_> {
                     .into_iter()
                     .map(|warning| format!("`{origin}`: {warning}")),
             );
-            let mut requirement = parsed.map_err(|rejection| match rejection {
+            let parsed = parsed.map_err(|rejection| match rejection {
                 Rejection::Invalid { offset, error } => {
                     let at = document.offset_in_string(text, span, offset);
                     let (origin, source_line) = document.locate(at);
@@ -382,11 +382,34 @@ impl Expander<'_> {
                         error,
                     }
                 }
-                Rejection::Unsupported { offset, feature } => {
+                Rejection::Direct { offset, error } => {
                     let at = document.offset_in_string(text, span, offset);
-                    document.unsupported(at, feature)
+                    let (origin, source_line) = document.locate(at);
+                    RequirementsError::InvalidDirectReference {
+                        origin,
+                        source_line,
+                        error,
+                    }
                 }
             })?;
+            let mut requirement = match parsed {
+                Parsed::Index(requirement) => requirement,
+                Parsed::Direct(parts) => {
+                    let mut combined = marker.clone();
+                    combined.and(parts.marker);
+                    self.set.direct.push(crate::DirectEntry {
+                        name: parts.name,
+                        extras: parts.extras,
+                        marker: combined,
+                        reference: parts.reference,
+                        editable: false,
+                        written: text.clone(),
+                        hashes: Vec::new(),
+                        origin,
+                    });
+                    continue;
+                }
+            };
             if self.name.as_ref() == Some(&requirement.name) {
                 let mut combined = marker.clone();
                 combined.and(requirement.marker.clone());
@@ -793,17 +816,23 @@ docs = ["sphinx", {include-group = "test"}]
     }
 
     #[test]
-    fn local_paths_are_unsupported() {
-        let error = parse(
-            "[project]\ndependencies = [\"pkg @ file:///tmp/pkg\"]\n",
+    fn direct_references_are_collected() {
+        let set = parse(
+            "[project]\ndependencies = [\"pkg @ file:///tmp/pkg ; sys_platform == 'linux'\", \"flask\"]\n",
             &ExtrasSelection::None,
         )
-        .unwrap_err();
-        assert!(matches!(
-            &error,
-            RequirementsError::Unsupported { feature: UnsupportedFeature::LocalPath, origin, .. }
-                if origin.column == 24
-        ));
+        .unwrap();
+        assert_eq!(names(&set), ["flask"]);
+        let entry = &set.direct[0];
+        assert_eq!(entry.name.as_ref().unwrap().as_ref(), "pkg");
+        assert_eq!(
+            entry.reference,
+            crate::DirectReference::Path {
+                path: "/tmp/pkg".into()
+            }
+        );
+        assert_eq!(entry.origin.column, 17);
+        assert!(!entry.marker.is_true());
     }
 
     #[test]

@@ -14,11 +14,18 @@ use std::path::{Path, PathBuf};
 use crate::error::locate;
 use crate::internal::classify;
 use crate::internal::lines::{LogicalLine, logical_lines, physical_lines};
-use crate::internal::requirement::{Rejection, parse_requirement};
+use crate::internal::requirement::{DirectParts, Parsed, Rejection, parse_requirement};
 use crate::internal::tokens::{Word, options_start, split_words};
 use crate::{
-    HashProblem, Origin, RequirementEntry, RequirementsError, RequirementsSet, UnsupportedFeature,
+    DirectEntry, HashProblem, Origin, RequirementEntry, RequirementsError, RequirementsSet,
+    UnsupportedFeature,
 };
+
+/// One requirement line: on an index, or a direct reference.
+enum Line {
+    Index(RequirementEntry),
+    Direct(DirectEntry),
+}
 
 /// Looks up an environment variable for `${VAR}` expansion.
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -306,7 +313,7 @@ impl<'a> Reader<'a> {
         })?;
         let options = parse_options(file, line, &words)?;
         match entry {
-            Some(mut entry) => {
+            Some(Line::Index(mut entry)) => {
                 for option in &options {
                     entry.hashes.push(requirement_option(file, line, option)?);
                 }
@@ -314,6 +321,12 @@ impl<'a> Reader<'a> {
                     Target::Requirements => self.set.requirements.push(entry),
                     Target::Constraints => self.set.constraints.push(entry),
                 }
+            }
+            Some(Line::Direct(mut entry)) => {
+                for option in &options {
+                    entry.hashes.push(requirement_option(file, line, option)?);
+                }
+                self.push_direct(file, line, 0, entry, target)?;
             }
             None => {
                 for option in &options {
@@ -330,7 +343,7 @@ impl<'a> Reader<'a> {
         file: &FileContext<'_>,
         line: &LogicalLine,
         text: &str,
-    ) -> Result<RequirementEntry, RequirementsError> {
+    ) -> Result<Line, RequirementsError> {
         let mut warnings = Vec::new();
         let parsed = parse_requirement(text, &file.absolute_dir, &mut warnings);
         let (origin, _) = file.locate(line, 0);
@@ -339,29 +352,93 @@ impl<'a> Reader<'a> {
                 .into_iter()
                 .map(|warning| format!("`{origin}`: {warning}")),
         );
-        let requirement = parsed.map_err(|rejection| match rejection {
-            Rejection::Invalid { offset, error } => {
-                let (origin, source_line) = file.locate(line, offset);
-                RequirementsError::InvalidRequirement {
-                    origin,
-                    source_line,
-                    error,
-                }
-            }
-            Rejection::Unsupported { offset, feature } => {
-                let (origin, source_line) = file.locate(line, offset);
-                RequirementsError::Unsupported {
-                    origin,
-                    source_line,
-                    feature,
-                }
-            }
-        })?;
-        Ok(RequirementEntry {
-            requirement,
-            hashes: Vec::new(),
-            origin,
+        let parsed = parsed.map_err(|rejection| rejected(file, line, 0, rejection))?;
+        Ok(match parsed {
+            Parsed::Index(requirement) => Line::Index(RequirementEntry {
+                requirement,
+                hashes: Vec::new(),
+                origin,
+            }),
+            Parsed::Direct(parts) => Line::Direct(direct_entry(parts, text, false, origin)),
         })
+    }
+
+    /// Keep a direct reference, unless it is in a constraints file (pip refuses those).
+    fn push_direct(
+        &mut self,
+        file: &FileContext<'_>,
+        line: &LogicalLine,
+        offset: usize,
+        entry: DirectEntry,
+        target: Target,
+    ) -> Result<(), RequirementsError> {
+        if target == Target::Constraints {
+            let (origin, source_line) = file.locate(line, offset);
+            return Err(RequirementsError::MisplacedDirectReference {
+                origin,
+                source_line,
+                reason: "constraints cannot be direct references or editables (pip refuses them too); name them in a requirements file",
+            });
+        }
+        self.set.direct.push(entry);
+        Ok(())
+    }
+
+    /// `-e VALUE`: a local project installed in development mode; `-e git+…` is locked as a
+    /// regular git requirement, with a warning.
+    fn editable(
+        &mut self,
+        file: &FileContext<'_>,
+        line: &LogicalLine,
+        option: &ParsedOption,
+        target: Target,
+    ) -> Result<(), RequirementsError> {
+        let (value, start) = option.value();
+        let (origin, _) = file.locate(line, option.start);
+        let mut warnings = Vec::new();
+        // A value that is not itself path-like (`-e pkg`) is still a path to pip.
+        let text = if crate::internal::classify::unnamed(value).is_some() {
+            value.to_string()
+        } else {
+            format!("./{value}")
+        };
+        let parts = crate::internal::requirement::parse_requirement(
+            &text,
+            &file.absolute_dir,
+            &mut warnings,
+        )
+        .map_err(|rejection| rejected(file, line, start, rejection))?;
+        let Parsed::Direct(parts) = parts else {
+            let (origin, source_line) = file.locate(line, start);
+            return Err(RequirementsError::MisplacedDirectReference {
+                origin,
+                source_line,
+                reason: "an editable must be a local directory or a `git+` URL",
+            });
+        };
+        let editable = match &parts.reference {
+            crate::DirectReference::Path { path }
+                if !crate::internal::classify::is_archive(&path.to_string_lossy()) =>
+            {
+                true
+            }
+            crate::DirectReference::Git { .. } => {
+                self.set.warnings.push(format!(
+                    "`{origin}`: `-e {value}` is locked as a regular git requirement: tailwheel makes no editable checkouts of repositories"
+                ));
+                false
+            }
+            _ => {
+                let (origin, source_line) = file.locate(line, start);
+                return Err(RequirementsError::MisplacedDirectReference {
+                    origin,
+                    source_line,
+                    reason: "an editable must be a local directory or a `git+` URL, not an archive",
+                });
+            }
+        };
+        let entry = direct_entry(parts, value, editable, origin);
+        self.push_direct(file, line, option.start, entry, target)
     }
 
     /// Apply an option from an option-only line.
@@ -419,14 +496,7 @@ impl<'a> Reader<'a> {
             }
             OptionKind::NoIndex => self.set.index.no_index = true,
             OptionKind::Pre => self.set.index.pre = true,
-            OptionKind::Editable => {
-                return Err(unsupported(
-                    file,
-                    line,
-                    option.start,
-                    UnsupportedFeature::Editable,
-                ));
-            }
+            OptionKind::Editable => self.editable(file, line, option, target)?,
             OptionKind::Hash => {
                 let (origin, source_line) = file.locate(line, option.start);
                 return Err(RequirementsError::HashWithoutRequirement {
@@ -552,34 +622,65 @@ fn requirement_option(
     line: &LogicalLine,
     option: &ParsedOption,
 ) -> Result<String, RequirementsError> {
-    match option.spec.kind {
-        OptionKind::Hash => {
-            let (hash, start) = option.value();
-            check_hash(hash).map_err(|problem| {
-                let (origin, source_line) = file.locate(line, start);
-                RequirementsError::InvalidHash {
-                    origin,
-                    source_line,
-                    hash: hash.to_string(),
-                    problem,
-                }
-            })?;
-            Ok(hash.to_string())
+    if option.spec.kind != OptionKind::Hash {
+        let (origin, source_line) = file.locate(line, option.start);
+        return Err(RequirementsError::MisplacedOption {
+            origin,
+            source_line,
+            option: option.written.clone(),
+        });
+    }
+    let (hash, start) = option.value();
+    check_hash(hash).map_err(|problem| {
+        let (origin, source_line) = file.locate(line, start);
+        RequirementsError::InvalidHash {
+            origin,
+            source_line,
+            hash: hash.to_string(),
+            problem,
         }
-        OptionKind::Editable => Err(unsupported(
-            file,
-            line,
-            option.start,
-            UnsupportedFeature::Editable,
-        )),
-        _ => {
-            let (origin, source_line) = file.locate(line, option.start);
-            Err(RequirementsError::MisplacedOption {
+    })?;
+    Ok(hash.to_string())
+}
+
+/// The error for a requirement rejected at byte `offset` of `line` plus the rejection's own.
+fn rejected(
+    file: &FileContext<'_>,
+    line: &LogicalLine,
+    offset: usize,
+    rejection: Rejection,
+) -> RequirementsError {
+    match rejection {
+        Rejection::Invalid { offset: at, error } => {
+            let (origin, source_line) = file.locate(line, offset + at);
+            RequirementsError::InvalidRequirement {
                 origin,
                 source_line,
-                option: option.written.clone(),
-            })
+                error,
+            }
         }
+        Rejection::Direct { offset: at, error } => {
+            let (origin, source_line) = file.locate(line, offset + at);
+            RequirementsError::InvalidDirectReference {
+                origin,
+                source_line,
+                error,
+            }
+        }
+    }
+}
+
+/// A [`DirectEntry`] from its parsed parts.
+fn direct_entry(parts: DirectParts, written: &str, editable: bool, origin: Origin) -> DirectEntry {
+    DirectEntry {
+        name: parts.name,
+        extras: parts.extras,
+        marker: parts.marker,
+        reference: parts.reference,
+        editable,
+        written: written.trim().to_string(),
+        hashes: Vec::new(),
+        origin,
     }
 }
 
@@ -644,7 +745,7 @@ fn unsupported(
 mod tests {
     use std::str::FromStr;
 
-    use pep508_rs::{ExtraName, Requirement, VersionOrUrl};
+    use pep508_rs::{ExtraName, Requirement};
 
     use super::*;
     use crate::IndexSettings;
@@ -710,16 +811,15 @@ mod tests {
         let set = parse(
             "# a comment\n\
              flask  # trailing comment\n\
-             pkg @ https://files.example.invalid/pkg-1.0-py3-none-any.whl#sha256=abc # note\n\
+             pkg @ https://files.example.invalid/pkg-1.0-py3-none-any.whl#sha256=ABCDEFabcdef0123456789abcdef0123456789abcdef0123456789abcdef0123 # note\n\
              #--index-url https://index.example.invalid/simple\n",
         );
-        assert_eq!(
-            names(&set.requirements),
-            [
-                "flask",
-                "pkg @ https://files.example.invalid/pkg-1.0-py3-none-any.whl#sha256=abc"
-            ]
-        );
+        assert_eq!(names(&set.requirements), ["flask"]);
+        assert!(matches!(
+            &set.direct[0].reference,
+            crate::DirectReference::Url { sha256: Some(sha), .. }
+                if sha == "abcdefabcdef0123456789abcdef0123456789abcdef0123456789abcdef0123"
+        ));
         assert_eq!(set.index.index_url, None);
     }
 
@@ -741,23 +841,22 @@ mod tests {
             requests.marker.try_to_string().as_deref(),
             Some("python_full_version < '3.12'")
         );
-        let black = &set.requirements[1].requirement;
-        let Some(VersionOrUrl::Url(url)) = &black.version_or_url else {
-            panic!("expected a URL requirement");
-        };
+        let black = &set.direct[0];
+        assert_eq!(black.name.as_ref().unwrap().as_ref(), "black");
         assert_eq!(
-            url.as_str(),
+            black.reference.to_string(),
             "https://files.example.invalid/black-24.1.0-py3-none-any.whl"
         );
         assert_eq!(
             black.marker.try_to_string().as_deref(),
             Some("sys_platform == 'linux'")
         );
+        assert_eq!(black.origin.to_string(), "requirements.txt:2:1");
         // Entries compare equal to freshly parsed requirements (no pep508 origin is set).
         assert_eq!(
-            set.requirements[1].requirement,
+            set.requirements[0].requirement,
             Requirement::from_str(
-                "black @ https://files.example.invalid/black-24.1.0-py3-none-any.whl ; sys_platform == 'linux'"
+                "requests[socks, security] >=2.8.1, ==2.8.* ; python_version < \"3.12\""
             )
             .unwrap()
         );
@@ -1065,66 +1164,77 @@ mod tests {
     }
 
     #[test]
-    fn editable_requirements_are_unsupported() {
-        assert_eq!(
-            error("flask\n-e ./my-project\n").to_string(),
-            "`requirements.txt:2:1`: editable requirements are not supported yet\n  \
-             2 | -e ./my-project\n    \
-               | ^"
+    fn editables_are_local_directories_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("sub");
+        fs_err::create_dir_all(sub.join("proj")).unwrap();
+        let path = write(
+            &sub,
+            "requirements.in",
+            "flask\n-e ./proj[dev]\n--editable=proj\n-e git+https://host.example.invalid/x.git@v1#egg=x\n",
         );
-        for line in [
-            "--editable=./x",
-            "--editable ./x",
-            "-e git+https://host.example.invalid/x.git#egg=x",
-        ] {
-            assert!(matches!(
-                error(line),
-                RequirementsError::Unsupported {
-                    feature: UnsupportedFeature::Editable,
-                    ..
+        let set = read_requirements_txt(&path, &no_env).unwrap();
+        let project = crate::direct::normalize(&sub.join("proj"));
+        assert_eq!(set.direct.len(), 3);
+        for entry in &set.direct[..2] {
+            assert!(entry.editable);
+            assert_eq!(
+                entry.reference,
+                crate::DirectReference::Path {
+                    path: project.clone()
                 }
-            ));
+            );
         }
+        assert_eq!(set.direct[0].extras.len(), 1);
+        assert_eq!(set.direct[0].written, "./proj[dev]");
+        assert_eq!(set.direct[0].origin.line, 2);
+        // An editable repository is locked as a regular one, with a warning.
+        assert!(!set.direct[2].editable);
+        assert_eq!(set.direct[2].name.as_ref().unwrap().as_ref(), "x");
+        assert!(set.warnings[0].contains("locked as a regular git requirement"));
+        assert_eq!(
+            error("-e ./pkg-1.0.tar.gz\n").to_string(),
+            "`requirements.txt:1:4`: an editable must be a local directory or a `git+` URL, not an archive\n  \
+             1 | -e ./pkg-1.0.tar.gz\n    \
+               |    ^"
+        );
     }
 
     #[test]
-    fn local_path_requirements_are_unsupported() {
-        assert_eq!(
-            error("./pkg").to_string(),
-            "`requirements.txt:1:1`: local path requirements are not supported yet\n  \
-             1 | ./pkg\n    \
-               | ^"
-        );
-        for (line, column) in [
-            ("../x", 1),
-            ("/abs/path", 1),
-            ("pkg-1.0-py3-none-any.whl", 1),
-            ("dist/pkg-1.0.tar.gz", 1),
-            ("file:///tmp/pkg", 1),
-            ("pkg @ file:///tmp/pkg", 7),
-            ("pkg@./pkg", 5),
+    fn paths_and_urls_are_direct_references() {
+        for (line, name) in [
+            ("./pkg", None),
+            ("../x", None),
+            ("/abs/path", None),
+            ("pkg-1.0-py3-none-any.whl", None),
+            ("dist/pkg-1.0.tar.gz ; python_version > '3'", None),
+            ("file:///tmp/pkg", None),
+            ("pkg @ file:///tmp/pkg", Some("pkg")),
+            ("pkg@./pkg", Some("pkg")),
+            ("https://files.example.invalid/pkg-1.0.tar.gz", None),
+            ("git+https://host.example.invalid/x.git#egg=x", Some("x")),
         ] {
-            let error = error(line);
-            let RequirementsError::Unsupported {
-                feature: UnsupportedFeature::LocalPath,
-                origin,
-                ..
-            } = &error
-            else {
-                panic!("expected a local path error for {line}, got {error}");
-            };
-            assert_eq!(origin.column, column, "{line}");
+            let set = parse(line);
+            assert!(set.requirements.is_empty(), "{line}");
+            assert_eq!(
+                set.direct[0].name.as_ref().map(AsRef::as_ref),
+                name,
+                "{line}"
+            );
         }
-    }
-
-    #[test]
-    fn urls_without_a_name_are_unsupported() {
         assert_eq!(
-            error("https://files.example.invalid/pkg-1.0.tar.gz").to_string(),
-            "`requirements.txt:1:1`: URL requirements without a package name are not supported yet; write `name @ URL`\n  \
-             1 | https://files.example.invalid/pkg-1.0.tar.gz\n    \
-               | ^"
+            error("pkg @ svn+https://host.example.invalid/x").to_string(),
+            "`requirements.txt:1:7`: `svn+https://host.example.invalid/x`: only `git+https`, `git+http`, `git+ssh` and `git+file` repositories are supported\n  \
+             1 | pkg @ svn+https://host.example.invalid/x\n    \
+               |       ^"
         );
+        // pip refuses direct references as constraints.
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "c.txt", "./pkg\n");
+        assert!(matches!(
+            read_constraints_txt(&path, &no_env),
+            Err(RequirementsError::MisplacedDirectReference { .. })
+        ));
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub struct RequirementsSet {
     pub requirements: Vec<RequirementEntry>,
     /// Constraints (from `-c` files): they limit versions but do not add packages.
     pub constraints: Vec<RequirementEntry>,
+    /// Requirements that name a direct reference (paths, archive URLs, git, `-e`), in file
+    /// order (issue 16).
+    pub direct: Vec<crate::DirectEntry>,
     /// Index options found in the files.
     pub index: IndexSettings,
     /// Things that were accepted but ignored (e.g. `--trusted-host`), each naming `file:line:column`.
@@ -76,6 +79,7 @@ impl RequirementsSet {
     pub fn extend(&mut self, other: Self) {
         self.requirements.extend(other.requirements);
         self.constraints.extend(other.constraints);
+        self.direct.extend(other.direct);
         self.index.extend(other.index);
         self.warnings.extend(other.warnings);
     }

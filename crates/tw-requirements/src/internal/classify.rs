@@ -1,5 +1,5 @@
-//! Recognising the pip-only requirement forms (paths, bare URLs, local direct URLs) so they get
-//! a clear "not supported" error instead of a confusing PEP 508 parse error.
+//! Recognising the direct-reference forms of a requirement (paths, bare URLs, `name @ URL`)
+//! before the PEP 508 parser sees them.
 
 use crate::UnsupportedFeature;
 
@@ -16,6 +16,12 @@ pub(crate) fn url_scheme(text: &str) -> Option<&str> {
     let first_is_letter = chars.next().is_some_and(|ch| ch.is_ascii_alphabetic());
     let rest_ok = chars.all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '+' | '-' | '.'));
     (first_is_letter && rest_ok && scheme.len() > 1).then_some(scheme)
+}
+
+/// Whether a file name ends like a wheel or an sdist.
+pub(crate) fn is_archive(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ARCHIVE_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
 }
 
 /// Whether `text` is a `file:` URL.
@@ -50,20 +56,16 @@ pub(crate) fn unnamed(requirement: &str) -> Option<UnsupportedFeature> {
     path_like.then_some(UnsupportedFeature::LocalPath)
 }
 
-/// For `name @ <url>` where `<url>` is a local path or `file:` URL, the byte offset of `<url>`.
-pub(crate) fn local_direct_url(requirement: &str) -> Option<usize> {
-    let (name, rest) = requirement.split_once('@')?;
-    let name_like = name.chars().all(|ch| {
-        ch.is_ascii_alphanumeric()
-            || ch.is_whitespace()
-            || matches!(ch, '.' | '_' | '-' | '[' | ']' | ',')
-    });
-    if !name_like {
-        return None;
-    }
-    let url_start = requirement.len() - rest.trim_start().len();
-    let url = rest.split_whitespace().next()?;
-    (url_scheme(url).is_none() || is_file_url(url)).then_some(url_start)
+/// For `name @ <reference>`, the byte offset of the `@`.
+pub(crate) fn named_direct(requirement: &str) -> Option<usize> {
+    let (name, _) = requirement.split_once('@')?;
+    let name_like = !name.trim().is_empty()
+        && name.chars().all(|ch| {
+            ch.is_ascii_alphanumeric()
+                || ch.is_whitespace()
+                || matches!(ch, '.' | '_' | '-' | '[' | ']' | ',')
+        });
+    name_like.then_some(name.len())
 }
 
 #[cfg(test)]
@@ -98,15 +100,15 @@ mod tests {
     }
 
     #[test]
-    fn recognises_local_direct_urls() {
-        assert_eq!(local_direct_url("pkg @ ./x"), Some(6));
-        assert_eq!(local_direct_url("pkg[a,b]@file:///x"), Some(9));
-        assert_eq!(local_direct_url("pkg @ /abs/x.whl"), Some(6));
+    fn recognises_named_direct_references() {
+        assert_eq!(named_direct("pkg @ ./x"), Some(4));
+        assert_eq!(named_direct("pkg[a,b]@file:///x"), Some(8));
         assert_eq!(
-            local_direct_url("pkg @ https://files.example.invalid/x.whl"),
-            None
+            named_direct("pkg @ https://files.example.invalid/x.whl"),
+            Some(4)
         );
-        assert_eq!(local_direct_url("pkg ; extra == '@'"), None);
-        assert_eq!(local_direct_url("flask"), None);
+        assert_eq!(named_direct("pkg ; extra == '@'"), None);
+        assert_eq!(named_direct("@ ./x"), None);
+        assert_eq!(named_direct("flask"), None);
     }
 }
