@@ -381,6 +381,7 @@ impl Builder {
                 requirements,
                 constraints: Vec::new(),
                 overrides: Vec::new(),
+                direct: tw_resolver::DirectPackages::default(),
             },
             Arc::clone(&self.index),
             Arc::clone(&self.metadata),

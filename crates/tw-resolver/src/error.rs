@@ -58,6 +58,20 @@ pub enum ResolveError {
         /// The failure ([`tw_metadata::MetadataError::Build`]).
         source: Arc<tw_metadata::MetadataError>,
     },
+    /// A package depends on a direct reference (`name @ URL`) that the user did not name:
+    /// only the user may bring a direct reference into a resolution (uv's rule), and
+    /// resolving it from the index instead would install something else (issue 16).
+    #[error(
+        "`{package}` `{version}` depends on `{requirement}`, a direct reference; name it in your requirements too (with the same URL) to allow it"
+    )]
+    UndeclaredDirectReference {
+        /// The package whose metadata names it.
+        package: PackageName,
+        /// Its version.
+        version: Version,
+        /// The requirement as the metadata writes it.
+        requirement: String,
+    },
     /// The solver thread went away.
     #[error("the resolver thread failed: {0}")]
     Thread(String),
@@ -67,5 +81,11 @@ impl ResolveError {
     /// True for "the requirements conflict" (exit code 1), false for I/O failures.
     pub fn is_no_solution(&self) -> bool {
         matches!(self, Self::NoSolution { .. })
+    }
+
+    /// True for errors the user's input can fix without the network being at fault (exit
+    /// code 2): a direct reference the requirements must name.
+    pub fn is_input(&self) -> bool {
+        matches!(self, Self::UndeclaredDirectReference { .. })
     }
 }

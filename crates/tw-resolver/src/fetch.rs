@@ -78,6 +78,25 @@ impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
     }
 }
 
+/// The one version of a direct package, with its synthetic file as the choice.
+fn direct_versions(name: &PackageName, package: &crate::direct::DirectPackage) -> VersionMap {
+    let choice = crate::direct::synthetic_file(name, package)
+        .map(Arc::new)
+        .ok_or(crate::candidates::Unusable::NoCompatibleWheel);
+    let mut versions = VersionMap::default();
+    versions.versions.insert(
+        package.version.clone(),
+        VersionEntry {
+            files: Vec::new(),
+            other_wheels: Vec::new(),
+            metadata_wheel: None,
+            choice,
+            yanked: None,
+        },
+    );
+    versions
+}
+
 /// Result of reading a project's page, shared between waiters.
 pub(crate) type ProjectResult = Result<Arc<VersionMap>, Arc<IndexError>>;
 /// Result of reading one file's metadata, shared between waiters.
@@ -188,6 +207,8 @@ pub(crate) struct Fetcher {
     tasks: Mutex<Tasks>,
     /// Versions whose metadata was read from a wheel for another target.
     pub(crate) other_target_wheels: AtomicU64,
+    /// Packages fixed by a direct reference: their one version and metadata (issue 16).
+    pub(crate) direct: Arc<crate::direct::DirectPackages>,
 }
 
 impl Fetcher {
@@ -212,7 +233,15 @@ impl Fetcher {
             handle,
             tasks: Mutex::new(Tasks::default()),
             other_target_wheels: AtomicU64::new(0),
+            direct: Arc::default(),
         }
+    }
+
+    /// Fix the packages of `direct` to their one version and metadata: the source is never
+    /// asked about them.
+    pub(crate) fn with_direct(mut self, direct: crate::direct::DirectPackages) -> Self {
+        self.direct = Arc::new(direct);
+        self
     }
 
     fn tasks(&self) -> MutexGuard<'_, Tasks> {
@@ -274,6 +303,9 @@ impl Fetcher {
     }
 
     async fn load_project(&self, name: &PackageName, origin: Origin) -> ProjectResult {
+        if let Some(package) = self.direct.get(name) {
+            return Ok(Arc::new(direct_versions(name, package)));
+        }
         self.projects
             .get_or_init(name, || async {
                 self.ledger.started(FetchKey::Page(name.clone()), origin);
@@ -313,6 +345,11 @@ impl Fetcher {
         stand_in: Option<&IndexFile>,
         origin: Origin,
     ) -> MetadataResult {
+        if let Some(package) = self.direct.get(name)
+            && package.version == *version
+        {
+            return Ok(Arc::clone(&package.metadata));
+        }
         self.files
             .get_or_init(&(name.clone(), version.clone()), || async {
                 self.ledger

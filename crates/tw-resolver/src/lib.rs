@@ -18,12 +18,16 @@
 //!   running when [`resolve`] returns.
 //! * Packages come from a [`MetadataSource`]: [`IndexSource`] (an index, what [`resolve`]
 //!   uses) or [`InMemorySource`] (a table, for tests; see [`resolve_with`]).
+//! * Direct references (local projects, archive URLs, git) are read before the solve and
+//!   given in [`Manifest::direct`]: each fixes its package to one version (see
+//!   [`DirectPackage`]).
 //! * A file that fails an integrity check (hash, CRC-32, name or version, unreadable
 //!   archive) or cannot be fetched stops the resolution with an error naming its URL; it
 //!   never makes the resolver fall back to an older version.
 
 mod build;
 mod candidates;
+mod direct;
 mod error;
 mod fetch;
 mod options;
@@ -42,6 +46,7 @@ use tracing::info;
 
 pub use build::{BoxFuture, BuildFailure, MetadataBuilder};
 pub use candidates::{NoBuildReason, OtherWheel, Unusable};
+pub use direct::{DirectPackage, DirectPackages, DirectSource};
 pub use error::ResolveError;
 pub use options::{PackageSelection, PrereleaseMode, ResolutionMode, ResolverOptions};
 pub use package::{PackageKind, PubGrubPackage};
@@ -79,7 +84,9 @@ pub async fn resolve_with(
     options: ResolverOptions,
 ) -> Result<Resolution, ResolveError> {
     let handle = tokio::runtime::Handle::current();
-    let fetcher = Arc::new(Fetcher::new(source, target, options, handle.clone()));
+    let fetcher = Arc::new(
+        Fetcher::new(source, target, options, handle.clone()).with_direct(manifest.direct.clone()),
+    );
     // Should this future be dropped before the end, the prefetches are aborted with it.
     let _abort = AbortOnDrop(Arc::clone(&fetcher));
     let solver_fetcher = Arc::clone(&fetcher);

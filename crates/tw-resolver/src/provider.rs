@@ -42,6 +42,9 @@ pub struct Manifest {
     pub constraints: Vec<Requirement>,
     /// Replace every requirement on a package (`--override`).
     pub overrides: Vec<Requirement>,
+    /// Packages fixed by a direct reference, with their metadata read before the solve; the
+    /// requirements name them without a version (issue 16).
+    pub direct: crate::direct::DirectPackages,
 }
 
 /// Choices of one package after which an attempt is restarted with that package decided
@@ -353,6 +356,23 @@ impl Provider {
                 || self.exact_pins.contains(&(name.clone(), version.clone())))
     }
 
+    /// The first requirement in force (under the target's markers and `extra`) that is a
+    /// direct reference on a name no direct package fixes.
+    fn undeclared_direct<'r>(
+        &self,
+        requirements: &'r [Requirement],
+        extra: Option<&ExtraName>,
+    ) -> Option<&'r Requirement> {
+        let extras = extra.map(std::slice::from_ref).unwrap_or_default();
+        requirements.iter().find(|requirement| {
+            matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_)))
+                && !self.fetcher.direct.contains_key(&requirement.name)
+                && requirement
+                    .marker
+                    .evaluate(&self.fetcher.target.markers, extras)
+        })
+    }
+
     /// The versions of `name` fetched during the resolution, if any (for hints in reports).
     pub(crate) fn known_versions(&self, name: &PackageName) -> Option<Arc<VersionMap>> {
         self.versions.borrow().get(name).cloned()
@@ -385,6 +405,8 @@ impl DependencyProvider for Provider {
         let class = match package.kind() {
             PackageKind::Root => 4,
             _ if range.as_singleton().is_some() => 3,
+            // One version only, like an exact pin.
+            PackageKind::Base(name) if self.fetcher.direct.contains_key(name) => 3,
             PackageKind::Base(name) | PackageKind::Extra(name, _) if self.early.contains(name) => 2,
             _ => 1,
         };
@@ -563,6 +585,14 @@ impl DependencyProvider for Provider {
                 self.fetcher.target.python_full_version.clone(),
             );
             return Ok(Dependencies::Unavailable(reason.to_string()));
+        }
+        if let Some(requirement) = self.undeclared_direct(&metadata.requires_dist, extra) {
+            self.record_fatal(ResolveError::UndeclaredDirectReference {
+                package: name.clone(),
+                version: version.clone(),
+                requirement: requirement.to_string(),
+            });
+            return Err(Stop::Fatal);
         }
         let mut constraints: Vec<(PubGrubPackage, Ranges<Version>)> = Vec::new();
         match extra {

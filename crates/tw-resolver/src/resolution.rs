@@ -54,6 +54,9 @@ pub struct ResolvedPackage {
     /// resolving for one target. Several entries may share a name when their markers are
     /// disjoint.
     pub marker: Option<pep508_rs::MarkerTree>,
+    /// Where the package comes from when a direct reference fixed it (issue 16); `chosen`
+    /// is then a stand-in with the source's URL, and `files` is empty.
+    pub direct: Option<crate::direct::DirectSource>,
 }
 
 /// A complete, consistent set of pins.
@@ -168,6 +171,11 @@ pub(crate) fn build(
                 metadata: Arc::clone(&metadata),
                 metadata_from: entry.metadata_wheel.clone(),
                 marker: None,
+                direct: provider
+                    .fetcher
+                    .direct
+                    .get(name)
+                    .map(|package| package.source.clone()),
             });
         }
     }

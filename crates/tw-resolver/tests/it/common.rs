@@ -48,6 +48,7 @@ pub(crate) fn manifest(requirements: &[String]) -> Manifest {
             .collect(),
         constraints: Vec::new(),
         overrides: Vec::new(),
+        direct: tw_resolver::DirectPackages::default(),
     }
 }
 

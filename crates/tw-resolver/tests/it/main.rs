@@ -3,6 +3,7 @@
 //! generated in bulk (`proptest.rs`).
 
 mod common;
+mod direct;
 mod owned_fetches;
 mod proptest;
 mod speculation;
