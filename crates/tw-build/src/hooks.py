@@ -1,4 +1,5 @@
 # Runs one PEP 517 hook for tailwheel in an isolated interpreter (`python -I`).
+# A hook name ending in "_editable" asks for the PEP 660 editable variants.
 # argv: hook, backend ("module:object"), site dir, result file, work dir, backend-path (JSON),
 # installed distributions (JSON list of normalized names).
 # The result (JSON) goes to the result file, so whatever the backend prints stays output.
@@ -52,13 +53,28 @@ def metadata_from_wheel(work_dir, wheel_name):
         return path
 
 
-def get_requires(backend):
-    function = getattr(backend, "get_requires_for_build_wheel", None)
+def get_requires(backend, editable=False):
+    function = None
+    if editable:
+        # PEP 660: an editable's build requirements, else the wheel's.
+        function = getattr(backend, "get_requires_for_build_editable", None)
+    if function is None:
+        function = getattr(backend, "get_requires_for_build_wheel", None)
     return list(function({}) if function else [])
 
 
-def prepare_metadata(backend, work_dir):
+def prepare_metadata(backend, work_dir, editable=False):
     os.makedirs(work_dir, exist_ok=True)
+    if editable:
+        # PEP 660: prepare_metadata_for_build_editable, else build_editable's wheel; a
+        # backend with neither gives the metadata of a regular wheel (the same project).
+        function = getattr(backend, "prepare_metadata_for_build_editable", None)
+        if function is not None:
+            dist_info = function(work_dir, {})
+            return os.path.join(work_dir, dist_info, "METADATA")
+        build_editable = getattr(backend, "build_editable", None)
+        if build_editable is not None:
+            return metadata_from_wheel(work_dir, build_editable(work_dir, {}))
     function = getattr(backend, "prepare_metadata_for_build_wheel", None)
     if function is not None:
         dist_info = function(work_dir, {})
@@ -82,14 +98,17 @@ def main():
     isolate(site_dir, json.loads(backend_path))
     backend = load(spec)
     result = {}
+    editable = hook.endswith("_editable")
+    if editable:
+        hook = hook[: -len("_editable")]
     if hook == "get_requires_for_build_wheel":
-        result["requires"] = get_requires(backend)
+        result["requires"] = get_requires(backend, editable)
     elif hook == "get_requires_then_metadata":
-        result["requires"] = get_requires(backend)
+        result["requires"] = get_requires(backend, editable)
         if installed_already(result["requires"], set(json.loads(installed))):
-            result["metadata"] = prepare_metadata(backend, work_dir)
+            result["metadata"] = prepare_metadata(backend, work_dir, editable)
     elif hook == "prepare_metadata_for_build_wheel":
-        result["metadata"] = prepare_metadata(backend, work_dir)
+        result["metadata"] = prepare_metadata(backend, work_dir, editable)
     else:
         raise SystemExit("unknown hook " + hook)
     with open(result_path, "w") as out:

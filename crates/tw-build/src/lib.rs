@@ -22,6 +22,7 @@
 //! At most two builds run at once. Backend output is logged at debug level (`-v`); a failure
 //! names the sdist and ends with the last lines of the backend's output.
 
+pub mod direct;
 mod error;
 pub mod extract;
 mod hooks;
@@ -47,6 +48,7 @@ use tw_resolver::{
     ResolverOptions, RootRequirement,
 };
 
+pub use direct::{DirectError, DirectOptions, DirectReader};
 pub use error::BuildError;
 pub use extract::Limits;
 pub use pyproject::{BuildSystem, DEFAULT_BACKEND, DEFAULT_REQUIRES};
@@ -215,7 +217,8 @@ impl Builder {
     /// The metadata of `file`, an sdist: from the cache, else by running its backend.
     pub async fn build(&self, file: &IndexFile) -> Result<DistMetadata, BuildError> {
         let subject = file.filename.as_str();
-        let (environment_target, python) = self.environment_target(subject).await?;
+        // Asked before a permit is taken: a first build may wait on the interpreter query.
+        self.environment_target(subject).await?;
         let _permit = self.permits.acquire().await.ok();
         info!(sdist = subject, "building metadata");
         let work = tempfile::Builder::new()
@@ -244,7 +247,51 @@ impl Builder {
         .await
         .map_err(|err| BuildError::invalid(subject, err.to_string()))??;
         let source = extract::source_root(&unpacked).map_err(|err| BuildError::io(subject, err))?;
-        let system = BuildSystem::read(&source, subject)?;
+        let bytes = self
+            .tree_metadata(&source, work.path(), subject, false)
+            .await?;
+        let metadata = check(&bytes, file)?;
+        self.count(|stats| stats.built += 1);
+        self.metadata.remember(file, &bytes).await;
+        Ok(metadata)
+    }
+
+    /// The `METADATA` of a local source tree (a project directory or a git checkout), from
+    /// its backend's `prepare_metadata_for_build_wheel`, or with `editable` its PEP 660
+    /// `prepare_metadata_for_build_editable`. The tree is built in place, as pip and uv build
+    /// local projects. Not cached here: the caller keys results by the tree's content.
+    pub async fn build_tree(
+        &self,
+        source: &std::path::Path,
+        subject: &str,
+        editable: bool,
+    ) -> Result<Vec<u8>, BuildError> {
+        self.environment_target(subject).await?;
+        let _permit = self.permits.acquire().await.ok();
+        info!(project = subject, editable, "building metadata");
+        let work = tempfile::Builder::new()
+            .prefix("tree-")
+            .tempdir_in(self.scratch.path())
+            .map_err(|err| BuildError::io(subject, err))?;
+        let bytes = self
+            .tree_metadata(source, work.path(), subject, editable)
+            .await?;
+        self.count(|stats| stats.built += 1);
+        Ok(bytes)
+    }
+
+    /// The `METADATA` a source tree's backend prepares (`editable`: through the PEP 660
+    /// hooks), in the build environment its `[build-system]` asks for. `work` holds the
+    /// hook's files. The caller holds a build permit.
+    async fn tree_metadata(
+        &self,
+        source: &std::path::Path,
+        work: &std::path::Path,
+        subject: &str,
+        editable: bool,
+    ) -> Result<Vec<u8>, BuildError> {
+        let (environment_target, python) = self.environment_target(subject).await?;
+        let system = BuildSystem::read(source, subject)?;
         let first = self
             .environment(&system.requires, subject, &environment_target)
             .await?;
@@ -255,9 +302,9 @@ impl Builder {
             .collect();
         let mut hook = hooks::Hook {
             python: &python,
-            source: &source,
+            source,
             site: first.site.as_path(),
-            work: work.path(),
+            work,
             system: &system,
             installed: &installed,
             timeout: self.options.timeout,
@@ -265,7 +312,9 @@ impl Builder {
         };
         // One process when the backend asks for nothing the environment lacks (the usual
         // case); otherwise a second environment and a second process.
-        let first_answer = hook.run("get_requires_then_metadata").await?;
+        let first_answer = hook
+            .run(&hook_name("get_requires_then_metadata", editable))
+            .await?;
         let second;
         let result = if first_answer.metadata.is_some() {
             first_answer
@@ -280,7 +329,8 @@ impl Builder {
                 hook.site = second.site.as_path();
             }
             hook.installed = &[];
-            hook.run("prepare_metadata_for_build_wheel").await?
+            hook.run(&hook_name("prepare_metadata_for_build_wheel", editable))
+                .await?
         };
         let path = result.metadata.ok_or_else(|| BuildError::Hook {
             subject: subject.to_string(),
@@ -288,11 +338,7 @@ impl Builder {
             backend: system.backend.clone(),
             reason: "it named no metadata file".into(),
         })?;
-        let bytes = fs_err::read(&path).map_err(|err| BuildError::io(subject, err))?;
-        let metadata = check(&bytes, file)?;
-        self.count(|stats| stats.built += 1);
-        self.metadata.remember(file, &bytes).await;
-        Ok(metadata)
+        fs_err::read(&path).map_err(|err| BuildError::io(subject, err))
     }
 
     /// Download a file whole, as stored (`Accept-Encoding: identity`, never content-decoded),
@@ -451,6 +497,15 @@ impl Builder {
         self.count(|stats| stats.environments += 1);
         info!(packages = wheels.len(), site = %site.display(), "installed a build environment");
         Ok(Environment { site, installed })
+    }
+}
+
+/// The hook name for the runner: `_editable` asks for the PEP 660 variants.
+fn hook_name(hook: &str, editable: bool) -> String {
+    if editable {
+        format!("{hook}_editable")
+    } else {
+        hook.to_string()
     }
 }
 
