@@ -108,7 +108,10 @@ def parse_pins(text: str) -> dict[str, str]:
             continue
         match = PIN.match(line)
         if match:
-            pins[normalize(match.group(1))] = match.group(2)
+            # A universal lock may pin one name at several versions (under disjoint markers).
+            name, version = normalize(match.group(1)), match.group(2)
+            known = set(pins[name].split(" | ")) if name in pins else set()
+            pins[name] = " | ".join(sorted(known | {version}))
     return pins
 
 
@@ -385,6 +388,9 @@ class Bench:
         # otherwise the cross target, for which tailwheel refuses builds.
         if args.python:
             self.target = ["--python", args.python, "--exclude-newer", args.exclude_newer]
+        elif args.universal:
+            # One lock for every platform, from --python-version up (issue 17).
+            self.target = ["--universal", "--python-version", args.python_version, "--exclude-newer", args.exclude_newer]
         else:
             self.target = [
                 "--python-version",
@@ -1054,6 +1060,12 @@ def main() -> int:
         help="resolve for this interpreter instead of --python-version/--python-platform (both tools get "
         "`--python PATH`; lets tailwheel build sdists, which it refuses for a cross target)",
     )
+    parser.add_argument(
+        "--universal",
+        action="store_true",
+        help="both tools make one universal lock from --python-version up (no --python-platform); "
+        "check the locks per environment with bench/universal_check.py",
+    )
     parser.add_argument("--exclude-newer", default="2026-10-01T00:00:00Z")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per command (default: %(default)s)")
     parser.add_argument("--no-validity", action="store_true", help="skip the `uv pip compile -c` check")
@@ -1119,6 +1131,8 @@ def main() -> int:
     target = (
         f"--python {args.python}"
         if args.python
+        else f"--universal --python-version {args.python_version}"
+        if args.universal
         else f"--python-version {args.python_version} --python-platform {args.python_platform}"
     )
     print(f"target: {target}")

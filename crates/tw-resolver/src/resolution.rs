@@ -69,6 +69,16 @@ pub struct Resolution {
     pub other_target_wheels: u64,
     /// What the resolution fetched (on the solver's behalf and on a guess) and decided.
     pub stats: crate::speculation::ResolveStats,
+    /// The Python versions a universal resolution covers (`--universal`: the project's
+    /// `requires-python`, or `>=X.Y` from `--python-version`); `None` for one target.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// The environments a universal resolution was limited to (`--environment`, for pylock's
+    /// `environments`); empty when it covers every environment, and for one target.
+    pub environments: Vec<pep508_rs::MarkerTree>,
+    /// The markers of the forks a universal resolution was split into (simplified against
+    /// `requires_python`, disjoint, in solve order); empty when it needed no fork, and for one
+    /// target.
+    pub fork_markers: Vec<pep508_rs::MarkerTree>,
 }
 
 /// The resolution of `solution`: every solved package with its chosen file and metadata.
@@ -204,6 +214,9 @@ pub(crate) fn build(
             .other_target_wheels
             .load(std::sync::atomic::Ordering::Relaxed),
         stats: crate::speculation::ResolveStats::default(),
+        requires_python: None,
+        environments: Vec::new(),
+        fork_markers: Vec::new(),
     })
 }
 
