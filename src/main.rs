@@ -5,6 +5,7 @@
 mod args;
 mod build;
 mod commands;
+mod direct;
 mod environment;
 mod failure;
 mod pip_conf;

@@ -93,7 +93,7 @@ pub(crate) async fn run(
             tw_requirements::read_source(file, &extras, &lookup)
         };
         let read = read.map_err(Failure::input)?;
-        if read.requirements.is_empty() {
+        if read.requirements.is_empty() && read.direct.is_empty() {
             // uv warns too; an empty lock is then the right answer, but rarely the intent.
             printer.warn(&format!(
                 "`{}` does not contain any requirements",
@@ -108,24 +108,14 @@ pub(crate) async fn run(
     let mut overrides = Vec::new();
     for file in &args.overrides {
         let read = tw_requirements::read_requirements_txt(file, &lookup).map_err(Failure::input)?;
+        if let Some(entry) = read.direct.first() {
+            return Err(Failure::input(anyhow!(
+                "`{}`: an override cannot be a direct reference (`{}`); name it in a requirements file",
+                entry.origin,
+                entry.written
+            )));
+        }
         overrides.extend(read.requirements.into_iter().map(|entry| entry.requirement));
-    }
-    if let Some(entry) = set
-        .requirements
-        .iter()
-        .chain(&set.constraints)
-        .find(|entry| {
-            matches!(
-                entry.requirement.version_or_url,
-                Some(pep508_rs::VersionOrUrl::Url(_))
-            )
-        })
-    {
-        return Err(Failure::input(anyhow!(
-            "`{}`: direct URL requirements (`{} @ URL`) are not supported yet; pin a version from the index instead",
-            entry.origin,
-            entry.requirement.name
-        )));
     }
     for warning in set
         .warnings
@@ -240,7 +230,7 @@ pub(crate) async fn run(
         );
     }
 
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         requirements: set.requirements.iter().map(root_requirement).collect(),
         constraints: set
             .constraints
@@ -249,6 +239,7 @@ pub(crate) async fn run(
             .chain(upgrade_constraints)
             .collect(),
         overrides,
+        direct: tw_resolver::DirectPackages::default(),
     };
     let progress = printer.spinner("Resolving");
     let ticker = progress.clone().map(|bar| {
@@ -281,6 +272,22 @@ pub(crate) async fn run(
     options.builder = builder
         .clone()
         .map(|builder| builder as Arc<dyn tw_resolver::MetadataBuilder>);
+    // Issue 16: direct references are read before the solve, each fixing its package.
+    let (direct, roots) = crate::direct::read(
+        &set,
+        crate::direct::DirectContext {
+            client: &client,
+            builder: builder.clone(),
+            target: &target,
+            cache_dir: cache.as_deref(),
+            offline: args.offline,
+            no_build: args.no_build,
+            concurrency: args.concurrency,
+        },
+    )
+    .await?;
+    manifest.direct = direct;
+    manifest.requirements.extend(roots);
     let result = tw_resolver::resolve(
         manifest,
         Arc::clone(&index),
@@ -310,6 +317,8 @@ pub(crate) async fn run(
         }
         if err.is_no_solution() {
             Failure::no_solution(err)
+        } else if err.is_input() {
+            Failure::input(err)
         } else {
             Failure::network(err)
         }
@@ -537,19 +546,9 @@ pub(crate) fn cache_dir(flag: Option<&Path>, no_cache: bool, env: &Environment) 
 }
 
 fn root_requirement(entry: &RequirementEntry) -> RootRequirement {
-    let path = &entry.origin.path;
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.clone());
-    let source = if shown.file_name().is_some_and(|f| f == "pyproject.toml") {
-        shown.display().to_string()
-    } else {
-        format!("-r {}", shown.display())
-    };
     RootRequirement {
         requirement: entry.requirement.clone(),
-        source,
+        source: crate::direct::source_label(&entry.origin),
     }
 }
 

@@ -15,6 +15,7 @@ mod cache;
 mod common;
 mod conflicts;
 mod cross_target;
+mod direct;
 mod download;
 mod dropin;
 mod errors;

@@ -1,0 +1,373 @@
+//! Direct references (issue 16): local projects, editables, archive URLs and git
+//! repositories. Projects are written by the test into its temp dir, git repositories are
+//! made with the `git` command line, archives are served by the loopback index.
+
+use std::path::Path;
+use std::process::Command as StdCommand;
+
+use tw_test_index::TestIndex;
+
+use crate::build::{backends, resolve_with_python};
+use crate::common::{Project, index};
+
+/// An index with `lib` 1.0.0 and 2.0.0, `extra-dep` 1.0.0, and an `app` 9.0.0 that a direct
+/// reference to a local `app` must never use.
+fn lib_index() -> TestIndex {
+    index(|universe| {
+        universe.version("lib", "1.0.0");
+        universe.version("lib", "2.0.0");
+        universe.version("extra-dep", "1.0.0");
+        universe.version("app", "9.0.0");
+    })
+}
+
+/// A `pyproject.toml` with static `[project]` metadata.
+fn static_pyproject(
+    name: &str,
+    version: &str,
+    dependencies: &[&str],
+    test_extra: &[&str],
+) -> String {
+    let list = |items: &[&str]| {
+        items
+            .iter()
+            .map(|item| format!("\"{item}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "[project]\nname = \"{name}\"\nversion = \"{version}\"\ndependencies = [{}]\n\n[project.optional-dependencies]\ntest = [{}]\n",
+        list(dependencies),
+        list(test_extra)
+    )
+}
+
+/// Whether the index was asked for `name`'s project page.
+fn page_requested(index: &TestIndex, name: &str) -> bool {
+    index
+        .requests()
+        .iter()
+        .any(|request| request.path == format!("/simple/{name}/"))
+}
+
+#[test]
+fn static_local_project_is_resolved_with_its_dependencies() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    project.write(
+        "libs/app/pyproject.toml",
+        &static_pyproject("app", "1.0.0", &["lib>=1"], &[]),
+    );
+    let out = project.resolve_in("./libs/app\n", &["--no-header"]);
+    let stdout = out.success();
+    assert!(stdout.contains("./libs/app\n"), "{stdout}");
+    assert!(stdout.contains("lib==2.0.0\n"), "{stdout}");
+    assert!(!stdout.contains("app==9.0.0"), "{stdout}");
+    // The direct reference fixes `app`: its index versions are never asked for.
+    assert!(!page_requested(&index, "app"));
+}
+
+#[test]
+fn dynamic_setuptools_project_is_built_with_its_backend() {
+    let index = index(|universe| {
+        backends(universe);
+        universe.version("lib", "1.0.0");
+        universe.version("speedup", "1.0.0");
+    });
+    let project = Project::new(&index);
+    project.write("legacy/pyproject.toml", "");
+    project.write(
+        "legacy/setup.py",
+        "from setuptools import setup\nsetup(name='legacy', version='1.2.0', install_requires=['lib>=1'], extras_require={'fast': ['speedup']})\n",
+    );
+    project.write("requirements.in", "./legacy[fast]\n");
+    let out = resolve_with_python(&project, &index, &["--no-annotate"]);
+    assert_eq!(
+        out.success(),
+        "./legacy\nlib==1.0.0\nspeedup==1.0.0\n",
+        "{}",
+        out.raw_stderr
+    );
+    // A second run reads the built metadata from the cache: no backend runs.
+    let again = resolve_with_python(&project, &index, &["--no-annotate"]);
+    assert!(
+        again
+            .stat_line("stats: builds:")
+            .starts_with("stats: builds: 0 run"),
+        "{}",
+        again.raw_stderr
+    );
+}
+
+#[test]
+fn editable_project_with_an_extra() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    project.write(
+        "proj/pyproject.toml",
+        &static_pyproject("app", "1.0.0", &["lib<2"], &["extra-dep"]),
+    );
+    project.write("proj/requirements.in", "-e .[test]\n");
+    let out = project.resolve(&[
+        "proj/requirements.in",
+        "--no-header",
+        "-o",
+        "proj/requirements.txt",
+    ]);
+    out.success();
+    assert_eq!(
+        project.read("proj/requirements.txt"),
+        "-e .\n    # via -r proj/requirements.in\nextra-dep==1.0.0\n    # via app\nlib==1.0.0\n    # via app\n"
+    );
+}
+
+/// `remote` 1.0.0 as a wheel on the index, reached by URL; `lib` for its dependency.
+fn remote_index() -> TestIndex {
+    index(|universe| {
+        universe.version("remote", "1.0.0").requires("lib");
+        universe.version("lib", "1.0.0");
+    })
+}
+
+const REMOTE_WHEEL: &str = "remote-1.0.0-py3-none-any.whl";
+
+#[test]
+fn wheel_url_with_and_without_a_sha256() {
+    let index = remote_index();
+    let project = Project::new(&index);
+    let url = index.file_url(REMOTE_WHEEL);
+    let sha256 = index.file_sha256(REMOTE_WHEEL).unwrap();
+    for line in [
+        format!("remote @ {url}#sha256={sha256}\n"),
+        format!("remote @ {url}\n"),
+    ] {
+        let out = project.resolve_in(&line, &["--no-header", "--generate-hashes"]);
+        let stdout = out.success();
+        assert!(
+            stdout.contains(&format!(
+                "remote @ [INDEX]/files/{REMOTE_WHEEL} \\\n    --hash=sha256:{sha256}\n"
+            )),
+            "{line}: {stdout}"
+        );
+        assert!(stdout.contains("lib==1.0.0"), "{stdout}");
+    }
+    assert!(!page_requested(&index, "remote"));
+}
+
+#[test]
+fn wrong_archive_hash_is_an_integrity_error() {
+    let index = remote_index();
+    let project = Project::new(&index);
+    let url = index.file_url(REMOTE_WHEEL);
+    let wrong = "0".repeat(64);
+    let out = project.resolve_in(&format!("remote @ {url}#sha256={wrong}\n"), &[]);
+    out.assert_code(3);
+    assert!(
+        out.stderr.contains(&format!(
+            "hash mismatch for `[INDEX]/files/{REMOTE_WHEEL}`: expected sha256 `{wrong}`"
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Run `git args` in `dir` with a fixed identity; panics with git's output on failure.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = StdCommand::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=tailwheel tests",
+            "-c",
+            "user.email=tests@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("running git");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// A repository at `dir` with `pkg` 1.0.0 (tagged `v1.0`, needs `lib<2`) then 2.0.0 (needs
+/// `lib>=2`) on `main`, the project in `sub/`; returns the two commits.
+fn pkg_repository(dir: &Path) -> (String, String) {
+    fs_err::create_dir_all(dir.join("sub")).unwrap();
+    git(dir, &["init", "-q"]);
+    fs_err::write(
+        dir.join("sub/pyproject.toml"),
+        static_pyproject("pkg", "1.0.0", &["lib<2"], &[]),
+    )
+    .unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "1.0"]);
+    git(dir, &["tag", "-a", "v1.0", "-m", "v1.0"]);
+    let first = git(dir, &["rev-parse", "HEAD"]);
+    fs_err::write(
+        dir.join("sub/pyproject.toml"),
+        static_pyproject("pkg", "2.0.0", &["lib>=2"], &[]),
+    )
+    .unwrap();
+    git(dir, &["commit", "-q", "-am", "2.0"]);
+    let second = git(dir, &["rev-parse", "HEAD"]);
+    (first, second)
+}
+
+#[test]
+fn git_repository_by_tag_branch_and_commit() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    let repository = project.join("repo");
+    let (first, second) = pkg_repository(&repository);
+    let url = url::Url::from_directory_path(&repository).unwrap();
+    let url = url.as_str().trim_end_matches('/');
+    for (reference, commit, lib) in [
+        ("@v1.0", &first, "lib==1.0.0"),
+        (&format!("@{first}") as &str, &first, "lib==1.0.0"),
+        ("@main", &second, "lib==2.0.0"),
+        ("", &second, "lib==2.0.0"),
+    ] {
+        let out = project.resolve_in(
+            &format!("pkg @ git+{url}{reference}#subdirectory=sub\n"),
+            &["--no-header", "--no-annotate"],
+        );
+        assert_eq!(
+            out.success(),
+            format!("{lib}\npkg @ git+file://[TEMP]/repo@{commit}#subdirectory=sub\n"),
+            "{reference}: {}",
+            out.stderr
+        );
+    }
+    // A checkout is cached by commit: a second run with the same commit clones nothing.
+    let checkouts = project.join(".home/.cache/tailwheel/git-v1/checkouts");
+    assert!(checkouts.join(&first).join("sub/pyproject.toml").is_file());
+}
+
+#[test]
+fn git_reference_that_does_not_exist_names_the_repository() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    let repository = project.join("repo");
+    pkg_repository(&repository);
+    let url = url::Url::from_directory_path(&repository).unwrap();
+    let url = url.as_str().trim_end_matches('/');
+    let out = project.resolve_in(&format!("pkg @ git+{url}@no-such-tag\n"), &[]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains(
+            "`no-such-tag` is neither a branch, a tag nor a full commit of `file://[TEMP]/repo`"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn missing_git_is_a_clear_error() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    project.write(
+        "requirements.in",
+        "pkg @ git+https://git.example.invalid/pkg@v1\n",
+    );
+    let mut command = project.command();
+    command
+        .args(["requirements.in"])
+        .env("PATH", project.join("no-such-bin"));
+    let out = project.run_command(command);
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains("`git` was not found on `PATH`; it is needed for `git+` requirements"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn conflicting_references_name_both_lines() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    project.write(
+        "a/pyproject.toml",
+        &static_pyproject("app", "1.0.0", &[], &[]),
+    );
+    project.write(
+        "b/pyproject.toml",
+        &static_pyproject("app", "2.0.0", &[], &[]),
+    );
+    let out = project.resolve_in("./a\nlib\napp @ ./b\n", &[]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("`app` is named by two different references: `./a` (requirements.in:1:1) and `app @ ./b` (requirements.in:3:1)"),
+        "{}",
+        out.stderr
+    );
+    // The same reference twice is fine.
+    let out = project.resolve_in("./a\napp @ ./a\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "./a\n");
+}
+
+#[test]
+fn index_version_requirement_on_a_direct_package_must_match_it() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    project.write(
+        "a/pyproject.toml",
+        &static_pyproject("app", "1.0.0", &[], &[]),
+    );
+    let out = project.resolve_in("./a\napp>=2\n", &[]);
+    out.assert_code(1);
+    assert!(out.stderr.contains("app"), "{}", out.stderr);
+}
+
+#[test]
+fn transitive_direct_reference_of_an_index_package_is_refused() {
+    let index = index(|universe| {
+        universe
+            .version("wrapper", "1.0.0")
+            .requires("inner @ https://files.example.invalid/inner-1.0.0-py3-none-any.whl");
+    });
+    let project = Project::new(&index);
+    let out = project.resolve_in("wrapper\n", &[]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("`wrapper` `1.0.0` depends on `inner @ https://files.example.invalid/inner-1.0.0-py3-none-any.whl`, a direct reference; name it in your requirements too (with the same URL) to allow it"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn direct_references_of_a_local_project_are_followed() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    let helper = project.write(
+        "helper/pyproject.toml",
+        &static_pyproject("helper", "0.1.0", &["lib<2"], &[]),
+    );
+    let helper_url = url::Url::from_directory_path(helper.parent().unwrap()).unwrap();
+    let helper_url = helper_url.as_str().trim_end_matches('/');
+    project.write(
+        "app/pyproject.toml",
+        &static_pyproject("app", "1.0.0", &[&format!("helper @ {helper_url}")], &[]),
+    );
+    let out = project.resolve_in("./app\n", &["--no-header", "--no-annotate"]);
+    assert_eq!(
+        out.success(),
+        "./app\n./helper\nlib==1.0.0\n",
+        "{}",
+        out.stderr
+    );
+}
