@@ -203,13 +203,13 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// A repository at `dir` with `pkg` 1.0.0 (tagged `v1.0`, needs `lib<2`) then 2.0.0 (needs
 /// `lib>=2`) on `main`, the project in `sub/`; returns the two commits.
 fn pkg_repository(dir: &Path) -> (String, String) {
-    fs_err::create_dir_all(dir.join("sub")).unwrap();
+    fs_err::create_dir_all(dir.join("sub")).expect("a folder in the temp dir");
     git(dir, &["init", "-q"]);
     fs_err::write(
         dir.join("sub/pyproject.toml"),
         static_pyproject("pkg", "1.0.0", &["lib<2"], &[]),
     )
-    .unwrap();
+    .expect("a file in the temp dir");
     git(dir, &["add", "."]);
     git(dir, &["commit", "-q", "-m", "1.0"]);
     git(dir, &["tag", "-a", "v1.0", "-m", "v1.0"]);
@@ -218,7 +218,7 @@ fn pkg_repository(dir: &Path) -> (String, String) {
         dir.join("sub/pyproject.toml"),
         static_pyproject("pkg", "2.0.0", &["lib>=2"], &[]),
     )
-    .unwrap();
+    .expect("a file in the temp dir");
     git(dir, &["commit", "-q", "-am", "2.0"]);
     let second = git(dir, &["rev-parse", "HEAD"]);
     (first, second)

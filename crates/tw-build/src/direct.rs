@@ -108,9 +108,9 @@ pub enum DirectError {
         written: String,
         /// Where.
         origin: String,
-        /// The cause.
+        /// The cause (boxed: it is large).
         #[source]
-        source: MetadataError,
+        source: Box<MetadataError>,
     },
     /// The build backend failed.
     #[error("`{written}` ({origin})")]
@@ -119,9 +119,9 @@ pub enum DirectError {
         written: String,
         /// Where.
         origin: String,
-        /// The cause.
+        /// The cause (boxed: it is large).
         #[source]
-        source: BuildError,
+        source: Box<BuildError>,
     },
     /// git failed or is missing.
     #[error("`{written}` ({origin})")]
@@ -130,9 +130,9 @@ pub enum DirectError {
         written: String,
         /// Where.
         origin: String,
-        /// The cause.
+        /// The cause (boxed: it is large).
         #[source]
-        source: tw_git::GitError,
+        source: Box<tw_git::GitError>,
     },
 }
 
@@ -147,7 +147,7 @@ impl DirectError {
             | Self::NeedsBuild { .. }
             | Self::Invalid { .. } => true,
             Self::Git { source, .. } => matches!(
-                source,
+                **source,
                 tw_git::GitError::NotFound { .. }
                     | tw_git::GitError::UnknownRevision { .. }
                     | tw_git::GitError::Offline { .. }
@@ -194,6 +194,8 @@ struct Job {
     origin: String,
     /// Extras asked of it (their dependencies are looked ahead too).
     extras: Vec<pep508_rs::ExtraName>,
+    /// `--hash=sha256:…` values of the line: an archive must have one of them.
+    hashes: Vec<String>,
 }
 
 impl DirectReader {
@@ -255,6 +257,12 @@ impl DirectReader {
                     written: entry.written.clone(),
                     origin: entry.origin.to_string(),
                     extras: entry.extras.clone(),
+                    hashes: entry
+                        .hashes
+                        .iter()
+                        .filter_map(|hash| hash.strip_prefix("sha256:"))
+                        .map(str::to_ascii_lowercase)
+                        .collect(),
                 };
                 (Some(index), job)
             })
@@ -363,6 +371,7 @@ impl DirectReader {
                     reason: err.to_string(),
                 })?;
                 let sha256 = hex::encode(Sha256::digest(&bytes));
+                check_hashes(job, &sha256, &path.display().to_string())?;
                 let name = path
                     .file_name()
                     .map(|name| name.to_string_lossy().into_owned())
@@ -397,7 +406,7 @@ impl DirectReader {
                 let archive_error = |source| DirectError::Archive {
                     written: written(),
                     origin: origin(),
-                    source,
+                    source: Box::new(source),
                 };
                 info!(url = %tw_client::redact_url(url), "downloading a direct reference");
                 let response = self
@@ -411,6 +420,7 @@ impl DirectReader {
                     tw_metadata::verify(&response.body, expected, &shown).map_err(archive_error)?;
                 }
                 let actual = hex::encode(Sha256::digest(&response.body));
+                check_hashes(job, &actual, &shown)?;
                 let name = url
                     .path_segments()
                     .and_then(|mut segments| segments.next_back())
@@ -440,7 +450,7 @@ impl DirectReader {
                     .map_err(|source| DirectError::Git {
                         written: written(),
                         origin: origin(),
-                        source,
+                        source: Box::new(source),
                     })?;
                 let tree = match subdirectory {
                     Some(subdirectory) => checkout.path.join(subdirectory),
@@ -482,7 +492,7 @@ impl DirectReader {
         let archive_error = |source| DirectError::Archive {
             written: job.written.clone(),
             origin: job.origin.clone(),
-            source,
+            source: Box::new(source),
         };
         let lower = filename.to_ascii_lowercase();
         if lower.ends_with(".whl") {
@@ -543,7 +553,7 @@ impl DirectReader {
         .map_err(|source| DirectError::Build {
             written: job.written.clone(),
             origin: job.origin.clone(),
-            source,
+            source: Box::new(source),
         })?;
         let root = extract::source_root(&dest).map_err(|err| DirectError::Invalid {
             written: job.written.clone(),
@@ -623,7 +633,7 @@ impl DirectReader {
             .map_err(|source| DirectError::Build {
                 written: job.written.clone(),
                 origin: job.origin.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let metadata =
             DistMetadata::parse(&bytes, &job.written).map_err(|err| invalid(err.to_string()))?;
@@ -639,6 +649,22 @@ impl DirectReader {
         }
         Ok(metadata)
     }
+}
+
+/// An archive whose line carries `--hash` values must have one of them.
+fn check_hashes(job: &Job, actual: &str, subject: &str) -> Result<(), DirectError> {
+    if job.hashes.is_empty() || job.hashes.iter().any(|hash| hash == actual) {
+        return Ok(());
+    }
+    Err(DirectError::Archive {
+        written: job.written.clone(),
+        origin: job.origin.clone(),
+        source: Box::new(MetadataError::Hash {
+            subject: subject.to_string(),
+            expected: job.hashes.join(" or "),
+            actual: actual.to_string(),
+        }),
+    })
 }
 
 /// The jobs for the direct references among `package`'s dependencies in force (under the
@@ -674,6 +700,7 @@ fn lookahead(
                 written: format!("{} @ {text}", requirement.name),
                 origin: format!("a dependency of `{name}`"),
                 extras: requirement.extras.clone(),
+                hashes: Vec::new(),
             },
         ));
     }
