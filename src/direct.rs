@@ -96,3 +96,41 @@ pub(crate) fn source_label(origin: &Origin) -> String {
         format!("-r {}", shown.display())
     }
 }
+
+/// The lock's record of a direct package's source.
+pub(crate) fn locked_source(source: &tw_resolver::DirectSource) -> tw_lock::LockedSource {
+    use tw_resolver::DirectSource;
+    match source {
+        DirectSource::Directory { path, editable } => tw_lock::LockedSource::Directory {
+            path: path.clone(),
+            editable: *editable,
+        },
+        DirectSource::LocalArchive { path, sha256 } => tw_lock::LockedSource::Archive {
+            url: None,
+            path: Some(path.clone()),
+            sha256: sha256.clone(),
+            subdirectory: None,
+        },
+        DirectSource::Archive {
+            url,
+            sha256,
+            subdirectory,
+        } => tw_lock::LockedSource::Archive {
+            url: Some(url.clone()),
+            path: None,
+            sha256: sha256.clone(),
+            subdirectory: subdirectory.clone(),
+        },
+        DirectSource::Git {
+            repository,
+            requested,
+            commit,
+            subdirectory,
+        } => tw_lock::LockedSource::Vcs {
+            url: repository.clone(),
+            requested_revision: requested.clone(),
+            commit_id: commit.clone(),
+            subdirectory: subdirectory.clone(),
+        },
+    }
+}

@@ -328,8 +328,14 @@ pub(crate) async fn run(
     let excluded = no_emit_packages(args)?;
     lock.packages
         .retain(|package| !excluded.contains(&package.name));
+    // Local direct references are written relative to the output file's folder.
+    let output_dir = output
+        .and_then(|path| std::path::absolute(path).ok())
+        .and_then(|path| path.parent().map(Path::to_path_buf))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
     let contents = match format {
-        LockFormat::Pylock => tw_lock::to_pylock_toml(&lock),
+        LockFormat::Pylock => tw_lock::to_pylock_toml_at(&lock, &output_dir),
         LockFormat::RequirementsTxt => {
             let header = (!args.no_header).then(|| header(argv));
             let mut options = RequirementsTxtOptions {
@@ -342,6 +348,7 @@ pub(crate) async fn run(
                 },
                 strip_extras: !args.no_strip_extras,
                 excluded,
+                output_dir: Some(output_dir.clone()),
                 ..RequirementsTxtOptions::default()
             };
             if args.emit_index_url {
@@ -882,6 +889,14 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
                 .iter()
                 .find(|index| **index == *package.chosen.source)
                 .map(without_credentials);
+            let source = package.direct.as_ref().map(crate::direct::locked_source);
+            let hashes = match &source {
+                Some(tw_lock::LockedSource::Archive { sha256, .. }) => {
+                    vec![format!("sha256:{sha256}")]
+                }
+                Some(_) => Vec::new(),
+                None => hashes,
+            };
             LockedPackage {
                 name: package.name.clone(),
                 version: package.version.clone(),
@@ -893,6 +908,7 @@ fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock
                 wheels,
                 sdist,
                 hashes,
+                source,
             }
         })
         .collect();

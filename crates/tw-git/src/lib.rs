@@ -179,7 +179,12 @@ impl Git {
         }
         let patterns: Vec<String> = match rev {
             None => vec!["HEAD".into()],
-            Some(rev) => vec![format!("refs/heads/{rev}"), format!("refs/tags/{rev}")],
+            // The peeled entry of an annotated tag is listed only when asked for by name.
+            Some(rev) => vec![
+                format!("refs/heads/{rev}"),
+                format!("refs/tags/{rev}"),
+                format!("refs/tags/{rev}^{{}}"),
+            ],
         };
         let mut args = vec!["ls-remote".to_string(), repository.to_string()];
         args.extend(patterns);

@@ -37,6 +37,7 @@
 //!         wheels: Vec::new(),
 //!         sdist: None,
 //!         hashes: Vec::new(),
+//!         source: None,
 //!     }],
 //! };
 //! assert_eq!(LockFormat::from_path(Path::new("requirements.txt")), LockFormat::RequirementsTxt);
@@ -49,6 +50,7 @@
 //! [`pylock.toml` specification]: https://packaging.python.org/en/latest/specifications/pylock-toml/
 
 mod atomic;
+mod direct;
 mod error;
 mod format;
 mod graph;
@@ -60,10 +62,11 @@ pub mod requirements_txt;
 mod test_support;
 
 pub use atomic::write_atomic;
+pub use direct::{LockedSource, relative_path};
 pub use error::{Location, LockError, UnknownLockFormat};
 pub use format::LockFormat;
 pub use graph::LockGraph;
 pub use model::{Lock, LockedFile, LockedPackage, Via};
 pub use pins::{read_pins, read_pylock};
-pub use pylock::to_pylock_toml;
+pub use pylock::{to_pylock_toml, to_pylock_toml_at};
 pub use requirements_txt::{AnnotationStyle, RequirementsTxtOptions, to_requirements_txt};

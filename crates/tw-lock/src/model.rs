@@ -70,6 +70,10 @@ pub struct LockedPackage {
     /// `sha256:<hex>` of every file of this version, for
     /// `requirements.txt --hash` lines.
     pub hashes: Vec<String>,
+    /// Where the package comes from when a direct reference fixed it (a local directory, an
+    /// archive, a git commit; issue 16); `None` for a package from an index. `wheels` and
+    /// `sdist` are then empty.
+    pub source: Option<crate::LockedSource>,
 }
 
 /// A whole resolution to be written out.

@@ -65,6 +65,13 @@ const INDENT: &str = "    ";
 /// SHA-256 are skipped (the format requires hashes); the caller is expected to
 /// provide them.
 pub fn to_pylock_toml(lock: &Lock) -> String {
+    let here = std::env::current_dir().unwrap_or_default();
+    to_pylock_toml_at(lock, &here)
+}
+
+/// [`to_pylock_toml`] for a lock written into the folder `dir`: the paths of local
+/// direct references are relative to it (PEP 751).
+pub fn to_pylock_toml_at(lock: &Lock, dir: &Path) -> String {
     let mut out = String::new();
     push_key(&mut out, "lock-version", &toml_string(LOCK_VERSION));
 
@@ -87,7 +94,7 @@ pub fn to_pylock_toml(lock: &Lock) -> String {
     }
     for package in packages {
         out.push_str("\n[[packages]]\n");
-        write_package(&mut out, package);
+        write_package(&mut out, package, dir);
     }
     out
 }
@@ -113,9 +120,12 @@ fn push_array(out: &mut String, key: &str, items: &[String]) {
 }
 
 /// Writes the keys of one `[[packages]]` entry.
-fn write_package(out: &mut String, package: &LockedPackage) {
+fn write_package(out: &mut String, package: &LockedPackage, dir: &Path) {
     push_key(out, "name", &toml_string(package.name.as_ref()));
-    push_key(out, "version", &toml_string(&package.version.to_string()));
+    // PEP 751: no version for a local directory, whose code can change under the lock.
+    if !matches!(package.source, Some(crate::LockedSource::Directory { .. })) {
+        push_key(out, "version", &toml_string(&package.version.to_string()));
+    }
     if let Some(requires_python) = &package.requires_python {
         push_key(out, "requires-python", &toml_string(requires_python));
     }
@@ -131,6 +141,10 @@ fn write_package(out: &mut String, package: &LockedPackage) {
     }
     if let Some(index) = &package.index {
         push_key(out, "index", &toml_string(index.as_str()));
+    }
+    if let Some(source) = &package.source {
+        let (key, table) = crate::direct::pylock_table(source, dir);
+        push_key(out, key, &table);
     }
     if let Some(sdist) = package.sdist.as_ref().and_then(file_table) {
         push_key(out, "sdist", &sdist);
@@ -251,6 +265,45 @@ pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Ver
     Ok(pins)
 }
 
+/// The `directory`, `archive` or `vcs` table of a package, if it has one; relative paths are
+/// joined onto `dir`, the lock's folder.
+fn locked_source(package: &toml::Table, dir: &Path) -> Option<crate::LockedSource> {
+    let text = |table: &toml::Table, key: &str| {
+        table
+            .get(key)
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+    };
+    if let Some(archive) = package.get("archive").and_then(toml::Value::as_table) {
+        return Some(crate::LockedSource::Archive {
+            url: text(archive, "url").and_then(|url| url::Url::parse(&url).ok()),
+            path: text(archive, "path").map(|path| dir.join(path)),
+            sha256: archive
+                .get("hashes")?
+                .get("sha256")?
+                .as_str()?
+                .to_ascii_lowercase(),
+            subdirectory: text(archive, "subdirectory"),
+        });
+    }
+    if let Some(vcs) = package.get("vcs").and_then(toml::Value::as_table) {
+        return Some(crate::LockedSource::Vcs {
+            url: url::Url::parse(&text(vcs, "url")?).ok()?,
+            requested_revision: text(vcs, "requested-revision"),
+            commit_id: text(vcs, "commit-id")?,
+            subdirectory: text(vcs, "subdirectory"),
+        });
+    }
+    let directory = package.get("directory")?.as_table()?;
+    Some(crate::LockedSource::Directory {
+        path: dir.join(text(directory, "path")?),
+        editable: directory
+            .get("editable")
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
 /// The packages of a `pylock.toml` with their files (URL, hashes, sizes), for downloading.
 /// Packages without a version, and files without a URL or a sha256, are skipped: only what
 /// tailwheel can fetch and verify is returned.
@@ -321,6 +374,7 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
                     .collect()
             })
             .unwrap_or_default();
+        let source = locked_source(table, path.parent().unwrap_or(Path::new("")));
         packages.push(crate::LockedPackage {
             name,
             version,
@@ -338,6 +392,7 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
             wheels,
             sdist,
             hashes: Vec::new(),
+            source,
         });
     }
     let environments = table

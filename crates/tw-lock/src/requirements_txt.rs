@@ -71,6 +71,9 @@ pub struct RequirementsTxtOptions {
     pub strip_extras: bool,
     /// Packages left out of the file (`--no-emit-package`), listed in a closing comment.
     pub excluded: Vec<PackageName>,
+    /// The folder of the output file: local direct references are written relative to it
+    /// (`-e ./libs/foo`). `None`: the current directory.
+    pub output_dir: Option<std::path::PathBuf>,
 }
 
 /// Where [`to_requirements_txt`] writes `# via` comments (pip-compile's `--annotation-style`).
@@ -97,6 +100,7 @@ impl Default for RequirementsTxtOptions {
             annotation_style: AnnotationStyle::Split,
             strip_extras: true,
             excluded: Vec::new(),
+            output_dir: None,
         }
     }
 }
@@ -161,11 +165,16 @@ pub fn to_requirements_txt(lock: &Lock, options: &RequirementsTxtOptions) -> Str
 fn requirement(package: &LockedPackage, options: &RequirementsTxtOptions) -> String {
     let mut out = String::new();
     let mut hashes: Vec<String> = Vec::new();
+    // A directory or git checkout has no archive to hash (pip cannot check one either).
+    let source_tree = package
+        .source
+        .as_ref()
+        .is_some_and(crate::LockedSource::is_source_tree);
     if options.generate_hashes {
         hashes = package.hashes.iter().map(|hash| one_line(hash)).collect();
         hashes.sort_unstable();
         hashes.dedup();
-        if hashes.is_empty() {
+        if hashes.is_empty() && !source_tree {
             out.push_str(
                 "# WARNING: no hash is known for the following package, so pip will refuse this file\n",
             );
@@ -178,7 +187,24 @@ fn requirement(package: &LockedPackage, options: &RequirementsTxtOptions) -> Str
     };
     extras.sort_unstable();
     extras.dedup();
-    if extras.is_empty() {
+    if let Some(source) = &package.source {
+        let extras = if extras.is_empty() {
+            String::new()
+        } else {
+            format!("[{}]", extras.join(","))
+        };
+        let base = options
+            .output_dir
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        out.push_str(&one_line(&crate::direct::requirement_line(
+            &package.name,
+            &extras,
+            source,
+            &base,
+        )));
+    } else if extras.is_empty() {
         out.push_str(&format!("{}=={}", package.name, package.version));
     } else {
         out.push_str(&format!(

@@ -28,6 +28,7 @@ pub(crate) fn package(name: &str, version: &str) -> LockedPackage {
         wheels: Vec::new(),
         sdist: None,
         hashes: Vec::new(),
+        source: None,
     }
 }
 

@@ -113,6 +113,7 @@ fn package(name: &str, version: &str) -> LockedPackage {
         wheels: Vec::new(),
         sdist: None,
         hashes: Vec::new(),
+        source: None,
     }
 }
 
@@ -176,4 +177,59 @@ fn reference_validator_accepts_empty_lock() {
         packages: Vec::new(),
     };
     validate(&lock, &[]);
+}
+
+/// Issue 16: a local project (editable), an archive URL and a git commit, next to an index
+/// package; the directory's path is relative to the lock.
+#[test]
+fn reference_validator_accepts_direct_references() {
+    if !reference_available() {
+        return;
+    }
+    let directory = tempfile::tempdir().unwrap();
+    let mut app = package("app", "1.0.0");
+    app.index = None;
+    app.dependencies = vec!["idna".parse().unwrap()];
+    app.source = Some(tw_lock::LockedSource::Directory {
+        path: directory.path().join("libs/app"),
+        editable: true,
+    });
+    let mut remote = package("remote", "2.0");
+    remote.index = None;
+    remote.source = Some(tw_lock::LockedSource::Archive {
+        url: Some(
+            "https://files.example.invalid/remote-2.0-py3-none-any.whl"
+                .parse()
+                .unwrap(),
+        ),
+        path: None,
+        sha256: "7".repeat(64),
+        subdirectory: None,
+    });
+    let mut vcs = package("vcs-pkg", "0.3");
+    vcs.index = None;
+    vcs.source = Some(tw_lock::LockedSource::Vcs {
+        url: "https://git.example.invalid/org/vcs-pkg.git"
+            .parse()
+            .unwrap(),
+        requested_revision: Some("v0.3".to_owned()),
+        commit_id: "ab".repeat(20),
+        subdirectory: Some("python".to_owned()),
+    });
+    let mut idna = package("idna", "3.10");
+    idna.wheels = vec![file("idna-3.10-py3-none-any.whl", '0', true)];
+    let lock = Lock {
+        requires_python: Some(">=3.11".to_owned()),
+        environments: Vec::new(),
+        packages: vec![vcs, remote, app, idna],
+    };
+    let text = tw_lock::to_pylock_toml_at(&lock, directory.path());
+    assert!(
+        text.contains("\n[[packages]]\nname = \"app\"\ndependencies = [\n    { name = \"idna\" },\n]\ndirectory = { path = \"./libs/app\", editable = true }\n"),
+        "{text}"
+    );
+    let path = directory.path().join("pylock.toml");
+    tw_lock::write_atomic(&path, &text).unwrap();
+    // The directory has no version (PEP 751: its code may change under the lock).
+    run(&path, "app==None,idna==3.10,remote==2.0,vcs-pkg==0.3");
 }
