@@ -12,8 +12,8 @@ use pep440_rs::Operator;
 use pep508_rs::VersionOrUrl;
 use tracing::{debug, warn};
 
-use tw_download::{DownloadOptions, DownloadRequest, Downloaded, Outcome};
-use tw_index::{DistFilename, Index, IndexCacheOptions, WheelFilename};
+use tw_download::{DownloadError, DownloadOptions, DownloadRequest, Downloaded, Outcome};
+use tw_index::{Index, IndexCacheOptions, WheelFilename};
 use tw_lock::LockFormat;
 use tw_platform::Target;
 use tw_resolver::Resolution;
@@ -209,7 +209,7 @@ pub(crate) fn from_resolution(resolution: &Resolution) -> Result<Vec<DownloadReq
         .iter()
         .map(|package| {
             let file = &package.chosen;
-            let sha256 = crate::commands::resolve::locked_file_hash(file).ok_or_else(|| {
+            let sha256 = tw_lock::locked_file_hash(file).ok_or_else(|| {
                 Failure::network(anyhow!(
                     "no sha256 is known for `{}`; it cannot be verified",
                     file.filename
@@ -227,7 +227,8 @@ pub(crate) fn from_resolution(resolution: &Resolution) -> Result<Vec<DownloadReq
 }
 
 /// Check the METADATA of every downloaded wheel against what the resolution used (which
-/// came from a `.metadata` file or a zip tail, neither covered by the wheel's hash).
+/// came from a `.metadata` file or a zip tail, neither covered by the wheel's hash); with
+/// `allow_mismatch` a difference is a warning.
 pub(crate) fn verify_metadata(
     resolution: &Resolution,
     downloaded: &[Downloaded],
@@ -235,73 +236,18 @@ pub(crate) fn verify_metadata(
     printer: Printer,
 ) -> Result<(), Failure> {
     for (package, file) in resolution.packages.iter().zip(downloaded) {
-        if !matches!(package.chosen.dist, DistFilename::Wheel(_)) {
-            continue;
-        }
-        let bytes = fs_err::read(&file.path).map_err(Failure::input)?;
-        let metadata = tw_metadata::read_wheel_metadata(&bytes, &package.chosen)
-            .and_then(|raw| tw_metadata::DistMetadata::parse(&raw, &package.chosen.filename))
-            .map_err(Failure::network)?;
-        let used = &package.metadata;
-        let mut differences = Vec::new();
-        if metadata.name != used.name || metadata.version != used.version {
-            differences.push(format!(
-                "name/version {} {} vs {} {}",
-                metadata.name, metadata.version, used.name, used.version
-            ));
-        }
-        let show = |m: &tw_metadata::DistMetadata| {
-            m.requires_python
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default()
-        };
-        if show(&metadata) != show(used) {
-            differences.push(format!(
-                "Requires-Python `{}` in the wheel, `{}` used",
-                show(&metadata),
-                show(used)
-            ));
-        }
-        let mut in_wheel: Vec<String> = metadata
-            .requires_dist
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        let mut in_use: Vec<String> = used.requires_dist.iter().map(ToString::to_string).collect();
-        in_wheel.sort();
-        in_use.sort();
-        if in_wheel != in_use {
-            let only_wheel: Vec<_> = in_wheel
-                .iter()
-                .filter(|r| !in_use.contains(r))
-                .cloned()
-                .collect();
-            let only_used: Vec<_> = in_use
-                .iter()
-                .filter(|r| !in_wheel.contains(r))
-                .cloned()
-                .collect();
-            differences.push(format!(
-                "Requires-Dist only in the wheel: [{}]; only in the metadata used: [{}]",
-                only_wheel.join(", "),
-                only_used.join(", ")
-            ));
-        }
-        if differences.is_empty() {
-            continue;
-        }
-        let message = format!(
-            "the metadata of `{}` differs from what the resolution used: {}",
-            package.chosen.filename,
-            differences.join("; ")
-        );
-        if allow_mismatch {
-            printer.warn(&message);
-        } else {
-            return Err(Failure::network(anyhow!(
-                "{message} (pass `--allow-metadata-mismatch` to continue anyway)"
-            )));
+        match tw_download::check_wheel_metadata(&file.path, &package.chosen, &package.metadata) {
+            Ok(()) => {}
+            Err(DownloadError::MetadataMismatch(mismatch)) if allow_mismatch => {
+                printer.warn(&mismatch.to_string());
+            }
+            Err(DownloadError::MetadataMismatch(mismatch)) => {
+                return Err(Failure::network(anyhow!(
+                    "{mismatch} (pass `--allow-metadata-mismatch` to continue anyway)"
+                )));
+            }
+            Err(err @ DownloadError::ReadDownloaded { .. }) => return Err(Failure::input(err)),
+            Err(err) => return Err(Failure::network(err)),
         }
     }
     Ok(())

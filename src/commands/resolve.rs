@@ -8,14 +8,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow};
 use jiff::Timestamp;
 use pep508_rs::{ExtraName, PackageName};
-use sha2::{Digest, Sha256};
 use tracing::{debug, info};
 use url::Url;
 
-use tw_index::{DistFilename, Index, IndexCacheOptions};
-use tw_lock::{
-    AnnotationStyle, Lock, LockFormat, LockedFile, LockedPackage, RequirementsTxtOptions, Via,
-};
+use tw_index::{Index, IndexCacheOptions};
+use tw_lock::{AnnotationStyle, Lock, LockFormat, RequirementsTxtOptions};
 use tw_metadata::{MetadataFetcher, MetadataOptions, ProbeMode};
 use tw_platform::Target;
 use tw_requirements::{
@@ -23,8 +20,8 @@ use tw_requirements::{
     RequirementsSet,
 };
 use tw_resolver::{
-    Manifest, PackageSelection, PrereleaseMode, Requirer, Resolution, ResolutionMode,
-    ResolverOptions, RootRequirement,
+    Manifest, PackageSelection, PrereleaseMode, Resolution, ResolutionMode, ResolverOptions,
+    RootRequirement,
 };
 
 use crate::args::{AnnotationStyleArg, ResolveArgs};
@@ -71,7 +68,8 @@ where
         .collect()
 }
 
-/// Run the command; the result is the process exit status.
+/// Run the command: read the inputs, set up the index and metadata clients, resolve, build
+/// the lock, then write (or `--check`) it and, with `--download`, fetch and check its files.
 pub(crate) async fn run(
     args: &ResolveArgs,
     env: &Environment,
@@ -79,6 +77,93 @@ pub(crate) async fn run(
     argv: &[String],
 ) -> Result<(), Failure> {
     let started = Instant::now();
+    let inputs = read_inputs(args, env, *printer)?;
+    let session = Session::open(args, env, &inputs.set, *printer)?;
+    let destination = Destination::from_args(args)?;
+    let pins = Pins::read(args, destination.path)?;
+
+    let mut options = session.options.clone();
+    options.preferences = pins.preferences;
+    let manifest = Manifest {
+        requirements: inputs
+            .set
+            .requirements
+            .iter()
+            .map(root_requirement)
+            .collect(),
+        constraints: inputs
+            .set
+            .constraints
+            .iter()
+            .map(|entry| entry.requirement.clone())
+            .chain(pins.upgrade_constraints)
+            .collect(),
+        overrides: inputs.overrides,
+        direct: tw_resolver::DirectPackages::default(),
+    };
+    let (resolution, builder) = session
+        .resolve(
+            args,
+            env,
+            (manifest, &inputs.set),
+            options,
+            *printer,
+            started,
+        )
+        .await?;
+
+    let mut lock = Lock::from_resolution(&resolution, &session.target, &session.indexes);
+    let excluded = no_emit_packages(args)?;
+    lock.packages
+        .retain(|package| !excluded.contains(&package.name));
+    let contents = render(
+        args,
+        (&lock, destination.path),
+        destination.format,
+        excluded,
+        &session.indexes,
+        &inputs.set,
+        argv,
+    );
+    if args.check {
+        // `requires = "output"` and `Destination::from_args` make the path present here.
+        let path = destination.path.unwrap_or(Path::new("-"));
+        return check_output(path, &contents, *printer);
+    }
+    write_lock(destination.path, &contents, *printer)?;
+    if let Some(previous) = pins.previous {
+        for line in change_summary(&previous, &lock) {
+            printer.info(&line);
+        }
+    }
+    let elapsed = started.elapsed();
+    let count = resolution.packages.len();
+    let noun = if count == 1 { "package" } else { "packages" };
+    printer.info(&format!(
+        "Resolved {count} {noun} in {:.2}s",
+        elapsed.as_secs_f64()
+    ));
+    if args.stats {
+        session.print_stats(builder.as_deref(), elapsed, Some(&resolution), *printer);
+    }
+    if let Some(dest) = &args.download {
+        session.download(args, dest, &resolution, printer).await?;
+    }
+    Ok(())
+}
+
+/// What the input files ask for: requirements, constraints, options of requirement files,
+/// and the overrides.
+struct Inputs {
+    /// Requirements and constraints of every input and `-c` file, with their options.
+    set: RequirementsSet,
+    /// The `--override` requirements.
+    overrides: Vec<pep508_rs::Requirement>,
+}
+
+/// Read the input files, `-c` and `--override` files; print the warnings they raise (and
+/// those of pip.conf). Direct references in `--override` files are refused here.
+fn read_inputs(args: &ResolveArgs, env: &Environment, printer: Printer) -> Result<Inputs, Failure> {
     let lookup = |name: &str| env.var(name);
     let extras = pyproject_selection(args)?;
     let mut set = RequirementsSet::default();
@@ -124,128 +209,171 @@ pub(crate) async fn run(
     {
         printer.warn(warning);
     }
+    Ok(Inputs { set, overrides })
+}
 
-    let cache = cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
-    let (target, interpreter_index) = crate::settings::target(&args.target, env, cache.as_deref())?;
-    info!(python = %target.python_full_version, platform = %target.platform, "target");
-    let locations = crate::settings::index_locations(
-        &args.index,
-        args.target.python.as_deref(),
-        env,
-        &set.index,
-        interpreter_index,
-        cache.as_deref(),
-    )?;
-    check_trusted_hosts(&set.index.trusted_hosts, &locations, *printer)?;
-    let mut options = resolver_options(args, &set)?;
-    // Issue 15: a tuning knob for benchmark sweeps of the speculation limits (not a user
-    // setting; `bench/compare` clears `TAILWHEEL_*`, so its runs use the defaults).
-    if let Some(value) = env.var("TAILWHEEL_SPECULATION") {
-        options.speculation = value
-            .parse()
-            .map_err(|err: String| Failure::input(anyhow!("`TAILWHEEL_SPECULATION`: {err}")))?;
-    }
+/// What a resolve works with: the target, the HTTP client, the index and metadata fetchers
+/// (sharing one cache) and the resolver options from the flags.
+struct Session {
+    /// The cache directory, unless `--no-cache`.
+    cache: Option<PathBuf>,
+    /// The environment resolved for.
+    target: Target,
+    /// The one HTTP client of the run.
+    client: tw_client::Client,
+    /// The package indexes and find-links locations.
+    index: Arc<Index>,
+    /// The metadata ladder.
+    fetcher: Arc<MetadataFetcher>,
+    /// The configured index URLs, in search order (for the lock's `index` and
+    /// `--emit-index-url`).
+    indexes: Vec<Url>,
+    /// The resolver options from the flags and requirement files (no preferences yet).
+    options: ResolverOptions,
+}
 
-    let client = crate::settings::client_builder(env, Some(&locations))?
-        .concurrency(args.concurrency)
-        .offline(args.offline)
-        .build()
-        .map_err(Failure::network)?;
-    let index = Arc::new(
-        Index::new(client.clone(), locations)
-            .with_cache(IndexCacheOptions {
-                cache_dir: cache.clone(),
-                refresh: args.refresh,
-                offline: args.offline,
-                exclude_newer: options.exclude_newer,
-            })
-            .with_exclude_newer(options.exclude_newer),
-    );
-    let configured_indexes = index.locations().indexes.clone();
-    let metadata_options = MetadataOptions {
-        cache_dir: cache.clone(),
-        lazy_wheel: !(args.no_lazy_wheel || env.no_lazy_wheel),
-        probe_pep658: ProbeMode::from_str(&args.probe_metadata)
-            .map_err(|e| Failure::input(anyhow!(e)))?,
-    };
-    let fetcher = Arc::new(MetadataFetcher::with_options(
-        client.clone(),
-        metadata_options,
-    ));
-
-    // `-o -` is stdout, as in pip-compile.
-    let output = args
-        .output
-        .as_deref()
-        .filter(|path| path.as_os_str() != "-");
-    let format = match &args.format {
-        Some(format) => LockFormat::from_str(format).map_err(Failure::input)?,
-        None => output.map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
-    };
-    if format == LockFormat::Pylock
-        && let Some(path) = output
-    {
-        check_pylock_name(path)?;
-    }
-    if args.check && output.is_none() {
-        return Err(Failure::input(anyhow!(
-            "`--check` needs an output file to compare with (`-o FILE`)"
-        )));
-    }
-    let mut options = options;
-    // `-P NAME` frees one package from the existing pins; `-P NAME==VERSION` (any PEP 508
-    // requirement) also constrains it, as pip-compile does.
-    let mut upgrade_constraints = Vec::new();
-    let mut upgrade: Vec<PackageName> = Vec::new();
-    for value in &args.upgrade_package {
-        let requirement = tw_requirements::pep508::parse_pep508::<pep508_rs::VerbatimUrl>(value)
-            .map_err(|err| Failure::input(anyhow!("invalid `--upgrade-package {value}`: {err}")))?;
-        upgrade.push(requirement.name.clone());
-        if requirement.version_or_url.is_some() {
-            upgrade_constraints.push(requirement);
+impl Session {
+    /// Find the target and the indexes, and build the client, index and metadata fetcher.
+    fn open(
+        args: &ResolveArgs,
+        env: &Environment,
+        set: &RequirementsSet,
+        printer: Printer,
+    ) -> Result<Self, Failure> {
+        let cache = cache_dir(args.cache_dir.as_deref(), args.no_cache, env);
+        let (target, interpreter_index) =
+            crate::settings::target(&args.target, env, cache.as_deref())?;
+        info!(python = %target.python_full_version, platform = %target.platform, "target");
+        let locations = crate::settings::index_locations(
+            &args.index,
+            args.target.python.as_deref(),
+            env,
+            &set.index,
+            interpreter_index,
+            cache.as_deref(),
+        )?;
+        check_trusted_hosts(&set.index.trusted_hosts, &locations, printer)?;
+        let mut options = resolver_options(args, set)?;
+        // Issue 15: a tuning knob for benchmark sweeps of the speculation limits (not a user
+        // setting; `bench/compare` clears `TAILWHEEL_*`, so its runs use the defaults).
+        if let Some(value) = env.var("TAILWHEEL_SPECULATION") {
+            options.speculation = value
+                .parse()
+                .map_err(|err: String| Failure::input(anyhow!("`TAILWHEEL_SPECULATION`: {err}")))?;
         }
-    }
-    // The pins of the file as it was, for the change summary (a new file has none to change).
-    let previous =
-        output
-            .filter(|path| path.is_file())
-            .and_then(|path| match tw_lock::read_pins(path) {
-                Ok(pins) => Some(pins),
-                Err(err) => {
-                    debug!("no change summary: {err}");
-                    None
-                }
-            });
-    if let Some(output) = output
-        && !args.upgrade
-    {
-        let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
-        options.preferences = pins
-            .into_iter()
-            .filter(|(name, _)| !upgrade.contains(name))
-            .collect();
-        debug!(
-            pins = options.preferences.len(),
-            "keeping pins of the existing output"
+        let client = crate::settings::client_builder(env, Some(&locations))?
+            .concurrency(args.concurrency)
+            .offline(args.offline)
+            .build()
+            .map_err(Failure::network)?;
+        let index = Arc::new(
+            Index::new(client.clone(), locations)
+                .with_cache(IndexCacheOptions {
+                    cache_dir: cache.clone(),
+                    refresh: args.refresh,
+                    offline: args.offline,
+                    exclude_newer: options.exclude_newer,
+                })
+                .with_exclude_newer(options.exclude_newer),
         );
+        let indexes = index.locations().indexes.clone();
+        let metadata_options = MetadataOptions {
+            cache_dir: cache.clone(),
+            lazy_wheel: !(args.no_lazy_wheel || env.no_lazy_wheel),
+            probe_pep658: ProbeMode::from_str(&args.probe_metadata)
+                .map_err(|e| Failure::input(anyhow!(e)))?,
+        };
+        let fetcher = Arc::new(MetadataFetcher::with_options(
+            client.clone(),
+            metadata_options,
+        ));
+        Ok(Self {
+            cache,
+            target,
+            client,
+            index,
+            fetcher,
+            indexes,
+            options,
+        })
     }
 
-    let mut manifest = Manifest {
-        requirements: set.requirements.iter().map(root_requirement).collect(),
-        constraints: set
-            .constraints
-            .iter()
-            .map(|entry| entry.requirement.clone())
-            .chain(upgrade_constraints)
-            .collect(),
-        overrides,
-        direct: tw_resolver::DirectPackages::default(),
-    };
-    let progress = printer.spinner("Resolving");
-    let ticker = progress.clone().map(|bar| {
-        let client = client.clone();
-        let index = Arc::clone(&index);
-        let fetcher = Arc::clone(&fetcher);
+    /// Resolve `manifest`, showing progress; with `--stats`, a failed resolve prints its
+    /// stats before the error. Also returns the build runner, for `--stats`.
+    async fn resolve(
+        &self,
+        args: &ResolveArgs,
+        env: &Environment,
+        (mut manifest, set): (Manifest, &RequirementsSet),
+        mut options: ResolverOptions,
+        printer: Printer,
+        started: Instant,
+    ) -> Result<(Resolution, Option<Arc<tw_build::Builder>>), Failure> {
+        let progress = printer.spinner("Resolving");
+        let ticker = progress.clone().map(|bar| self.tick(bar));
+        let builder = crate::build::builder(
+            &args.target,
+            env,
+            &self.target,
+            &self.index,
+            &self.fetcher,
+            self.cache.clone(),
+            &options,
+        )?;
+        options.builder = builder
+            .clone()
+            .map(|builder| builder as Arc<dyn tw_resolver::MetadataBuilder>);
+        // Issue 16: direct references are read before the solve, each fixing its package.
+        let (direct, roots) = crate::direct::read(
+            set,
+            crate::direct::DirectContext {
+                client: &self.client,
+                builder: builder.clone(),
+                target: &self.target,
+                cache_dir: self.cache.as_deref(),
+                offline: args.offline,
+                no_build: args.no_build,
+                concurrency: args.concurrency,
+            },
+        )
+        .await?;
+        manifest.direct = direct;
+        manifest.requirements.extend(roots);
+        let result = tw_resolver::resolve(
+            manifest,
+            Arc::clone(&self.index),
+            Arc::clone(&self.fetcher),
+            self.target.clone(),
+            options,
+        )
+        .await;
+        if let Some(ticker) = ticker {
+            ticker.abort();
+        }
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        let resolution = result.map_err(|err| {
+            // `--stats` matters most when a run fails (how far did it get, what did it cost).
+            if args.stats {
+                self.print_stats(builder.as_deref(), started.elapsed(), None, printer);
+            }
+            if err.is_no_solution() {
+                Failure::no_solution(err)
+            } else if err.is_input() {
+                Failure::input(err)
+            } else {
+                Failure::network(err)
+            }
+        })?;
+        Ok((resolution, builder))
+    }
+
+    /// A task that refreshes the progress line every 100 ms until aborted.
+    fn tick(&self, bar: indicatif::ProgressBar) -> tokio::task::JoinHandle<()> {
+        let client = self.client.clone();
+        let index = Arc::clone(&self.index);
+        let fetcher = Arc::clone(&self.fetcher);
         tokio::spawn(async move {
             loop {
                 let pages = index.page_stats();
@@ -259,83 +387,163 @@ pub(crate) async fn run(
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
-    });
-    let builder = crate::build::builder(
-        &args.target,
-        env,
-        &target,
-        &index,
-        &fetcher,
-        cache.clone(),
-        &options,
-    )?;
-    options.builder = builder
-        .clone()
-        .map(|builder| builder as Arc<dyn tw_resolver::MetadataBuilder>);
-    // Issue 16: direct references are read before the solve, each fixing its package.
-    let (direct, roots) = crate::direct::read(
-        &set,
-        crate::direct::DirectContext {
-            client: &client,
-            builder: builder.clone(),
-            target: &target,
-            cache_dir: cache.as_deref(),
-            offline: args.offline,
-            no_build: args.no_build,
-            concurrency: args.concurrency,
-        },
-    )
-    .await?;
-    manifest.direct = direct;
-    manifest.requirements.extend(roots);
-    let result = tw_resolver::resolve(
-        manifest,
-        Arc::clone(&index),
-        Arc::clone(&fetcher),
-        target.clone(),
-        options,
-    )
-    .await;
-    if let Some(ticker) = ticker {
-        ticker.abort();
     }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
+
+    /// `--download DIR`: fetch the chosen file of every package with the same client
+    /// (connections and DNS answers are reused), then check each wheel's METADATA.
+    async fn download(
+        &self,
+        args: &ResolveArgs,
+        dest: &Path,
+        resolution: &Resolution,
+        printer: &Printer,
+    ) -> Result<(), Failure> {
+        let requests = crate::commands::download::from_resolution(resolution)?;
+        let options = tw_download::DownloadOptions {
+            dest: dest.to_path_buf(),
+            concurrency: args.concurrency.clamp(1, 16),
+            retries: 3,
+            cache_dir: self.cache.clone(),
+        };
+        let downloaded =
+            crate::commands::download::fetch(&self.client, requests, &options, printer).await?;
+        crate::commands::download::verify_metadata(
+            resolution,
+            &downloaded,
+            args.allow_metadata_mismatch,
+            *printer,
+        )
     }
-    let resolution = result.map_err(|err| {
-        // `--stats` matters most when a run fails (how far did it get, what did it cost).
-        if args.stats {
-            print_stats(
-                &client,
-                &index,
-                &fetcher,
-                builder.as_deref(),
-                started.elapsed(),
-                None,
-                *printer,
+
+    /// The `--stats` lines of this run.
+    fn print_stats(
+        &self,
+        builder: Option<&tw_build::Builder>,
+        elapsed: Duration,
+        resolution: Option<&Resolution>,
+        printer: Printer,
+    ) {
+        print_stats(
+            &self.client,
+            &self.index,
+            &self.fetcher,
+            builder,
+            elapsed,
+            resolution,
+            printer,
+        );
+    }
+}
+
+/// Where the lock goes and in which format; checked before anything is fetched.
+struct Destination<'a> {
+    /// The `-o` file; `None` for stdout (no `-o`, or `-o -` as in pip-compile).
+    path: Option<&'a Path>,
+    /// `--format`, else from the file name.
+    format: LockFormat,
+}
+
+impl<'a> Destination<'a> {
+    /// The destination of `args`: a pylock must have a PEP 751 name, `--check` needs a file.
+    fn from_args(args: &'a ResolveArgs) -> Result<Self, Failure> {
+        let path = args
+            .output
+            .as_deref()
+            .filter(|path| path.as_os_str() != "-");
+        let format = match &args.format {
+            Some(format) => LockFormat::from_str(format).map_err(Failure::input)?,
+            None => path.map_or(LockFormat::RequirementsTxt, LockFormat::from_path),
+        };
+        if format == LockFormat::Pylock
+            && let Some(path) = path
+        {
+            check_pylock_name(path)?;
+        }
+        if args.check && path.is_none() {
+            return Err(Failure::input(anyhow!(
+                "`--check` needs an output file to compare with (`-o FILE`)"
+            )));
+        }
+        Ok(Self { path, format })
+    }
+}
+
+/// The pins of an existing `-o` file and what `-U`/`-P` make of them.
+struct Pins {
+    /// The pins of the file as it was, for the change summary (a new file has none).
+    previous: Option<Vec<(PackageName, pep440_rs::Version)>>,
+    /// The pins to keep (all but `-P` names; none with `-U`).
+    preferences: Vec<(PackageName, pep440_rs::Version)>,
+    /// `-P NAME==VERSION` (any PEP 508 requirement) also constrains the package, as in
+    /// pip-compile.
+    upgrade_constraints: Vec<pep508_rs::Requirement>,
+}
+
+impl Pins {
+    /// Read the pins of `output`, if it exists, and apply `-U`/`-P`.
+    fn read(args: &ResolveArgs, output: Option<&Path>) -> Result<Self, Failure> {
+        let mut upgrade_constraints = Vec::new();
+        let mut upgrade: Vec<PackageName> = Vec::new();
+        for value in &args.upgrade_package {
+            let requirement = tw_requirements::pep508::parse_pep508::<pep508_rs::VerbatimUrl>(
+                value,
+            )
+            .map_err(|err| Failure::input(anyhow!("invalid `--upgrade-package {value}`: {err}")))?;
+            upgrade.push(requirement.name.clone());
+            if requirement.version_or_url.is_some() {
+                upgrade_constraints.push(requirement);
+            }
+        }
+        let previous =
+            output
+                .filter(|path| path.is_file())
+                .and_then(|path| match tw_lock::read_pins(path) {
+                    Ok(pins) => Some(pins),
+                    Err(err) => {
+                        debug!("no change summary: {err}");
+                        None
+                    }
+                });
+        let mut preferences = Vec::new();
+        if let Some(output) = output
+            && !args.upgrade
+        {
+            let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
+            preferences = pins
+                .into_iter()
+                .filter(|(name, _)| !upgrade.contains(name))
+                .collect();
+            debug!(
+                pins = preferences.len(),
+                "keeping pins of the existing output"
             );
         }
-        if err.is_no_solution() {
-            Failure::no_solution(err)
-        } else if err.is_input() {
-            Failure::input(err)
-        } else {
-            Failure::network(err)
-        }
-    })?;
+        Ok(Self {
+            previous,
+            preferences,
+            upgrade_constraints,
+        })
+    }
+}
 
-    let mut lock = build_lock(&resolution, &target, &configured_indexes);
-    let excluded = no_emit_packages(args)?;
-    lock.packages
-        .retain(|package| !excluded.contains(&package.name));
-    // Local direct references are written relative to the output file's folder.
+/// The text of the lock in `format`, with the requirements.txt options of `args`.
+fn render(
+    args: &ResolveArgs,
+    (lock, output): (&Lock, Option<&Path>),
+    format: LockFormat,
+    excluded: Vec<PackageName>,
+    indexes: &[Url],
+    set: &RequirementsSet,
+    argv: &[String],
+) -> String {
+    // Local direct references are written relative to the output file's folder (issue 16).
     let output_dir = output
         .and_then(|path| std::path::absolute(path).ok())
         .and_then(|path| path.parent().map(Path::to_path_buf))
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
-    let contents = match format {
-        LockFormat::Pylock => tw_lock::to_pylock_toml_at(&lock, &output_dir),
+    match format {
+        LockFormat::Pylock => tw_lock::to_pylock_toml_at(lock, &output_dir),
         LockFormat::RequirementsTxt => {
             let header = (!args.no_header).then(|| header(argv));
             let mut options = RequirementsTxtOptions {
@@ -348,15 +556,15 @@ pub(crate) async fn run(
                 },
                 strip_extras: !args.no_strip_extras,
                 excluded,
-                output_dir: Some(output_dir.clone()),
+                output_dir: Some(output_dir),
                 ..RequirementsTxtOptions::default()
             };
             if args.emit_index_url {
                 // uv's layout: the main index (searched last here) as `--index-url`, the
                 // others as `--extra-index-url`, credentials never written.
-                let mut urls: Vec<String> = configured_indexes
+                let mut urls: Vec<String> = indexes
                     .iter()
-                    .map(|url| without_credentials(url).to_string())
+                    .map(|url| tw_lock::without_credentials(url).to_string())
                     .collect();
                 options.index_url = urls.pop();
                 options.extra_index_urls = urls;
@@ -370,62 +578,19 @@ pub(crate) async fn run(
                     .map(|link| crate::settings::redact_word(link))
                     .collect();
             }
-            tw_lock::to_requirements_txt(&lock, &options)
+            tw_lock::to_requirements_txt(lock, &options)
         }
-    };
-    if args.check {
-        // `requires = "output"` and the check above make `output` present here.
-        let path = output.unwrap_or(Path::new("-"));
-        return check_output(path, &contents, *printer);
     }
-    match output {
-        Some(path) => tw_lock::write_atomic(path, &contents).map_err(Failure::io)?,
+}
+
+/// Write the lock to `path` atomically, or to stdout.
+fn write_lock(path: Option<&Path>, contents: &str, printer: Printer) -> Result<(), Failure> {
+    match path {
+        Some(path) => tw_lock::write_atomic(path, contents).map_err(Failure::io),
         None => printer
-            .stdout(&contents)
-            .map_err(|err| Failure::io(anyhow!(err).context("cannot write the lock to stdout")))?,
+            .stdout(contents)
+            .map_err(|err| Failure::io(anyhow!(err).context("cannot write the lock to stdout"))),
     }
-    if let Some(previous) = previous {
-        for line in change_summary(&previous, &lock) {
-            printer.info(&line);
-        }
-    }
-    let elapsed = started.elapsed();
-    let count = resolution.packages.len();
-    let noun = if count == 1 { "package" } else { "packages" };
-    printer.info(&format!(
-        "Resolved {count} {noun} in {:.2}s",
-        elapsed.as_secs_f64()
-    ));
-    if args.stats {
-        print_stats(
-            &client,
-            &index,
-            &fetcher,
-            builder.as_deref(),
-            elapsed,
-            Some(&resolution),
-            *printer,
-        );
-    }
-    if let Some(dest) = &args.download {
-        // Same process, same client: connections and DNS answers are reused.
-        let requests = crate::commands::download::from_resolution(&resolution)?;
-        let options = tw_download::DownloadOptions {
-            dest: dest.clone(),
-            concurrency: args.concurrency.clamp(1, 16),
-            retries: 3,
-            cache_dir: cache,
-        };
-        let downloaded =
-            crate::commands::download::fetch(&client, requests, &options, printer).await?;
-        crate::commands::download::verify_metadata(
-            &resolution,
-            &downloaded,
-            args.allow_metadata_mismatch,
-            *printer,
-        )?;
-    }
-    Ok(())
 }
 
 /// What the progress line shows while resolving (uv shows counts and `name==version` too).
@@ -814,122 +979,6 @@ fn header(argv: &[String]) -> String {
     words.join(" ")
 }
 
-/// An index URL without credentials, for lock files.
-fn without_credentials(url: &Url) -> Url {
-    let mut url = url.clone();
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url
-}
-
-fn locked_file(file: &tw_index::IndexFile) -> LockedFile {
-    LockedFile {
-        filename: file.filename.clone(),
-        url: file.url.clone(),
-        size: file.size,
-        upload_time: file.upload_time,
-        sha256: locked_file_hash(file),
-    }
-}
-
-fn build_lock(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Lock {
-    let packages = resolution
-        .packages
-        .iter()
-        .map(|package| {
-            let mut wheels = Vec::new();
-            let mut sdist = None;
-            for file in &package.files {
-                match &file.dist {
-                    DistFilename::Wheel(wheel) => {
-                        let (python, abi, platform) =
-                            (wheel.python(), wheel.abi(), wheel.platform());
-                        if target.tags.best_rank(&python, &abi, &platform).is_some()
-                            && !file.is_yanked()
-                            || Arc::ptr_eq(file, &package.chosen)
-                        {
-                            wheels.push(locked_file(file));
-                        }
-                    }
-                    DistFilename::Sdist(_) => {
-                        if sdist.is_none()
-                            && (!file.is_yanked() || Arc::ptr_eq(file, &package.chosen))
-                        {
-                            sdist = Some(locked_file(file));
-                        }
-                    }
-                }
-            }
-            let hashes = {
-                let mut hashes: Vec<String> = package
-                    .files
-                    .iter()
-                    .filter_map(|file| locked_file_hash(file))
-                    .chain(
-                        package
-                            .other_wheels
-                            .iter()
-                            .filter_map(|wheel| wheel.sha256.clone()),
-                    )
-                    .map(|hash| format!("sha256:{hash}"))
-                    .collect();
-                hashes.sort();
-                hashes.dedup();
-                hashes
-            };
-            let via = package
-                .required_by
-                .iter()
-                .map(|requirer| match requirer {
-                    Requirer::Source(source) => Via::Source(source.clone()),
-                    Requirer::Package(name) => Via::Package(name.clone()),
-                })
-                .collect();
-            let index = indexes
-                .iter()
-                .find(|index| **index == *package.chosen.source)
-                .map(without_credentials);
-            let source = package.direct.as_ref().map(crate::direct::locked_source);
-            let hashes = match &source {
-                Some(tw_lock::LockedSource::Archive { sha256, .. }) => {
-                    vec![format!("sha256:{sha256}")]
-                }
-                Some(_) => Vec::new(),
-                None => hashes,
-            };
-            LockedPackage {
-                name: package.name.clone(),
-                version: package.version.clone(),
-                extras: package.extras.clone(),
-                index,
-                requires_python: package.requires_python.as_ref().map(ToString::to_string),
-                dependencies: package.dependencies.clone(),
-                via,
-                wheels,
-                sdist,
-                hashes,
-                source,
-            }
-        })
-        .collect();
-    let python = target.python_minor_version();
-    Lock {
-        requires_python: Some(format!(">={python}")),
-        environments: vec![target.environment_marker()],
-        packages,
-    }
-}
-
-/// The sha256 of a file: the index's, or for a local find-links file (which carries none)
-/// computed from the file itself (cheap, no network).
-pub(crate) fn locked_file_hash(file: &tw_index::IndexFile) -> Option<String> {
-    file.sha256.clone().or_else(|| {
-        let path = file.url.to_file_path().ok()?;
-        let bytes = fs_err::read(path).ok()?;
-        Some(hex::encode(Sha256::digest(bytes)))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -947,11 +996,6 @@ mod tests {
         assert_eq!(
             crate::settings::redact_word("requirements.in"),
             "requirements.in"
-        );
-        let url = Url::parse("https://u:p@h.example.invalid/simple/").unwrap();
-        assert_eq!(
-            without_credentials(&url).as_str(),
-            "https://h.example.invalid/simple/"
         );
     }
 

@@ -93,4 +93,25 @@ pub enum DownloadError {
         #[source]
         source: std::io::Error,
     },
+    /// A downloaded file could not be read back for the METADATA check.
+    #[error("cannot read the downloaded `{}`", path.display())]
+    ReadDownloaded {
+        /// The downloaded file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A downloaded wheel's archive or `METADATA` is broken.
+    #[error("cannot read the METADATA of `{filename}`")]
+    Metadata {
+        /// The wheel's file name.
+        filename: String,
+        /// What the archive or metadata reader reported.
+        #[source]
+        source: Box<tw_metadata::MetadataError>,
+    },
+    /// A downloaded wheel's `METADATA` differs from what the resolution used.
+    #[error("{0}")]
+    MetadataMismatch(Box<crate::metadata_check::MetadataMismatch>),
 }

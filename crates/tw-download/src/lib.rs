@@ -5,6 +5,9 @@
 //! known) and [`DownloadOptions`] (destination, concurrency, retries, cache), and returns a
 //! [`Downloaded`] per request, in request order, saying how the file got there
 //! ([`Outcome`]). Progress goes to a [`Progress`] ([`NoProgress`] ignores it).
+//! [`check_wheel_metadata`] then re-reads a downloaded wheel's `METADATA` and compares it
+//! with the metadata the resolution used (read from a PEP 658 file or a zip tail, which the
+//! wheel's hash does not cover).
 //!
 //! # Design
 //!
@@ -66,10 +69,12 @@ mod download;
 mod error;
 mod fetch;
 mod files;
+mod metadata_check;
 mod progress;
 mod request;
 
 pub use download::download_all;
 pub use error::DownloadError;
+pub use metadata_check::{MetadataMismatch, check_wheel_metadata};
 pub use progress::{NoProgress, Progress};
 pub use request::{DownloadOptions, DownloadRequest, Downloaded, Outcome};

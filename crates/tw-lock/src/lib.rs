@@ -1,8 +1,8 @@
 //! Lock file writers and readers for tailwheel.
 //!
 //! Two output formats are written from one small input model, [`Lock`],
-//! which the CLI fills from a resolution (this crate depends on no other
-//! `tw-*` crate):
+//! built from a resolution by [`Lock::from_resolution`] (or by hand, as in
+//! the tests and the example below):
 //!
 //! - [`to_pylock_toml`]: a [PEP 751] `pylock.toml` (see the
 //!   [`pylock.toml` specification]).
@@ -53,6 +53,7 @@ mod atomic;
 mod direct;
 mod error;
 mod format;
+mod from_resolution;
 mod graph;
 mod model;
 mod pins;
@@ -65,6 +66,7 @@ pub use atomic::write_atomic;
 pub use direct::{LockedSource, relative_path};
 pub use error::{Location, LockError, UnknownLockFormat};
 pub use format::LockFormat;
+pub use from_resolution::{locked_file, locked_file_hash, without_credentials};
 pub use graph::LockGraph;
 pub use model::{Lock, LockedFile, LockedPackage, Via};
 pub use pins::{read_pins, read_pylock};

@@ -1,8 +1,9 @@
-//! The writers' input: a resolution as the CLI hands it over.
+//! The writers' input: a resolution as the lock records it.
 //!
-//! This model is deliberately independent of the resolver and index crates;
-//! the CLI copies what it knows into it. Order of the vectors does not
-//! matter: every writer sorts what it emits.
+//! The model holds plain values (names, versions, URLs, hashes) rather than the resolver's
+//! types, so the writers and readers are tested without a resolver and `tailwheel download`
+//! reads a lock without one; [`Lock::from_resolution`] fills it from a resolution. Order of
+//! the vectors does not matter: every writer sorts what it emits.
 
 use std::fmt;
 
