@@ -284,6 +284,10 @@ pub(crate) struct DownloadArgs {
     /// Ask the index about every project page even when the cached copy is fresh.
     #[arg(help_heading = "Cache options", long)]
     pub(crate) refresh: bool,
+    /// Also clone the git sources of the lock (`DIR/<name>-<commit>`); without it they are
+    /// listed as not cloned. Local projects are always skipped.
+    #[arg(help_heading = "Output options", long)]
+    pub(crate) vcs: bool,
     #[command(flatten)]
     pub(crate) index: IndexArgs,
     #[command(flatten)]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::anyhow;
 use pep508_rs::Requirement;
+use tracing::debug;
 use tw_requirements::{Origin, RequirementsSet};
 use tw_resolver::{DirectPackages, RootRequirement};
 
@@ -95,4 +96,205 @@ pub(crate) fn source_label(origin: &Origin) -> String {
     } else {
         format!("-r {}", shown.display())
     }
+}
+
+/// Direct packages met while planning a download (issue 16): archives are downloaded and
+/// checked like any file, local projects are skipped (there is nothing to download), git
+/// sources are cloned only with `--vcs`.
+#[derive(Debug, Default)]
+pub(crate) struct DownloadPlan {
+    /// Archives to fetch (hash-checked by `tw-download`).
+    pub(crate) requests: Vec<tw_download::DownloadRequest>,
+    /// Local projects skipped.
+    projects: Vec<String>,
+    /// Git sources: name, repository, commit.
+    git: Vec<(String, url::Url, String)>,
+}
+
+impl DownloadPlan {
+    /// Plan the package `name` from `source`.
+    pub(crate) fn add(
+        &mut self,
+        name: &str,
+        source: &tw_lock::LockedSource,
+    ) -> Result<(), Failure> {
+        match source {
+            tw_lock::LockedSource::Directory { .. } => self.projects.push(name.to_string()),
+            tw_lock::LockedSource::Archive {
+                url, path, sha256, ..
+            } => {
+                let url = match (url, path) {
+                    (Some(url), _) => url.clone(),
+                    (None, Some(path)) => url::Url::from_file_path(path).map_err(|()| {
+                        Failure::input(anyhow!(
+                            "`{name}`: `{}` is not an absolute path",
+                            path.display()
+                        ))
+                    })?,
+                    (None, None) => {
+                        return Err(Failure::input(anyhow!(
+                            "`{name}`: its archive has neither a URL nor a path"
+                        )));
+                    }
+                };
+                let filename = url
+                    .path_segments()
+                    .and_then(|mut segments| segments.next_back())
+                    .filter(|segment| !segment.is_empty())
+                    .map(str::to_string)
+                    .ok_or_else(|| Failure::input(anyhow!("`{name}`: `{url}` names no file")))?;
+                self.requests.push(tw_download::DownloadRequest {
+                    name: name.to_string(),
+                    filename,
+                    url,
+                    sha256: sha256.clone(),
+                    size: None,
+                });
+            }
+            tw_lock::LockedSource::Vcs { url, commit_id, .. } => {
+                self.git
+                    .push((name.to_string(), url.clone(), commit_id.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Plan a direct reference line of a hashed requirements.txt (`-e ./app`,
+    /// `name @ URL --hash=…`, `name @ git+URL@commit`).
+    pub(crate) fn add_entry(
+        &mut self,
+        entry: &tw_requirements::DirectEntry,
+    ) -> Result<(), Failure> {
+        use tw_requirements::DirectReference;
+        let name = entry
+            .name
+            .as_ref()
+            .map_or_else(|| entry.written.clone(), ToString::to_string);
+        let hash = entry
+            .hashes
+            .iter()
+            .find_map(|hash| hash.strip_prefix("sha256:"))
+            .map(str::to_ascii_lowercase);
+        let source = match &entry.reference {
+            DirectReference::Path { path } if path.is_dir() => tw_lock::LockedSource::Directory {
+                path: path.clone(),
+                editable: entry.editable,
+            },
+            DirectReference::Path { path } => tw_lock::LockedSource::Archive {
+                url: None,
+                path: Some(path.clone()),
+                sha256: hash.ok_or_else(|| no_hash(entry))?,
+                subdirectory: None,
+            },
+            DirectReference::Url {
+                url,
+                sha256,
+                subdirectory,
+            } => tw_lock::LockedSource::Archive {
+                url: Some(url.clone()),
+                path: None,
+                sha256: hash
+                    .or_else(|| sha256.clone())
+                    .ok_or_else(|| no_hash(entry))?,
+                subdirectory: subdirectory.clone(),
+            },
+            DirectReference::Git {
+                repository,
+                rev,
+                subdirectory,
+            } => {
+                let commit = rev
+                    .clone()
+                    .filter(|rev| tw_git::is_full_commit(rev))
+                    .ok_or_else(|| {
+                        Failure::input(anyhow!(
+                            "`{}`: `{}` is not locked to a commit (`@` and 40 hexadecimal digits)",
+                            entry.origin,
+                            entry.written
+                        ))
+                    })?;
+                tw_lock::LockedSource::Vcs {
+                    url: repository.clone(),
+                    requested_revision: None,
+                    commit_id: commit,
+                    subdirectory: subdirectory.clone(),
+                }
+            }
+        };
+        self.add(&name, &source)
+    }
+
+    /// Clone the git sources into `dest` when `vcs` is set (`<name>-<commit prefix>`), and
+    /// say what was skipped or cloned.
+    pub(crate) async fn finish(
+        self,
+        dest: &Path,
+        vcs: bool,
+        printer: crate::printer::Printer,
+    ) -> Result<(), Failure> {
+        let list = |names: &[String]| {
+            names
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.projects.is_empty() {
+            let count = self.projects.len();
+            let noun = if count == 1 { "project" } else { "projects" };
+            printer.info(&format!(
+                "Skipped {count} local {noun} (nothing to download): {}",
+                list(&self.projects)
+            ));
+        }
+        if self.git.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = self.git.iter().map(|(name, _, _)| name.clone()).collect();
+        let count = names.len();
+        let (noun, it) = if count == 1 {
+            ("source", "it")
+        } else {
+            ("sources", "them")
+        };
+        if !vcs {
+            printer.info(&format!(
+                "{count} git {noun} not cloned (pass `--vcs` to clone {it}): {}",
+                list(&names)
+            ));
+            return Ok(());
+        }
+        let git = tw_git::Git::new(tw_git::GitOptions::new(dest));
+        for (name, repository, commit) in &self.git {
+            let short = commit.get(..12).unwrap_or(commit);
+            let dir = dest.join(format!("{name}-{short}"));
+            if dir.join(".git").is_dir() {
+                debug!(dir = %dir.display(), "git checkout already present");
+                continue;
+            }
+            git.checkout_into(repository, commit, &dir)
+                .await
+                .map_err(|err| match err {
+                    tw_git::GitError::NotFound { .. } | tw_git::GitError::Offline { .. } => {
+                        Failure::input(err)
+                    }
+                    other => Failure::network(other),
+                })?;
+        }
+        printer.info(&format!(
+            "Also cloned {count} git {noun} into `{}`: {}",
+            dest.display(),
+            list(&names)
+        ));
+        Ok(())
+    }
+}
+
+/// The error for an archive line without a sha256 to check it against.
+fn no_hash(entry: &tw_requirements::DirectEntry) -> Failure {
+    Failure::input(anyhow!(
+        "`{}`: `{}` has no `--hash=sha256:…` (or `#sha256=`) to check the download against",
+        entry.origin,
+        entry.written
+    ))
 }

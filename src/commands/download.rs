@@ -35,8 +35,9 @@ pub(crate) async fn run(
         .concurrency(args.concurrency.max(1))
         .build()
         .map_err(Failure::network)?;
-    let requests = match LockFormat::from_path(&args.lockfile) {
-        LockFormat::Pylock => from_pylock(&args.lockfile, &target)?,
+    let mut plan = crate::direct::DownloadPlan::default();
+    let mut requests = match LockFormat::from_path(&args.lockfile) {
+        LockFormat::Pylock => from_pylock(&args.lockfile, &target, &mut plan)?,
         LockFormat::RequirementsTxt => {
             let lookup = |name: &str| env.var(name);
             let set = tw_requirements::read_requirements_txt(&args.lockfile, &lookup)
@@ -54,9 +55,15 @@ pub(crate) async fn run(
                 refresh: args.refresh,
                 ..IndexCacheOptions::default()
             });
+            for entry in &set.direct {
+                if entry.marker.evaluate(&target.markers, &[]) {
+                    plan.add_entry(entry)?;
+                }
+            }
             from_requirements(&set, &index, &target).await?
         }
     };
+    requests.append(&mut plan.requests);
     let options = DownloadOptions {
         dest: args.dest.clone(),
         concurrency: args.concurrency.max(1),
@@ -64,7 +71,7 @@ pub(crate) async fn run(
         cache_dir: cache,
     };
     fetch(&client, requests, &options, printer).await?;
-    Ok(())
+    plan.finish(&args.dest, args.vcs, *printer).await
 }
 
 /// The best file of a locked package for `target`: the best-ranked compatible wheel, else
@@ -87,10 +94,18 @@ fn best_file<'a>(
         .or(sdist)
 }
 
-fn from_pylock(path: &Path, target: &Target) -> Result<Vec<DownloadRequest>, Failure> {
+fn from_pylock(
+    path: &Path,
+    target: &Target,
+    plan: &mut crate::direct::DownloadPlan,
+) -> Result<Vec<DownloadRequest>, Failure> {
     let lock = tw_lock::read_pylock(path).map_err(Failure::input)?;
     let mut requests = Vec::new();
     for package in &lock.packages {
+        if let Some(source) = &package.source {
+            plan.add(package.name.as_ref(), source)?;
+            continue;
+        }
         let file = best_file(
             package.wheels.iter().map(|w| (w.filename.as_str(), w)),
             package.sdist.as_ref(),
@@ -202,11 +217,21 @@ async fn from_requirements(
     Ok(requests)
 }
 
-/// The files `resolve --download` fetches: each package's chosen file.
-pub(crate) fn from_resolution(resolution: &Resolution) -> Result<Vec<DownloadRequest>, Failure> {
-    resolution
+/// The files `resolve --download` fetches: each package's chosen file; direct packages go
+/// to `plan` (archives are fetched, local projects and git sources are not).
+pub(crate) fn from_resolution(
+    resolution: &Resolution,
+    plan: &mut crate::direct::DownloadPlan,
+) -> Result<Vec<DownloadRequest>, Failure> {
+    for package in &resolution.packages {
+        if let Some(direct) = &package.direct {
+            plan.add(package.name.as_ref(), &tw_lock::LockedSource::from(direct))?;
+        }
+    }
+    let mut requests: Vec<DownloadRequest> = resolution
         .packages
         .iter()
+        .filter(|package| package.direct.is_none())
         .map(|package| {
             let file = &package.chosen;
             let sha256 = tw_lock::locked_file_hash(file).ok_or_else(|| {
@@ -223,7 +248,9 @@ pub(crate) fn from_resolution(resolution: &Resolution) -> Result<Vec<DownloadReq
                 size: file.size,
             })
         })
-        .collect()
+        .collect::<Result<_, Failure>>()?;
+    requests.append(&mut plan.requests);
+    Ok(requests)
 }
 
 /// Check the METADATA of every downloaded wheel against what the resolution used (which
@@ -235,7 +262,14 @@ pub(crate) fn verify_metadata(
     allow_mismatch: bool,
     printer: Printer,
 ) -> Result<(), Failure> {
-    for (package, file) in resolution.packages.iter().zip(downloaded) {
+    // Direct packages' metadata came from the whole archive already (issue 16).
+    for package in resolution.packages.iter().filter(|p| p.direct.is_none()) {
+        let Some(file) = downloaded
+            .iter()
+            .find(|file| file.request.filename == package.chosen.filename)
+        else {
+            continue;
+        };
         match tw_download::check_wheel_metadata(&file.path, &package.chosen, &package.metadata) {
             Ok(()) => {}
             Err(DownloadError::MetadataMismatch(mismatch)) if allow_mismatch => {

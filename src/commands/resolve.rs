@@ -398,7 +398,8 @@ impl Session {
         resolution: &Resolution,
         printer: &Printer,
     ) -> Result<(), Failure> {
-        let requests = crate::commands::download::from_resolution(resolution)?;
+        let mut plan = crate::direct::DownloadPlan::default();
+        let requests = crate::commands::download::from_resolution(resolution, &mut plan)?;
         let options = tw_download::DownloadOptions {
             dest: dest.to_path_buf(),
             concurrency: args.concurrency.clamp(1, 16),
@@ -412,7 +413,9 @@ impl Session {
             &downloaded,
             args.allow_metadata_mismatch,
             *printer,
-        )
+        )?;
+        // `resolve --download` clones no git source; `tailwheel download --vcs` does.
+        plan.finish(dest, false, *printer).await
     }
 
     /// The `--stats` lines of this run.

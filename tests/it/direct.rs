@@ -371,3 +371,98 @@ fn direct_references_of_a_local_project_are_followed() {
         out.stderr
     );
 }
+
+/// A set with a local project, a wheel URL, a git repository and an index package.
+fn mixed_project(index: &TestIndex) -> (Project, String) {
+    let project = Project::new(index);
+    project.write(
+        "app/pyproject.toml",
+        &static_pyproject("app", "1.0.0", &["lib"], &[]),
+    );
+    let repository = project.join("repo");
+    let (_, commit) = pkg_repository(&repository);
+    let repository = url::Url::from_directory_path(&repository).unwrap();
+    let url = index.file_url(REMOTE_WHEEL);
+    project.write(
+        "requirements.in",
+        &format!(
+            "-e ./app\nremote @ {url}\npkg @ git+{}#subdirectory=sub\n",
+            repository.as_str().trim_end_matches('/')
+        ),
+    );
+    (project, commit)
+}
+
+/// The files of `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs_err::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn download_skips_projects_fetches_archives_and_clones_git_only_when_asked() {
+    let index = index(|universe| {
+        universe.version("remote", "1.0.0").requires("lib");
+        universe.version("lib", "1.0.0");
+        universe.version("lib", "2.0.0");
+    });
+    let (project, commit) = mixed_project(&index);
+    for lock in ["pylock.toml", "requirements.txt"] {
+        let out = project.resolve(&["requirements.in", "--generate-hashes", "-o", lock]);
+        out.success();
+        let dest = format!("{lock}.d");
+        let mut command = project.download_command();
+        command.args([lock, "-d", &dest, "--index-url", &index.index_url()]);
+        let out = project.run_command(command);
+        out.assert_code(0);
+        assert_eq!(
+            listing(&project.join(&dest)),
+            ["lib-2.0.0-py3-none-any.whl", REMOTE_WHEEL],
+            "{lock}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("1 git source not cloned (pass `--vcs` to clone it): `pkg`"),
+            "{lock}: {}",
+            out.stderr
+        );
+        let mut command = project.download_command();
+        command.args([
+            lock,
+            "-d",
+            &dest,
+            "--vcs",
+            "--index-url",
+            &index.index_url(),
+        ]);
+        let out = project.run_command(command);
+        out.assert_code(0);
+        let clone = project.join(&dest).join(format!("pkg-{}", &commit[..12]));
+        assert!(
+            clone.join("sub/pyproject.toml").is_file(),
+            "{lock}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("cloned 1 git source"),
+            "{lock}: {}",
+            out.stderr
+        );
+    }
+    // The same from `resolve --download`: the archive is fetched, the project skipped.
+    let out = project.resolve(&["requirements.in", "--download", "now"]);
+    out.assert_code(0);
+    assert_eq!(
+        listing(&project.join("now")),
+        ["lib-2.0.0-py3-none-any.whl", REMOTE_WHEEL]
+    );
+}

@@ -261,6 +261,55 @@ impl Git {
             .tempdir_in(parent)
             .map_err(|err| io(parent, err))?;
         let work = staging.path();
+        self.fetch_into(work, repository, reference, &commit, rev)
+            .await?;
+        let kept = staging.keep();
+        if let Err(err) = fs_err::rename(&kept, &path) {
+            // Another run finished the same commit first: use theirs.
+            let _ = fs_err::remove_dir_all(&kept);
+            if !path.is_dir() {
+                return Err(io(&path, err));
+            }
+        }
+        Ok(Checkout { commit, path })
+    }
+
+    /// A working tree of `commit` of `repository` made in `dir` (created, must not exist):
+    /// for `tailwheel download --vcs`. Cost: one shallow fetch.
+    #[instrument(skip_all, fields(repository = %redact(repository), commit))]
+    pub async fn checkout_into(
+        &self,
+        repository: &Url,
+        commit: &str,
+        dir: &Path,
+    ) -> Result<(), GitError> {
+        if self.options.offline {
+            return Err(GitError::Offline {
+                repository: redact(repository),
+                at: format!(" at `{commit}`"),
+            });
+        }
+        fs_err::create_dir_all(dir).map_err(|source| GitError::Io {
+            repository: redact(repository),
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        self.fetch_into(dir, repository, None, commit, Some(commit))
+            .await
+    }
+
+    /// Fetch `reference` (or `commit` itself) of `repository` into a new repository in
+    /// `work` and check `commit` out there.
+    async fn fetch_into(
+        &self,
+        work: &Path,
+        repository: &Url,
+        reference: Option<String>,
+        commit: &str,
+        rev: Option<&str>,
+    ) -> Result<(), GitError> {
+        let shown = redact(repository);
+        let commit = commit.to_string();
         info!(%commit, "fetching a git commit");
         self.run(Some(work), &["init".into(), "-q".into()], repository)
             .await?;
@@ -306,15 +355,7 @@ impl Git {
                 }
                 other => other,
             })?;
-        let kept = staging.keep();
-        if let Err(err) = fs_err::rename(&kept, &path) {
-            // Another run finished the same commit first: use theirs.
-            let _ = fs_err::remove_dir_all(&kept);
-            if !path.is_dir() {
-                return Err(io(&path, err));
-            }
-        }
-        Ok(Checkout { commit, path })
+        Ok(())
     }
 
     /// Run `git args` (in `dir`, if given) and return its standard output.

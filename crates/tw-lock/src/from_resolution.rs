@@ -84,7 +84,7 @@ fn locked_package(package: &ResolvedPackage, target: &Target, indexes: &[Url]) -
         .find(|index| **index == *package.chosen.source)
         .map(without_credentials);
     // Issue 16: a direct package has no index files; an archive's hash is its only one.
-    let source = package.direct.as_ref().map(locked_source);
+    let source = package.direct.as_ref().map(crate::LockedSource::from);
     let hashes = match &source {
         Some(crate::LockedSource::Archive { sha256, .. }) => vec![format!("sha256:{sha256}")],
         Some(_) => Vec::new(),
@@ -105,41 +105,43 @@ fn locked_package(package: &ResolvedPackage, target: &Target, indexes: &[Url]) -
     }
 }
 
-/// The lock's record of where a direct package came from.
-fn locked_source(source: &tw_resolver::DirectSource) -> crate::LockedSource {
-    use tw_resolver::DirectSource;
-    match source {
-        DirectSource::Directory { path, editable } => crate::LockedSource::Directory {
-            path: path.clone(),
-            editable: *editable,
-        },
-        DirectSource::LocalArchive { path, sha256 } => crate::LockedSource::Archive {
-            url: None,
-            path: Some(path.clone()),
-            sha256: sha256.clone(),
-            subdirectory: None,
-        },
-        DirectSource::Archive {
-            url,
-            sha256,
-            subdirectory,
-        } => crate::LockedSource::Archive {
-            url: Some(url.clone()),
-            path: None,
-            sha256: sha256.clone(),
-            subdirectory: subdirectory.clone(),
-        },
-        DirectSource::Git {
-            repository,
-            requested,
-            commit,
-            subdirectory,
-        } => crate::LockedSource::Vcs {
-            url: repository.clone(),
-            requested_revision: requested.clone(),
-            commit_id: commit.clone(),
-            subdirectory: subdirectory.clone(),
-        },
+impl From<&tw_resolver::DirectSource> for crate::LockedSource {
+    /// The lock's record of where a direct package came from.
+    fn from(source: &tw_resolver::DirectSource) -> Self {
+        use tw_resolver::DirectSource;
+        match source {
+            DirectSource::Directory { path, editable } => crate::LockedSource::Directory {
+                path: path.clone(),
+                editable: *editable,
+            },
+            DirectSource::LocalArchive { path, sha256 } => crate::LockedSource::Archive {
+                url: None,
+                path: Some(path.clone()),
+                sha256: sha256.clone(),
+                subdirectory: None,
+            },
+            DirectSource::Archive {
+                url,
+                sha256,
+                subdirectory,
+            } => crate::LockedSource::Archive {
+                url: Some(url.clone()),
+                path: None,
+                sha256: sha256.clone(),
+                subdirectory: subdirectory.clone(),
+            },
+            DirectSource::Git {
+                repository,
+                requested,
+                commit,
+                subdirectory,
+            } => crate::LockedSource::Vcs {
+                url: repository.clone(),
+                requested_revision: requested.clone(),
+                commit_id: commit.clone(),
+                subdirectory: subdirectory.clone(),
+            },
+        }
     }
 }
 
