@@ -57,28 +57,21 @@ fn unknown_option() {
     ");
 }
 
+/// Issue 16: editables and local paths are read; one that is not a project says so.
 #[test]
-fn editable_requirement_is_rejected() {
+fn editable_that_is_not_a_project_is_an_input_error() {
     let index = small_index();
     let project = Project::new(&index);
     let stderr = input_error(&project, "click\n-e .\n");
-    insta::assert_snapshot!(stderr, @r"
-    error: `requirements.in:2:1`: editable requirements are not supported yet
-      2 | -e .
-        | ^
-    ");
+    insta::assert_snapshot!(stderr, @"error: `.` (requirements.in:2:1): `[TEMP]` is not a project directory (no `pyproject.toml` or `setup.py`), a wheel or an sdist");
 }
 
 #[test]
-fn local_path_requirement_is_rejected() {
+fn local_path_that_does_not_exist_is_an_input_error() {
     let index = small_index();
     let project = Project::new(&index);
     let stderr = input_error(&project, "click\n./vendor/mypkg\n");
-    insta::assert_snapshot!(stderr, @r"
-    error: `requirements.in:2:1`: local path requirements are not supported yet
-      2 | ./vendor/mypkg
-        | ^
-    ");
+    insta::assert_snapshot!(stderr, @"error: `./vendor/mypkg` (requirements.in:2:1): `[TEMP]/vendor/mypkg` is not a project directory (no `pyproject.toml` or `setup.py`), a wheel or an sdist");
 }
 
 #[test]
