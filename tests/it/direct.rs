@@ -381,7 +381,7 @@ fn mixed_project(index: &TestIndex) -> (Project, String) {
     );
     let repository = project.join("repo");
     let (_, commit) = pkg_repository(&repository);
-    let repository = url::Url::from_directory_path(&repository).unwrap();
+    let repository = url::Url::from_directory_path(&repository).expect("an absolute temp dir");
     let url = index.file_url(REMOTE_WHEEL);
     project.write(
         "requirements.in",
@@ -464,5 +464,67 @@ fn download_skips_projects_fetches_archives_and_clones_git_only_when_asked() {
     assert_eq!(
         listing(&project.join("now")),
         ["lib-2.0.0-py3-none-any.whl", REMOTE_WHEEL]
+    );
+}
+
+/// `python3` with `packaging.pylock` (PEP 751's reference validator), or `None` with a note;
+/// under `CI` a missing validator fails instead (as `tw-lock`'s reference tests do).
+#[expect(clippy::disallowed_methods, reason = "the test's own switches")]
+#[expect(clippy::print_stderr, reason = "the skip note is for the test log")]
+fn pylock_validator() -> Option<String> {
+    let python = std::env::var("TW_TEST_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let available = StdCommand::new(&python)
+        .args(["-c", "import tomllib, packaging.pylock"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if available {
+        return Some(python);
+    }
+    let ci = std::env::var("CI").is_ok_and(|value| !(value.is_empty() || value == "0"));
+    assert!(
+        !ci,
+        "`CI` is set, so `{python}` must have `packaging.pylock`"
+    );
+    eprintln!("note: skipped: `{python}` has no `packaging.pylock`");
+    None
+}
+
+#[test]
+fn pylock_with_a_local_project_validates_with_packaging() {
+    let Some(python) = pylock_validator() else {
+        return;
+    };
+    let index = index(|universe| {
+        universe.version("remote", "1.0.0").requires("lib");
+        universe.version("lib", "1.0.0");
+        universe.version("lib", "2.0.0");
+    });
+    let (project, commit) = mixed_project(&index);
+    project
+        .resolve(&["requirements.in", "-o", "pylock.toml"])
+        .success();
+    let lock = project.read("pylock.toml");
+    assert!(
+        lock.contains("name = \"app\"\ndependencies = [\n    { name = \"lib\" },\n]\ndirectory = { path = \"./app\", editable = true }\n"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains(&format!("vcs = {{ type = \"git\", url = \"file://{}/repo\", commit-id = \"{commit}\", subdirectory = \"sub\" }}", project.path().display())),
+        "{lock}"
+    );
+    let script = "import sys, tomllib\nfrom packaging.pylock import Pylock\nlock = Pylock.from_dict(tomllib.load(open(sys.argv[1], 'rb')))\nlock.validate()\nprint(sorted((p.name, str(p.version), bool(p.directory), bool(p.archive), bool(p.vcs)) for p in lock.packages))\n";
+    let output = StdCommand::new(python)
+        .args(["-c", script])
+        .arg(project.join("pylock.toml"))
+        .output()
+        .expect("running the validator");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "[('app', 'None', True, False, False), ('lib', '2.0.0', False, False, False), ('pkg', '2.0.0', False, False, True), ('remote', '1.0.0', False, True, False)]"
     );
 }

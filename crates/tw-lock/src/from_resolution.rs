@@ -110,11 +110,11 @@ impl From<&tw_resolver::DirectSource> for crate::LockedSource {
     fn from(source: &tw_resolver::DirectSource) -> Self {
         use tw_resolver::DirectSource;
         match source {
-            DirectSource::Directory { path, editable } => crate::LockedSource::Directory {
+            DirectSource::Directory { path, editable } => Self::Directory {
                 path: path.clone(),
                 editable: *editable,
             },
-            DirectSource::LocalArchive { path, sha256 } => crate::LockedSource::Archive {
+            DirectSource::LocalArchive { path, sha256 } => Self::Archive {
                 url: None,
                 path: Some(path.clone()),
                 sha256: sha256.clone(),
@@ -124,7 +124,7 @@ impl From<&tw_resolver::DirectSource> for crate::LockedSource {
                 url,
                 sha256,
                 subdirectory,
-            } => crate::LockedSource::Archive {
+            } => Self::Archive {
                 url: Some(url.clone()),
                 path: None,
                 sha256: sha256.clone(),
@@ -135,7 +135,7 @@ impl From<&tw_resolver::DirectSource> for crate::LockedSource {
                 requested,
                 commit,
                 subdirectory,
-            } => crate::LockedSource::Vcs {
+            } => Self::Vcs {
                 url: repository.clone(),
                 requested_revision: requested.clone(),
                 commit_id: commit.clone(),
