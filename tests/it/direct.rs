@@ -350,6 +350,61 @@ fn transitive_direct_reference_of_an_index_package_is_refused() {
 }
 
 #[test]
+fn transitive_direct_reference_named_by_the_user_is_used() {
+    let index = index(|universe| {
+        universe.version("inner", "1.0.0").no_sdist();
+        universe.version("inner", "2.0.0");
+    });
+    let inner = index.file_url("inner-1.0.0-py3-none-any.whl");
+    let wrapper = index_with_wrapper(&inner);
+    let project = Project::new(&wrapper);
+    // The user names `inner` by the same URL: the index's 2.0.0 is not used.
+    let out = project.resolve_in(
+        &format!("wrapper\ninner @ {inner}\n"),
+        &["--no-header", "--no-annotate"],
+    );
+    let stdout = out.success();
+    assert!(stdout.contains(&format!("inner @ {inner}\n")), "{stdout}");
+    assert!(stdout.contains("wrapper==1.0.0\n"), "{stdout}");
+}
+
+/// An index with `wrapper` 1.0.0, which depends on `inner @ URL`.
+fn index_with_wrapper(inner: &str) -> TestIndex {
+    let requirement = format!("inner @ {inner}");
+    index(|universe| {
+        universe.version("wrapper", "1.0.0").requires(&requirement);
+    })
+}
+
+#[test]
+fn sdist_url_with_static_pkg_info() {
+    let index = index(|universe| {
+        universe
+            .version("packed", "1.0.0")
+            .no_wheel()
+            .sdist_metadata_version("2.2")
+            .requires("lib<2");
+        universe.version("lib", "1.0.0");
+        universe.version("lib", "2.0.0");
+    });
+    let project = Project::new(&index);
+    let url = index.file_url("packed-1.0.0.tar.gz");
+    let sha256 = index.file_sha256("packed-1.0.0.tar.gz").unwrap();
+    let out = project.resolve_in(
+        &format!("packed @ {url}\n"),
+        &["--no-header", "--no-annotate", "--generate-hashes"],
+    );
+    let stdout = out.success();
+    assert!(
+        stdout.contains(&format!(
+            "packed @ [INDEX]/files/packed-1.0.0.tar.gz \\\n    --hash=sha256:{sha256}\n"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("lib==1.0.0"), "{stdout}");
+}
+
+#[test]
 fn direct_references_of_a_local_project_are_followed() {
     let index = lib_index();
     let project = Project::new(&index);
