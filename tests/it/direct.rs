@@ -88,6 +88,8 @@ fn dynamic_setuptools_project_is_built_with_its_backend() {
         "{}",
         out.raw_stderr
     );
+    // A regular build: the PEP 660 hook did not run.
+    assert!(!project.join("legacy/tw-editable-hook-ran").exists());
     // A second run reads the built metadata from the cache: no backend runs.
     let again = resolve_with_python(&project, &index, &["--no-annotate"]);
     assert!(
@@ -97,6 +99,30 @@ fn dynamic_setuptools_project_is_built_with_its_backend() {
         "{}",
         again.raw_stderr
     );
+}
+
+#[test]
+fn dynamic_editable_project_uses_the_pep_660_hook() {
+    let index = index(|universe| {
+        backends(universe);
+        universe.version("lib", "1.0.0");
+    });
+    let project = Project::new(&index);
+    project.write("legacy/pyproject.toml", "");
+    project.write(
+        "legacy/setup.py",
+        "from setuptools import setup\nsetup(name='legacy', version='1.2.0', install_requires=['lib'])\n",
+    );
+    project.write("requirements.in", "-e ./legacy\n");
+    let out = resolve_with_python(&project, &index, &["--no-annotate"]);
+    assert_eq!(
+        out.success(),
+        "-e ./legacy\nlib==1.0.0\n",
+        "{}",
+        out.raw_stderr
+    );
+    // The backend's `prepare_metadata_for_build_editable` ran (the stand-in leaves a mark).
+    assert!(project.join("legacy/tw-editable-hook-ran").is_file());
 }
 
 #[test]
