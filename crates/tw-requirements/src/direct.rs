@@ -91,7 +91,33 @@ impl DirectReference {
         base: &Path,
     ) -> Result<(Self, Option<PackageName>), DirectReferenceError> {
         let text = text.trim();
+        // `file:./x` and `file:x` (no `//`) are relative paths, as uv reads them; the URL
+        // parser would make them absolute (`file:///x`), a different directory.
+        if let Some(relative) = text
+            .strip_prefix("file:")
+            .filter(|rest| !rest.starts_with('/'))
+        {
+            let (path, fragment) = relative.split_once('#').unwrap_or((relative, ""));
+            let fragment = Fragment::parse(Some(fragment), text)?;
+            let mut path = base.join(path);
+            if let Some(subdirectory) = &fragment.subdirectory {
+                path = path.join(subdirectory);
+            }
+            return Ok((
+                Self::Path {
+                    path: normalize(&path),
+                },
+                fragment.egg,
+            ));
+        }
         let Some(scheme) = crate::internal::classify::url_scheme(text) else {
+            if text.starts_with("git+") {
+                // pip's deprecated scp-like form, `git+git@host:org/repo.git`.
+                return Err(DirectReferenceError::InvalidUrl {
+                    reference: text.to_string(),
+                    reason: "write it as a URL, `git+ssh://git@host/org/repo.git`".to_string(),
+                });
+            }
             return Ok((
                 Self::Path {
                     path: normalize(&base.join(text)),
@@ -313,6 +339,8 @@ mod tests {
             "/work/project/libs/foo",
             "file:///work/project/libs/foo",
             "file:///work/project/libs#subdirectory=foo",
+            "file:./libs/foo",
+            "file:libs#subdirectory=foo",
         ] {
             assert_eq!(parse(text).0, expected, "{text}");
         }
@@ -371,6 +399,10 @@ mod tests {
                 subdirectory: None,
             }
         );
+        assert!(matches!(
+            DirectReference::parse("git+git@host.example.invalid:org/repo.git", Path::new("/")),
+            Err(DirectReferenceError::InvalidUrl { .. })
+        ));
         for text in [
             "hg+https://host.example.invalid/repo",
             "git+ftp://host.example.invalid/repo",
