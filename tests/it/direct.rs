@@ -178,6 +178,19 @@ fn wheel_url_with_and_without_a_sha256() {
         assert!(stdout.contains("lib==1.0.0"), "{stdout}");
     }
     assert!(!page_requested(&index, "remote"));
+    // Known by its hash, the archive's metadata comes from the cache on the next run.
+    let fetched = || {
+        index
+            .requests()
+            .iter()
+            .filter(|request| request.path == format!("/files/{REMOTE_WHEEL}"))
+            .count()
+    };
+    let before = fetched();
+    project
+        .resolve_in(&format!("remote @ {url}#sha256={sha256}\n"), &[])
+        .success();
+    assert_eq!(fetched(), before);
 }
 
 #[test]

@@ -408,6 +408,37 @@ impl DirectReader {
                     origin: origin(),
                     source: Box::new(source),
                 };
+                // With `#sha256=` the archive is known by its hash: metadata read before is
+                // reused (no request). Without one the URL's content may change: fetched.
+                let cached = sha256.as_ref().and_then(|sha256| {
+                    let cache = self.cache_dir.as_ref()?;
+                    let key = hex::encode(Sha256::digest(format!("{url} {sha256}")));
+                    Some((
+                        cache
+                            .join("direct-metadata-v1")
+                            .join(format!("{key}.METADATA")),
+                        sha256.clone(),
+                    ))
+                });
+                if let Some((path, sha256)) = &cached
+                    && let Ok(bytes) = fs_err::read(path)
+                    && let Ok(metadata) = DistMetadata::parse(&bytes, &job.written)
+                {
+                    debug!(url = %tw_client::redact_url(url), "direct archive metadata from the cache");
+                    return Ok((
+                        metadata.name.clone(),
+                        DirectPackage {
+                            version: metadata.version.clone(),
+                            metadata: Arc::new(metadata),
+                            source: DirectSource::Archive {
+                                url: url.clone(),
+                                sha256: sha256.clone(),
+                                subdirectory: subdirectory.clone(),
+                            },
+                            origin: job.origin.clone(),
+                        },
+                    ));
+                }
                 info!(url = %tw_client::redact_url(url), "downloading a direct reference");
                 let response = self
                     .client
@@ -429,6 +460,16 @@ impl DirectReader {
                 let metadata = self
                     .archive(&response.body, &name, url, subdirectory.as_deref(), job)
                     .await?;
+                if let Some((path, _)) = &cached {
+                    // A cache that cannot be written only costs a download next time.
+                    let stored = path
+                        .parent()
+                        .map(fs_err::create_dir_all)
+                        .transpose()
+                        .is_ok()
+                        && write_atomically(path, render(&metadata).as_bytes()).is_ok();
+                    debug!(stored, path = %path.display(), "direct archive metadata cached");
+                }
                 (
                     metadata,
                     DirectSource::Archive {
@@ -715,6 +756,25 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = tempfile::NamedTempFile::new_in(parent)?;
     file.write_all(bytes)?;
     file.persist(path).map(|_| ()).map_err(|err| err.error)
+}
+
+/// Core metadata text of what the resolver uses of `metadata` (name, version,
+/// `Requires-Python`, extras, `Requires-Dist`), for the cache; it parses back to the same.
+fn render(metadata: &DistMetadata) -> String {
+    let mut text = format!(
+        "Metadata-Version: {}\nName: {}\nVersion: {}\n",
+        metadata.metadata_version, metadata.name, metadata.version
+    );
+    if let Some(requires_python) = &metadata.requires_python {
+        text.push_str(&format!("Requires-Python: {requires_python}\n"));
+    }
+    for extra in &metadata.provides_extra {
+        text.push_str(&format!("Provides-Extra: {extra}\n"));
+    }
+    for requirement in &metadata.requires_dist {
+        text.push_str(&format!("Requires-Dist: {requirement}\n"));
+    }
+    text
 }
 
 /// `Metadata-Version` at least `major.minor`.
