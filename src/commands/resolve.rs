@@ -148,6 +148,11 @@ pub(crate) async fn run(
     )?;
     check_trusted_hosts(&set.index.trusted_hosts, &locations, *printer)?;
     let mut options = resolver_options(args, &set)?;
+    let universal = if args.universal {
+        Some(crate::commands::universal::target(args, &target)?)
+    } else {
+        None
+    };
     // Issue 15: a tuning knob for benchmark sweeps of the speculation limits (not a user
     // setting; `bench/compare` clears `TAILWHEEL_*`, so its runs use the defaults).
     if let Some(value) = env.var("TAILWHEEL_SPECULATION") {
@@ -281,14 +286,28 @@ pub(crate) async fn run(
     options.builder = builder
         .clone()
         .map(|builder| builder as Arc<dyn tw_resolver::MetadataBuilder>);
-    let result = tw_resolver::resolve(
-        manifest,
-        Arc::clone(&index),
-        Arc::clone(&fetcher),
-        target.clone(),
-        options,
-    )
-    .await;
+    let result = match universal {
+        Some(universal) => {
+            tw_resolver::resolve_universal(
+                manifest,
+                Arc::clone(&index),
+                Arc::clone(&fetcher),
+                universal,
+                options,
+            )
+            .await
+        }
+        None => {
+            tw_resolver::resolve(
+                manifest,
+                Arc::clone(&index),
+                Arc::clone(&fetcher),
+                target.clone(),
+                options,
+            )
+            .await
+        }
+    };
     if let Some(ticker) = ticker {
         ticker.abort();
     }
@@ -319,7 +338,27 @@ pub(crate) async fn run(
     let excluded = no_emit_packages(args)?;
     lock.packages
         .retain(|package| !excluded.contains(&package.name));
+    let universal_text = if args.universal {
+        if format == LockFormat::Pylock {
+            return Err(Failure::input(anyhow!(
+                "a pylock.toml of a universal resolution is not written yet (issue 17, item 4); use a requirements.txt output"
+            )));
+        }
+        let excluded = no_emit_packages(args)?;
+        Some(crate::commands::universal::requirements_txt(
+            &resolution,
+            &crate::commands::universal::TextOptions {
+                header: (!args.no_header).then(|| header(argv)),
+                generate_hashes: args.generate_hashes,
+                annotate: !args.no_annotate,
+                excluded: &excluded,
+            },
+        ))
+    } else {
+        None
+    };
     let contents = match format {
+        _ if universal_text.is_some() => universal_text.unwrap_or_default(),
         LockFormat::Pylock => tw_lock::to_pylock_toml(&lock),
         LockFormat::RequirementsTxt => {
             let header = (!args.no_header).then(|| header(argv));
