@@ -150,9 +150,10 @@ pub(crate) struct Provider {
     /// The environments this attempt solves for, in a universal resolution (issue 17);
     /// `None` for one target, whose markers are evaluated instead.
     pub(crate) fork: Option<Fork>,
-    /// Versions chosen in forks solved before this one, most recent first: preferred when
-    /// allowed, so the lock holds as few versions of a package as possible.
-    fork_preferences: FxHashMap<PackageName, Vec<Version>>,
+    /// Versions chosen in forks solved before this one, most recent first, each with whether
+    /// that fork chose it lowest-first: preferred when allowed (and chosen in the same
+    /// direction), so the lock holds as few versions of a package as possible.
+    fork_preferences: FxHashMap<PackageName, Vec<(Version, bool)>>,
     /// The root requirements disagree under markers: the first `get_dependencies` forks.
     root_fork: Option<Vec<pep508_rs::MarkerTree>>,
 }
@@ -238,7 +239,7 @@ impl Provider {
         early: FxHashSet<PackageName>,
         may_restart: bool,
         fork: Option<Fork>,
-        fork_preferences: FxHashMap<PackageName, Vec<Version>>,
+        fork_preferences: FxHashMap<PackageName, Vec<(Version, bool)>>,
     ) -> Self {
         let target = fetcher.target.clone();
         let constraints = by_name(&manifest.constraints, &target, fork.as_ref());
@@ -300,7 +301,44 @@ impl Provider {
         };
         provider.root_dependencies = provider.edges(&roots, &[]);
         provider.root_fork = provider.fork_split(&roots, &[]);
+        if let Some(fork) = &provider.fork
+            && provider.fetcher.options.resolution == ResolutionMode::LowestDirect
+        {
+            // `--resolution lowest-direct`: a root requirement under a marker makes its
+            // package direct only there, so the versions preferred differ by environment.
+            let mut split: Vec<pep508_rs::MarkerTree> = provider.root_fork.take().unwrap_or_default();
+            let mut markers: Vec<pep508_rs::MarkerTree> = Vec::new();
+            for requirement in &roots {
+                let within = fork.within(&restrict_extras(&requirement.marker, &[]));
+                if within != fork.marker && !markers.contains(&within) {
+                    markers.push(within);
+                }
+            }
+            if !markers.is_empty() {
+                let base = if split.is_empty() {
+                    vec![fork.marker.clone()]
+                } else {
+                    std::mem::take(&mut split)
+                };
+                let pieces: Vec<_> = base
+                    .iter()
+                    .flat_map(|piece| crate::fork::partition(piece, &markers))
+                    .collect();
+                provider.root_fork = (pieces.len() > 1).then_some(pieces);
+            } else if !split.is_empty() {
+                provider.root_fork = Some(split);
+            }
+        }
         provider
+    }
+
+    /// Whether this attempt picks the lowest versions of `name` first.
+    pub(crate) fn prefers_lowest(&self, name: &PackageName) -> bool {
+        match self.fetcher.options.resolution {
+            ResolutionMode::Highest => false,
+            ResolutionMode::Lowest => true,
+            ResolutionMode::LowestDirect => self.direct.contains(name),
+        }
     }
 
     /// In a universal resolution, where `requirements` (with `extras` on) make the current
@@ -514,7 +552,11 @@ impl DependencyProvider for Provider {
         }
         // Issue 17: a version another fork chose, when this fork allows it.
         if let Some(chosen) = self.fork_preferences.get(name) {
-            for preferred in chosen {
+            let lowest = self.prefers_lowest(name);
+            for (preferred, chosen_lowest) in chosen {
+                if *chosen_lowest != lowest {
+                    continue;
+                }
                 if let Some(entry) = versions.versions.get(preferred)
                     && range.contains(preferred)
                     && (allow_pre || !preferred.any_prerelease())
@@ -524,11 +566,7 @@ impl DependencyProvider for Provider {
                 }
             }
         }
-        let lowest = match self.fetcher.options.resolution {
-            ResolutionMode::Highest => false,
-            ResolutionMode::Lowest => true,
-            ResolutionMode::LowestDirect => self.direct.contains(name),
-        };
+        let lowest = self.prefers_lowest(name);
         // Prefer usable versions; an unusable one is still returned when nothing else is
         // left, so the conflict report can say why it was rejected.
         let mut fallback = None;

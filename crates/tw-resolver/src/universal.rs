@@ -99,7 +99,7 @@ fn solve_forks(
     let lowest = &universal.python_lower_bound;
     let mut pending = VecDeque::from([Fork::new(universal.marker(), lowest)]);
     let mut solved: Vec<Solved> = Vec::new();
-    let mut preferences: FxHashMap<PackageName, Vec<Version>> = FxHashMap::default();
+    let mut preferences: FxHashMap<PackageName, Vec<(Version, bool)>> = FxHashMap::default();
     let mut started = 0;
     let mut split = false;
     while let Some(fork) = pending.pop_front() {
@@ -144,9 +144,10 @@ fn solve_forks(
                 let solution: BTreeMap<PubGrubPackage, Version> = solution.into_iter().collect();
                 for (package, version) in &solution {
                     if let PackageKind::Base(name) = package.kind() {
+                        let preference = (version.clone(), provider.prefers_lowest(name));
                         let chosen = preferences.entry(name.clone()).or_default();
-                        if !chosen.contains(version) {
-                            chosen.insert(0, version.clone());
+                        if !chosen.contains(&preference) {
+                            chosen.insert(0, preference);
                         }
                     }
                 }
