@@ -119,6 +119,16 @@ pub(crate) fn metadata_verdict(error: &tw_metadata::MetadataError) -> MetadataVe
     }
 }
 
+/// What a provider of one fork of a universal resolution is given.
+pub(crate) struct ForkContext {
+    /// The environments solved.
+    pub(crate) fork: Fork,
+    /// Versions chosen in earlier forks, with their direction (see `Provider`).
+    pub(crate) preferences: FxHashMap<PackageName, Vec<(Version, bool)>>,
+    /// Versions whose wheels disagree by platform.
+    pub(crate) platforms: Arc<crate::platforms::PlatformCheck>,
+}
+
 /// Why a version is unavailable, as PubGrub carries it.
 pub type UnavailableReason = String;
 
@@ -154,6 +164,8 @@ pub(crate) struct Provider {
     /// that fork chose it lowest-first: preferred when allowed (and chosen in the same
     /// direction), so the lock holds as few versions of a package as possible.
     fork_preferences: FxHashMap<PackageName, Vec<(Version, bool)>>,
+    /// Versions whose wheels disagree by platform (universal only; see `platforms.rs`).
+    platforms: Option<Arc<crate::platforms::PlatformCheck>>,
     /// The root requirements disagree under markers: the first `get_dependencies` forks.
     root_fork: Option<Vec<pep508_rs::MarkerTree>>,
 }
@@ -219,15 +231,7 @@ impl Provider {
         early: FxHashSet<PackageName>,
         may_restart: bool,
     ) -> Self {
-        Self::for_fork(
-            fetcher,
-            handle,
-            manifest,
-            early,
-            may_restart,
-            None,
-            FxHashMap::default(),
-        )
+        Self::for_fork(fetcher, handle, manifest, early, may_restart, None)
     }
 
     /// Like [`Provider::new`], for one fork of a universal resolution (`None`: one target),
@@ -238,9 +242,16 @@ impl Provider {
         manifest: &Manifest,
         early: FxHashSet<PackageName>,
         may_restart: bool,
-        fork: Option<Fork>,
-        fork_preferences: FxHashMap<PackageName, Vec<(Version, bool)>>,
+        universal: Option<ForkContext>,
     ) -> Self {
+        let (fork, fork_preferences, platforms) = match universal {
+            Some(context) => (
+                Some(context.fork),
+                context.preferences,
+                Some(context.platforms),
+            ),
+            None => (None, FxHashMap::default(), None),
+        };
         let target = fetcher.target.clone();
         let constraints = by_name(&manifest.constraints, &target, fork.as_ref());
         let overrides = by_name(&manifest.overrides, &target, fork.as_ref());
@@ -297,6 +308,7 @@ impl Provider {
             choices: RefCell::new(FxHashMap::default()),
             fork,
             fork_preferences,
+            platforms,
             root_fork: None,
         };
         provider.root_dependencies = provider.edges(&roots, &[]);
@@ -330,6 +342,37 @@ impl Provider {
             }
         }
         provider
+    }
+
+    /// The metadata of `name` `version` for this fork: `metadata` (its chosen wheel's), or,
+    /// when its wheels disagree by platform, the one family's this fork lies in. A fork
+    /// spanning several such families must split first (`Err`).
+    pub(crate) fn platform_metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        metadata: Arc<tw_metadata::DistMetadata>,
+    ) -> Result<Arc<tw_metadata::DistMetadata>, Stop> {
+        let (Some(fork), Some(platforms)) = (&self.fork, &self.platforms) else {
+            return Ok(metadata);
+        };
+        let Some(split) = platforms.split(name, version) else {
+            return Ok(metadata);
+        };
+        let overlapping: Vec<_> = split
+            .iter()
+            .filter(|(marker, _)| fork.allows(marker))
+            .collect();
+        match overlapping.as_slice() {
+            [(_, one)] => Ok(Arc::clone(one)),
+            _ => {
+                let markers: Vec<_> = overlapping.iter().map(|(marker, _)| marker.clone()).collect();
+                Err(Stop::Fork {
+                    package: format!("{name}=={version} (its wheels differ by platform)"),
+                    markers: crate::fork::partition(&fork.marker, &markers),
+                })
+            }
+        }
     }
 
     /// Whether this attempt picks the lowest versions of `name` first.
@@ -708,6 +751,7 @@ impl DependencyProvider for Provider {
                 return Ok(Dependencies::Unavailable(reason.to_string()));
             }
         }
+        let metadata = self.platform_metadata(name, version, metadata)?;
         let mut constraints: Vec<(PubGrubPackage, Ranges<Version>)> = Vec::new();
         match extra {
             None => {

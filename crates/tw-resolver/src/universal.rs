@@ -34,7 +34,8 @@ use crate::error::ResolveError;
 use crate::fetch::Fetcher;
 use crate::fork::{Fork, restrict_extras};
 use crate::package::{PackageKind, PubGrubPackage};
-use crate::provider::{Manifest, Provider, Stop};
+use crate::platforms::PlatformCheck;
+use crate::provider::{ForkContext, Manifest, Provider, Stop};
 use crate::resolution::{Requirer, Resolution, ResolvedPackage};
 use crate::{AbortOnDrop, IndexSource, MAX_RESTARTS, MetadataSource, ResolverOptions};
 
@@ -89,13 +90,55 @@ struct Solved {
     solution: BTreeMap<PubGrubPackage, Version>,
 }
 
-/// Solve every fork, then merge.
+/// Rounds of "solve every fork, check the chosen versions by platform" at most: each round
+/// after the first exists because a chosen version's wheels disagreed.
+const MAX_ROUNDS: usize = 8;
+
+/// Solve every fork; check the chosen versions' wheels per platform family and, when some
+/// disagree, solve again with those versions split by platform; then merge.
 fn solve_forks(
     fetcher: &Arc<Fetcher>,
     handle: &Handle,
     manifest: &Manifest,
     universal: &UniversalTarget,
 ) -> Result<Resolution, ResolveError> {
+    let platforms = Arc::new(PlatformCheck::default());
+    let mut round = 0;
+    loop {
+        round += 1;
+        let solved = solve_round(fetcher, handle, manifest, universal, &platforms)?;
+        let mut items = Vec::new();
+        for Solved { solution, .. } in &solved {
+            for (package, version) in solution {
+                if let PackageKind::Base(name) = package.kind() {
+                    let (entry, metadata) = metadata_of(fetcher, handle, name, version)?;
+                    items.push((name.clone(), version.clone(), entry, metadata));
+                }
+            }
+        }
+        let concurrency = fetcher.options.concurrency.max(1);
+        let differing = handle.block_on(platforms.check(
+            fetcher.source.as_ref(),
+            items,
+            concurrency,
+        ))?;
+        if differing == 0 || round >= MAX_ROUNDS {
+            let mut resolution = merge(fetcher, handle, manifest, universal, &solved, &platforms)?;
+            resolution.platform_check = platforms.stats();
+            return Ok(resolution);
+        }
+        info!(differing, round, "wheels disagree by platform: solving the forks again");
+    }
+}
+
+/// Solve every fork once.
+fn solve_round(
+    fetcher: &Arc<Fetcher>,
+    handle: &Handle,
+    manifest: &Manifest,
+    universal: &UniversalTarget,
+    platforms: &Arc<PlatformCheck>,
+) -> Result<Vec<Solved>, ResolveError> {
     let lowest = &universal.python_lower_bound;
     let mut pending = VecDeque::from([Fork::new(universal.marker(), lowest)]);
     let mut solved: Vec<Solved> = Vec::new();
@@ -116,8 +159,11 @@ fn solve_forks(
                 manifest,
                 early.clone(),
                 early.len() < MAX_RESTARTS,
-                Some(fork.clone()),
-                preferences.clone(),
+                Some(ForkContext {
+                    fork: fork.clone(),
+                    preferences: preferences.clone(),
+                    platforms: Arc::clone(platforms),
+                }),
             );
             let result = pubgrub::resolve(
                 &provider,
@@ -181,7 +227,7 @@ fn solve_forks(
             Err(other) => return Err(ResolveError::Thread(other.to_string())),
         }
     }
-    merge(fetcher, handle, manifest, universal, &solved)
+    Ok(solved)
 }
 
 /// A solved node's outgoing edges: the solved packages its requirements reach, each with
@@ -194,6 +240,7 @@ fn edges(
     package: &PubGrubPackage,
     version: &Version,
     solution: &BTreeMap<PubGrubPackage, Version>,
+    platforms: &PlatformCheck,
 ) -> Result<Vec<(PubGrubPackage, MarkerTree)>, ResolveError> {
     let mut out = Vec::new();
     let mut add = |requirement: &pep508_rs::Requirement, marker: MarkerTree| {
@@ -224,7 +271,13 @@ fn edges(
         PackageKind::Base(name) => (name, None),
         PackageKind::Extra(name, extra) => (name, Some(extra)),
     };
-    let metadata = metadata_of(fetcher, handle, name, version)?.1;
+    let mut metadata = metadata_of(fetcher, handle, name, version)?.1;
+    // Wheels that disagree by platform: this fork lies in one family (it was split so).
+    if let Some(split) = platforms.split(name, version)
+        && let Some((_, family)) = split.iter().find(|(marker, _)| fork.allows(marker))
+    {
+        metadata = Arc::clone(family);
+    }
     for requirement in &metadata.requires_dist {
         if &requirement.name == name && extra.is_none() {
             continue;
@@ -345,13 +398,16 @@ fn merge(
     manifest: &Manifest,
     universal: &UniversalTarget,
     solved: &[Solved],
+    platforms: &PlatformCheck,
 ) -> Result<Resolution, ResolveError> {
     let mut merged: BTreeMap<(PackageName, Version), Merged> = BTreeMap::new();
     for Solved { fork, solution } in solved {
         let mut graph: BTreeMap<PubGrubPackage, Vec<(PubGrubPackage, MarkerTree)>> =
             BTreeMap::new();
         for (package, version) in solution {
-            let out = edges(fetcher, handle, manifest, fork, package, version, solution)?;
+            let out = edges(
+                fetcher, handle, manifest, fork, package, version, solution, platforms,
+            )?;
             graph.insert(package.clone(), out);
         }
         let reach = reachability(fork, &graph);
@@ -465,6 +521,7 @@ fn merge(
         requires_python: Some(universal.requires_python.clone()),
         environments: universal.environments.clone(),
         fork_markers,
+        platform_check: crate::platforms::PlatformCheckStats::default(),
     })
 }
 

@@ -214,6 +214,59 @@ fn a_conflict_inside_one_fork_names_the_fork() {
 }
 
 #[test]
-fn markers_parse_in_tests() {
+fn wheels_that_disagree_by_platform_fork_on_sys_platform() {
+    // `app` 1.0.0: the Linux and macOS wheels need nothing, the Windows wheel needs `winonly`
+    // without a marker (what an old `setup.py` bakes in).
+    let mut source = InMemorySource::new();
+    source
+        .add_wheel(metadata("app", "1.0.0", &[], &[]), "cp312-cp312-manylinux_2_17_x86_64")
+        .unwrap();
+    source
+        .add_wheel(metadata("app", "1.0.0", &[], &[]), "cp312-cp312-macosx_11_0_arm64")
+        .unwrap();
+    source
+        .add_wheel(
+            metadata("app", "1.0.0", &["winonly".to_string()], &[]),
+            "cp312-cp312-win_amd64",
+        )
+        .unwrap();
+    source.add(metadata("winonly", "1.0.0", &[], &[])).unwrap();
+    source.add(metadata("pure", "1.0.0", &[], &[])).unwrap();
+    let roots = vec!["app".to_string(), "pure".to_string()];
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&roots),
+            Arc::new(source),
+            universal(">=3.12"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "app==1.0.0",
+            "pure==1.0.0",
+            "winonly==1.0.0 ; sys_platform == 'win32'",
+        ]
+    );
+    let check = &resolution.platform_check;
+    // `app` has wheels of three families: two more reads; `pure` and `winonly` none.
+    assert_eq!((check.versions_checked, check.reads), (1, 2));
+    assert_eq!(check.differing.len(), 1);
+    assert_eq!(check.differing[0].0.as_ref(), "app");
+}
+
+#[test]
+fn pure_python_versions_cost_no_extra_read() {
+    let resolution = resolve(
+        &[("a", "1.0.0", &["b"]), ("b", "1.0.0", &[])],
+        &["a"],
+        universal(">=3.10"),
+    )
+    .unwrap();
+    assert_eq!(resolution.platform_check.reads, 0);
     assert!(MarkerTree::from_str("sys_platform == 'linux'").is_ok());
 }
