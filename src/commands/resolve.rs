@@ -520,6 +520,28 @@ fn print_stats(
                 resolution.other_target_wheels
             ));
         }
+        if resolution.requires_python.is_some() {
+            // Issue 17: what the universal resolution forked and what the per-platform
+            // metadata check cost.
+            let check = &resolution.platform_check;
+            let differing: Vec<String> = check
+                .differing
+                .iter()
+                .map(|(name, version)| format!("{name}=={version}"))
+                .collect();
+            printer.always(&format!(
+                "stats: universal: {} forks; per-platform metadata: {} versions with wheels for several platforms, {} extra metadata reads, {} disagreeing{}",
+                resolution.fork_markers.len().max(1),
+                check.versions_checked,
+                check.reads,
+                differing.len(),
+                if differing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", differing.join(", "))
+                }
+            ));
+        }
         let solved = resolution.stats;
         printer.always(&format!(
             "stats: solver: {} decisions ({} repeated after a rejection or backtrack, {} restarts)",
