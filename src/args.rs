@@ -228,11 +228,21 @@ pub(crate) struct ResolveArgs {
     pub(crate) universal: bool,
     /// With `--universal`: cover only environments matching one of these markers
     /// (repeatable), e.g. `sys_platform == 'linux'`.
-    #[arg(help_heading = "Target options", long, value_name = "MARKER", requires = "universal")]
+    #[arg(
+        help_heading = "Target options",
+        long,
+        value_name = "MARKER",
+        requires = "universal"
+    )]
     pub(crate) environment: Vec<String>,
     /// With `--universal`: fail when a locked package has neither a wheel for this
     /// environment (a marker, repeatable) nor a source distribution.
-    #[arg(help_heading = "Target options", long, value_name = "MARKER", requires = "universal")]
+    #[arg(
+        help_heading = "Target options",
+        long,
+        value_name = "MARKER",
+        requires = "universal"
+    )]
     pub(crate) required_environment: Vec<String>,
 }
 

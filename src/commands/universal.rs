@@ -37,14 +37,17 @@ pub(crate) fn target(args: &ResolveArgs, target: &Target) -> Result<UniversalTar
     let requires_python =
         requires_python.unwrap_or_else(|| format!(">={}", target.python_minor_version()));
     let requires_python = VersionSpecifiers::from_str(&requires_python).map_err(|err| {
-        Failure::input(anyhow!("invalid `requires-python` `{requires_python}`: {err}"))
+        Failure::input(anyhow!(
+            "invalid `requires-python` `{requires_python}`: {err}"
+        ))
     })?;
     let markers = |values: &[String], flag: &str| -> Result<Vec<MarkerTree>, Failure> {
         values
             .iter()
             .map(|value| {
-                MarkerTree::from_str(value)
-                    .map_err(|err| Failure::input(anyhow!("invalid `{flag}` marker `{value}`: {err}")))
+                MarkerTree::from_str(value).map_err(|err| {
+                    Failure::input(anyhow!("invalid `{flag}` marker `{value}`: {err}"))
+                })
             })
             .collect()
     };

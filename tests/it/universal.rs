@@ -90,7 +90,11 @@ fn a_required_environment_without_a_wheel_or_sdist_is_an_error_naming_both() {
         &project,
         &index.index_url(),
         "win-only ; sys_platform == 'win32'\n",
-        &["--required-environment", "sys_platform == 'linux'", "--no-annotate"],
+        &[
+            "--required-environment",
+            "sys_platform == 'linux'",
+            "--no-annotate",
+        ],
     );
     assert_eq!(out.success(), "win-only==1.0.0 ; sys_platform == 'win32'\n");
     // Needed everywhere, required on Linux: no wheel there and no sdist.

@@ -126,7 +126,10 @@ fn arguments(scenario: &Scenario, index_url: &str) -> (Vec<String>, &'static str
     .collect();
     // A universal resolution is for every platform (`--python-platform` conflicts with it).
     if !options.universal {
-        args.extend(["--python-platform".to_string(), platform(scenario).to_string()]);
+        args.extend([
+            "--python-platform".to_string(),
+            platform(scenario).to_string(),
+        ]);
     }
     if options.prereleases {
         args.extend(["--prerelease".to_string(), "allow".to_string()]);

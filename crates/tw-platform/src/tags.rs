@@ -102,7 +102,12 @@ impl Tags {
         self.universal.is_some()
     }
 
-    fn universal_rank(lowest: (u64, u64), python: &str, abi: &str, platform: &str) -> Option<usize> {
+    fn universal_rank(
+        lowest: (u64, u64),
+        python: &str,
+        abi: &str,
+        platform: &str,
+    ) -> Option<usize> {
         let python = python.to_ascii_lowercase();
         let digits = python.trim_start_matches(|c: char| c.is_ascii_alphabetic());
         let implementation = &python[..python.len() - digits.len()];
@@ -302,7 +307,10 @@ mod universal_tests {
         assert_eq!(tags.rank("cp39", "abi3", "manylinux_2_17_x86_64"), Some(1));
         assert_eq!(tags.rank("cp39", "cp39", "manylinux_2_17_x86_64"), None);
         assert_eq!(tags.rank("py2", "none", "any"), None);
-        assert_eq!(tags.best_rank(&["py2", "py3"], &["none"], &["any"]), Some(0));
+        assert_eq!(
+            tags.best_rank(&["py2", "py3"], &["none"], &["any"]),
+            Some(0)
+        );
         assert!(tags.is_universal() && !tags.is_empty());
     }
 }

@@ -39,11 +39,10 @@ impl UniversalTarget {
         environments: Vec<MarkerTree>,
         required_environments: Vec<MarkerTree>,
     ) -> Result<Self, PlatformError> {
-        let python_lower_bound = lower_bound(&requires_python).ok_or_else(|| {
-            PlatformError::NoPythonLowerBound {
+        let python_lower_bound =
+            lower_bound(&requires_python).ok_or_else(|| PlatformError::NoPythonLowerBound {
                 requires_python: requires_python.to_string(),
-            }
-        })?;
+            })?;
         Ok(Self {
             requires_python,
             python_lower_bound,
@@ -174,9 +173,11 @@ pub fn wheel_marker(platform_tag: &str) -> MarkerTree {
     let machine = |value: &str| format!(" and platform_machine == '{value}'");
     let text = match wheel_sys_platform(&tag) {
         Some("linux") => {
-            let arch = ["x86_64", "aarch64", "i686", "armv7l", "ppc64le", "s390x", "riscv64"]
-                .into_iter()
-                .find(|arch| tag.ends_with(arch));
+            let arch = [
+                "x86_64", "aarch64", "i686", "armv7l", "ppc64le", "s390x", "riscv64",
+            ]
+            .into_iter()
+            .find(|arch| tag.ends_with(arch));
             format!(
                 "sys_platform == 'linux'{}",
                 arch.map(machine).unwrap_or_default()
@@ -201,10 +202,8 @@ pub fn wheel_marker(platform_tag: &str) -> MarkerTree {
             };
             format!("sys_platform == 'win32'{arch}")
         }
-        None => {
-            "sys_platform != 'linux' and sys_platform != 'darwin' and sys_platform != 'win32'"
-                .to_string()
-        }
+        None => "sys_platform != 'linux' and sys_platform != 'darwin' and sys_platform != 'win32'"
+            .to_string(),
     };
     MarkerTree::from_str(&text).unwrap_or(MarkerTree::TRUE)
 }
@@ -222,10 +221,20 @@ mod tests {
         let target =
             UniversalTarget::new(">=3.10, <4".parse().unwrap(), Vec::new(), Vec::new()).unwrap();
         assert_eq!(target.python_lower_bound, Version::new([3, 10]));
-        assert!(target.marker().is_disjoint(&marker("python_version < '3.10'")));
-        assert!(!target.marker().is_disjoint(&marker("python_version == '3.12'")));
+        assert!(
+            target
+                .marker()
+                .is_disjoint(&marker("python_version < '3.10'"))
+        );
+        assert!(
+            !target
+                .marker()
+                .is_disjoint(&marker("python_version == '3.12'"))
+        );
         // What requires-python implies is dropped.
-        let simplified = target.simplify(marker("python_full_version >= '3.8' and sys_platform == 'linux'"));
+        let simplified = target.simplify(marker(
+            "python_full_version >= '3.8' and sys_platform == 'linux'",
+        ));
         assert_eq!(simplified, marker("sys_platform == 'linux'"));
         assert!(UniversalTarget::new("<3.13".parse().unwrap(), Vec::new(), Vec::new()).is_err());
     }
@@ -234,22 +243,38 @@ mod tests {
     fn environments_limit_the_marker() {
         let target = UniversalTarget::new(
             ">=3.10".parse().unwrap(),
-            vec![marker("sys_platform == 'linux'"), marker("sys_platform == 'darwin'")],
+            vec![
+                marker("sys_platform == 'linux'"),
+                marker("sys_platform == 'darwin'"),
+            ],
             Vec::new(),
         )
         .unwrap();
-        assert!(target.marker().is_disjoint(&marker("sys_platform == 'win32'")));
-        assert!(!target.marker().is_disjoint(&marker("sys_platform == 'darwin'")));
+        assert!(
+            target
+                .marker()
+                .is_disjoint(&marker("sys_platform == 'win32'"))
+        );
+        assert!(
+            !target
+                .marker()
+                .is_disjoint(&marker("sys_platform == 'darwin'"))
+        );
     }
 
     #[test]
     fn wheel_platforms_as_markers() {
         assert!(wheel_marker("any").is_true());
         let linux = wheel_marker("manylinux_2_17_x86_64");
-        assert!(!linux.is_disjoint(&marker("sys_platform == 'linux' and platform_machine == 'x86_64'")));
+        assert!(!linux.is_disjoint(&marker(
+            "sys_platform == 'linux' and platform_machine == 'x86_64'"
+        )));
         assert!(linux.is_disjoint(&marker("platform_machine == 'aarch64'")));
         assert!(wheel_marker("win_amd64").is_disjoint(&marker("sys_platform == 'linux'")));
-        assert!(!wheel_marker("macosx_11_0_universal2").is_disjoint(&marker("sys_platform == 'darwin'")));
+        assert!(
+            !wheel_marker("macosx_11_0_universal2")
+                .is_disjoint(&marker("sys_platform == 'darwin'"))
+        );
         let freebsd = wheel_marker("freebsd_13_x86_64");
         assert!(freebsd.is_disjoint(&marker("sys_platform == 'linux'")));
         assert!(!freebsd.is_disjoint(&marker("sys_platform == 'freebsd13'")));

@@ -66,7 +66,9 @@ pub enum ResolveError {
         source: tw_platform::PlatformError,
     },
     /// A universal resolution kept splitting into forks past the limit.
-    #[error("the universal resolution split into more than {limit} forks; limit it with `--environment`")]
+    #[error(
+        "the universal resolution split into more than {limit} forks; limit it with `--environment`"
+    )]
     TooManyForks {
         /// The limit.
         limit: usize,

@@ -84,18 +84,20 @@ pub(crate) fn python_range(marker: &MarkerTree) -> Ranges<Version> {
                 all.union(&here)
             })
         }
-        MarkerTreeKind::String(node) => node
-            .children()
-            .fold(Ranges::empty(), |all, (_, child)| all.union(&python_range(&child))),
-        MarkerTreeKind::In(node) => node
-            .children()
-            .fold(Ranges::empty(), |all, (_, child)| all.union(&python_range(&child))),
-        MarkerTreeKind::Contains(node) => node
-            .children()
-            .fold(Ranges::empty(), |all, (_, child)| all.union(&python_range(&child))),
-        MarkerTreeKind::Extra(node) => node
-            .children()
-            .fold(Ranges::empty(), |all, (_, child)| all.union(&python_range(&child))),
+        MarkerTreeKind::String(node) => node.children().fold(Ranges::empty(), |all, (_, child)| {
+            all.union(&python_range(&child))
+        }),
+        MarkerTreeKind::In(node) => node.children().fold(Ranges::empty(), |all, (_, child)| {
+            all.union(&python_range(&child))
+        }),
+        MarkerTreeKind::Contains(node) => {
+            node.children().fold(Ranges::empty(), |all, (_, child)| {
+                all.union(&python_range(&child))
+            })
+        }
+        MarkerTreeKind::Extra(node) => node.children().fold(Ranges::empty(), |all, (_, child)| {
+            all.union(&python_range(&child))
+        }),
     }
 }
 
@@ -146,9 +148,7 @@ fn mentions_extra(marker: &MarkerTree) -> bool {
         MarkerTreeKind::Version(node) => node.edges().any(|(_, child)| mentions_extra(&child)),
         MarkerTreeKind::String(node) => node.children().any(|(_, child)| mentions_extra(&child)),
         MarkerTreeKind::In(node) => node.children().any(|(_, child)| mentions_extra(&child)),
-        MarkerTreeKind::Contains(node) => {
-            node.children().any(|(_, child)| mentions_extra(&child))
-        }
+        MarkerTreeKind::Contains(node) => node.children().any(|(_, child)| mentions_extra(&child)),
     }
 }
 
@@ -163,7 +163,11 @@ pub(crate) fn partition(fork: &MarkerTree, markers: &[MarkerTree]) -> Vec<Marker
             inside.and(marker.clone());
             let mut outside = piece;
             outside.and(marker.negate());
-            next.extend([inside, outside].into_iter().filter(|part| !part.is_false()));
+            next.extend(
+                [inside, outside]
+                    .into_iter()
+                    .filter(|part| !part.is_false()),
+            );
         }
         pieces = next;
     }
@@ -221,7 +225,10 @@ mod tests {
     #[test]
     fn extras_are_decided_and_the_rest_kept() {
         let m = marker("extra == 'dev' and sys_platform == 'linux'");
-        assert_eq!(restrict_extras(&m, &[extra("dev")]), marker("sys_platform == 'linux'"));
+        assert_eq!(
+            restrict_extras(&m, &[extra("dev")]),
+            marker("sys_platform == 'linux'")
+        );
         assert!(restrict_extras(&m, &[]).is_false());
         let m = marker("extra != 'dev' or python_version >= '3.12'");
         assert!(restrict_extras(&m, &[]).is_true());
@@ -233,10 +240,15 @@ mod tests {
 
     #[test]
     fn the_python_range_of_a_marker() {
-        let range = python_range(&marker("python_version >= '3.10' and sys_platform == 'linux'"));
+        let range = python_range(&marker(
+            "python_version >= '3.10' and sys_platform == 'linux'",
+        ));
         assert!(range.contains(&Version::from_str("3.10").unwrap()));
         assert!(!range.contains(&Version::from_str("3.9").unwrap()));
-        let fork = Fork::new(marker("python_full_version >= '3.12'"), &Version::new([3, 8]));
+        let fork = Fork::new(
+            marker("python_full_version >= '3.12'"),
+            &Version::new([3, 8]),
+        );
         assert_eq!(fork.python_lower, Version::new([3, 12]));
         let fork = Fork::new(marker("sys_platform == 'linux'"), &Version::new([3, 8]));
         assert_eq!(fork.python_lower, Version::new([3, 8]));

@@ -146,7 +146,11 @@ pub async fn resolve_with(
 /// The no-solution report for `tree`, in Python terms.
 pub(crate) fn no_solution(
     provider: &Provider,
-    tree: pubgrub::DerivationTree<PubGrubPackage, version_ranges::Ranges<pep440_rs::Version>, UnavailableReason>,
+    tree: pubgrub::DerivationTree<
+        PubGrubPackage,
+        version_ranges::Ranges<pep440_rs::Version>,
+        UnavailableReason,
+    >,
 ) -> ResolveError {
     let tree = report::drop_local_gaps(tree);
     // Collapsing "no versions" facts shortens reports, but a tree that collapses
@@ -163,10 +167,8 @@ pub(crate) fn no_solution(
     };
     let versions_of = |name: &pep508_rs::PackageName| provider.known_versions(name);
     let shown = report::simplify_ranges(chosen.clone(), &versions_of);
-    let mut report = DefaultStringReporter::report_with_formatter(
-        &shown,
-        &report::PythonReportFormatter,
-    );
+    let mut report =
+        DefaultStringReporter::report_with_formatter(&shown, &report::PythonReportFormatter);
     // A chain of three steps or more buries the cause (a 17 KB report on one real
     // project): say first which package could not be used, and why.
     if report.lines().count() > 2

@@ -73,7 +73,11 @@ impl Family {
         };
         let platform = wheel.platform();
         Some(
-            match platform.first().copied().and_then(tw_platform::wheel_sys_platform) {
+            match platform
+                .first()
+                .copied()
+                .and_then(tw_platform::wheel_sys_platform)
+            {
                 Some("linux") => Self::Linux,
                 Some("darwin") => Self::MacOs,
                 Some("win32") => Self::Windows,
@@ -157,27 +161,28 @@ impl PlatformCheck {
             self.versions.fetch_add(1, Ordering::Relaxed);
             work.push((name, version, chosen_family, used, others));
         }
-        let reads = futures::stream::iter(work.into_iter().map(
-            |(name, version, chosen_family, used, others)| async move {
-                let mut read = vec![(chosen_family, used)];
-                for (family, file) in others {
-                    self.reads.fetch_add(1, Ordering::Relaxed);
-                    let metadata = source.metadata(&file).await.map_err(|source| {
-                        ResolveError::Metadata {
-                            package: name.clone(),
-                            version: version.clone(),
-                            url: Box::new(file.url.clone()),
-                            source: Arc::new(source),
-                        }
-                    })?;
-                    read.push((family, Arc::new(metadata)));
-                }
-                Ok::<_, ResolveError>((name, version, read))
-            },
-        ))
-        .buffer_unordered(concurrency.max(1))
-        .collect::<Vec<_>>()
-        .await;
+        let reads =
+            futures::stream::iter(work.into_iter().map(
+                |(name, version, chosen_family, used, others)| async move {
+                    let mut read = vec![(chosen_family, used)];
+                    for (family, file) in others {
+                        self.reads.fetch_add(1, Ordering::Relaxed);
+                        let metadata = source.metadata(&file).await.map_err(|source| {
+                            ResolveError::Metadata {
+                                package: name.clone(),
+                                version: version.clone(),
+                                url: Box::new(file.url.clone()),
+                                source: Arc::new(source),
+                            }
+                        })?;
+                        read.push((family, Arc::new(metadata)));
+                    }
+                    Ok::<_, ResolveError>((name, version, read))
+                },
+            ))
+            .buffer_unordered(concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
         let mut differing = 0;
         for result in reads {
             let (name, version, read) = result?;

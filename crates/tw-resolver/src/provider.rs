@@ -318,7 +318,8 @@ impl Provider {
         {
             // `--resolution lowest-direct`: a root requirement under a marker makes its
             // package direct only there, so the versions preferred differ by environment.
-            let mut split: Vec<pep508_rs::MarkerTree> = provider.root_fork.take().unwrap_or_default();
+            let mut split: Vec<pep508_rs::MarkerTree> =
+                provider.root_fork.take().unwrap_or_default();
             let mut markers: Vec<pep508_rs::MarkerTree> = Vec::new();
             for requirement in &roots {
                 let within = fork.within(&restrict_extras(&requirement.marker, &[]));
@@ -363,16 +364,17 @@ impl Provider {
             .iter()
             .filter(|(marker, _)| fork.allows(marker))
             .collect();
-        match overlapping.as_slice() {
-            [(_, one)] => Ok(Arc::clone(one)),
-            _ => {
-                let markers: Vec<_> = overlapping.iter().map(|(marker, _)| marker.clone()).collect();
-                Err(Stop::Fork {
-                    package: format!("{name}=={version} (its wheels differ by platform)"),
-                    markers: crate::fork::partition(&fork.marker, &markers),
-                })
-            }
+        if let [(_, one)] = overlapping.as_slice() {
+            return Ok(Arc::clone(one));
         }
+        let markers: Vec<_> = overlapping
+            .iter()
+            .map(|(marker, _)| marker.clone())
+            .collect();
+        Err(Stop::Fork {
+            package: format!("{name}=={version} (its wheels differ by platform)"),
+            markers: crate::fork::partition(&fork.marker, &markers),
+        })
     }
 
     /// Whether this attempt picks the lowest versions of `name` first.
@@ -734,14 +736,13 @@ impl DependencyProvider for Provider {
         };
         // In a universal resolution, the lowest Python of the fork (candidates were not
         // filtered by the index's `requires-python` then, since forks differ).
-        let python = self.fork.as_ref().map_or(
-            &self.fetcher.target.python_full_version,
-            |fork| &fork.python_lower,
-        );
-        let index_requires_python = self
+        let python = self
             .fork
             .as_ref()
-            .and(file.requires_python.as_ref());
+            .map_or(&self.fetcher.target.python_full_version, |fork| {
+                &fork.python_lower
+            });
+        let index_requires_python = self.fork.as_ref().and(file.requires_python.as_ref());
         for requires_python in [metadata.requires_python.as_ref(), index_requires_python]
             .into_iter()
             .flatten()
@@ -787,9 +788,7 @@ impl DependencyProvider for Provider {
                     })
                     .cloned()
                     .collect();
-                if let Some(markers) =
-                    self.fork_split(&only_extra, std::slice::from_ref(extra))
-                {
+                if let Some(markers) = self.fork_split(&only_extra, std::slice::from_ref(extra)) {
                     return Err(Stop::Fork {
                         package: format!("{name}[{extra}]=={version}"),
                         markers,

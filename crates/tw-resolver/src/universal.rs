@@ -117,17 +117,17 @@ fn solve_forks(
             }
         }
         let concurrency = fetcher.options.concurrency.max(1);
-        let differing = handle.block_on(platforms.check(
-            fetcher.source.as_ref(),
-            items,
-            concurrency,
-        ))?;
+        let differing =
+            handle.block_on(platforms.check(fetcher.source.as_ref(), items, concurrency))?;
         if differing == 0 || round >= MAX_ROUNDS {
             let mut resolution = merge(fetcher, handle, manifest, universal, &solved, &platforms)?;
             resolution.platform_check = platforms.stats();
             return Ok(resolution);
         }
-        info!(differing, round, "wheels disagree by platform: solving the forks again");
+        info!(
+            differing,
+            round, "wheels disagree by platform: solving the forks again"
+        );
     }
 }
 
@@ -165,11 +165,7 @@ fn solve_round(
                     platforms: Arc::clone(platforms),
                 }),
             );
-            let result = pubgrub::resolve(
-                &provider,
-                PubGrubPackage::root(),
-                Version::new([0]),
-            );
+            let result = pubgrub::resolve(&provider, PubGrubPackage::root(), Version::new([0]));
             match result {
                 Err(PubGrubError::ErrorChoosingVersion {
                     source: Stop::Restart(name),
@@ -230,17 +226,23 @@ fn solve_round(
     Ok(solved)
 }
 
+/// What the merge reads from: the fetcher (cached pages and metadata), the runtime, the
+/// root requirements and the per-platform check.
+struct Sources<'a> {
+    fetcher: &'a Fetcher,
+    handle: &'a Handle,
+    manifest: &'a Manifest,
+    platforms: &'a PlatformCheck,
+}
+
 /// A solved node's outgoing edges: the solved packages its requirements reach, each with
 /// the marker (environment only) under which the requirement applies.
 fn edges(
-    fetcher: &Fetcher,
-    handle: &Handle,
-    manifest: &Manifest,
+    sources: &Sources<'_>,
     fork: &Fork,
     package: &PubGrubPackage,
     version: &Version,
     solution: &BTreeMap<PubGrubPackage, Version>,
-    platforms: &PlatformCheck,
 ) -> Result<Vec<(PubGrubPackage, MarkerTree)>, ResolveError> {
     let mut out = Vec::new();
     let mut add = |requirement: &pep508_rs::Requirement, marker: MarkerTree| {
@@ -260,7 +262,7 @@ fn edges(
     };
     let (name, extra) = match package.kind() {
         PackageKind::Root => {
-            for root in &manifest.requirements {
+            for root in &sources.manifest.requirements {
                 add(
                     &root.requirement,
                     restrict_extras(&root.requirement.marker, &[]),
@@ -271,9 +273,9 @@ fn edges(
         PackageKind::Base(name) => (name, None),
         PackageKind::Extra(name, extra) => (name, Some(extra)),
     };
-    let mut metadata = metadata_of(fetcher, handle, name, version)?.1;
+    let mut metadata = metadata_of(sources.fetcher, sources.handle, name, version)?.1;
     // Wheels that disagree by platform: this fork lies in one family (it was split so).
-    if let Some(split) = platforms.split(name, version)
+    if let Some(split) = sources.platforms.split(name, version)
         && let Some((_, family)) = split.iter().find(|(marker, _)| fork.allows(marker))
     {
         metadata = Arc::clone(family);
@@ -317,12 +319,13 @@ fn metadata_of(
         version: version.clone(),
         reason,
     };
-    let versions = handle
-        .block_on(fetcher.project(name))
-        .map_err(|source| ResolveError::Index {
-            package: name.to_string(),
-            source,
-        })?;
+    let versions =
+        handle
+            .block_on(fetcher.project(name))
+            .map_err(|source| ResolveError::Index {
+                package: name.to_string(),
+                source,
+            })?;
     let entry = versions
         .versions
         .get(version)
@@ -400,14 +403,18 @@ fn merge(
     solved: &[Solved],
     platforms: &PlatformCheck,
 ) -> Result<Resolution, ResolveError> {
+    let sources = Sources {
+        fetcher,
+        handle,
+        manifest,
+        platforms,
+    };
     let mut merged: BTreeMap<(PackageName, Version), Merged> = BTreeMap::new();
     for Solved { fork, solution } in solved {
         let mut graph: BTreeMap<PubGrubPackage, Vec<(PubGrubPackage, MarkerTree)>> =
             BTreeMap::new();
         for (package, version) in solution {
-            let out = edges(
-                fetcher, handle, manifest, fork, package, version, solution, platforms,
-            )?;
+            let out = edges(&sources, fork, package, version, solution)?;
             graph.insert(package.clone(), out);
         }
         let reach = reachability(fork, &graph);
@@ -419,15 +426,12 @@ fn merge(
                 continue;
             };
             let entry = merged.entry((name.clone(), version.clone())).or_default();
-            match package.kind() {
-                PackageKind::Extra(_, extra) => {
-                    entry.extras.insert(extra.clone());
-                }
-                _ => {
-                    let mut grown = entry.marker.take().unwrap_or(MarkerTree::FALSE);
-                    grown.or(marker.clone());
-                    entry.marker = Some(grown);
-                }
+            if let PackageKind::Extra(_, extra) = package.kind() {
+                entry.extras.insert(extra.clone());
+            } else {
+                let mut grown = entry.marker.take().unwrap_or(MarkerTree::FALSE);
+                grown.or(marker.clone());
+                entry.marker = Some(grown);
             }
             for (to, _) in graph.get(package).into_iter().flatten() {
                 if let Some(dependency) = to.name()
@@ -473,11 +477,14 @@ fn merge(
             continue;
         };
         let (version_entry, metadata) = metadata_of(fetcher, handle, &name, &version)?;
-        let chosen = version_entry.choice.as_ref().map_err(|unusable| ResolveError::NoFile {
-            package: name.clone(),
-            version: version.clone(),
-            reason: unusable.to_string(),
-        })?;
+        let chosen = version_entry
+            .choice
+            .as_ref()
+            .map_err(|unusable| ResolveError::NoFile {
+                package: name.clone(),
+                version: version.clone(),
+                reason: unusable.to_string(),
+            })?;
         // Covering every environment of the resolution: no marker.
         let marker = if everywhere.is_disjoint(&marker.negate()) {
             None

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use pep508_rs::MarkerTree;
-use tw_resolver::{InMemorySource, Resolution, ResolverOptions, ResolveError};
+use tw_resolver::{InMemorySource, Resolution, ResolveError, ResolverOptions};
 
 use crate::common::{manifest, metadata, runtime};
 
@@ -79,7 +79,10 @@ fn disagreeing_markers_fork_and_each_entry_gets_where_it_is_reachable() {
             ("b", "1.0.0", &[]),
             ("c", "1.0.0", &[]),
         ],
-        &["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform == 'darwin'"],
+        &[
+            "a>=2 ; sys_platform == 'linux'",
+            "a<2 ; sys_platform == 'darwin'",
+        ],
         universal(">=3.8"),
     )
     .unwrap();
@@ -93,9 +96,18 @@ fn disagreeing_markers_fork_and_each_entry_gets_where_it_is_reachable() {
             "c==1.0.0 ; sys_platform == 'linux'",
         ]
     );
-    assert_eq!(resolution.fork_markers.len(), 3, "{:?}", resolution.fork_markers);
     assert_eq!(
-        resolution.requires_python.as_ref().map(ToString::to_string).as_deref(),
+        resolution.fork_markers.len(),
+        3,
+        "{:?}",
+        resolution.fork_markers
+    );
+    assert_eq!(
+        resolution
+            .requires_python
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
         Some(">=3.8")
     );
 }
@@ -110,7 +122,11 @@ fn a_version_chosen_in_one_fork_is_preferred_in_the_next() {
             ("d", "1.0.0", &[]),
             ("d", "2.0.0", &[]),
         ],
-        &["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform != 'linux'", "d"],
+        &[
+            "a>=2 ; sys_platform == 'linux'",
+            "a<2 ; sys_platform != 'linux'",
+            "d",
+        ],
         universal(">=3.10"),
     )
     .unwrap();
@@ -173,7 +189,14 @@ fn requires_python_is_checked_against_each_forks_lowest_python() {
 fn extras_requested_under_a_marker_carry_it_to_their_requirements() {
     let resolution = resolve(
         &[
-            ("p", "1.0.0", &["q ; extra == 'x'", "r ; extra == 'x' and sys_platform == 'win32'"]),
+            (
+                "p",
+                "1.0.0",
+                &[
+                    "q ; extra == 'x'",
+                    "r ; extra == 'x' and sys_platform == 'win32'",
+                ],
+            ),
             ("q", "1.0.0", &[]),
             ("r", "1.0.0", &[]),
         ],
@@ -201,7 +224,10 @@ fn a_conflict_inside_one_fork_names_the_fork() {
             ("a", "2.0.0", &[]),
             ("b", "2.0.0", &[]),
         ],
-        &["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform == 'darwin'"],
+        &[
+            "a>=2 ; sys_platform == 'linux'",
+            "a<2 ; sys_platform == 'darwin'",
+        ],
         universal(">=3.10"),
     )
     .unwrap_err();
@@ -219,10 +245,16 @@ fn wheels_that_disagree_by_platform_fork_on_sys_platform() {
     // without a marker (what an old `setup.py` bakes in).
     let mut source = InMemorySource::new();
     source
-        .add_wheel(metadata("app", "1.0.0", &[], &[]), "cp312-cp312-manylinux_2_17_x86_64")
+        .add_wheel(
+            metadata("app", "1.0.0", &[], &[]),
+            "cp312-cp312-manylinux_2_17_x86_64",
+        )
         .unwrap();
     source
-        .add_wheel(metadata("app", "1.0.0", &[], &[]), "cp312-cp312-macosx_11_0_arm64")
+        .add_wheel(
+            metadata("app", "1.0.0", &[], &[]),
+            "cp312-cp312-macosx_11_0_arm64",
+        )
         .unwrap();
     source
         .add_wheel(
