@@ -129,8 +129,12 @@ impl PlatformCheck {
         concurrency: usize,
     ) -> Result<usize, ResolveError> {
         let mut work = Vec::new();
+        // The same version is usually chosen by several forks: read it once.
+        let mut seen = BTreeSet::new();
         for (name, version, entry, used) in items {
-            if self.lock().contains_key(&(name.clone(), version.clone())) {
+            if self.lock().contains_key(&(name.clone(), version.clone()))
+                || !seen.insert((name.clone(), version.clone()))
+            {
                 continue;
             }
             let Ok(chosen) = &entry.choice else {

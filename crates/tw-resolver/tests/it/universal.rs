@@ -264,7 +264,12 @@ fn wheels_that_disagree_by_platform_fork_on_sys_platform() {
         .unwrap();
     source.add(metadata("winonly", "1.0.0", &[], &[])).unwrap();
     source.add(metadata("pure", "1.0.0", &[], &[])).unwrap();
-    let roots = vec!["app".to_string(), "pure".to_string()];
+    // Two forks by Python version (on `pure`) both choose `app` 1.0.0: it is read once.
+    let roots = vec![
+        "app".to_string(),
+        "pure>=1 ; python_version >= '3.13'".to_string(),
+        "pure<2 ; python_version < '3.13'".to_string(),
+    ];
     let resolution = runtime()
         .block_on(tw_resolver::resolve_universal_with(
             manifest(&roots),
