@@ -244,6 +244,10 @@ pub(crate) struct ResolveArgs {
         requires = "universal"
     )]
     pub(crate) required_environment: Vec<String>,
+    /// With `--universal`: read one wheel's metadata per version, as uv does, instead of one
+    /// per platform family (fewer requests; wheels that disagree by platform go unnoticed).
+    #[arg(help_heading = "Target options", long, requires = "universal")]
+    pub(crate) no_platform_check: bool,
 }
 
 /// Where packages come from (shared by `resolve` and `download`).

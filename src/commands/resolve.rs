@@ -148,6 +148,7 @@ pub(crate) async fn run(
     )?;
     check_trusted_hosts(&set.index.trusted_hosts, &locations, *printer)?;
     let mut options = resolver_options(args, &set)?;
+    options.skip_platform_check = args.no_platform_check;
     let universal = if args.universal {
         Some(crate::commands::universal::target(args, &target)?)
     } else {
@@ -653,6 +654,7 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         preferences: Vec::new(),
         concurrency: args.concurrency,
         speculation: tw_resolver::SpeculationOptions::default(),
+        skip_platform_check: false,
     })
 }
 

@@ -108,7 +108,12 @@ fn solve_forks(
         round += 1;
         let solved = solve_round(fetcher, handle, manifest, universal, &platforms)?;
         let mut items = Vec::new();
-        for Solved { solution, .. } in &solved {
+        let solutions = if fetcher.options.skip_platform_check {
+            &[][..]
+        } else {
+            &solved[..]
+        };
+        for Solved { solution, .. } in solutions {
             for (package, version) in solution {
                 if let PackageKind::Base(name) = package.kind() {
                     let (entry, metadata) = metadata_of(fetcher, handle, name, version)?;
@@ -116,6 +121,10 @@ fn solve_forks(
                 }
             }
         }
+        // Guesses still queued or in flight are for versions no fork chose; left running,
+        // they would compete with the check's reads (and were most of its cost when
+        // measured). Later rounds, rare, run without speculation.
+        handle.block_on(fetcher.shutdown());
         let concurrency = fetcher.options.concurrency.max(1);
         let differing =
             handle.block_on(platforms.check(fetcher.source.as_ref(), items, concurrency))?;
