@@ -41,6 +41,9 @@ pub struct PlatformCheckStats {
     pub versions_checked: u64,
     /// Wheel metadata files read for the check (one per family beyond the first).
     pub reads: u64,
+    /// Families not read because the index gave their wheel's PEP 658 metadata the same
+    /// sha256 as the chosen wheel's (identical bytes, nothing to compare).
+    pub same_hash: u64,
     /// Versions whose wheels disagree on `Requires-Dist` between platform families; the
     /// resolution took their dependencies per family (forked on `sys_platform`).
     pub differing: Vec<(PackageName, Version)>,
@@ -54,6 +57,7 @@ pub(crate) struct PlatformCheck {
     /// Versions with wheels of several families (each was read for every family).
     versions: AtomicU64,
     reads: AtomicU64,
+    same_hash: AtomicU64,
 }
 
 /// One platform family of wheels.
@@ -93,6 +97,16 @@ impl Family {
             Self::Windows => Some("win32"),
             Self::Rest => None,
         }
+    }
+}
+
+/// The sha256 the index gave for a file's PEP 658 metadata, lower-case.
+fn metadata_sha256(file: &IndexFile) -> Option<String> {
+    match &file.core_metadata {
+        tw_index::CoreMetadata::Available {
+            sha256: Some(sha256),
+        } => Some(sha256.to_ascii_lowercase()),
+        _ => None,
     }
 }
 
@@ -145,15 +159,22 @@ impl PlatformCheck {
                 self.lock().insert((name, version), None);
                 continue;
             };
-            // One wheel per other family, the first by file name (every run reads the same).
+            // One wheel per other family: one whose PEP 658 metadata has the chosen wheel's
+            // sha256 if the index says so (nothing to read), else the first by file name
+            // (every run reads the same).
+            let chosen_hash = metadata_sha256(chosen);
             let mut others: BTreeMap<Family, Arc<IndexFile>> = BTreeMap::new();
             for file in &entry.files {
                 if let Some(family) = Family::of(file)
                     && family != chosen_family
                     && !file.is_yanked()
                 {
+                    let key = |file: &IndexFile| {
+                        let same = chosen_hash.is_some() && metadata_sha256(file) == chosen_hash;
+                        (!same, file.filename.clone())
+                    };
                     let slot = others.entry(family).or_insert_with(|| Arc::clone(file));
-                    if file.filename < slot.filename {
+                    if key(file) < key(slot) {
                         *slot = Arc::clone(file);
                     }
                 }
@@ -163,13 +184,18 @@ impl PlatformCheck {
                 continue;
             }
             self.versions.fetch_add(1, Ordering::Relaxed);
-            work.push((name, version, chosen_family, used, others));
+            work.push((name, version, chosen_family, used, chosen_hash, others));
         }
         let reads =
             futures::stream::iter(work.into_iter().map(
-                |(name, version, chosen_family, used, others)| async move {
-                    let mut read = vec![(chosen_family, used)];
+                |(name, version, chosen_family, used, chosen_hash, others)| async move {
+                    let mut read = vec![(chosen_family, Arc::clone(&used))];
                     for (family, file) in others {
+                        if chosen_hash.is_some() && metadata_sha256(&file) == chosen_hash {
+                            self.same_hash.fetch_add(1, Ordering::Relaxed);
+                            read.push((family, Arc::clone(&used)));
+                            continue;
+                        }
                         self.reads.fetch_add(1, Ordering::Relaxed);
                         let metadata = source.metadata(&file).await.map_err(|source| {
                             ResolveError::Metadata {
@@ -213,6 +239,7 @@ impl PlatformCheck {
         PlatformCheckStats {
             versions_checked: self.versions.load(Ordering::Relaxed),
             reads: self.reads.load(Ordering::Relaxed),
+            same_hash: self.same_hash.load(Ordering::Relaxed),
             differing: checked
                 .iter()
                 .filter(|(_, split)| split.is_some())
@@ -242,4 +269,94 @@ fn family_markers(read: &[(Family, Arc<DistMetadata>)]) -> Vec<(MarkerTree, Arc<
         .unwrap_or(&read[0]);
     out.push((named.negate(), Arc::clone(&rest.1)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use tw_index::{CoreMetadata, IndexError, ProjectFiles};
+    use tw_metadata::MetadataError;
+    use url::Url;
+
+    use super::*;
+    use crate::build::BoxFuture;
+
+    /// A source that must not be asked for metadata.
+    #[derive(Debug)]
+    struct NoReads;
+
+    impl MetadataSource for NoReads {
+        fn project<'a>(
+            &'a self,
+            name: &'a PackageName,
+        ) -> BoxFuture<'a, Result<ProjectFiles, IndexError>> {
+            let name = name.clone();
+            Box::pin(async move {
+                Ok(ProjectFiles {
+                    name,
+                    files: Vec::new(),
+                })
+            })
+        }
+
+        fn metadata<'a>(
+            &'a self,
+            file: &'a IndexFile,
+        ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>> {
+            panic!("read {}", file.filename)
+        }
+    }
+
+    fn wheel(tags: &str, sha256: &str) -> Arc<IndexFile> {
+        let name = PackageName::from_str("app").unwrap();
+        let filename = format!("app-1.0.0-{tags}.whl");
+        let url = Url::parse(&format!("https://files.test/{filename}")).unwrap();
+        Arc::new(IndexFile {
+            dist: DistFilename::parse(&filename, &name).unwrap(),
+            filename,
+            url: url.clone(),
+            sha256: None,
+            requires_python: None,
+            yanked: None,
+            upload_time: None,
+            size: None,
+            core_metadata: CoreMetadata::Available {
+                sha256: Some(sha256.to_string()),
+            },
+            source: Arc::new(url),
+        })
+    }
+
+    #[test]
+    fn wheels_whose_metadata_has_the_chosen_hash_are_not_read() {
+        let linux = wheel("cp312-cp312-manylinux_2_17_x86_64", "AA");
+        let windows = wheel("cp312-cp312-win_amd64", "aa");
+        let entry = VersionEntry {
+            files: vec![Arc::clone(&linux), windows],
+            other_wheels: Vec::new(),
+            metadata_wheel: None,
+            choice: Ok(linux),
+            yanked: None,
+        };
+        let text = "Metadata-Version: 2.1\nName: app\nVersion: 1.0.0\n";
+        let used = Arc::new(DistMetadata::parse(text.as_bytes(), "app").unwrap());
+        let check = PlatformCheck::default();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let items = vec![(
+            PackageName::from_str("app").unwrap(),
+            Version::from_str("1.0.0").unwrap(),
+            entry,
+            used,
+        )];
+        let differing = runtime.block_on(check.check(&NoReads, items, 4)).unwrap();
+        assert_eq!(differing, 0);
+        let stats = check.stats();
+        assert_eq!(
+            (stats.versions_checked, stats.reads, stats.same_hash),
+            (1, 0, 1)
+        );
+    }
 }
