@@ -307,3 +307,42 @@ fn pure_python_versions_cost_no_extra_read() {
     assert_eq!(resolution.platform_check.reads, 0);
     assert!(MarkerTree::from_str("sys_platform == 'linux'").is_ok());
 }
+
+#[test]
+fn forks_past_the_limit_are_an_error_not_a_hang() {
+    // Nine packages, each required under one marker and its negation with ranges that
+    // disagree: the root splits into 2^9 = 512 pieces, past the limit of 256.
+    let variables = [
+        "os_name",
+        "sys_platform",
+        "platform_machine",
+        "platform_python_implementation",
+        "platform_release",
+        "platform_system",
+        "platform_version",
+        "implementation_name",
+        "python_version",
+    ];
+    let mut packages: Vec<(String, &str)> = Vec::new();
+    let mut roots = Vec::new();
+    for (i, variable) in variables.iter().enumerate() {
+        let name = format!("p{i}");
+        let value = if *variable == "python_version" {
+            "3.12"
+        } else {
+            "x"
+        };
+        roots.push(format!("{name}>=2 ; {variable} == '{value}'"));
+        roots.push(format!("{name}<2 ; {variable} != '{value}'"));
+        packages.push((name.clone(), "1.0.0"));
+        packages.push((name, "2.0.0"));
+    }
+    let packages: Vec<(&str, &str, &[&str])> = packages
+        .iter()
+        .map(|(name, version)| (name.as_str(), *version, &[][..]))
+        .collect();
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let error = resolve(&packages, &roots, universal(">=3.10")).unwrap_err();
+    assert!(error.is_no_solution(), "{error}");
+    assert!(error.to_string().contains("more than 256 forks"), "{error}");
+}
