@@ -72,9 +72,21 @@ impl UniversalTarget {
 
     /// `marker` without what `requires-python` already implies (no `python_full_version >=
     /// '3.10'` in a lock whose `requires-python` says so).
+    /// With `--environment`, terms every covered environment satisfies are dropped too
+    /// (`sys_platform == 'linux' and python_full_version < '3.11'` is `python_full_version <
+    /// '3.11'` in a lock limited to Linux).
     #[must_use]
     pub fn simplify(&self, marker: MarkerTree) -> MarkerTree {
-        marker.simplify_python_versions(Bound::Included(&self.python_lower_bound), Bound::Unbounded)
+        let marker = marker
+            .simplify_python_versions(Bound::Included(&self.python_lower_bound), Bound::Unbounded);
+        if self.environments.is_empty() {
+            return marker;
+        }
+        let mut covered = MarkerTree::FALSE;
+        for environment in &self.environments {
+            covered.or(environment.clone());
+        }
+        without_implied(&marker, &covered)
     }
 
     /// A stand-in [`Target`] for the parts of a resolution that want one: CPython at the
@@ -90,6 +102,44 @@ impl UniversalTarget {
         let mut target = crate::target_from_platform(&version, &platform);
         target.tags = Tags::universal(major, minor);
         Ok(target)
+    }
+}
+
+/// `marker` with the terms `context` already implies dropped: a shorter marker that is the
+/// same as `marker` wherever `context` holds. Greedy over the disjunctive normal form (drop
+/// one expression of a conjunction when that changes nothing within `context`), and checked
+/// at the end: `marker` itself when the result would differ.
+fn without_implied(marker: &MarkerTree, context: &MarkerTree) -> MarkerTree {
+    let within = |tree: &MarkerTree| {
+        let mut tree = tree.clone();
+        tree.and(context.clone());
+        tree
+    };
+    let conjunction = |expressions: &[pep508_rs::MarkerExpression]| {
+        let mut tree = MarkerTree::TRUE;
+        for expression in expressions {
+            tree.and(MarkerTree::expression(expression.clone()));
+        }
+        tree
+    };
+    let mut result = MarkerTree::FALSE;
+    for mut expressions in marker.to_dnf() {
+        let mut index = 0;
+        while index < expressions.len() {
+            let mut fewer = expressions.clone();
+            fewer.remove(index);
+            if within(&conjunction(&fewer)) == within(&conjunction(&expressions)) {
+                expressions = fewer;
+            } else {
+                index += 1;
+            }
+        }
+        result.or(conjunction(&expressions));
+    }
+    if within(&result) == within(marker) {
+        result
+    } else {
+        marker.clone()
     }
 }
 
@@ -237,6 +287,23 @@ mod tests {
         ));
         assert_eq!(simplified, marker("sys_platform == 'linux'"));
         assert!(UniversalTarget::new("<3.13".parse().unwrap(), Vec::new(), Vec::new()).is_err());
+    }
+
+    #[test]
+    fn terms_the_environments_imply_are_dropped() {
+        let target = UniversalTarget::new(
+            ">=3.10".parse().unwrap(),
+            vec![marker("sys_platform == 'linux'")],
+            Vec::new(),
+        )
+        .unwrap();
+        let simplified = target.simplify(marker(
+            "sys_platform == 'linux' and python_full_version < '3.11' and python_full_version >= '3.8'",
+        ));
+        assert_eq!(simplified, marker("python_full_version < '3.11'"));
+        // Nothing to drop: unchanged.
+        let other = marker("platform_machine == 'aarch64'");
+        assert_eq!(target.simplify(other.clone()), other);
     }
 
     #[test]
