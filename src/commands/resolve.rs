@@ -108,15 +108,33 @@ pub(crate) async fn run(
     let excluded = no_emit_packages(args)?;
     lock.packages
         .retain(|package| !excluded.contains(&package.name));
-    let contents = render(
-        args,
-        &lock,
-        destination.format,
-        excluded,
-        &session.indexes,
-        &inputs.set,
-        argv,
-    );
+    let contents = if args.universal {
+        // Issue 17: a stopgap writer until the lock model carries markers.
+        if destination.format == LockFormat::Pylock {
+            return Err(Failure::input(anyhow!(
+                "a pylock.toml of a universal resolution is not written yet (issue 17, item 4); use a requirements.txt output"
+            )));
+        }
+        crate::commands::universal::requirements_txt(
+            &resolution,
+            &crate::commands::universal::TextOptions {
+                header: (!args.no_header).then(|| header(argv)),
+                generate_hashes: args.generate_hashes,
+                annotate: !args.no_annotate,
+                excluded: &excluded,
+            },
+        )
+    } else {
+        render(
+            args,
+            &lock,
+            destination.format,
+            excluded,
+            &session.indexes,
+            &inputs.set,
+            argv,
+        )
+    };
     if args.check {
         // `requires = "output"` and `Destination::from_args` make the path present here.
         let path = destination.path.unwrap_or(Path::new("-"));
@@ -232,6 +250,8 @@ struct Session {
     indexes: Vec<Url>,
     /// The resolver options from the flags and requirement files (no preferences yet).
     options: ResolverOptions,
+    /// `--universal`: the Python range and environments resolved for instead of `target`.
+    universal: Option<tw_platform::UniversalTarget>,
 }
 
 impl Session {
@@ -256,6 +276,13 @@ impl Session {
         )?;
         check_trusted_hosts(&set.index.trusted_hosts, &locations, printer)?;
         let mut options = resolver_options(args, set)?;
+        options.skip_platform_check = args.no_platform_check;
+        // Issue 17: `--universal` resolves for every environment of a Python range.
+        let universal = if args.universal {
+            Some(crate::commands::universal::target(args, &target)?)
+        } else {
+            None
+        };
         // Issue 15: a tuning knob for benchmark sweeps of the speculation limits (not a user
         // setting; `bench/compare` clears `TAILWHEEL_*`, so its runs use the defaults).
         if let Some(value) = env.var("TAILWHEEL_SPECULATION") {
@@ -297,6 +324,7 @@ impl Session {
             fetcher,
             indexes,
             options,
+            universal,
         })
     }
 
@@ -325,14 +353,28 @@ impl Session {
         options.builder = builder
             .clone()
             .map(|builder| builder as Arc<dyn tw_resolver::MetadataBuilder>);
-        let result = tw_resolver::resolve(
-            manifest,
-            Arc::clone(&self.index),
-            Arc::clone(&self.fetcher),
-            self.target.clone(),
-            options,
-        )
-        .await;
+        let result = match &self.universal {
+            Some(universal) => {
+                tw_resolver::resolve_universal(
+                    manifest,
+                    Arc::clone(&self.index),
+                    Arc::clone(&self.fetcher),
+                    universal.clone(),
+                    options,
+                )
+                .await
+            }
+            None => {
+                tw_resolver::resolve(
+                    manifest,
+                    Arc::clone(&self.index),
+                    Arc::clone(&self.fetcher),
+                    self.target.clone(),
+                    options,
+                )
+                .await
+            }
+        };
         if let Some(ticker) = ticker {
             ticker.abort();
         }
@@ -639,6 +681,29 @@ fn print_stats(
                 resolution.other_target_wheels
             ));
         }
+        if resolution.requires_python.is_some() {
+            // Issue 17: what the universal resolution forked and what the per-platform
+            // metadata check cost.
+            let check = &resolution.platform_check;
+            let differing: Vec<String> = check
+                .differing
+                .iter()
+                .map(|(name, version)| format!("{name}=={version}"))
+                .collect();
+            printer.always(&format!(
+                "stats: universal: {} forks; per-platform metadata: {} versions with wheels for several platforms, {} extra metadata reads ({} skipped: same PEP 658 hash), {} disagreeing{}",
+                resolution.fork_markers.len().max(1),
+                check.versions_checked,
+                check.reads,
+                check.same_hash,
+                differing.len(),
+                if differing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", differing.join(", "))
+                }
+            ));
+        }
         let solved = resolution.stats;
         printer.always(&format!(
             "stats: solver: {} decisions ({} repeated after a rejection or backtrack, {} restarts)",
@@ -750,6 +815,7 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         preferences: Vec::new(),
         concurrency: args.concurrency,
         speculation: tw_resolver::SpeculationOptions::default(),
+        skip_platform_check: false,
     })
 }
 

@@ -6,3 +6,4 @@ mod common;
 mod owned_fetches;
 mod proptest;
 mod speculation;
+mod universal;
