@@ -86,6 +86,7 @@ fn locked_package(package: &ResolvedPackage, target: &Target, indexes: &[Url]) -
     LockedPackage {
         name: package.name.clone(),
         version: package.version.clone(),
+        marker: package.marker.clone(),
         extras: package.extras.clone(),
         index,
         requires_python: package.requires_python.as_ref().map(ToString::to_string),

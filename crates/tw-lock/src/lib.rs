@@ -29,6 +29,7 @@
 //!     packages: vec![LockedPackage {
 //!         name: "idna".parse()?,
 //!         version: "3.10".parse()?,
+//!         marker: None,
 //!         extras: Vec::new(),
 //!         index: Some("https://index.example.invalid/simple/".parse()?),
 //!         requires_python: None,

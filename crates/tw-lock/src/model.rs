@@ -8,7 +8,7 @@
 use std::fmt;
 
 use pep440_rs::Version;
-use pep508_rs::{ExtraName, PackageName};
+use pep508_rs::{ExtraName, MarkerTree, PackageName};
 use url::Url;
 
 /// One file of a locked package.
@@ -53,6 +53,10 @@ pub struct LockedPackage {
     pub name: PackageName,
     /// The pinned version.
     pub version: Version,
+    /// Where this entry is installed (a PEP 508 marker), for a universal lock; `None` for
+    /// every environment the lock covers. Several entries may share a name when their
+    /// markers are disjoint.
+    pub marker: Option<MarkerTree>,
     /// The extras that were requested of it (written as `name[extra]==version` only when
     /// [`crate::RequirementsTxtOptions::strip_extras`] is off).
     pub extras: Vec<ExtraName>,
@@ -82,4 +86,22 @@ pub struct Lock {
     pub environments: Vec<String>,
     /// The pinned packages.
     pub packages: Vec<LockedPackage>,
+}
+
+/// Parse a PEP 508 marker from a lock file: `Ok(None)` for an empty or always-true marker,
+/// else the marker, or the reason it is invalid.
+///
+/// `pep508_rs` 0.9.2 panics on non-ASCII text (its cursor and error display count characters
+/// as bytes, `docs/reliability.md`), so such text is refused first; PEP 508 markers are
+/// ASCII.
+pub(crate) fn parse_marker(text: &str) -> Result<Option<MarkerTree>, String> {
+    if let Some((position, character)) = text.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
+        return Err(format!(
+            "`{character}` is not allowed: PEP 508 markers are ASCII (at character {})",
+            position + 1
+        ));
+    }
+    let marker = MarkerTree::parse_str::<pep508_rs::VerbatimUrl>(text)
+        .map_err(|err| format!("{} (at character {})", err.message, err.start + 1))?;
+    Ok((!marker.is_true()).then_some(marker))
 }

@@ -16,9 +16,13 @@
 //!   `--find-links <location>` lines (`--emit-index-url`, `--emit-find-links`),
 //!   then a blank line when requirements follow.
 //! - One `name==version` per package, sorted by normalized name, then
-//!   version. The name is the normalized one, as pip-compile writes it. No
-//!   environment markers are written: the lock holds one version per name.
+//!   version. The name is the normalized one, as pip-compile writes it.
 //!   Extras are stripped unless asked for (`name[a,b]==version`, sorted).
+//!   A package with a marker (a universal lock, which may hold several
+//!   versions of one name under disjoint markers) is written in the layout of
+//!   uv's `pip compile --universal`: `name==version ; marker`, the marker as
+//!   `pep508_rs` writes it (single-quoted values). A single-target lock has no
+//!   markers, so its lines are unchanged.
 //! - With hashes: ` \` and one `    --hash=sha256:…` line per hash, sorted
 //!   and deduplicated. A package without any hash is preceded by a `#
 //!   WARNING` comment, since pip then refuses the whole file.
@@ -42,7 +46,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use pep440_rs::{Operator, Version, VersionSpecifiers};
-use pep508_rs::PackageName;
+use pep508_rs::{MarkerTree, PackageName};
 
 use crate::error::{Location, LockError};
 use crate::model::{Lock, LockedPackage};
@@ -187,6 +191,11 @@ fn requirement(package: &LockedPackage, options: &RequirementsTxtOptions) -> Str
             extras.join(","),
             package.version
         ));
+    }
+    if let Some(marker) = package.marker.as_ref().and_then(MarkerTree::try_to_string) {
+        // uv's universal layout: `name==version ; marker` (one space either side).
+        out.push_str(" ; ");
+        out.push_str(&one_line(&marker));
     }
     for hash in &hashes {
         out.push_str(" \\\n    --hash=");
@@ -348,7 +357,39 @@ fn parse_pin(
 mod tests {
     use super::*;
     use crate::model::Via;
-    use crate::test_support::{lock, package};
+    use crate::test_support::{lock, package, universal};
+
+    #[test]
+    fn universal_pins_carry_their_markers_in_uvs_layout() {
+        let options = RequirementsTxtOptions {
+            generate_hashes: true,
+            ..RequirementsTxtOptions::default()
+        };
+        // uv's `pip compile --universal --generate-hashes` layout: `name==version ; marker \`
+        // then the hashes, then `# via`.
+        assert_eq!(
+            to_requirements_txt(&universal(), &options),
+            "app==1.0 \\\n    --hash=sha256:03\n    # via -r requirements.in\n\
+             colorama==0.4.6 ; sys_platform == 'win32' \\\n    --hash=sha256:23\n    # via app\n\
+             numpy==2.0.2 ; python_full_version < '3.10' \\\n    --hash=sha256:23 \\\n    --hash=sha256:2f\n\
+             numpy==2.2.6 ; python_full_version >= '3.10' \\\n    --hash=sha256:25 \\\n    --hash=sha256:31\n"
+        );
+        let plain = RequirementsTxtOptions {
+            annotation_style: AnnotationStyle::Line,
+            ..RequirementsTxtOptions::default()
+        };
+        assert_eq!(
+            to_requirements_txt(&universal(), &plain),
+            "app==1.0                  # via -r requirements.in\n\
+             colorama==0.4.6 ; sys_platform == 'win32'  # via app\n\
+             numpy==2.0.2 ; python_full_version < '3.10'\n\
+             numpy==2.2.6 ; python_full_version >= '3.10'\n"
+        );
+        // Reading the pins back keeps every entry (markers are read by `read_locked_pins`).
+        let text = to_requirements_txt(&universal(), &options);
+        let pins = read_pins(Path::new("requirements.txt"), &text).unwrap();
+        assert_eq!(pins.len(), 4);
+    }
 
     fn via_source(source: &str) -> Via {
         Via::Source(source.to_owned())
