@@ -64,7 +64,7 @@ mod test_support;
 pub use atomic::write_atomic;
 pub use error::{Location, LockError, UnknownLockFormat};
 pub use format::LockFormat;
-pub use from_resolution::{locked_file, locked_file_hash, without_credentials};
+pub use from_resolution::{UniversalScope, locked_file, locked_file_hash, without_credentials};
 pub use graph::LockGraph;
 pub use model::{Lock, LockedFile, LockedPackage, Via};
 pub use pins::{read_pins, read_pylock};
