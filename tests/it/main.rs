@@ -33,4 +33,5 @@ mod reliability;
 mod requirements;
 mod resolver;
 mod tree;
+mod universal;
 mod write;

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use pep440_rs::Version;
-use pep508_rs::{ExtraName, MarkerTree, PackageName};
+use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree, PackageName};
 use url::Url;
 
 /// One file of a locked package.
@@ -88,6 +88,37 @@ pub struct Lock {
     pub packages: Vec<LockedPackage>,
 }
 
+/// One pin read back from an existing lock: `name==version`, with the entry's marker when
+/// the lock is universal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedPin {
+    /// The normalized name.
+    pub name: PackageName,
+    /// The pinned version.
+    pub version: Version,
+    /// Where the entry is installed; `None` for everywhere.
+    pub marker: Option<MarkerTree>,
+}
+
+impl LockedPin {
+    /// True when the pin applies to `environment`: it has no marker, or its marker holds
+    /// there (extras are not set).
+    pub fn holds_for(&self, environment: &MarkerEnvironment) -> bool {
+        self.marker
+            .as_ref()
+            .is_none_or(|marker| marker.evaluate(environment, &[]))
+    }
+
+    /// True when the pin can apply somewhere within `scope` (a universal resolution's
+    /// requires-python and environments as one marker): it has no marker, or its marker is
+    /// not disjoint from `scope`.
+    pub fn can_hold_within(&self, scope: &MarkerTree) -> bool {
+        self.marker
+            .as_ref()
+            .is_none_or(|marker| !marker.is_disjoint(scope))
+    }
+}
+
 /// Parse a PEP 508 marker from a lock file: `Ok(None)` for an empty or always-true marker,
 /// else the marker, or the reason it is invalid.
 ///
@@ -95,6 +126,9 @@ pub struct Lock {
 /// as bytes, `docs/reliability.md`), so such text is refused first; PEP 508 markers are
 /// ASCII.
 pub(crate) fn parse_marker(text: &str) -> Result<Option<MarkerTree>, String> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
     if let Some((position, character)) = text.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
         return Err(format!(
             "`{character}` is not allowed: PEP 508 markers are ASCII (at character {})",

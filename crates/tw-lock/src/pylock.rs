@@ -58,7 +58,7 @@ use pep440_rs::Version;
 use pep508_rs::{MarkerTree, PackageName};
 
 use crate::error::{Location, LockError};
-use crate::model::{Lock, LockedFile, LockedPackage};
+use crate::model::{Lock, LockedFile, LockedPackage, LockedPin};
 
 /// The `lock-version` this writer produces.
 const LOCK_VERSION: &str = "1.0";
@@ -248,7 +248,16 @@ pub(crate) fn toml_string(value: &str) -> String {
 /// Pins (`name`, `version`) of every `[[packages]]` entry that has a version.
 ///
 /// Entries without `version` (source trees) are skipped; file order is kept.
+#[cfg(test)]
 pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Version)>, LockError> {
+    Ok(read_locked_pins(path, text)?
+        .into_iter()
+        .map(|pin| (pin.name, pin.version))
+        .collect())
+}
+
+/// [`read_pins`] with each entry's `marker`.
+pub(crate) fn read_locked_pins(path: &Path, text: &str) -> Result<Vec<LockedPin>, LockError> {
     let table = text
         .parse::<toml::Table>()
         .map_err(|source| LockError::Toml {
@@ -291,7 +300,12 @@ pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Ver
             version: version.to_owned(),
             source: Box::new(source),
         })?;
-        pins.push((name, version));
+        let marker = read_marker(path, package, index)?;
+        pins.push(LockedPin {
+            name,
+            version,
+            marker,
+        });
     }
     Ok(pins)
 }
@@ -328,7 +342,7 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
             path: path.to_path_buf(),
             source: Box::new(source),
         })?;
-    let pins = read_pins(path, text)?;
+    let pins = read_locked_pins(path, text)?;
     let packages_toml = table
         .get("packages")
         .and_then(toml::Value::as_array)
@@ -362,17 +376,21 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
     };
     let mut packages = Vec::new();
     let mut pins = pins.into_iter();
-    for (index, package) in packages_toml.iter().enumerate() {
+    for package in &packages_toml {
         let Some(table) = package.as_table() else {
             continue;
         };
         if table.get("version").is_none() {
             continue;
         }
-        let Some((name, version)) = pins.next() else {
+        let Some(LockedPin {
+            name,
+            version,
+            marker,
+        }) = pins.next()
+        else {
             break;
         };
-        let marker = read_marker(path, table, index)?;
         let wheels = table
             .get("wheels")
             .and_then(toml::Value::as_array)
