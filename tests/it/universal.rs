@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use tw_lock::{Lock, LockedFile, LockedPackage, RequirementsTxtOptions, Via};
 use tw_test_index::{TestIndex, Universe};
 
 use crate::common::{Project, index};
@@ -142,51 +143,147 @@ fn pins_of_a_universal_lock_are_kept_where_their_marker_holds() {
     }
 }
 
+/// Per target: Python, platform, the files `download` must fetch.
+const DOWNLOADS: [(&str, &str, &[&str]); 4] = [
+    (
+        "3.10",
+        "x86_64-manylinux_2_28",
+        &["lib-1.0-cp310-cp310-manylinux_2_17_x86_64.whl"],
+    ),
+    (
+        "3.12",
+        "x86_64-manylinux_2_28",
+        &["lib-2.0-cp312-cp312-manylinux_2_17_x86_64.whl"],
+    ),
+    (
+        "3.12",
+        "aarch64-apple-darwin",
+        &["lib-2.0-cp312-cp312-macosx_11_0_arm64.whl"],
+    ),
+    (
+        "3.12",
+        "x86_64-pc-windows-msvc",
+        &[
+            "colorama-0.4.6-py3-none-any.whl",
+            "lib-2.0-cp312-cp312-win_amd64.whl",
+        ],
+    ),
+];
+
+/// `tailwheel download LOCKFILE` for each of [`DOWNLOADS`] fetches exactly its files.
+fn assert_downloads(project: &Project, index: &TestIndex, lockfile: &str) {
+    for (python, platform, expected) in DOWNLOADS {
+        let dest = project.join(&format!("out-{lockfile}-{python}-{platform}"));
+        let mut command = project.download_command();
+        command.args([lockfile, "-d"]).arg(&dest);
+        command.args(["--python-version", python, "--python-platform", platform]);
+        command.args(["--index-url", &index.index_url(), "--no-cache"]);
+        let out = project.run_command(command);
+        out.assert_code(0);
+        assert_eq!(
+            files_in(&dest),
+            expected,
+            "{lockfile} for {python} on {platform}\n{}",
+            out.stderr
+        );
+    }
+}
+
 #[test]
 fn download_picks_the_entry_whose_marker_holds_and_its_best_wheel() {
     let index = index(universe);
     let project = Project::new(&index);
     project.write("pylock.toml", &pylock(&index));
     project.write("requirements.txt", &requirements_txt(&index));
-    let cases: [(&str, &str, &[&str]); 4] = [
-        (
-            "3.10",
-            "x86_64-manylinux_2_28",
-            &["lib-1.0-cp310-cp310-manylinux_2_17_x86_64.whl"],
-        ),
-        (
-            "3.12",
-            "x86_64-manylinux_2_28",
-            &["lib-2.0-cp312-cp312-manylinux_2_17_x86_64.whl"],
-        ),
-        (
-            "3.12",
-            "aarch64-apple-darwin",
-            &["lib-2.0-cp312-cp312-macosx_11_0_arm64.whl"],
-        ),
-        (
-            "3.12",
-            "x86_64-pc-windows-msvc",
-            &[
-                "colorama-0.4.6-py3-none-any.whl",
-                "lib-2.0-cp312-cp312-win_amd64.whl",
-            ],
-        ),
-    ];
-    for lockfile in ["pylock.toml", "requirements.txt"] {
-        for (python, platform, expected) in cases {
-            let dest = project.join(&format!("out-{lockfile}-{python}-{platform}"));
-            let mut command = project.download_command();
-            command.args([lockfile, "-d"]).arg(&dest);
-            command.args(["--python-version", python, "--python-platform", platform]);
-            command.args(["--index-url", &index.index_url(), "--no-cache"]);
-            let out = project.run_command(command);
+    assert_downloads(&project, &index, "pylock.toml");
+    assert_downloads(&project, &index, "requirements.txt");
+}
+
+/// [`ENTRIES`] as tailwheel's lock model, with the index's URLs and hashes.
+fn lock_model(index: &TestIndex) -> Lock {
+    let packages = ENTRIES
+        .iter()
+        .map(|(name, version, marker, wheels)| {
+            let wheels: Vec<LockedFile> = wheels
+                .iter()
+                .map(|wheel| LockedFile {
+                    filename: (*wheel).to_string(),
+                    url: index.file_url(wheel).parse().expect("a file URL"),
+                    size: None,
+                    upload_time: None,
+                    sha256: Some(sha256(index, wheel)),
+                })
+                .collect();
+            LockedPackage {
+                name: name.parse().expect("a name"),
+                version: version.parse().expect("a version"),
+                marker: Some(marker.parse().expect("a marker")),
+                extras: Vec::new(),
+                index: Some(index.index_url().parse().expect("the index URL")),
+                requires_python: None,
+                dependencies: Vec::new(),
+                via: vec![Via::Source("-r requirements.in".to_string())],
+                hashes: wheels
+                    .iter()
+                    .filter_map(|wheel| wheel.sha256.as_ref())
+                    .map(|hash| format!("sha256:{hash}"))
+                    .collect(),
+                wheels,
+                sdist: None,
+            }
+        })
+        .collect();
+    Lock {
+        requires_python: Some(">=3.10".to_string()),
+        environments: Vec::new(),
+        packages,
+    }
+}
+
+#[test]
+fn universal_locks_written_by_tailwheel_round_trip_through_its_readers() {
+    let index = index(universe);
+    let project = Project::new(&index);
+    let lock = lock_model(&index);
+    project.write("pylock.toml", &tw_lock::to_pylock_toml(&lock));
+    let options = RequirementsTxtOptions {
+        generate_hashes: true,
+        ..RequirementsTxtOptions::default()
+    };
+    project.write(
+        "requirements.txt",
+        &tw_lock::to_requirements_txt(&lock, &options),
+    );
+    assert_downloads(&project, &index, "pylock.toml");
+    assert_downloads(&project, &index, "requirements.txt");
+    // And the pins: each target keeps the version its entry locks.
+    project.write("requirements.in", "lib\n");
+    for output in ["pylock.toml", "requirements.txt"] {
+        for (python, version) in [("3.10", "1.0"), ("3.12", "2.0")] {
+            let path = project.join(output);
+            let pins = tw_lock::read_locked_pins(&path).expect("the lock reads back");
+            assert_eq!(pins.len(), 3, "{output}");
+            // A copy, so the universal lock itself is read again by the next target.
+            let copy = if output == "pylock.toml" {
+                "pylock.copy.toml"
+            } else {
+                "copy.txt"
+            };
+            project.write(copy, &project.read(output));
+            let out = project.resolve_for(
+                python,
+                "x86_64-manylinux_2_28",
+                &["requirements.in", "-o", copy, "--no-header"],
+            );
             out.assert_code(0);
+            let resolved = tw_lock::read_pins(&project.join(copy)).expect("written lock");
             assert_eq!(
-                files_in(&dest),
-                expected,
-                "{lockfile} for {python} on {platform}\n{}",
-                out.stderr
+                resolved,
+                [(
+                    "lib".parse().expect("a name"),
+                    version.parse().expect("a version")
+                )],
+                "{output} for {python}"
             );
         }
     }

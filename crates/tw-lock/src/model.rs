@@ -139,3 +139,33 @@ pub(crate) fn parse_marker(text: &str) -> Result<Option<MarkerTree>, String> {
         .map_err(|err| format!("{} (at character {})", err.message, err.start + 1))?;
     Ok((!marker.is_true()).then_some(marker))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_markers_are_errors_or_markers_never_panics() {
+        for text in [
+            "extra == 'a-'",
+            "extra == '-'",
+            "extra == 'a_'",
+            "'a-' == extra",
+            "extra in 'a-'",
+            "python_version > '3.*'",
+            "python_version ~= '3'",
+            "python_full_version == '3.10.*.*'",
+            "python_version == ''",
+            "(",
+            "sys_platform == 'linux' and",
+            "os_name == \"a'\"",
+            "python_version >= '3.10' or (extra == 'x.' and sys_platform == 'win32')",
+            "sys_platform == 'é'",
+            "é",
+        ] {
+            let _ = parse_marker(text);
+        }
+        assert_eq!(parse_marker("  "), Ok(None));
+        assert!(parse_marker("sys_platform == 'é'").is_err());
+    }
+}
