@@ -256,7 +256,8 @@ pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Ver
         .collect())
 }
 
-/// [`read_pins`] with each entry's `marker`.
+/// The pins of every `[[packages]]` entry that has a version (as [`crate::read_pins`]), each
+/// with its `marker`.
 pub(crate) fn read_locked_pins(path: &Path, text: &str) -> Result<Vec<LockedPin>, LockError> {
     let table = text
         .parse::<toml::Table>()
