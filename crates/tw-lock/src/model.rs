@@ -165,6 +165,23 @@ mod tests {
         ] {
             let _ = parse_marker(text);
         }
+        // Every one-character insertion or deletion of a few markers (a cheap stand-in for
+        // the `lock_readers` fuzz target, which reaches this parser through `read_pins`).
+        let seeds = [
+            "python_full_version >= '3.10' and sys_platform == 'linux'",
+            "extra == 'dev' or (platform_machine != \"arm64\" and os_name in 'nt posix')",
+            "python_version ~= '3.9' and implementation_name not in 'pypy'",
+        ];
+        let inserts = "'\"()<>=!~., -_*abc0123456789";
+        for seed in seeds {
+            for at in 0..=seed.len() {
+                let deleted = format!("{}{}", &seed[..at], seed.get(at + 1..).unwrap_or(""));
+                let _ = parse_marker(&deleted);
+                for c in inserts.chars() {
+                    let _ = parse_marker(&format!("{}{c}{}", &seed[..at], &seed[at..]));
+                }
+            }
+        }
         assert_eq!(parse_marker("  "), Ok(None));
         assert!(parse_marker("sys_platform == 'é'").is_err());
     }
