@@ -80,7 +80,7 @@ pub(crate) async fn run(
     let inputs = read_inputs(args, env, *printer)?;
     let session = Session::open(args, env, &inputs.set, *printer)?;
     let destination = Destination::from_args(args)?;
-    let pins = Pins::read(args, destination.path)?;
+    let pins = Pins::read(args, destination.path, &session.target)?;
 
     let mut options = session.options.clone();
     options.preferences = pins.preferences;
@@ -506,8 +506,15 @@ struct Pins {
 }
 
 impl Pins {
-    /// Read the pins of `output`, if it exists, and apply `-U`/`-P`.
-    fn read(args: &ResolveArgs, output: Option<&Path>) -> Result<Self, Failure> {
+    /// Read the pins of `output`, if it exists, and apply `-U`/`-P`. Of a universal lock,
+    /// only the entries whose marker holds for `target` count.
+    fn read(args: &ResolveArgs, output: Option<&Path>, target: &Target) -> Result<Self, Failure> {
+        let for_target = |pins: Vec<tw_lock::LockedPin>| -> Vec<(PackageName, pep440_rs::Version)> {
+            pins.into_iter()
+                .filter(|pin| pin.holds_for(&target.markers))
+                .map(|pin| (pin.name, pin.version))
+                .collect()
+        };
         let mut upgrade_constraints = Vec::new();
         let mut upgrade: Vec<PackageName> = Vec::new();
         for value in &args.upgrade_package {
@@ -520,22 +527,21 @@ impl Pins {
                 upgrade_constraints.push(requirement);
             }
         }
-        let previous =
-            output
-                .filter(|path| path.is_file())
-                .and_then(|path| match tw_lock::read_pins(path) {
-                    Ok(pins) => Some(pins),
-                    Err(err) => {
-                        debug!("no change summary: {err}");
-                        None
-                    }
-                });
+        let previous = output.filter(|path| path.is_file()).and_then(|path| {
+            match tw_lock::read_locked_pins(path) {
+                Ok(pins) => Some(for_target(pins)),
+                Err(err) => {
+                    debug!("no change summary: {err}");
+                    None
+                }
+            }
+        });
         let mut preferences = Vec::new();
         if let Some(output) = output
             && !args.upgrade
         {
-            let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
-            preferences = pins
+            let pins = tw_lock::read_locked_pins(output).map_err(Failure::input)?;
+            preferences = for_target(pins)
                 .into_iter()
                 .filter(|(name, _)| !upgrade.contains(name))
                 .collect();

@@ -21,6 +21,7 @@ mod errors;
 mod hashes;
 mod help;
 mod index;
+mod lock_universal;
 mod messages;
 mod metadata;
 mod network;
