@@ -80,7 +80,7 @@ pub(crate) async fn run(
     let inputs = read_inputs(args, env, *printer)?;
     let session = Session::open(args, env, &inputs.set, *printer)?;
     let destination = Destination::from_args(args)?;
-    let pins = Pins::read(args, destination.path, &session.target)?;
+    let pins = Pins::read(args, destination.path, &session)?;
 
     let mut options = session.options.clone();
     options.preferences = pins.preferences;
@@ -104,37 +104,28 @@ pub(crate) async fn run(
         .resolve(args, env, manifest, options, *printer, started)
         .await?;
 
-    let mut lock = Lock::from_resolution(&resolution, &session.target, &session.indexes);
+    let mut lock = match &session.universal {
+        Some(universal) => {
+            let scope = tw_lock::UniversalScope {
+                requires_python: Some(universal.requires_python.clone()),
+                environments: universal.environments.clone(),
+            };
+            Lock::universal(&resolution, &scope, &session.indexes)
+        }
+        None => Lock::from_resolution(&resolution, &session.target, &session.indexes),
+    };
     let excluded = no_emit_packages(args)?;
     lock.packages
         .retain(|package| !excluded.contains(&package.name));
-    let contents = if args.universal {
-        // Issue 17: a stopgap writer until the lock model carries markers.
-        if destination.format == LockFormat::Pylock {
-            return Err(Failure::input(anyhow!(
-                "a pylock.toml of a universal resolution is not written yet (issue 17, item 4); use a requirements.txt output"
-            )));
-        }
-        crate::commands::universal::requirements_txt(
-            &resolution,
-            &crate::commands::universal::TextOptions {
-                header: (!args.no_header).then(|| header(argv)),
-                generate_hashes: args.generate_hashes,
-                annotate: !args.no_annotate,
-                excluded: &excluded,
-            },
-        )
-    } else {
-        render(
-            args,
-            &lock,
-            destination.format,
-            excluded,
-            &session.indexes,
-            &inputs.set,
-            argv,
-        )
-    };
+    let contents = render(
+        args,
+        &lock,
+        destination.format,
+        excluded,
+        &session.indexes,
+        &inputs.set,
+        argv,
+    );
     if args.check {
         // `requires = "output"` and `Destination::from_args` make the path present here.
         let path = destination.path.unwrap_or(Path::new("-"));
@@ -250,7 +241,7 @@ struct Session {
     indexes: Vec<Url>,
     /// The resolver options from the flags and requirement files (no preferences yet).
     options: ResolverOptions,
-    /// `--universal`: the Python range and environments resolved for instead of `target`.
+    /// With `--universal`: the Python versions and environments the lock covers.
     universal: Option<tw_platform::UniversalTarget>,
 }
 
@@ -277,7 +268,6 @@ impl Session {
         check_trusted_hosts(&set.index.trusted_hosts, &locations, printer)?;
         let mut options = resolver_options(args, set)?;
         options.skip_platform_check = args.no_platform_check;
-        // Issue 17: `--universal` resolves for every environment of a Python range.
         let universal = if args.universal {
             Some(crate::commands::universal::target(args, &target)?)
         } else {
@@ -353,13 +343,13 @@ impl Session {
         options.builder = builder
             .clone()
             .map(|builder| builder as Arc<dyn tw_resolver::MetadataBuilder>);
-        let result = match &self.universal {
+        let result = match self.universal.clone() {
             Some(universal) => {
                 tw_resolver::resolve_universal(
                     manifest,
                     Arc::clone(&self.index),
                     Arc::clone(&self.fetcher),
-                    universal.clone(),
+                    universal,
                     options,
                 )
                 .await
@@ -508,10 +498,17 @@ struct Pins {
 impl Pins {
     /// Read the pins of `output`, if it exists, and apply `-U`/`-P`. Of a universal lock,
     /// only the entries whose marker holds for `target` count.
-    fn read(args: &ResolveArgs, output: Option<&Path>, target: &Target) -> Result<Self, Failure> {
+    fn read(args: &ResolveArgs, output: Option<&Path>, session: &Session) -> Result<Self, Failure> {
+        let scope = session
+            .universal
+            .as_ref()
+            .map(tw_platform::UniversalTarget::marker);
         let for_target = |pins: Vec<tw_lock::LockedPin>| -> Vec<(PackageName, pep440_rs::Version)> {
             pins.into_iter()
-                .filter(|pin| pin.holds_for(&target.markers))
+                .filter(|pin| match &scope {
+                    Some(scope) => pin.can_hold_within(scope),
+                    None => pin.holds_for(&session.target.markers),
+                })
                 .map(|pin| (pin.name, pin.version))
                 .collect()
         };

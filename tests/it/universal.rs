@@ -115,7 +115,7 @@ fn a_required_environment_without_a_wheel_or_sdist_is_an_error_naming_both() {
 }
 
 #[test]
-fn universal_conflicts_with_a_platform_and_pylock_is_not_written_yet() {
+fn universal_conflicts_with_a_platform() {
     let index = index(universe);
     let project = Project::new(&index);
     let out = universal(
@@ -125,7 +125,80 @@ fn universal_conflicts_with_a_platform_and_pylock_is_not_written_yet() {
         &["--python-platform", "linux"],
     );
     out.assert_code(2);
-    let out = universal(&project, &index.index_url(), "a\n", &["-o", "pylock.toml"]);
-    out.assert_code(2);
-    assert!(out.stderr.contains("issue 17"), "{}", out.stderr);
+}
+
+#[test]
+fn a_universal_pylock_has_an_entry_per_fork_and_packaging_selects_one_per_name() {
+    let index = index(universe);
+    let project = Project::new(&index);
+    let out = universal(
+        &project,
+        &index.index_url(),
+        "a>=2 ; sys_platform == 'linux'\na<2 ; sys_platform == 'darwin'\n",
+        &["-o", "pylock.toml"],
+    );
+    out.assert_code(0);
+    let text = project.filter(&project.read("pylock.toml"));
+    let entries: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            line.starts_with("name = ")
+                || line.starts_with("version = ")
+                || line.starts_with("marker = ")
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            "name = \"a\"",
+            "version = \"1.0.0\"",
+            "marker = \"sys_platform == 'darwin'\"",
+            "name = \"a\"",
+            "version = \"2.0.0\"",
+            "marker = \"sys_platform == 'linux'\"",
+            "name = \"b\"",
+            "version = \"1.0.0\"",
+            "marker = \"python_full_version < '3.11' and sys_platform == 'darwin'\"",
+            "name = \"c\"",
+            "version = \"1.0.0\"",
+            "marker = \"sys_platform == 'linux'\"",
+        ],
+        "{text}"
+    );
+    assert!(text.contains("requires-python = \">=3.9\""), "{text}");
+    // The reference implementation validates it and picks one entry per name.
+    let script = r#"
+import sys, tomllib
+from packaging.pylock import Pylock
+from packaging.tags import Tag
+lock = Pylock.from_dict(tomllib.load(open(sys.argv[1], "rb")))
+lock.validate()
+def env(platform, python):
+    return {"implementation_name": "cpython", "implementation_version": python, "os_name": "posix",
+            "platform_machine": "x86_64", "platform_python_implementation": "CPython",
+            "platform_release": "", "platform_system": "", "platform_version": "",
+            "python_full_version": python, "python_version": python[:4].rstrip("."), "sys_platform": platform}
+for platform, python in [("linux", "3.10.1"), ("darwin", "3.9.1"), ("darwin", "3.12.1")]:
+    picked = sorted(f"{p.name}=={p.version}" for p, _ in lock.select(environment=env(platform, python), tags=[Tag("py3", "none", "any")]))
+    print(platform, python, " ".join(picked))
+"#;
+    let Ok(output) = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(project.join("pylock.toml"))
+        .output()
+    else {
+        return;
+    };
+    if String::from_utf8_lossy(&output.stderr).contains("No module named 'packaging.pylock'") {
+        return;
+    }
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "linux 3.10.1 a==2.0.0 c==1.0.0\ndarwin 3.9.1 a==1.0.0 b==1.0.0\ndarwin 3.12.1 a==1.0.0\n"
+    );
 }
