@@ -217,6 +217,37 @@ pub(crate) struct ResolveArgs {
     /// Print requests, bytes and time to stderr at the end.
     #[arg(help_heading = "Logging options", long)]
     pub(crate) stats: bool,
+    /// Resolve for every environment the project's `requires-python` allows (else
+    /// `>=` the `--python-version`), on every operating system and architecture: one lock for
+    /// all of them, with markers where packages or versions differ.
+    #[arg(
+        help_heading = "Target options",
+        long,
+        conflicts_with_all = ["python_platform", "download"]
+    )]
+    pub(crate) universal: bool,
+    /// With `--universal`: cover only environments matching one of these markers
+    /// (repeatable), e.g. `sys_platform == 'linux'`.
+    #[arg(
+        help_heading = "Target options",
+        long,
+        value_name = "MARKER",
+        requires = "universal"
+    )]
+    pub(crate) environment: Vec<String>,
+    /// With `--universal`: fail when a locked package has neither a wheel for this
+    /// environment (a marker, repeatable) nor a source distribution.
+    #[arg(
+        help_heading = "Target options",
+        long,
+        value_name = "MARKER",
+        requires = "universal"
+    )]
+    pub(crate) required_environment: Vec<String>,
+    /// With `--universal`: read one wheel's metadata per version, as uv does, instead of one
+    /// per platform family (fewer requests; wheels that disagree by platform go unnoticed).
+    #[arg(help_heading = "Target options", long, requires = "universal")]
+    pub(crate) no_platform_check: bool,
 }
 
 /// Where packages come from (shared by `resolve` and `download`).

@@ -101,7 +101,32 @@ fn from_pylock(
 ) -> Result<Vec<DownloadRequest>, Failure> {
     let lock = tw_lock::read_pylock(path).map_err(Failure::input)?;
     let mut requests = Vec::new();
+    // A universal lock may list one name several times under disjoint markers: take the
+    // entry whose marker holds for the target, and refuse a lock where two do (PEP 751:
+    // "an error about the ambiguity MUST be raised").
+    let mut selected: Vec<&tw_lock::LockedPackage> = Vec::new();
     for package in &lock.packages {
+        if !package
+            .marker
+            .as_ref()
+            .is_none_or(|marker| marker.evaluate(&target.markers, &[]))
+        {
+            continue;
+        }
+        if let Some(other) = selected.iter().find(|other| other.name == package.name) {
+            return Err(Failure::input(anyhow!(
+                "`{}`: both `{}=={}` and `{}=={}` apply to the target environment; their markers must not overlap",
+                path.display(),
+                other.name,
+                other.version,
+                package.name,
+                package.version
+            )));
+        }
+        selected.push(package);
+    }
+    for package in selected {
+        // Issue 16: direct references (a project, an archive, a git commit).
         if let Some(source) = &package.source {
             plan.add(package.name.as_ref(), source)?;
             continue;

@@ -3,3 +3,4 @@
 pub(crate) mod download;
 pub(crate) mod resolve;
 pub(crate) mod tree;
+pub(crate) mod universal;

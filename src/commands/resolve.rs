@@ -80,7 +80,7 @@ pub(crate) async fn run(
     let inputs = read_inputs(args, env, *printer)?;
     let session = Session::open(args, env, &inputs.set, *printer)?;
     let destination = Destination::from_args(args)?;
-    let pins = Pins::read(args, destination.path)?;
+    let pins = Pins::read(args, destination.path, &session)?;
 
     let mut options = session.options.clone();
     options.preferences = pins.preferences;
@@ -112,7 +112,16 @@ pub(crate) async fn run(
         )
         .await?;
 
-    let mut lock = Lock::from_resolution(&resolution, &session.target, &session.indexes);
+    let mut lock = match &session.universal {
+        Some(universal) => {
+            let scope = tw_lock::UniversalScope {
+                requires_python: Some(universal.requires_python.clone()),
+                environments: universal.environments.clone(),
+            };
+            Lock::universal(&resolution, &scope, &session.indexes)
+        }
+        None => Lock::from_resolution(&resolution, &session.target, &session.indexes),
+    };
     let excluded = no_emit_packages(args)?;
     lock.packages
         .retain(|package| !excluded.contains(&package.name));
@@ -230,6 +239,8 @@ struct Session {
     indexes: Vec<Url>,
     /// The resolver options from the flags and requirement files (no preferences yet).
     options: ResolverOptions,
+    /// With `--universal`: the Python versions and environments the lock covers.
+    universal: Option<tw_platform::UniversalTarget>,
 }
 
 impl Session {
@@ -254,6 +265,12 @@ impl Session {
         )?;
         check_trusted_hosts(&set.index.trusted_hosts, &locations, printer)?;
         let mut options = resolver_options(args, set)?;
+        options.skip_platform_check = args.no_platform_check;
+        let universal = if args.universal {
+            Some(crate::commands::universal::target(args, &target)?)
+        } else {
+            None
+        };
         // Issue 15: a tuning knob for benchmark sweeps of the speculation limits (not a user
         // setting; `bench/compare` clears `TAILWHEEL_*`, so its runs use the defaults).
         if let Some(value) = env.var("TAILWHEEL_SPECULATION") {
@@ -295,6 +312,7 @@ impl Session {
             fetcher,
             indexes,
             options,
+            universal,
         })
     }
 
@@ -339,14 +357,28 @@ impl Session {
         .await?;
         manifest.direct = direct;
         manifest.requirements.extend(roots);
-        let result = tw_resolver::resolve(
-            manifest,
-            Arc::clone(&self.index),
-            Arc::clone(&self.fetcher),
-            self.target.clone(),
-            options,
-        )
-        .await;
+        let result = match self.universal.clone() {
+            Some(universal) => {
+                tw_resolver::resolve_universal(
+                    manifest,
+                    Arc::clone(&self.index),
+                    Arc::clone(&self.fetcher),
+                    universal,
+                    options,
+                )
+                .await
+            }
+            None => {
+                tw_resolver::resolve(
+                    manifest,
+                    Arc::clone(&self.index),
+                    Arc::clone(&self.fetcher),
+                    self.target.clone(),
+                    options,
+                )
+                .await
+            }
+        };
         if let Some(ticker) = ticker {
             ticker.abort();
         }
@@ -483,8 +515,22 @@ struct Pins {
 }
 
 impl Pins {
-    /// Read the pins of `output`, if it exists, and apply `-U`/`-P`.
-    fn read(args: &ResolveArgs, output: Option<&Path>) -> Result<Self, Failure> {
+    /// Read the pins of `output`, if it exists, and apply `-U`/`-P`. Of a universal lock,
+    /// only the entries whose marker holds for `target` count.
+    fn read(args: &ResolveArgs, output: Option<&Path>, session: &Session) -> Result<Self, Failure> {
+        let scope = session
+            .universal
+            .as_ref()
+            .map(tw_platform::UniversalTarget::marker);
+        let for_target = |pins: Vec<tw_lock::LockedPin>| -> Vec<(PackageName, pep440_rs::Version)> {
+            pins.into_iter()
+                .filter(|pin| match &scope {
+                    Some(scope) => pin.can_hold_within(scope),
+                    None => pin.holds_for(&session.target.markers),
+                })
+                .map(|pin| (pin.name, pin.version))
+                .collect()
+        };
         let mut upgrade_constraints = Vec::new();
         let mut upgrade: Vec<PackageName> = Vec::new();
         for value in &args.upgrade_package {
@@ -497,22 +543,21 @@ impl Pins {
                 upgrade_constraints.push(requirement);
             }
         }
-        let previous =
-            output
-                .filter(|path| path.is_file())
-                .and_then(|path| match tw_lock::read_pins(path) {
-                    Ok(pins) => Some(pins),
-                    Err(err) => {
-                        debug!("no change summary: {err}");
-                        None
-                    }
-                });
+        let previous = output.filter(|path| path.is_file()).and_then(|path| {
+            match tw_lock::read_locked_pins(path) {
+                Ok(pins) => Some(for_target(pins)),
+                Err(err) => {
+                    debug!("no change summary: {err}");
+                    None
+                }
+            }
+        });
         let mut preferences = Vec::new();
         if let Some(output) = output
             && !args.upgrade
         {
-            let pins = tw_lock::read_pins(output).map_err(Failure::input)?;
-            preferences = pins
+            let pins = tw_lock::read_locked_pins(output).map_err(Failure::input)?;
+            preferences = for_target(pins)
                 .into_iter()
                 .filter(|(name, _)| !upgrade.contains(name))
                 .collect();
@@ -665,6 +710,29 @@ fn print_stats(
                 resolution.other_target_wheels
             ));
         }
+        if resolution.requires_python.is_some() {
+            // Issue 17: what the universal resolution forked and what the per-platform
+            // metadata check cost.
+            let check = &resolution.platform_check;
+            let differing: Vec<String> = check
+                .differing
+                .iter()
+                .map(|(name, version)| format!("{name}=={version}"))
+                .collect();
+            printer.always(&format!(
+                "stats: universal: {} forks; per-platform metadata: {} versions with wheels for several platforms, {} extra metadata reads ({} skipped: same PEP 658 hash), {} disagreeing{}",
+                resolution.fork_markers.len().max(1),
+                check.versions_checked,
+                check.reads,
+                check.same_hash,
+                differing.len(),
+                if differing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", differing.join(", "))
+                }
+            ));
+        }
         let solved = resolution.stats;
         printer.always(&format!(
             "stats: solver: {} decisions ({} repeated after a rejection or backtrack, {} restarts)",
@@ -766,6 +834,7 @@ fn resolver_options(args: &ResolveArgs, set: &RequirementsSet) -> Result<Resolve
         preferences: Vec::new(),
         concurrency: args.concurrency,
         speculation: tw_resolver::SpeculationOptions::default(),
+        skip_platform_check: false,
     })
 }
 

@@ -13,6 +13,10 @@
 //!   `cargo insta review`).
 //! - Scenarios listed in `known-failures.txt` (`name: reason`) are expected to fail and show
 //!   as ignored with their reason; one that passes fails with "remove from known-failures.txt".
+//! - Universal scenarios run with `--universal` and without `--python-platform` (uv's
+//!   `required_environments` become `--required-environment` flags); their pins are read from
+//!   the `name==version ; marker` lines of the universal requirements.txt (several lines may
+//!   name one package; an expected pin must be among them).
 //! - `testgen.disable` scenarios are skipped, as uv skips them.
 //! - When the scenario folder is missing, a note is printed and no case runs, unless `CI` is
 //!   set (as `.ci/run` does): then the harness fails, so CI cannot pass by running nothing.

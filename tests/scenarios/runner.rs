@@ -120,12 +120,17 @@ fn arguments(scenario: &Scenario, index_url: &str) -> (Vec<String>, &'static str
         "--no-cache",
         "--python-version",
         scenario.target_python(),
-        "--python-platform",
-        platform(scenario),
     ]
     .iter()
     .map(ToString::to_string)
     .collect();
+    // A universal resolution is for every platform (`--python-platform` conflicts with it).
+    if !options.universal {
+        args.extend([
+            "--python-platform".to_string(),
+            platform(scenario).to_string(),
+        ]);
+    }
     if options.prereleases {
         args.extend(["--prerelease".to_string(), "allow".to_string()]);
     }
@@ -144,6 +149,9 @@ fn arguments(scenario: &Scenario, index_url: &str) -> (Vec<String>, &'static str
     }
     if options.universal {
         args.push("--universal".to_string());
+        for marker in &options.required_environments {
+            args.extend(["--required-environment".to_string(), marker.clone()]);
+        }
     }
     (args, input, contents)
 }

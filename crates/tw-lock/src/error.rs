@@ -90,6 +90,18 @@ pub enum LockError {
         #[source]
         source: Box<pep440_rs::VersionParseError>,
     },
+    /// A package's environment marker is not a valid PEP 508 marker.
+    #[error("invalid marker `{marker}` at {location} of `{}`: {reason}", path.display())]
+    InvalidMarker {
+        /// The file.
+        path: PathBuf,
+        /// Where the marker is.
+        location: Location,
+        /// The marker as written.
+        marker: String,
+        /// Why it is invalid (the parser's message and position).
+        reason: String,
+    },
 }
 
 /// A lock format name that [`LockFormat`](crate::LockFormat) does not know.

@@ -2,29 +2,48 @@
 //! resolution to the writers' model (issue 17: lock building lives next to the writers, so
 //! the single-target and the universal lock share it).
 //!
-//! What goes in, per package: the wheels the target can install (a yanked one only when it is
-//! the chosen file), the first usable sdist, `sha256:` hashes of every file of the version
-//! (wheels for other targets included, for `requirements.txt --hash` lines), the index the
-//! chosen file came from (without credentials), and the `# via` requirers.
+//! What goes in, per package: the wheels an installer may pick (for one target, those its
+//! tags accept; for a universal lock, every wheel of the version), a yanked wheel only when
+//! it is the chosen file, the first usable sdist, `sha256:` hashes of every file of the
+//! version (wheels for other targets included, for `requirements.txt --hash` lines), the
+//! index the chosen file came from (without credentials), the `# via` requirers, and the
+//! entry's marker (universal locks only).
 
 use std::sync::Arc;
 
+use pep440_rs::VersionSpecifiers;
+use pep508_rs::MarkerTree;
 use sha2::{Digest, Sha256};
-use tw_index::{DistFilename, IndexFile};
+use tw_index::{DistFilename, IndexFile, WheelFilename};
 use tw_platform::Target;
 use tw_resolver::{Requirer, Resolution, ResolvedPackage};
 use url::Url;
 
 use crate::model::{Lock, LockedFile, LockedPackage, Via};
 
+/// What a universal lock covers: the Python versions and, when limited, the environments
+/// (`--environment`, uv's `environments`).
+#[derive(Clone, Debug, Default)]
+pub struct UniversalScope {
+    /// The lock's `requires-python` (from `--python-version` as a lower bound, or
+    /// `pyproject.toml`); `None` for any Python.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// The environments the lock is limited to; empty for every environment.
+    pub environments: Vec<MarkerTree>,
+}
+
 impl Lock {
     /// The lock of `resolution` for `target`; `indexes` are the configured Simple API base
     /// URLs, of which the one each package's chosen file came from is recorded.
     pub fn from_resolution(resolution: &Resolution, target: &Target, indexes: &[Url]) -> Self {
+        let installable = |wheel: &WheelFilename| {
+            let (python, abi, platform) = (wheel.python(), wheel.abi(), wheel.platform());
+            target.tags.best_rank(&python, &abi, &platform).is_some()
+        };
         let packages = resolution
             .packages
             .iter()
-            .map(|package| locked_package(package, target, indexes))
+            .map(|package| locked_package(package, &installable, indexes))
             .collect();
         let python = target.python_minor_version();
         Self {
@@ -33,20 +52,44 @@ impl Lock {
             packages,
         }
     }
+
+    /// The universal lock of `resolution` (issue 17): each entry keeps its marker (several
+    /// entries may share a name under disjoint markers) and every wheel of its version, so
+    /// an installer on any platform finds its own; `scope` gives `requires-python` and
+    /// `environments`.
+    pub fn universal(resolution: &Resolution, scope: &UniversalScope, indexes: &[Url]) -> Self {
+        let packages = resolution
+            .packages
+            .iter()
+            .map(|package| locked_package(package, &|_| true, indexes))
+            .collect();
+        Self {
+            requires_python: scope.requires_python.as_ref().map(ToString::to_string),
+            environments: scope
+                .environments
+                .iter()
+                .filter_map(MarkerTree::try_to_string)
+                .collect(),
+            packages,
+        }
+    }
 }
 
-/// One resolved package as the writers see it.
-fn locked_package(package: &ResolvedPackage, target: &Target, indexes: &[Url]) -> LockedPackage {
+/// One resolved package as the writers see it: the wheels `installable` accepts (a yanked
+/// one only when it is the chosen file), the first usable sdist, the hashes of every file
+/// of the version, the index of the chosen file and the `# via` requirers.
+fn locked_package(
+    package: &ResolvedPackage,
+    installable: &dyn Fn(&WheelFilename) -> bool,
+    indexes: &[Url],
+) -> LockedPackage {
     let mut wheels = Vec::new();
     let mut sdist = None;
     for file in &package.files {
         let chosen = Arc::ptr_eq(file, &package.chosen);
         match &file.dist {
             DistFilename::Wheel(wheel) => {
-                let (python, abi, platform) = (wheel.python(), wheel.abi(), wheel.platform());
-                if target.tags.best_rank(&python, &abi, &platform).is_some() && !file.is_yanked()
-                    || chosen
-                {
+                if installable(wheel) && !file.is_yanked() || chosen {
                     wheels.push(locked_file(file));
                 }
             }
@@ -93,6 +136,7 @@ fn locked_package(package: &ResolvedPackage, target: &Target, indexes: &[Url]) -
     LockedPackage {
         name: package.name.clone(),
         version: package.version.clone(),
+        marker: package.marker.clone(),
         extras: package.extras.clone(),
         index,
         requires_python: package.requires_python.as_ref().map(ToString::to_string),
@@ -177,7 +221,159 @@ pub fn without_credentials(url: &Url) -> Url {
 
 #[cfg(test)]
 mod tests {
+    use pep508_rs::PackageName;
+    use tw_resolver::OtherWheel;
+
     use super::*;
+
+    const INDEX: &str = "https://index.example.invalid/simple/";
+
+    /// An index file of `name` with a stand-in hash (its file name's length in hex, padded).
+    fn index_file(name: &str, filename: &str, yanked: bool) -> Arc<IndexFile> {
+        let project: PackageName = name.parse().unwrap();
+        Arc::new(IndexFile {
+            filename: filename.to_owned(),
+            dist: DistFilename::parse(filename, &project).unwrap(),
+            url: format!("https://files.example.invalid/{filename}")
+                .parse()
+                .unwrap(),
+            sha256: Some(format!("{:064x}", filename.len())),
+            requires_python: None,
+            yanked: yanked.then(String::new),
+            upload_time: None,
+            size: Some(10),
+            core_metadata: tw_index::CoreMetadata::Absent,
+            source: Arc::new(INDEX.parse().unwrap()),
+        })
+    }
+
+    /// A resolved `name==version` with `files` (the first one chosen) and `marker`.
+    fn resolved(
+        name: &str,
+        version: &str,
+        marker: Option<&str>,
+        files: &[(&str, bool)],
+    ) -> ResolvedPackage {
+        let files: Vec<_> = files
+            .iter()
+            .map(|(filename, yanked)| index_file(name, filename, *yanked))
+            .collect();
+        let metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        ResolvedPackage {
+            name: name.parse().unwrap(),
+            version: version.parse().unwrap(),
+            chosen: Arc::clone(&files[0]),
+            files,
+            other_wheels: Vec::new(),
+            extras: Vec::new(),
+            dependencies: Vec::new(),
+            required_by: Vec::new(),
+            requires_python: None,
+            metadata: Arc::new(
+                tw_metadata::DistMetadata::parse(metadata.as_bytes(), "test").unwrap(),
+            ),
+            metadata_from: None,
+            marker: marker.map(|marker| marker.parse::<MarkerTree>().unwrap()),
+        }
+    }
+
+    fn filenames(files: &[LockedFile]) -> Vec<&str> {
+        files.iter().map(|file| file.filename.as_str()).collect()
+    }
+
+    #[test]
+    fn a_universal_lock_keeps_every_wheel_and_each_entrys_marker() {
+        let mut app = resolved("app", "1.0", None, &[("app-1.0-py3-none-any.whl", false)]);
+        app.dependencies = vec!["numpy".parse().unwrap()];
+        let old = resolved(
+            "numpy",
+            "2.0.2",
+            Some("python_full_version < '3.10'"),
+            &[
+                ("numpy-2.0.2-cp39-cp39-manylinux_2_17_x86_64.whl", false),
+                ("numpy-2.0.2-cp39-cp39-win_amd64.whl", false),
+                ("numpy-2.0.2-cp39-cp39-macosx_11_0_arm64.whl", true),
+                ("numpy-2.0.2.tar.gz", false),
+            ],
+        );
+        let mut new = resolved(
+            "numpy",
+            "2.2.6",
+            Some("python_full_version >= '3.10'"),
+            &[
+                ("numpy-2.2.6-cp312-cp312-win_amd64.whl", false),
+                ("numpy-2.2.6-cp312-cp312-manylinux_2_17_aarch64.whl", false),
+            ],
+        );
+        // A wheel known only by its tags and hash (a single-target resolution's leftovers).
+        new.other_wheels = vec![OtherWheel {
+            tags: "cp313-cp313-musllinux_1_2_x86_64".into(),
+            sha256: Some("ff".repeat(32)),
+        }];
+        let resolution = Resolution {
+            packages: vec![app, old, new],
+            ..Resolution::default()
+        };
+        let scope = UniversalScope {
+            requires_python: Some(">=3.9".parse().unwrap()),
+            environments: vec![
+                "sys_platform == 'linux'".parse().unwrap(),
+                "sys_platform == 'win32'".parse().unwrap(),
+            ],
+        };
+        let indexes = [INDEX.parse().unwrap()];
+        let lock = Lock::universal(&resolution, &scope, &indexes);
+
+        assert_eq!(lock.requires_python.as_deref(), Some(">=3.9"));
+        assert_eq!(
+            lock.environments,
+            ["sys_platform == 'linux'", "sys_platform == 'win32'"]
+        );
+        let entries: Vec<String> = lock
+            .packages
+            .iter()
+            .map(|package| {
+                let marker = package.marker.as_ref().and_then(MarkerTree::try_to_string);
+                format!("{}=={} {marker:?}", package.name, package.version)
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                "app==1.0 None",
+                "numpy==2.0.2 Some(\"python_full_version < '3.10'\")",
+                "numpy==2.2.6 Some(\"python_full_version >= '3.10'\")",
+            ]
+        );
+        // Every wheel of each version, for any platform; a yanked one only when chosen.
+        let old = &lock.packages[1];
+        assert_eq!(
+            filenames(&old.wheels),
+            [
+                "numpy-2.0.2-cp39-cp39-manylinux_2_17_x86_64.whl",
+                "numpy-2.0.2-cp39-cp39-win_amd64.whl",
+            ]
+        );
+        assert_eq!(
+            old.sdist.as_ref().map(|sdist| sdist.filename.as_str()),
+            Some("numpy-2.0.2.tar.gz")
+        );
+        let new = &lock.packages[2];
+        assert_eq!(
+            filenames(&new.wheels),
+            [
+                "numpy-2.2.6-cp312-cp312-win_amd64.whl",
+                "numpy-2.2.6-cp312-cp312-manylinux_2_17_aarch64.whl",
+            ]
+        );
+        // Hashes cover every file, the other target's wheel included.
+        assert_eq!(new.hashes.len(), 3);
+        assert!(new.hashes.contains(&format!("sha256:{}", "ff".repeat(32))));
+        assert_eq!(
+            lock.packages[0].index.as_ref().map(Url::as_str),
+            Some(INDEX)
+        );
+    }
 
     #[test]
     fn credentials_are_left_out() {

@@ -1,8 +1,9 @@
 //! Lock file writers and readers for tailwheel.
 //!
 //! Two output formats are written from one small input model, [`Lock`],
-//! built from a resolution by [`Lock::from_resolution`] (or by hand, as in
-//! the tests and the example below):
+//! built from a resolution by [`Lock::from_resolution`] for one target or
+//! [`Lock::universal`] for every environment (or by hand, as in the tests and
+//! the example below):
 //!
 //! - [`to_pylock_toml`]: a [PEP 751] `pylock.toml` (see the
 //!   [`pylock.toml` specification]).
@@ -16,8 +17,10 @@
 //! the order of its vectors. [`LockFormat::from_path`] picks the writer from
 //! the output path, [`write_atomic`] replaces the file without ever exposing
 //! a half-written one, and [`read_pins`] reads the pins of an existing output
-//! so a re-run keeps them. [`LockGraph`] reads the dependency graph back
-//! from either format, for `tailwheel tree` and `tailwheel why`.
+//! so a re-run keeps them ([`read_locked_pins`] with each entry's marker, for
+//! universal locks, where one name may have several entries). [`LockGraph`]
+//! reads the dependency graph back from either format, for `tailwheel tree`
+//! and `tailwheel why`.
 //!
 //! ```
 //! use std::path::Path;
@@ -29,6 +32,7 @@
 //!     packages: vec![LockedPackage {
 //!         name: "idna".parse()?,
 //!         version: "3.10".parse()?,
+//!         marker: None,
 //!         extras: Vec::new(),
 //!         index: Some("https://index.example.invalid/simple/".parse()?),
 //!         requires_python: None,
@@ -66,9 +70,9 @@ pub use atomic::write_atomic;
 pub use direct::{LockedSource, relative_path};
 pub use error::{Location, LockError, UnknownLockFormat};
 pub use format::LockFormat;
-pub use from_resolution::{locked_file, locked_file_hash, without_credentials};
+pub use from_resolution::{UniversalScope, locked_file, locked_file_hash, without_credentials};
 pub use graph::LockGraph;
-pub use model::{Lock, LockedFile, LockedPackage, Via};
-pub use pins::{read_pins, read_pylock};
+pub use model::{Lock, LockedFile, LockedPackage, LockedPin, Via};
+pub use pins::{read_locked_pins, read_pins, read_pylock};
 pub use pylock::{to_pylock_toml, to_pylock_toml_at};
 pub use requirements_txt::{AnnotationStyle, RequirementsTxtOptions, to_requirements_txt};

@@ -8,6 +8,7 @@ use pep508_rs::PackageName;
 
 use crate::error::LockError;
 use crate::format::LockFormat;
+use crate::model::LockedPin;
 use crate::{pylock, requirements_txt};
 
 /// Pins from an existing output file, so a re-run keeps them (pip-compile's
@@ -25,11 +26,26 @@ use crate::{pylock, requirements_txt};
 /// [`LockError`] naming `path` when the file cannot be read, is not valid
 /// TOML or not shaped like a `pylock.toml`, or pins an invalid name or
 /// version.
+pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> {
+    Ok(read_locked_pins(path)?
+        .into_iter()
+        .map(|pin| (pin.name, pin.version))
+        .collect())
+}
+
+/// [`read_pins`] with each entry's marker, for a universal lock (issue 17): a caller keeps
+/// the pins that can hold for what it resolves ([`LockedPin::holds_for`] a target,
+/// [`LockedPin::can_hold_within`] a universal scope). Lines and entries without a marker
+/// have `None`.
+///
+/// # Errors
+///
+/// As [`read_pins`], and [`LockError::InvalidMarker`] for a marker that does not parse.
 #[expect(
     clippy::disallowed_methods,
     reason = "`LockError::Read` names the path"
 )]
-pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> {
+pub fn read_locked_pins(path: &Path) -> Result<Vec<LockedPin>, LockError> {
     // Pins come from regular files only: reading `/dev/stdout` on a pipe, or a FIFO, would
     // wait for input that never comes, and a device holds no pins. A directory still
     // fails below, naming the path.
@@ -48,8 +64,8 @@ pub fn read_pins(path: &Path) -> Result<Vec<(PackageName, Version)>, LockError> 
         }
     };
     match LockFormat::from_path(path) {
-        LockFormat::Pylock => pylock::read_pins(path, &text),
-        LockFormat::RequirementsTxt => requirements_txt::read_pins(path, &text),
+        LockFormat::Pylock => pylock::read_locked_pins(path, &text),
+        LockFormat::RequirementsTxt => requirements_txt::read_locked_pins(path, &text),
     }
 }
 

@@ -3,10 +3,14 @@
 //! # Compatibility policy
 //!
 //! Follows the [`pylock.toml` specification] (originally [PEP 751]),
-//! `lock-version = "1.0"`, as a *single-use* lock: no `extras`,
-//! `dependency-groups`, `default-groups`, `marker`, `[tool]` or
-//! `attestation-identities` are written, and every package is an index
-//! package (`sdist` and/or `wheels`; never `vcs`, `directory` or `archive`).
+//! `lock-version = "1.0"`: no `extras`, `dependency-groups`, `default-groups`,
+//! `[tool]` or `attestation-identities` are written, and every package is an
+//! index package (`sdist` and/or `wheels`; never `vcs`, `directory` or
+//! `archive`). A single-target lock has one entry per name and no `marker`; a
+//! universal lock gives entries a `marker` (several entries may share a name
+//! when their markers are disjoint, as the specification allows) and lists
+//! every wheel of each version, so an installer picks, per name, the entry
+//! whose marker holds and then its wheel.
 //!
 //! The TOML is written by hand, so the same [`Lock`] always gives the same
 //! bytes:
@@ -17,12 +21,16 @@
 //!   then the packages.
 //! - `[[packages]]` sorted by normalized name, then version. An empty lock is
 //!   written `packages = []`, since the key is required.
-//! - Package keys in the specification's order: `name`, `version`,
+//! - Package keys in the specification's order: `name`, `version`, `marker`,
 //!   `requires-python`, `dependencies`, `index`, `sdist`, `wheels`; keys whose
-//!   value is `None` or empty are omitted.
+//!   value is `None` or empty are omitted. `marker` is written as `pep508_rs`
+//!   writes it (single-quoted values).
 //! - `dependencies` is an array of `{ name = "…" }` inline tables, sorted and
 //!   deduplicated, one per line; it is informational only (installers must
-//!   not use it).
+//!   not use it). When the lock has several entries for a dependency's name,
+//!   the specification asks for enough keys to tell them apart: each entry
+//!   whose marker can hold together with the depending package's is listed as
+//!   `{ name = "…", version = "…" }`.
 //! - `sdist` is an inline table, `wheels` an array of inline tables sorted by
 //!   file name (then URL), one per line. File keys follow the specification's
 //!   order: `name`, `upload-time`, `url`, `size`, `hashes = { sha256 = "…" }`.
@@ -47,10 +55,10 @@ use std::path::Path;
 use std::str::FromStr;
 
 use pep440_rs::Version;
-use pep508_rs::PackageName;
+use pep508_rs::{MarkerTree, PackageName};
 
 use crate::error::{Location, LockError};
-use crate::model::{Lock, LockedFile, LockedPackage};
+use crate::model::{Lock, LockedFile, LockedPackage, LockedPin};
 
 /// The `lock-version` this writer produces.
 const LOCK_VERSION: &str = "1.0";
@@ -94,7 +102,7 @@ pub fn to_pylock_toml_at(lock: &Lock, dir: &Path) -> String {
     }
     for package in packages {
         out.push_str("\n[[packages]]\n");
-        write_package(&mut out, package, dir);
+        write_package(&mut out, lock, package, dir);
     }
     out
 }
@@ -120,11 +128,14 @@ fn push_array(out: &mut String, key: &str, items: &[String]) {
 }
 
 /// Writes the keys of one `[[packages]]` entry.
-fn write_package(out: &mut String, package: &LockedPackage, dir: &Path) {
+fn write_package(out: &mut String, lock: &Lock, package: &LockedPackage, dir: &Path) {
     push_key(out, "name", &toml_string(package.name.as_ref()));
     // PEP 751: no version for a local directory, whose code can change under the lock.
     if !matches!(package.source, Some(crate::LockedSource::Directory { .. })) {
         push_key(out, "version", &toml_string(&package.version.to_string()));
+    }
+    if let Some(marker) = package.marker.as_ref().and_then(MarkerTree::try_to_string) {
+        push_key(out, "marker", &toml_string(&marker));
     }
     if let Some(requires_python) = &package.requires_python {
         push_key(out, "requires-python", &toml_string(requires_python));
@@ -135,7 +146,7 @@ fn write_package(out: &mut String, package: &LockedPackage, dir: &Path) {
     if !dependencies.is_empty() {
         let items: Vec<String> = dependencies
             .into_iter()
-            .map(|name| format!("{{ name = {} }}", toml_string(name.as_ref())))
+            .flat_map(|name| dependency_items(lock, package, name))
             .collect();
         push_array(out, "dependencies", &items);
     }
@@ -155,6 +166,40 @@ fn write_package(out: &mut String, package: &LockedPackage, dir: &Path) {
     if !wheels.is_empty() {
         push_array(out, "wheels", &wheels);
     }
+}
+
+/// The `dependencies` items of `package` for its dependency `name`: `{ name = "…" }` when the
+/// lock has one entry of that name, else one `{ name = "…", version = "…" }` per entry whose
+/// marker is not disjoint from `package`'s (sorted by version).
+fn dependency_items(lock: &Lock, package: &LockedPackage, name: &PackageName) -> Vec<String> {
+    let entries: Vec<&LockedPackage> = lock
+        .packages
+        .iter()
+        .filter(|entry| entry.name == *name)
+        .collect();
+    if entries.len() < 2 {
+        return vec![format!("{{ name = {} }}", toml_string(name.as_ref()))];
+    }
+    let mut versions: Vec<&Version> = entries
+        .into_iter()
+        .filter(|entry| match (&entry.marker, &package.marker) {
+            (Some(theirs), Some(ours)) => !theirs.is_disjoint(ours),
+            _ => true,
+        })
+        .map(|entry| &entry.version)
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    versions
+        .into_iter()
+        .map(|version| {
+            format!(
+                "{{ name = {}, version = {} }}",
+                toml_string(name.as_ref()),
+                toml_string(&version.to_string())
+            )
+        })
+        .collect()
 }
 
 /// The inline table of an sdist or wheel, or `None` without a SHA-256.
@@ -217,7 +262,17 @@ pub(crate) fn toml_string(value: &str) -> String {
 /// Pins (`name`, `version`) of every `[[packages]]` entry that has a version.
 ///
 /// Entries without `version` (source trees) are skipped; file order is kept.
+#[cfg(test)]
 pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Version)>, LockError> {
+    Ok(read_locked_pins(path, text)?
+        .into_iter()
+        .map(|pin| (pin.name, pin.version))
+        .collect())
+}
+
+/// The pins of every `[[packages]]` entry that has a version (as [`crate::read_pins`]), each
+/// with its `marker`.
+pub(crate) fn read_locked_pins(path: &Path, text: &str) -> Result<Vec<LockedPin>, LockError> {
     let table = text
         .parse::<toml::Table>()
         .map_err(|source| LockError::Toml {
@@ -260,7 +315,12 @@ pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Ver
             version: version.to_owned(),
             source: Box::new(source),
         })?;
-        pins.push((name, version));
+        let marker = read_marker(path, package, index)?;
+        pins.push(LockedPin {
+            name,
+            version,
+            marker,
+        });
     }
     Ok(pins)
 }
@@ -304,6 +364,28 @@ fn locked_source(package: &toml::Table, dir: &Path) -> Option<crate::LockedSourc
     })
 }
 
+/// The `marker` of the `[[packages]]` entry at `index`, if it has one.
+fn read_marker(
+    path: &Path,
+    table: &toml::Table,
+    index: usize,
+) -> Result<Option<MarkerTree>, LockError> {
+    let Some(value) = table.get("marker") else {
+        return Ok(None);
+    };
+    let text = value.as_str().ok_or_else(|| LockError::PylockShape {
+        path: path.to_path_buf(),
+        key: format!("packages[{index}].marker"),
+        expected: "a string",
+    })?;
+    crate::model::parse_marker(text).map_err(|reason| LockError::InvalidMarker {
+        path: path.to_path_buf(),
+        location: Location::Package(index),
+        marker: text.to_owned(),
+        reason,
+    })
+}
+
 /// The packages of a `pylock.toml` with their files (URL, hashes, sizes), for downloading.
 /// Packages without a version, and files without a URL or a sha256, are skipped: only what
 /// tailwheel can fetch and verify is returned.
@@ -314,7 +396,7 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
             path: path.to_path_buf(),
             source: Box::new(source),
         })?;
-    let pins = read_pins(path, text)?;
+    let pins = read_locked_pins(path, text)?;
     let packages_toml = table
         .get("packages")
         .and_then(toml::Value::as_array)
@@ -355,7 +437,12 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
         if table.get("version").is_none() {
             continue;
         }
-        let Some((name, version)) = pins.next() else {
+        let Some(LockedPin {
+            name,
+            version,
+            marker,
+        }) = pins.next()
+        else {
             break;
         };
         let wheels = table
@@ -378,6 +465,7 @@ pub(crate) fn read_lock(path: &Path, text: &str) -> Result<crate::Lock, LockErro
         packages.push(crate::LockedPackage {
             name,
             version,
+            marker,
             extras: Vec::new(),
             index: table
                 .get("index")
@@ -421,7 +509,83 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::test_support::{file, lock, package};
+    use crate::test_support::{file, lock, package, universal};
+
+    #[test]
+    fn universal_entries_carry_markers_and_dependencies_name_their_version() {
+        let text = to_pylock_toml(&universal());
+        assert_eq!(
+            text,
+            r#"lock-version = "1.0"
+requires-python = ">=3.9"
+created-by = "tailwheel"
+
+[[packages]]
+name = "app"
+version = "1.0"
+dependencies = [
+    { name = "colorama" },
+    { name = "numpy", version = "2.0.2" },
+    { name = "numpy", version = "2.2.6" },
+]
+index = "https://index.example.invalid/simple/"
+wheels = [
+    { name = "app-1.0-py3-none-any.whl", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/app-1.0-py3-none-any.whl", size = 1234, hashes = { sha256 = "03" } },
+]
+
+[[packages]]
+name = "colorama"
+version = "0.4.6"
+marker = "sys_platform == 'win32'"
+index = "https://index.example.invalid/simple/"
+wheels = [
+    { name = "colorama-0.4.6-py2.py3-none-any.whl", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/colorama-0.4.6-py2.py3-none-any.whl", size = 1234, hashes = { sha256 = "23" } },
+]
+
+[[packages]]
+name = "numpy"
+version = "2.0.2"
+marker = "python_full_version < '3.10'"
+index = "https://index.example.invalid/simple/"
+wheels = [
+    { name = "numpy-2.0.2-cp39-cp39-manylinux_2_17_x86_64.whl", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/numpy-2.0.2-cp39-cp39-manylinux_2_17_x86_64.whl", size = 1234, hashes = { sha256 = "2f" } },
+    { name = "numpy-2.0.2-cp39-cp39-win_amd64.whl", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/numpy-2.0.2-cp39-cp39-win_amd64.whl", size = 1234, hashes = { sha256 = "23" } },
+]
+
+[[packages]]
+name = "numpy"
+version = "2.2.6"
+marker = "python_full_version >= '3.10'"
+index = "https://index.example.invalid/simple/"
+wheels = [
+    { name = "numpy-2.2.6-cp312-cp312-manylinux_2_17_x86_64.whl", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/numpy-2.2.6-cp312-cp312-manylinux_2_17_x86_64.whl", size = 1234, hashes = { sha256 = "31" } },
+    { name = "numpy-2.2.6-cp312-cp312-win_amd64.whl", upload-time = 2024-09-15T18:07:37Z, url = "https://files.example.invalid/numpy-2.2.6-cp312-cp312-win_amd64.whl", size = 1234, hashes = { sha256 = "25" } },
+]
+"#
+        );
+        // The reader gives every entry back with its marker.
+        let read = read_lock(Path::new("pylock.toml"), &text).unwrap();
+        let entries: Vec<String> = read
+            .packages
+            .iter()
+            .map(|package| {
+                let marker = package
+                    .marker
+                    .as_ref()
+                    .and_then(pep508_rs::MarkerTree::try_to_string);
+                format!("{}=={} {marker:?}", package.name, package.version)
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                "app==1.0 None",
+                "colorama==0.4.6 Some(\"sys_platform == 'win32'\")",
+                "numpy==2.0.2 Some(\"python_full_version < '3.10'\")",
+                "numpy==2.2.6 Some(\"python_full_version >= '3.10'\")",
+            ]
+        );
+    }
 
     #[test]
     fn reads_back_files_for_download() {

@@ -16,9 +16,13 @@
 //!   `--find-links <location>` lines (`--emit-index-url`, `--emit-find-links`),
 //!   then a blank line when requirements follow.
 //! - One `name==version` per package, sorted by normalized name, then
-//!   version. The name is the normalized one, as pip-compile writes it. No
-//!   environment markers are written: the lock holds one version per name.
+//!   version. The name is the normalized one, as pip-compile writes it.
 //!   Extras are stripped unless asked for (`name[a,b]==version`, sorted).
+//!   A package with a marker (a universal lock, which may hold several
+//!   versions of one name under disjoint markers) is written in the layout of
+//!   uv's `pip compile --universal`: `name==version ; marker`, the marker as
+//!   `pep508_rs` writes it (single-quoted values). A single-target lock has no
+//!   markers, so its lines are unchanged.
 //! - With hashes: ` \` and one `    --hash=sha256:…` line per hash, sorted
 //!   and deduplicated. A package without any hash is preceded by a `#
 //!   WARNING` comment, since pip then refuses the whole file.
@@ -42,10 +46,10 @@ use std::path::Path;
 use std::str::FromStr;
 
 use pep440_rs::{Operator, Version, VersionSpecifiers};
-use pep508_rs::PackageName;
+use pep508_rs::{MarkerTree, PackageName};
 
 use crate::error::{Location, LockError};
-use crate::model::{Lock, LockedPackage};
+use crate::model::{Lock, LockedPackage, LockedPin, parse_marker};
 
 /// How [`to_requirements_txt`] lays out its output.
 #[derive(Clone, Debug)]
@@ -214,6 +218,11 @@ fn requirement(package: &LockedPackage, options: &RequirementsTxtOptions) -> Str
             package.version
         ));
     }
+    if let Some(marker) = package.marker.as_ref().and_then(MarkerTree::try_to_string) {
+        // uv's universal layout: `name==version ; marker` (one space either side).
+        out.push_str(" ; ");
+        out.push_str(&one_line(&marker));
+    }
     for hash in &hashes {
         out.push_str(" \\\n    --hash=");
         out.push_str(hash);
@@ -292,6 +301,14 @@ fn one_line(text: &str) -> String {
 /// invalid name or version is an error, since the file is then not what
 /// tailwheel or pip-compile wrote. File order is kept.
 pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Version)>, LockError> {
+    Ok(read_locked_pins(path, text)?
+        .into_iter()
+        .map(|pin| (pin.name, pin.version))
+        .collect())
+}
+
+/// [`read_pins`] with each line's marker (`name==version ; marker`, uv's universal layout).
+pub(crate) fn read_locked_pins(path: &Path, text: &str) -> Result<Vec<LockedPin>, LockError> {
     let mut pins = Vec::new();
     let mut logical = String::new();
     let mut start = 0;
@@ -317,11 +334,7 @@ pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Ver
 }
 
 /// The pin on one logical line, if it is one.
-fn parse_pin(
-    path: &Path,
-    line_number: usize,
-    line: &str,
-) -> Result<Option<(PackageName, Version)>, LockError> {
+fn parse_pin(path: &Path, line_number: usize, line: &str) -> Result<Option<LockedPin>, LockError> {
     // pip drops `#` comments at the line start or after whitespace.
     let line = match line
         .char_indices()
@@ -330,7 +343,8 @@ fn parse_pin(
         Some((at, _)) => &line[..at],
         None => line,
     };
-    let requirement = line.split(';').next().unwrap_or_default().trim();
+    let (requirement, marker) = line.split_once(';').unwrap_or((line, ""));
+    let requirement = requirement.trim();
     if requirement.is_empty() || requirement.starts_with('-') {
         return Ok(None);
     }
@@ -367,14 +381,89 @@ fn parse_pin(
         version: version.to_owned(),
         source: Box::new(source),
     })?;
-    Ok(Some((package, version)))
+    // The marker runs to the end of the line or to the first option (` --hash=…`).
+    let marker = marker
+        .find(" --")
+        .map_or(marker, |end| &marker[..end])
+        .trim();
+    let marker = parse_marker(marker).map_err(|reason| LockError::InvalidMarker {
+        path: path.to_path_buf(),
+        location: location(),
+        marker: marker.to_owned(),
+        reason,
+    })?;
+    Ok(Some(LockedPin {
+        name: package,
+        version,
+        marker,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Via;
-    use crate::test_support::{lock, package};
+    use crate::test_support::{lock, package, universal};
+
+    #[test]
+    fn universal_pins_carry_their_markers_in_uvs_layout() {
+        let options = RequirementsTxtOptions {
+            generate_hashes: true,
+            ..RequirementsTxtOptions::default()
+        };
+        // uv's `pip compile --universal --generate-hashes` layout: `name==version ; marker \`
+        // then the hashes, then `# via`.
+        assert_eq!(
+            to_requirements_txt(&universal(), &options),
+            "app==1.0 \\\n    --hash=sha256:03\n    # via -r requirements.in\n\
+             colorama==0.4.6 ; sys_platform == 'win32' \\\n    --hash=sha256:23\n    # via app\n\
+             numpy==2.0.2 ; python_full_version < '3.10' \\\n    --hash=sha256:23 \\\n    --hash=sha256:2f\n\
+             numpy==2.2.6 ; python_full_version >= '3.10' \\\n    --hash=sha256:25 \\\n    --hash=sha256:31\n"
+        );
+        let plain = RequirementsTxtOptions {
+            annotation_style: AnnotationStyle::Line,
+            ..RequirementsTxtOptions::default()
+        };
+        assert_eq!(
+            to_requirements_txt(&universal(), &plain),
+            "app==1.0                  # via -r requirements.in\n\
+             colorama==0.4.6 ; sys_platform == 'win32'  # via app\n\
+             numpy==2.0.2 ; python_full_version < '3.10'\n\
+             numpy==2.2.6 ; python_full_version >= '3.10'\n"
+        );
+        // Reading the pins back keeps every entry with its marker.
+        let text = to_requirements_txt(&universal(), &options);
+        let pins = read_locked_pins(Path::new("requirements.txt"), &text).unwrap();
+        let read: Vec<String> = pins
+            .iter()
+            .map(|pin| {
+                let marker = pin.marker.as_ref().and_then(MarkerTree::try_to_string);
+                format!("{}=={} {marker:?}", pin.name, pin.version)
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                "app==1.0 None",
+                "colorama==0.4.6 Some(\"sys_platform == 'win32'\")",
+                "numpy==2.0.2 Some(\"python_full_version < '3.10'\")",
+                "numpy==2.2.6 Some(\"python_full_version >= '3.10'\")",
+            ]
+        );
+        let error = read_locked_pins(Path::new("r.txt"), "a==1 ; python_version <\n").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("invalid marker `python_version <` at line 1 of `r.txt`: "),
+            "{error}"
+        );
+        let error =
+            read_locked_pins(Path::new("r.txt"), "a==1 ; sys_platform == 'é'\n").unwrap_err();
+        assert!(
+            error.to_string().contains("PEP 508 markers are ASCII"),
+            "{error}"
+        );
+    }
 
     fn via_source(source: &str) -> Via {
         Via::Source(source.to_owned())

@@ -84,4 +84,12 @@ pub enum PlatformError {
         /// The tag, joined with `-`.
         tag: String,
     },
+    /// `--universal` needs a lowest Python version (`requires-python = ">=3.10"`).
+    #[error(
+        "`requires-python` `{requires_python}` has no lower bound; a universal resolution needs one (`>=3.10`, or `--python-version`)"
+    )]
+    NoPythonLowerBound {
+        /// The specifiers as given.
+        requires_python: String,
+    },
 }

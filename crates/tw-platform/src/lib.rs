@@ -6,6 +6,9 @@
 //! `--python-version`/`--python-platform` alone ([`target_from_platform`] with a
 //! [`PythonVersionRequest`] and a [`PythonPlatform`], CPython assumed, named as uv names them).
 //! [`Tags`] ranks a wheel's tags in O(1): rank 0 is the best wheel for the target.
+//! A universal resolution (`--universal`) covers many environments at once: [`UniversalTarget`]
+//! holds its `requires-python` and `--environment` markers, and [`wheel_marker`] says where a
+//! wheel installs.
 //!
 //! # Tag order
 //!
@@ -63,6 +66,7 @@ mod interpreter;
 mod platform;
 mod tags;
 mod target;
+mod universal;
 mod version;
 
 pub use error::PlatformError;
@@ -72,4 +76,5 @@ pub use interpreter::{
 pub use platform::PythonPlatform;
 pub use tags::{Tag, Tags};
 pub use target::{Target, target_from_platform};
+pub use universal::{UniversalTarget, requires_python_marker, wheel_marker, wheel_sys_platform};
 pub use version::PythonVersionRequest;

@@ -49,6 +49,9 @@ type RankIndex = FxHashMap<String, FxHashMap<String, FxHashMap<String, usize>>>;
 pub struct Tags {
     ordered: Arc<[Tag]>,
     index: Arc<RankIndex>,
+    /// For a universal resolution: the lowest Python `(major, minor)` covered; every wheel
+    /// some Python from there on can install is then compatible (see [`Tags::universal`]).
+    universal: Option<(u64, u64)>,
 }
 
 impl Tags {
@@ -77,11 +80,61 @@ impl Tags {
         Self {
             ordered: ordered.into(),
             index: Arc::new(index),
+            universal: None,
         }
+    }
+
+    /// The tags of a universal resolution (issue 17) whose lowest Python is `major.minor`:
+    /// every platform is compatible, and every Python tag some version from `major.minor` on
+    /// accepts. Ruled out are tags of an older major (`py2`, `cp27`) and CPython-specific tags
+    /// of an older minor (`cp39-cp39`, `cp39-none-any`; `cp39-abi3` stays). Rank 0 is a
+    /// pure-Python wheel, 1 any other (so a cheap, generic wheel is read for metadata first).
+    pub fn universal(major: u64, minor: u64) -> Self {
+        Self {
+            ordered: Arc::from(Vec::new()),
+            index: Arc::new(RankIndex::default()),
+            universal: Some((major, minor)),
+        }
+    }
+
+    /// Whether these are the tags of a universal resolution ([`Tags::universal`]).
+    pub fn is_universal(&self) -> bool {
+        self.universal.is_some()
+    }
+
+    fn universal_rank(
+        lowest: (u64, u64),
+        python: &str,
+        abi: &str,
+        platform: &str,
+    ) -> Option<usize> {
+        let python = python.to_ascii_lowercase();
+        let digits = python.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+        let implementation = &python[..python.len() - digits.len()];
+        let major = digits
+            .chars()
+            .next()
+            .and_then(|c| c.to_digit(10))
+            .map(u64::from)?;
+        if major < lowest.0 {
+            return None;
+        }
+        if major == lowest.0
+            && implementation == "cp"
+            && !abi.eq_ignore_ascii_case("abi3")
+            && let Ok(minor) = digits[1..].parse::<u64>()
+            && minor < lowest.1
+        {
+            return None;
+        }
+        Some(usize::from(!platform.eq_ignore_ascii_case("any")))
     }
 
     /// Rank of one tag triple (0 = best), `None` if incompatible; the lookup ignores ASCII case.
     pub fn rank(&self, python: &str, abi: &str, platform: &str) -> Option<usize> {
+        if let Some(lowest) = self.universal {
+            return Self::universal_rank(lowest, python, abi, platform);
+        }
         self.index
             .get(lowercase(python).as_ref())?
             .get(lowercase(abi).as_ref())?
@@ -94,6 +147,18 @@ impl Tags {
     /// no combination is compatible.
     pub fn best_rank(&self, pythons: &[&str], abis: &[&str], platforms: &[&str]) -> Option<usize> {
         let mut best: Option<usize> = None;
+        if let Some(lowest) = self.universal {
+            for python in pythons {
+                for abi in abis {
+                    for platform in platforms {
+                        if let Some(rank) = Self::universal_rank(lowest, python, abi, platform) {
+                            best = Some(best.map_or(rank, |best| best.min(rank)));
+                        }
+                    }
+                }
+            }
+            return best;
+        }
         for python in pythons {
             let Some(by_abi) = self.index.get(lowercase(python).as_ref()) else {
                 continue;
@@ -124,7 +189,7 @@ impl Tags {
 
     /// Whether there are no tags at all (nothing is installable).
     pub fn is_empty(&self) -> bool {
-        self.ordered.is_empty()
+        self.ordered.is_empty() && self.universal.is_none()
     }
 }
 
@@ -227,5 +292,25 @@ mod tests {
         assert!(tags.is_empty());
         assert_eq!(tags.len(), 0);
         assert_eq!(tags.rank("py3", "none", "any"), None);
+    }
+}
+
+#[cfg(test)]
+mod universal_tests {
+    use super::*;
+
+    #[test]
+    fn universal_tags_accept_every_platform_and_newer_pythons() {
+        let tags = Tags::universal(3, 10);
+        assert_eq!(tags.best_rank(&["py3"], &["none"], &["any"]), Some(0));
+        assert_eq!(tags.rank("cp312", "cp312", "win_amd64"), Some(1));
+        assert_eq!(tags.rank("cp39", "abi3", "manylinux_2_17_x86_64"), Some(1));
+        assert_eq!(tags.rank("cp39", "cp39", "manylinux_2_17_x86_64"), None);
+        assert_eq!(tags.rank("py2", "none", "any"), None);
+        assert_eq!(
+            tags.best_rank(&["py2", "py3"], &["none"], &["any"]),
+            Some(0)
+        );
+        assert!(tags.is_universal() && !tags.is_empty());
     }
 }

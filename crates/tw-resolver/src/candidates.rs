@@ -316,12 +316,16 @@ fn choose_file(
     let wheels_allowed = !options.no_binary.contains(name);
     let sdists_allowed = !options.only_binary.contains(name);
     let python = &target.python_full_version;
+    // A universal resolution checks `requires-python` per fork, against the fork's lowest
+    // Python (the solver's `get_dependencies`), so no file is ruled out here.
+    let universal = target.tags.is_universal();
     let fitting: Vec<_> = files
         .iter()
         .filter(|f| {
-            f.requires_python
-                .as_ref()
-                .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
+            universal
+                || f.requires_python
+                    .as_ref()
+                    .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
         })
         .collect();
     if fitting.is_empty() {

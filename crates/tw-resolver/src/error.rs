@@ -72,6 +72,34 @@ pub enum ResolveError {
         /// The requirement as the metadata writes it.
         requirement: String,
     },
+    /// The universal target could not be turned into a stand-in target (issue 17).
+    #[error("cannot resolve for the universal target")]
+    Target {
+        /// The cause.
+        #[source]
+        source: tw_platform::PlatformError,
+    },
+    /// A universal resolution kept splitting into forks past the limit.
+    #[error(
+        "the universal resolution split into more than {limit} forks; limit it with `--environment`"
+    )]
+    TooManyForks {
+        /// The limit.
+        limit: usize,
+    },
+    /// `--required-environment`: a locked package has neither a wheel for that environment
+    /// nor an sdist.
+    #[error(
+        "`{package}` `{version}` has no wheel for the required environment `{environment}` and no source distribution"
+    )]
+    RequiredEnvironment {
+        /// The project.
+        package: PackageName,
+        /// The locked version.
+        version: Version,
+        /// The `--required-environment` marker.
+        environment: String,
+    },
     /// The solver thread went away.
     #[error("the resolver thread failed: {0}")]
     Thread(String),
@@ -80,7 +108,10 @@ pub enum ResolveError {
 impl ResolveError {
     /// True for "the requirements conflict" (exit code 1), false for I/O failures.
     pub fn is_no_solution(&self) -> bool {
-        matches!(self, Self::NoSolution { .. })
+        matches!(
+            self,
+            Self::NoSolution { .. } | Self::TooManyForks { .. } | Self::RequiredEnvironment { .. }
+        )
     }
 
     /// True for errors the user's input can fix without the network being at fault (exit

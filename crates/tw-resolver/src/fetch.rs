@@ -458,7 +458,13 @@ impl Fetcher {
                 // solver will ask for, so their fetches start now rather than when PubGrub
                 // reaches them. Each name is prefetched once and the depth is bounded.
                 for requirement in &metadata.requires_dist {
-                    if requirement.marker.evaluate(&this.target.markers, &[]) {
+                    // Universal: any environment may need it (issue 17).
+                    let applies = if this.target.tags.is_universal() {
+                        requirement.marker.evaluate_extras(&[])
+                    } else {
+                        requirement.marker.evaluate(&this.target.markers, &[])
+                    };
+                    if applies {
                         this.speculate(
                             &requirement.name,
                             crate::provider::ranges_of(requirement),

@@ -30,14 +30,17 @@ mod candidates;
 mod direct;
 mod error;
 mod fetch;
+mod fork;
 mod options;
 mod package;
+mod platforms;
 mod provider;
 mod ranges;
 mod report;
 mod resolution;
 mod source;
 mod speculation;
+mod universal;
 
 use std::sync::Arc;
 
@@ -50,16 +53,18 @@ pub use direct::{DirectPackage, DirectPackages, DirectSource};
 pub use error::ResolveError;
 pub use options::{PackageSelection, PrereleaseMode, ResolutionMode, ResolverOptions};
 pub use package::{PackageKind, PubGrubPackage};
+pub use platforms::PlatformCheckStats;
 pub use provider::{Manifest, RootRequirement, UnavailableReason};
 pub use resolution::{Requirer, Resolution, ResolvedPackage};
 pub use source::{InMemorySource, IndexSource, MetadataSource};
 pub use speculation::{ResolveStats, SpeculationOptions};
+pub use universal::{resolve_universal, resolve_universal_with};
 
 use fetch::Fetcher;
 use provider::Provider;
 
 /// Restarts with a much-rejected package decided early, at most (see [`resolve_with`]).
-const MAX_RESTARTS: usize = 8;
+pub(crate) const MAX_RESTARTS: usize = 8;
 
 /// Resolve `manifest` for `target` against `index`, reading metadata through `metadata`
 /// (an [`IndexSource`]). Must be called inside a multi-threaded tokio runtime: the solver
@@ -129,39 +134,7 @@ pub async fn resolve_with(
                 info!(packages = solution.iter().count(), "resolved");
                 resolution::build(&provider, &solution, &manifest, &handle)
             }
-            Err(PubGrubError::NoSolution(tree)) => {
-                let tree = report::drop_local_gaps(tree);
-                // Collapsing "no versions" facts shortens reports, but a tree that collapses
-                // to a single fact would lose its "because", and a package the index does not
-                // have would vanish from the story: keep the full tree then.
-                let mut collapsed = tree.clone();
-                collapsed.collapse_no_versions();
-                let chosen = if matches!(collapsed, pubgrub::DerivationTree::External(_))
-                    || report::has_missing_package(&tree)
-                {
-                    &tree
-                } else {
-                    &collapsed
-                };
-                let versions_of = |name: &pep508_rs::PackageName| provider.known_versions(name);
-                let shown = report::simplify_ranges(chosen.clone(), &versions_of);
-                let mut report = DefaultStringReporter::report_with_formatter(
-                    &shown,
-                    &report::PythonReportFormatter,
-                );
-                // A chain of three steps or more buries the cause (a 17 KB report on one real
-                // project): say first which package could not be used, and why.
-                if report.lines().count() > 2
-                    && let Some(lead) = report::lead(&tree)
-                {
-                    report = format!("{lead}\n\n{report}");
-                }
-                for hint in report::hints(&tree, &|name| provider.known_versions(name)) {
-                    report.push_str("\n\nhint: ");
-                    report.push_str(&hint);
-                }
-                Err(ResolveError::NoSolution { report })
-            }
+            Err(PubGrubError::NoSolution(tree)) => Err(no_solution(&provider, tree)),
             Err(other) => Err(ResolveError::Thread(other.to_string())),
         }
     });
@@ -177,8 +150,48 @@ pub async fn resolve_with(
     })
 }
 
+/// The no-solution report for `tree`, in Python terms.
+pub(crate) fn no_solution(
+    provider: &Provider,
+    tree: pubgrub::DerivationTree<
+        PubGrubPackage,
+        version_ranges::Ranges<pep440_rs::Version>,
+        UnavailableReason,
+    >,
+) -> ResolveError {
+    let tree = report::drop_local_gaps(tree);
+    // Collapsing "no versions" facts shortens reports, but a tree that collapses
+    // to a single fact would lose its "because", and a package the index does not
+    // have would vanish from the story: keep the full tree then.
+    let mut collapsed = tree.clone();
+    collapsed.collapse_no_versions();
+    let chosen = if matches!(collapsed, pubgrub::DerivationTree::External(_))
+        || report::has_missing_package(&tree)
+    {
+        &tree
+    } else {
+        &collapsed
+    };
+    let versions_of = |name: &pep508_rs::PackageName| provider.known_versions(name);
+    let shown = report::simplify_ranges(chosen.clone(), &versions_of);
+    let mut report =
+        DefaultStringReporter::report_with_formatter(&shown, &report::PythonReportFormatter);
+    // A chain of three steps or more buries the cause (a 17 KB report on one real
+    // project): say first which package could not be used, and why.
+    if report.lines().count() > 2
+        && let Some(lead) = report::lead(&tree)
+    {
+        report = format!("{lead}\n\n{report}");
+    }
+    for hint in report::hints(&tree, &|name| provider.known_versions(name)) {
+        report.push_str("\n\nhint: ");
+        report.push_str(&hint);
+    }
+    ResolveError::NoSolution { report }
+}
+
 /// Aborts the prefetches of a resolution when dropped.
-struct AbortOnDrop(Arc<Fetcher>);
+pub(crate) struct AbortOnDrop(pub(crate) Arc<Fetcher>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -142,6 +142,9 @@ pub struct ResolverOptions {
     pub concurrency: usize,
     /// Limits on speculative fetching (prefetch depth, in-flight guesses, walk-back batches).
     pub speculation: crate::speculation::SpeculationOptions,
+    /// Universal resolutions only: trust the chosen wheel's metadata for every platform, as
+    /// uv does, instead of reading one wheel per platform family (issue 17, item 3).
+    pub skip_platform_check: bool,
 }
 
 #[cfg(test)]

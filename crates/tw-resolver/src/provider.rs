@@ -21,6 +21,7 @@ use version_ranges::Ranges;
 use crate::candidates::{NoBuildReason, Unusable, VersionMap};
 use crate::error::ResolveError;
 use crate::fetch::Fetcher;
+use crate::fork::{Fork, restrict_extras};
 use crate::options::{PrereleaseMode, ResolutionMode};
 use crate::package::{PackageKind, PubGrubPackage};
 
@@ -63,6 +64,14 @@ pub(crate) enum Stop {
     /// check) is in [`Provider::fatal`]; the resolution must stop, not look for other
     /// versions.
     Fatal,
+    /// A universal resolution met requirements on one package that differ under markers
+    /// (issue 17): solve each of these sets of environments on its own (see `fork.rs`).
+    Fork {
+        /// Whose requirements disagree (the root or a package at a version), for logs.
+        package: String,
+        /// The disjoint pieces the current fork splits into.
+        markers: Vec<pep508_rs::MarkerTree>,
+    },
 }
 
 impl std::fmt::Display for Stop {
@@ -70,6 +79,11 @@ impl std::fmt::Display for Stop {
         match self {
             Self::Restart(name) => write!(f, "restart with `{name}` decided early"),
             Self::Fatal => f.write_str("stopped by a fatal error"),
+            Self::Fork { package, markers } => write!(
+                f,
+                "the requirements of {package} differ by environment: {} forks",
+                markers.len()
+            ),
         }
     }
 }
@@ -108,6 +122,16 @@ pub(crate) fn metadata_verdict(error: &tw_metadata::MetadataError) -> MetadataVe
     }
 }
 
+/// What a provider of one fork of a universal resolution is given.
+pub(crate) struct ForkContext {
+    /// The environments solved.
+    pub(crate) fork: Fork,
+    /// Versions chosen in earlier forks, with their direction (see `Provider`).
+    pub(crate) preferences: FxHashMap<PackageName, Vec<(Version, bool)>>,
+    /// Versions whose wheels disagree by platform.
+    pub(crate) platforms: Arc<crate::platforms::PlatformCheck>,
+}
+
 /// Why a version is unavailable, as PubGrub carries it.
 pub type UnavailableReason = String;
 
@@ -136,6 +160,17 @@ pub(crate) struct Provider {
     /// Extras already reported as not provided: one warning per package and extra, not one
     /// per version tried (issue 18).
     missing_extras: RefCell<FxHashSet<(PackageName, ExtraName)>>,
+    /// The environments this attempt solves for, in a universal resolution (issue 17);
+    /// `None` for one target, whose markers are evaluated instead.
+    pub(crate) fork: Option<Fork>,
+    /// Versions chosen in forks solved before this one, most recent first, each with whether
+    /// that fork chose it lowest-first: preferred when allowed (and chosen in the same
+    /// direction), so the lock holds as few versions of a package as possible.
+    fork_preferences: FxHashMap<PackageName, Vec<(Version, bool)>>,
+    /// Versions whose wheels disagree by platform (universal only; see `platforms.rs`).
+    platforms: Option<Arc<crate::platforms::PlatformCheck>>,
+    /// The root requirements disagree under markers: the first `get_dependencies` forks.
+    root_fork: Option<Vec<pep508_rs::MarkerTree>>,
 }
 
 /// The versions a requirement allows (all of them for a URL or no specifier).
@@ -157,13 +192,27 @@ fn mentions_prerelease(requirement: &Requirement) -> bool {
     }
 }
 
+/// Whether `requirement` applies with `extras`: on the target, or somewhere in `fork`.
+fn applies(
+    requirement: &Requirement,
+    extras: &[ExtraName],
+    target: &tw_platform::Target,
+    fork: Option<&Fork>,
+) -> bool {
+    match fork {
+        None => requirement.marker.evaluate(&target.markers, extras),
+        Some(fork) => fork.allows(&restrict_extras(&requirement.marker, extras)),
+    }
+}
+
 fn by_name(
     requirements: &[Requirement],
     target: &tw_platform::Target,
+    fork: Option<&Fork>,
 ) -> FxHashMap<PackageName, Ranges<Version>> {
     let mut map: FxHashMap<PackageName, Ranges<Version>> = FxHashMap::default();
     for requirement in requirements {
-        if !requirement.marker.evaluate(&target.markers, &[]) {
+        if !applies(requirement, &[], target, fork) {
             continue;
         }
         let range = ranges_of(requirement);
@@ -185,9 +234,30 @@ impl Provider {
         early: FxHashSet<PackageName>,
         may_restart: bool,
     ) -> Self {
+        Self::for_fork(fetcher, handle, manifest, early, may_restart, None)
+    }
+
+    /// Like [`Provider::new`], for one fork of a universal resolution (`None`: one target),
+    /// preferring `fork_preferences` (versions chosen in earlier forks).
+    pub(crate) fn for_fork(
+        fetcher: Arc<Fetcher>,
+        handle: Handle,
+        manifest: &Manifest,
+        early: FxHashSet<PackageName>,
+        may_restart: bool,
+        universal: Option<ForkContext>,
+    ) -> Self {
+        let (fork, fork_preferences, platforms) = match universal {
+            Some(context) => (
+                Some(context.fork),
+                context.preferences,
+                Some(context.platforms),
+            ),
+            None => (None, FxHashMap::default(), None),
+        };
         let target = fetcher.target.clone();
-        let constraints = by_name(&manifest.constraints, &target);
-        let overrides = by_name(&manifest.overrides, &target);
+        let constraints = by_name(&manifest.constraints, &target, fork.as_ref());
+        let overrides = by_name(&manifest.overrides, &target, fork.as_ref());
         let mut explicit = FxHashSet::default();
         let mut exact_pins = FxHashSet::default();
         let mut direct = FxHashSet::default();
@@ -215,7 +285,7 @@ impl Provider {
         let roots: Vec<Requirement> = manifest
             .requirements
             .iter()
-            .filter(|r| r.requirement.marker.evaluate(&target.markers, &[]))
+            .filter(|r| applies(&r.requirement, &[], &target, fork.as_ref()))
             .map(|r| r.requirement.clone())
             .collect();
         for requirement in &roots {
@@ -239,9 +309,101 @@ impl Provider {
             early,
             may_restart,
             choices: RefCell::new(FxHashMap::default()),
+            fork,
+            fork_preferences,
+            platforms,
+            root_fork: None,
         };
         provider.root_dependencies = provider.edges(&roots, &[]);
+        provider.root_fork = provider.fork_split(&roots, &[]);
+        if let Some(fork) = &provider.fork
+            && provider.fetcher.options.resolution == ResolutionMode::LowestDirect
+        {
+            // `--resolution lowest-direct`: a root requirement under a marker makes its
+            // package direct only there, so the versions preferred differ by environment.
+            let mut split: Vec<pep508_rs::MarkerTree> =
+                provider.root_fork.take().unwrap_or_default();
+            let mut markers: Vec<pep508_rs::MarkerTree> = Vec::new();
+            for requirement in &roots {
+                let within = fork.within(&restrict_extras(&requirement.marker, &[]));
+                if within != fork.marker && !markers.contains(&within) {
+                    markers.push(within);
+                }
+            }
+            if !markers.is_empty() {
+                let base = if split.is_empty() {
+                    vec![fork.marker.clone()]
+                } else {
+                    std::mem::take(&mut split)
+                };
+                let pieces: Vec<_> = base
+                    .iter()
+                    .flat_map(|piece| crate::fork::partition(piece, &markers))
+                    .collect();
+                provider.root_fork = (pieces.len() > 1).then_some(pieces);
+            } else if !split.is_empty() {
+                provider.root_fork = Some(split);
+            }
+        }
         provider
+    }
+
+    /// The metadata of `name` `version` for this fork: `metadata` (its chosen wheel's), or,
+    /// when its wheels disagree by platform, the one family's this fork lies in. A fork
+    /// spanning several such families must split first (`Err`).
+    pub(crate) fn platform_metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        metadata: Arc<tw_metadata::DistMetadata>,
+    ) -> Result<Arc<tw_metadata::DistMetadata>, Stop> {
+        let (Some(fork), Some(platforms)) = (&self.fork, &self.platforms) else {
+            return Ok(metadata);
+        };
+        let Some(split) = platforms.split(name, version) else {
+            return Ok(metadata);
+        };
+        let overlapping: Vec<_> = split
+            .iter()
+            .filter(|(marker, _)| fork.allows(marker))
+            .collect();
+        if let [(_, one)] = overlapping.as_slice() {
+            return Ok(Arc::clone(one));
+        }
+        let markers: Vec<_> = overlapping
+            .iter()
+            .map(|(marker, _)| marker.clone())
+            .collect();
+        Err(Stop::Fork {
+            package: format!("{name}=={version} (its wheels differ by platform)"),
+            markers: crate::fork::partition(&fork.marker, &markers),
+        })
+    }
+
+    /// Whether this attempt picks the lowest versions of `name` first.
+    pub(crate) fn prefers_lowest(&self, name: &PackageName) -> bool {
+        match self.fetcher.options.resolution {
+            ResolutionMode::Highest => false,
+            ResolutionMode::Lowest => true,
+            ResolutionMode::LowestDirect => self.direct.contains(name),
+        }
+    }
+
+    /// In a universal resolution, where `requirements` (with `extras` on) make the current
+    /// fork split: see [`crate::fork::fork_markers`]. `None` for one target.
+    fn fork_split(
+        &self,
+        requirements: &[Requirement],
+        extras: &[ExtraName],
+    ) -> Option<Vec<pep508_rs::MarkerTree>> {
+        let fork = self.fork.as_ref()?;
+        let markers = requirements.iter().filter_map(|requirement| {
+            let marker = restrict_extras(&requirement.marker, extras);
+            fork.allows(&marker).then_some((&requirement.name, marker))
+        });
+        let split = crate::fork::fork_markers(fork, markers)?;
+        let pieces = crate::fork::partition(&fork.marker, &split);
+        (pieces.len() > 1).then_some(pieces)
     }
 
     /// Turn requirements into solver edges: apply overrides and constraints, split extras
@@ -260,10 +422,12 @@ impl Provider {
             }
         };
         for requirement in requirements {
-            if !requirement
-                .marker
-                .evaluate(&self.fetcher.target.markers, extras)
-            {
+            if !applies(
+                requirement,
+                extras,
+                &self.fetcher.target,
+                self.fork.as_ref(),
+            ) {
                 continue;
             }
             let name = &requirement.name;
@@ -453,11 +617,23 @@ impl DependencyProvider for Provider {
         {
             return Ok(Some(preferred.clone()));
         }
-        let lowest = match self.fetcher.options.resolution {
-            ResolutionMode::Highest => false,
-            ResolutionMode::Lowest => true,
-            ResolutionMode::LowestDirect => self.direct.contains(name),
-        };
+        // Issue 17: a version another fork chose, when this fork allows it.
+        if let Some(chosen) = self.fork_preferences.get(name) {
+            let lowest = self.prefers_lowest(name);
+            for (preferred, chosen_lowest) in chosen {
+                if *chosen_lowest != lowest {
+                    continue;
+                }
+                if let Some(entry) = versions.versions.get(preferred)
+                    && range.contains(preferred)
+                    && (allow_pre || !preferred.any_prerelease())
+                    && self.usable(name, preferred, entry)
+                {
+                    return Ok(Some(preferred.clone()));
+                }
+            }
+        }
+        let lowest = self.prefers_lowest(name);
         // Prefer usable versions; an unusable one is still returned when nothing else is
         // left, so the conflict report can say why it was rejected.
         let mut fallback = None;
@@ -502,6 +678,12 @@ impl DependencyProvider for Provider {
     ) -> Result<Dependencies<Self::P, Self::VS, Self::M>, Self::Err> {
         let (name, extra) = match package.kind() {
             PackageKind::Root => {
+                if let Some(markers) = &self.root_fork {
+                    return Err(Stop::Fork {
+                        package: "your requirements".to_string(),
+                        markers: markers.clone(),
+                    });
+                }
                 for (dependency, range) in &self.root_dependencies {
                     if let Some(name) = dependency.name() {
                         self.fetcher.prefetch(name, range.clone());
@@ -574,17 +756,23 @@ impl DependencyProvider for Provider {
                 };
             }
         };
-        if let Some(requires_python) = &metadata.requires_python
-            && !crate::ranges::requires_python_allows(
-                requires_python,
-                &self.fetcher.target.python_full_version,
-            )
+        // In a universal resolution, the lowest Python of the fork (candidates were not
+        // filtered by the index's `requires-python` then, since forks differ).
+        let python = self
+            .fork
+            .as_ref()
+            .map_or(&self.fetcher.target.python_full_version, |fork| {
+                &fork.python_lower
+            });
+        let index_requires_python = self.fork.as_ref().and(file.requires_python.as_ref());
+        for requires_python in [metadata.requires_python.as_ref(), index_requires_python]
+            .into_iter()
+            .flatten()
         {
-            let reason = Unusable::RequiresPython(
-                requires_python.clone(),
-                self.fetcher.target.python_full_version.clone(),
-            );
-            return Ok(Dependencies::Unavailable(reason.to_string()));
+            if !crate::ranges::requires_python_allows(requires_python, python) {
+                let reason = Unusable::RequiresPython(requires_python.clone(), python.clone());
+                return Ok(Dependencies::Unavailable(reason.to_string()));
+            }
         }
         if let Some(requirement) = self.undeclared_direct(&metadata.requires_dist, extra) {
             self.record_fatal(ResolveError::UndeclaredDirectReference {
@@ -594,9 +782,18 @@ impl DependencyProvider for Provider {
             });
             return Err(Stop::Fatal);
         }
+        let metadata = self.platform_metadata(name, version, metadata)?;
         let mut constraints: Vec<(PubGrubPackage, Ranges<Version>)> = Vec::new();
         match extra {
-            None => constraints.extend(self.edges(&metadata.requires_dist, &[])),
+            None => {
+                if let Some(markers) = self.fork_split(&metadata.requires_dist, &[]) {
+                    return Err(Stop::Fork {
+                        package: format!("{name}=={version}"),
+                        markers,
+                    });
+                }
+                constraints.extend(self.edges(&metadata.requires_dist, &[]));
+            }
             Some(extra) => {
                 // `name[extra]` pins its base and adds what the extra switches on.
                 constraints.push((
@@ -607,12 +804,26 @@ impl DependencyProvider for Provider {
                 let only_extra: Vec<Requirement> = metadata
                     .requires_dist
                     .iter()
-                    .filter(|r| {
-                        r.marker.evaluate(markers, std::slice::from_ref(extra))
-                            && !r.marker.evaluate(markers, &[])
+                    .filter(|r| match &self.fork {
+                        None => {
+                            r.marker.evaluate(markers, std::slice::from_ref(extra))
+                                && !r.marker.evaluate(markers, &[])
+                        }
+                        // Universal: what the extra changes (its requirements that are not
+                        // the base's already).
+                        Some(fork) => {
+                            let with = restrict_extras(&r.marker, std::slice::from_ref(extra));
+                            fork.allows(&with) && with != restrict_extras(&r.marker, &[])
+                        }
                     })
                     .cloned()
                     .collect();
+                if let Some(markers) = self.fork_split(&only_extra, std::slice::from_ref(extra)) {
+                    return Err(Stop::Fork {
+                        package: format!("{name}[{extra}]=={version}"),
+                        markers,
+                    });
+                }
                 if !metadata.provides_extra.contains(extra)
                     && self
                         .missing_extras

@@ -79,6 +79,9 @@ pub struct Resolution {
     /// `requires_python`, disjoint, in solve order); empty when it needed no fork, and for one
     /// target.
     pub fork_markers: Vec<pep508_rs::MarkerTree>,
+    /// What the per-platform metadata check of a universal resolution read and found (issue
+    /// 17, item 3); all zero for one target.
+    pub platform_check: crate::platforms::PlatformCheckStats,
 }
 
 /// The resolution of `solution`: every solved package with its chosen file and metadata.
@@ -217,6 +220,7 @@ pub(crate) fn build(
         requires_python: None,
         environments: Vec::new(),
         fork_markers: Vec::new(),
+        platform_check: crate::platforms::PlatformCheckStats::default(),
     })
 }
 

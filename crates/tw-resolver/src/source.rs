@@ -119,8 +119,19 @@ impl InMemorySource {
     /// Add a version (name and version from `metadata`) as a `py3-none-any` wheel; a second
     /// call for the same version replaces its metadata.
     pub fn add(&mut self, metadata: DistMetadata) -> Result<&mut Self, FilenameError> {
+        self.add_wheel(metadata, "py3-none-any")
+    }
+
+    /// Add a wheel of a version with these tags (`cp312-cp312-win_amd64`) and its own
+    /// metadata; wheels of one version for several platforms may so declare different
+    /// dependencies (issue 17's per-platform check).
+    pub fn add_wheel(
+        &mut self,
+        metadata: DistMetadata,
+        tags: &str,
+    ) -> Result<&mut Self, FilenameError> {
         let filename = format!(
-            "{}-{}-py3-none-any.whl",
+            "{}-{}-{tags}.whl",
             metadata.name.as_dist_info_name(),
             metadata.version
         );

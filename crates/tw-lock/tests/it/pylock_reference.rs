@@ -105,6 +105,7 @@ fn package(name: &str, version: &str) -> LockedPackage {
     LockedPackage {
         name: name.parse().unwrap(),
         version: version.parse().unwrap(),
+        marker: None,
         extras: Vec::new(),
         index: Some("https://index.example.invalid/simple/".parse().unwrap()),
         requires_python: None,
@@ -232,4 +233,107 @@ fn reference_validator_accepts_direct_references() {
     tw_lock::write_atomic(&path, &text).unwrap();
     // The directory has no version (PEP 751: its code may change under the lock).
     run(&path, "app==None,idna==3.10,remote==2.0,vcs-pkg==0.3");
+}
+
+/// Validates the lock, then for each case (`label|python|sys_platform|machine|tags|expected`)
+/// lets `packaging.pylock` select what it would install and compares `name==version file`.
+const SELECT_SCRIPT: &str = r#"
+import sys, tomllib
+from packaging.pylock import Pylock
+from packaging.tags import Tag
+with open(sys.argv[1], "rb") as f:
+    lock = Pylock.from_dict(tomllib.load(f))
+lock.validate()
+systems = {"linux": "Linux", "win32": "Windows", "darwin": "Darwin"}
+for case in sys.argv[2:]:
+    label, python, platform, machine, tags, expected = case.split("|")
+    environment = {
+        "implementation_name": "cpython", "implementation_version": python,
+        "os_name": "nt" if platform == "win32" else "posix", "platform_machine": machine,
+        "platform_python_implementation": "CPython", "platform_release": "",
+        "platform_system": systems[platform], "platform_version": "",
+        "python_full_version": python, "python_version": ".".join(python.split(".")[:2]),
+        "sys_platform": platform,
+    }
+    tags = [Tag(*tag.split("-")) for tag in tags.split(",")]
+    got = sorted(f"{p.name}=={p.version} {d.name}" for p, d in lock.select(environment=environment, tags=tags))
+    assert got == sorted(expected.split(",")), (label, got)
+print("ok")
+"#;
+
+fn marked(name: &str, version: &str, marker: &str, wheels: &[&str]) -> LockedPackage {
+    let mut package = package(name, version);
+    package.marker = Some(marker.parse().unwrap());
+    package.wheels = wheels
+        .iter()
+        .enumerate()
+        .map(|(at, wheel)| file(wheel, char::from(b'a' + u8::try_from(at).unwrap()), true))
+        .collect();
+    package
+}
+
+#[test]
+fn reference_selection_picks_one_entry_per_name_for_each_environment() {
+    if !reference_available() {
+        return;
+    }
+    // A universal lock: numpy twice under disjoint Python markers, colorama on Windows only,
+    // app everywhere, depending on both (its `dependencies` name both numpy versions).
+    let old = marked(
+        "numpy",
+        "2.0.2",
+        "python_full_version < '3.10'",
+        &[
+            "numpy-2.0.2-cp39-cp39-manylinux_2_17_x86_64.whl",
+            "numpy-2.0.2-cp39-cp39-win_amd64.whl",
+        ],
+    );
+    let new = marked(
+        "numpy",
+        "2.2.6",
+        "python_full_version >= '3.10'",
+        &[
+            "numpy-2.2.6-cp312-cp312-manylinux_2_17_aarch64.whl",
+            "numpy-2.2.6-cp312-cp312-manylinux_2_17_x86_64.whl",
+            "numpy-2.2.6-cp312-cp312-macosx_11_0_arm64.whl",
+            "numpy-2.2.6-cp312-cp312-win_amd64.whl",
+        ],
+    );
+    let colorama = marked(
+        "colorama",
+        "0.4.6",
+        "sys_platform == 'win32'",
+        &["colorama-0.4.6-py2.py3-none-any.whl"],
+    );
+    let mut app = package("app", "1.0");
+    app.wheels = vec![file("app-1.0-py3-none-any.whl", 'f', false)];
+    app.dependencies = vec!["numpy".parse().unwrap(), "colorama".parse().unwrap()];
+    let lock = Lock {
+        requires_python: Some(">=3.9".to_owned()),
+        environments: Vec::new(),
+        packages: vec![new, app, colorama, old],
+    };
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("pylock.toml");
+    tw_lock::write_atomic(&path, &to_pylock_toml(&lock)).unwrap();
+    let cases = [
+        "linux 3.9|3.9.18|linux|x86_64|cp39-cp39-manylinux_2_17_x86_64,py3-none-any|app==1.0 app-1.0-py3-none-any.whl,numpy==2.0.2 numpy-2.0.2-cp39-cp39-manylinux_2_17_x86_64.whl",
+        "linux aarch64 3.12|3.12.1|linux|aarch64|cp312-cp312-manylinux_2_17_aarch64,py3-none-any|app==1.0 app-1.0-py3-none-any.whl,numpy==2.2.6 numpy-2.2.6-cp312-cp312-manylinux_2_17_aarch64.whl",
+        "macos arm64 3.12|3.12.1|darwin|arm64|cp312-cp312-macosx_11_0_arm64,py3-none-any|app==1.0 app-1.0-py3-none-any.whl,numpy==2.2.6 numpy-2.2.6-cp312-cp312-macosx_11_0_arm64.whl",
+        "windows 3.12|3.12.1|win32|AMD64|cp312-cp312-win_amd64,py3-none-any|app==1.0 app-1.0-py3-none-any.whl,colorama==0.4.6 colorama-0.4.6-py2.py3-none-any.whl,numpy==2.2.6 numpy-2.2.6-cp312-cp312-win_amd64.whl",
+    ];
+    let output = Command::new(python())
+        .arg("-c")
+        .arg(SELECT_SCRIPT)
+        .arg(&path)
+        .args(cases)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "packaging.pylock selected differently:\n{}\nstdout:\n{}\nstderr:\n{}",
+        fs_err::read_to_string(&path).unwrap(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
 }

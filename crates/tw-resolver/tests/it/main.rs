@@ -7,3 +7,4 @@ mod direct;
 mod owned_fetches;
 mod proptest;
 mod speculation;
+mod universal;

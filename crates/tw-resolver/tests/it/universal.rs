@@ -1,0 +1,348 @@
+//! Issue 17: universal resolution on the in-memory source. Forks split where requirements on
+//! one package disagree under markers, each fork is solved on its own, and the merge gives
+//! each entry the marker under which it is reachable (simplified against requires-python).
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use pep508_rs::MarkerTree;
+use tw_resolver::{InMemorySource, Resolution, ResolveError, ResolverOptions};
+
+use crate::common::{manifest, metadata, runtime};
+
+/// A universal target for `requires_python`, every environment.
+fn universal(requires_python: &str) -> tw_platform::UniversalTarget {
+    tw_platform::UniversalTarget::new(
+        requires_python.parse().expect("valid specifiers"),
+        Vec::new(),
+        Vec::new(),
+    )
+    .expect("a lower bound")
+}
+
+/// Resolve `roots` universally over `packages` (`(name, version, requires)`).
+fn resolve(
+    packages: &[(&str, &str, &[&str])],
+    roots: &[&str],
+    target: tw_platform::UniversalTarget,
+) -> Result<Resolution, ResolveError> {
+    let mut source = InMemorySource::new();
+    for (name, version, requires) in packages {
+        let requires: Vec<String> = requires.iter().map(ToString::to_string).collect();
+        let extras: Vec<String> = requires
+            .iter()
+            .filter_map(|r| r.split("extra == '").nth(1))
+            .filter_map(|rest| rest.split('\'').next())
+            .map(ToString::to_string)
+            .collect();
+        source
+            .add(metadata(name, version, &requires, &extras))
+            .expect("valid file names");
+    }
+    let roots: Vec<String> = roots.iter().map(ToString::to_string).collect();
+    runtime().block_on(tw_resolver::resolve_universal_with(
+        manifest(&roots),
+        Arc::new(source),
+        target,
+        ResolverOptions {
+            concurrency: 8,
+            ..ResolverOptions::default()
+        },
+    ))
+}
+
+/// `name==version ; marker` per entry, sorted.
+fn entries(resolution: &Resolution) -> Vec<String> {
+    let mut entries: Vec<String> = resolution
+        .packages
+        .iter()
+        .map(|package| {
+            let marker = package
+                .marker
+                .as_ref()
+                .and_then(MarkerTree::try_to_string)
+                .map(|marker| format!(" ; {marker}"))
+                .unwrap_or_default();
+            format!("{}=={}{marker}", package.name, package.version)
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn disagreeing_markers_fork_and_each_entry_gets_where_it_is_reachable() {
+    let resolution = resolve(
+        &[
+            ("a", "1.0.0", &["b ; python_version < '3.11'"]),
+            ("a", "2.0.0", &["c"]),
+            ("b", "1.0.0", &[]),
+            ("c", "1.0.0", &[]),
+        ],
+        &[
+            "a>=2 ; sys_platform == 'linux'",
+            "a<2 ; sys_platform == 'darwin'",
+        ],
+        universal(">=3.8"),
+    )
+    .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "a==1.0.0 ; sys_platform == 'darwin'",
+            "a==2.0.0 ; sys_platform == 'linux'",
+            // No `python_full_version >= '3.8'`: requires-python says so already.
+            "b==1.0.0 ; python_full_version < '3.11' and sys_platform == 'darwin'",
+            "c==1.0.0 ; sys_platform == 'linux'",
+        ]
+    );
+    assert_eq!(
+        resolution.fork_markers.len(),
+        3,
+        "{:?}",
+        resolution.fork_markers
+    );
+    assert_eq!(
+        resolution
+            .requires_python
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some(">=3.8")
+    );
+}
+
+#[test]
+fn a_version_chosen_in_one_fork_is_preferred_in_the_next() {
+    // Fork `linux` must take `d<2`; the other fork alone would take `d` 2.0, but keeps 1.0.
+    let resolution = resolve(
+        &[
+            ("a", "1.0.0", &[]),
+            ("a", "2.0.0", &["d<2"]),
+            ("d", "1.0.0", &[]),
+            ("d", "2.0.0", &[]),
+        ],
+        &[
+            "a>=2 ; sys_platform == 'linux'",
+            "a<2 ; sys_platform != 'linux'",
+            "d",
+        ],
+        universal(">=3.10"),
+    )
+    .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "a==1.0.0 ; sys_platform != 'linux'",
+            "a==2.0.0 ; sys_platform == 'linux'",
+            "d==1.0.0",
+        ]
+    );
+}
+
+#[test]
+fn requires_python_is_checked_against_each_forks_lowest_python() {
+    // `a` 2.0.0 needs Python 3.11: fine in the fork from 3.11 on, not below it (where the
+    // highest version is tried first and rejected).
+    let mut source = InMemorySource::new();
+    source.add(metadata("a", "1.0.0", &[], &[])).unwrap();
+    let text = "Metadata-Version: 2.1\nName: a\nVersion: 2.0.0\nRequires-Python: >=3.11\n";
+    source
+        .add(tw_metadata::DistMetadata::parse(text.as_bytes(), "a").unwrap())
+        .unwrap();
+    let roots = vec![
+        "a>=2 ; python_version >= '3.11'".to_string(),
+        "a ; python_version < '3.11'".to_string(),
+    ];
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&roots),
+            Arc::new(source),
+            universal(">=3.9"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "a==1.0.0 ; python_full_version < '3.11'",
+            "a==2.0.0 ; python_full_version >= '3.11'",
+        ]
+    );
+    // A single requirement under a marker does not fork.
+    let plain = resolve(
+        &[("a", "1.0.0", &[]), ("b", "1.0.0", &[])],
+        &["a", "b ; sys_platform == 'win32'"],
+        universal(">=3.9"),
+    )
+    .unwrap();
+    assert_eq!(
+        entries(&plain),
+        ["a==1.0.0", "b==1.0.0 ; sys_platform == 'win32'"]
+    );
+}
+
+#[test]
+fn extras_requested_under_a_marker_carry_it_to_their_requirements() {
+    let resolution = resolve(
+        &[
+            (
+                "p",
+                "1.0.0",
+                &[
+                    "q ; extra == 'x'",
+                    "r ; extra == 'x' and sys_platform == 'win32'",
+                ],
+            ),
+            ("q", "1.0.0", &[]),
+            ("r", "1.0.0", &[]),
+        ],
+        &["p[x] ; python_version >= '3.12'", "p"],
+        universal(">=3.10"),
+    )
+    .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "p==1.0.0",
+            "q==1.0.0 ; python_full_version >= '3.12'",
+            "r==1.0.0 ; python_full_version >= '3.12' and sys_platform == 'win32'",
+        ]
+    );
+    let p = &resolution.packages[0];
+    assert_eq!(p.extras.len(), 1);
+}
+
+#[test]
+fn a_conflict_inside_one_fork_names_the_fork() {
+    let error = resolve(
+        &[
+            ("a", "1.0.0", &["b==1"]),
+            ("a", "2.0.0", &[]),
+            ("b", "2.0.0", &[]),
+        ],
+        &[
+            "a>=2 ; sys_platform == 'linux'",
+            "a<2 ; sys_platform == 'darwin'",
+        ],
+        universal(">=3.10"),
+    )
+    .unwrap_err();
+    let message = error.to_string();
+    assert!(error.is_no_solution(), "{message}");
+    assert!(
+        message.contains("in the environments `sys_platform == 'darwin'`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn wheels_that_disagree_by_platform_fork_on_sys_platform() {
+    // `app` 1.0.0: the Linux and macOS wheels need nothing, the Windows wheel needs `winonly`
+    // without a marker (what an old `setup.py` bakes in).
+    let mut source = InMemorySource::new();
+    source
+        .add_wheel(
+            metadata("app", "1.0.0", &[], &[]),
+            "cp312-cp312-manylinux_2_17_x86_64",
+        )
+        .unwrap();
+    source
+        .add_wheel(
+            metadata("app", "1.0.0", &[], &[]),
+            "cp312-cp312-macosx_11_0_arm64",
+        )
+        .unwrap();
+    source
+        .add_wheel(
+            metadata("app", "1.0.0", &["winonly".to_string()], &[]),
+            "cp312-cp312-win_amd64",
+        )
+        .unwrap();
+    source.add(metadata("winonly", "1.0.0", &[], &[])).unwrap();
+    source.add(metadata("pure", "1.0.0", &[], &[])).unwrap();
+    // Two forks by Python version (on `pure`) both choose `app` 1.0.0: it is read once.
+    let roots = vec![
+        "app".to_string(),
+        "pure>=1 ; python_version >= '3.13'".to_string(),
+        "pure<2 ; python_version < '3.13'".to_string(),
+    ];
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&roots),
+            Arc::new(source),
+            universal(">=3.12"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "app==1.0.0",
+            "pure==1.0.0",
+            "winonly==1.0.0 ; sys_platform == 'win32'",
+        ]
+    );
+    let check = &resolution.platform_check;
+    // `app` has wheels of three families: two more reads; `pure` and `winonly` none.
+    assert_eq!((check.versions_checked, check.reads), (1, 2));
+    assert_eq!(check.differing.len(), 1);
+    assert_eq!(check.differing[0].0.as_ref(), "app");
+}
+
+#[test]
+fn pure_python_versions_cost_no_extra_read() {
+    let resolution = resolve(
+        &[("a", "1.0.0", &["b"]), ("b", "1.0.0", &[])],
+        &["a"],
+        universal(">=3.10"),
+    )
+    .unwrap();
+    assert_eq!(resolution.platform_check.reads, 0);
+    assert!(MarkerTree::from_str("sys_platform == 'linux'").is_ok());
+}
+
+#[test]
+fn forks_past_the_limit_are_an_error_not_a_hang() {
+    // Nine packages, each required under one marker and its negation with ranges that
+    // disagree: the root splits into 2^9 = 512 pieces, past the limit of 256.
+    let variables = [
+        "os_name",
+        "sys_platform",
+        "platform_machine",
+        "platform_python_implementation",
+        "platform_release",
+        "platform_system",
+        "platform_version",
+        "implementation_name",
+        "python_version",
+    ];
+    let mut packages: Vec<(String, &str)> = Vec::new();
+    let mut roots = Vec::new();
+    for (i, variable) in variables.iter().enumerate() {
+        let name = format!("p{i}");
+        let value = if *variable == "python_version" {
+            "3.12"
+        } else {
+            "x"
+        };
+        roots.push(format!("{name}>=2 ; {variable} == '{value}'"));
+        roots.push(format!("{name}<2 ; {variable} != '{value}'"));
+        packages.push((name.clone(), "1.0.0"));
+        packages.push((name, "2.0.0"));
+    }
+    let packages: Vec<(&str, &str, &[&str])> = packages
+        .iter()
+        .map(|(name, version)| (name.as_str(), *version, &[][..]))
+        .collect();
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let error = resolve(&packages, &roots, universal(">=3.10")).unwrap_err();
+    assert!(error.is_no_solution(), "{error}");
+    assert!(error.to_string().contains("more than 256 forks"), "{error}");
+}
