@@ -274,6 +274,7 @@ mod tests {
             ),
             metadata_from: None,
             marker: marker.map(|marker| marker.parse::<MarkerTree>().unwrap()),
+            direct: None,
         }
     }
 
