@@ -979,13 +979,23 @@ fn without_header(text: &str) -> &str {
 /// `lock`, sorted by name: `Updated a 1.0 -> 1.1`, `Added b 2.0`, `Removed c 3.0`.
 fn change_summary(previous: &[(PackageName, pep440_rs::Version)], lock: &Lock) -> Vec<String> {
     use std::collections::BTreeMap;
+    // Direct references (issue 16) are not pins a lock reads back (`-e ./app` has no
+    // version): they are left out on both sides rather than reported as added every run.
+    let direct: Vec<&PackageName> = lock
+        .packages
+        .iter()
+        .filter(|package| package.source.is_some())
+        .map(|package| &package.name)
+        .collect();
     let before: BTreeMap<&PackageName, &pep440_rs::Version> = previous
         .iter()
+        .filter(|(name, _)| !direct.contains(&name))
         .map(|(name, version)| (name, version))
         .collect();
     let after: BTreeMap<&PackageName, &pep440_rs::Version> = lock
         .packages
         .iter()
+        .filter(|package| package.source.is_none())
         .map(|package| (&package.name, &package.version))
         .collect();
     let names: std::collections::BTreeSet<&PackageName> =

@@ -145,6 +145,15 @@ fn editable_project_with_an_extra() {
         project.read("proj/requirements.txt"),
         "-e .\n    # via -r proj/requirements.in\nextra-dep==1.0.0\n    # via app\nlib==1.0.0\n    # via app\n"
     );
+    // A second run changes nothing, and says no `Added app` (the line `-e .` has no pin).
+    let again = project.resolve(&[
+        "proj/requirements.in",
+        "--no-header",
+        "-o",
+        "proj/requirements.txt",
+    ]);
+    again.success();
+    assert!(!again.stderr.contains("Added"), "{}", again.stderr);
 }
 
 /// `remote` 1.0.0 as a wheel on the index, reached by URL; `lib` for its dependency.
