@@ -6,9 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::anyhow;
+use pep508_rs::MarkerTree;
 use pep508_rs::Requirement;
 use tracing::debug;
-use tw_requirements::{Origin, RequirementsSet};
+use tw_requirements::{DirectEntry, ExtrasSelection, Origin, RequirementsSet};
 use tw_resolver::{DirectPackages, RootRequirement};
 
 use crate::failure::Failure;
@@ -37,7 +38,7 @@ pub(crate) async fn read(
     set: &RequirementsSet,
     context: DirectContext<'_>,
 ) -> Result<(DirectPackages, Vec<RootRequirement>), Failure> {
-    if set.direct.is_empty() {
+    if set.direct.is_empty() && set.dynamic_projects.is_empty() {
         return Ok((DirectPackages::new(), Vec::new()));
     }
     let options = tw_build::DirectOptions {
@@ -50,13 +51,31 @@ pub(crate) async fn read(
     let reader = tw_build::DirectReader::new(context.client.clone(), context.builder, &options)
         .map_err(|err| Failure::io(anyhow!(err)))?;
     // Lines whose marker is false for the target are not read at all.
-    let entries: Vec<_> = set
+    let mut entries: Vec<DirectEntry> = set
         .direct
         .iter()
         .filter(|entry| entry.marker.evaluate(&context.target.markers, &[]))
         .cloned()
         .collect();
-    let (packages, names) = reader
+    let lines = entries.len();
+    // An input pyproject.toml with dynamic dependencies is read as a local project too; its
+    // dependencies become root requirements and the project itself is not locked.
+    entries.extend(set.dynamic_projects.iter().map(|project| DirectEntry {
+        name: project.name.clone(),
+        extras: match &project.extras {
+            ExtrasSelection::Some(extras) => extras.clone(),
+            ExtrasSelection::None | ExtrasSelection::All => Vec::new(),
+        },
+        marker: MarkerTree::TRUE,
+        reference: tw_requirements::DirectReference::Path {
+            path: project.path.clone(),
+        },
+        editable: false,
+        written: project.origin.path.display().to_string(),
+        hashes: Vec::new(),
+        origin: project.origin.clone(),
+    }));
+    let (mut packages, names) = reader
         .read_all(&entries, &context.target.markers)
         .await
         .map_err(|err| {
@@ -66,12 +85,13 @@ pub(crate) async fn read(
                 Failure::network(err)
             }
         })?;
-    let roots = entries
+    let mut roots: Vec<RootRequirement> = entries
         .iter()
-        .zip(names)
+        .zip(&names)
+        .take(lines)
         .map(|(entry, name)| RootRequirement {
             requirement: Requirement {
-                name,
+                name: name.clone(),
                 extras: entry.extras.clone(),
                 version_or_url: None,
                 marker: entry.marker.clone(),
@@ -80,7 +100,109 @@ pub(crate) async fn read(
             source: source_label(&entry.origin),
         })
         .collect();
+    for (project, name) in set.dynamic_projects.iter().zip(names.iter().skip(lines)) {
+        let named_by_a_line = names.iter().take(lines).any(|other| other == name);
+        let package = if named_by_a_line {
+            packages.get(name).cloned()
+        } else {
+            packages.remove(name)
+        };
+        let Some(package) = package else {
+            continue;
+        };
+        roots.extend(dynamic_roots(
+            project,
+            name,
+            &package.metadata,
+            &packages,
+            context.target,
+        )?);
+    }
     Ok((packages, roots))
+}
+
+/// The root requirements of an input project whose dependencies were built: its
+/// `Requires-Dist` with the selected extras' markers resolved (self-references such as
+/// `all = ["me[fast]"]` expanded), labelled with its `pyproject.toml`.
+fn dynamic_roots(
+    project: &tw_requirements::DynamicProject,
+    name: &pep508_rs::PackageName,
+    metadata: &tw_metadata::DistMetadata,
+    packages: &DirectPackages,
+    target: &tw_platform::Target,
+) -> Result<Vec<RootRequirement>, Failure> {
+    let mut extras: Vec<pep508_rs::ExtraName> = match &project.extras {
+        ExtrasSelection::None => Vec::new(),
+        ExtrasSelection::Some(extras) => extras.clone(),
+        ExtrasSelection::All => metadata.provides_extra.clone(),
+    };
+    for extra in &extras {
+        if !metadata.provides_extra.contains(extra) {
+            return Err(Failure::input(anyhow!(
+                "`{}`: the project `{name}` has no extra `{extra}` (its build says: {})",
+                project.origin,
+                metadata
+                    .provides_extra
+                    .iter()
+                    .map(|extra| format!("`{extra}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let in_force = |requirement: &Requirement, extras: &[pep508_rs::ExtraName]| {
+        requirement.marker.evaluate(&target.markers, &[])
+            || extras.iter().any(|extra| {
+                requirement
+                    .marker
+                    .evaluate(&target.markers, std::slice::from_ref(extra))
+            })
+    };
+    // `me[fast]` in the project's own metadata switches its extra `fast` on.
+    loop {
+        let more: Vec<pep508_rs::ExtraName> = metadata
+            .requires_dist
+            .iter()
+            .filter(|requirement| requirement.name == *name && in_force(requirement, &extras))
+            .flat_map(|requirement| requirement.extras.iter().cloned())
+            .filter(|extra| !extras.contains(extra))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        extras.extend(more);
+        extras.sort();
+        extras.dedup();
+    }
+    let source = source_label(&project.origin);
+    let mut roots = Vec::new();
+    for requirement in &metadata.requires_dist {
+        if requirement.name == *name {
+            continue;
+        }
+        let mut requirement = requirement.clone();
+        requirement.marker = requirement.marker.simplify_extras(&extras);
+        if matches!(
+            requirement.version_or_url,
+            Some(pep508_rs::VersionOrUrl::Url(_))
+        ) {
+            if !packages.contains_key(&requirement.name)
+                && requirement.marker.evaluate(&target.markers, &[])
+            {
+                return Err(Failure::input(anyhow!(
+                    "`{}`: `{requirement}` of the project `{name}` is a direct reference; name it in your requirements too",
+                    project.origin
+                )));
+            }
+            // The direct reference fixes it (read with the project's).
+            requirement.version_or_url = None;
+        }
+        roots.push(RootRequirement {
+            requirement,
+            source: source.clone(),
+        });
+    }
+    Ok(roots)
 }
 
 /// `# via` label of a root requirement written at `origin`: `-r FILE`, or the

@@ -631,3 +631,57 @@ fn pylock_with_a_local_project_validates_with_packaging() {
         "[('app', 'None', True, False, False), ('lib', '2.0.0', False, False, False), ('pkg', '2.0.0', False, False, True), ('remote', '1.0.0', False, True, False)]"
     );
 }
+
+/// An input `pyproject.toml` whose dependencies are `dynamic` is built (as pip-compile and uv
+/// do); its dependencies are locked, the project itself is not.
+#[test]
+fn input_pyproject_with_dynamic_dependencies_is_built() {
+    let index = index(|universe| {
+        backends(universe);
+        universe.version("lib", "1.0.0");
+        universe.version("speedup", "1.0.0");
+    });
+    let project = Project::new(&index);
+    project.write(
+        "pyproject.toml",
+        "[project]\nname = \"legacy\"\nversion = \"1.2.0\"\ndynamic = [\"dependencies\", \"optional-dependencies\"]\n",
+    );
+    project.write(
+        "setup.py",
+        "from setuptools import setup\nsetup(name='legacy', version='1.2.0', install_requires=['lib>=1'], extras_require={'fast': ['speedup'], 'all': ['legacy[fast]']})\n",
+    );
+    let mut command = project.bare_command();
+    command.args([
+        "pyproject.toml",
+        "--python",
+        "python3",
+        "--no-header",
+        "--index-url",
+        &index.index_url(),
+    ]);
+    let mut with_extra = project.bare_command();
+    with_extra.args([
+        "pyproject.toml",
+        "--python",
+        "python3",
+        "--no-header",
+        "--extra",
+        "all",
+        "--index-url",
+        &index.index_url(),
+    ]);
+    let out = project.run_command(command);
+    assert_eq!(
+        out.success(),
+        "lib==1.0.0\n    # via pyproject.toml\n",
+        "{}",
+        out.stderr
+    );
+    let out = project.run_command(with_extra);
+    assert_eq!(
+        out.success(),
+        "lib==1.0.0\n    # via pyproject.toml\nspeedup==1.0.0\n    # via pyproject.toml\n",
+        "{}",
+        out.stderr
+    );
+}

@@ -319,6 +319,20 @@ pub struct DirectEntry {
     pub origin: Origin,
 }
 
+/// An input `pyproject.toml` whose dependencies (or the optional dependencies asked for) are
+/// `dynamic`: only its build backend can tell them (issue 16; pip-compile and uv build it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamicProject {
+    /// The project's directory, absolute.
+    pub path: PathBuf,
+    /// `[project] name` (PEP 621 makes it static).
+    pub name: Option<PackageName>,
+    /// The extras asked for (`--extra`, `--all-extras`).
+    pub extras: crate::ExtrasSelection,
+    /// Where `dynamic` says so.
+    pub origin: Origin,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -418,7 +418,8 @@ pub enum UnsupportedFeature {
     UnnamedUrl,
     /// `-r`/`-c` naming a URL instead of a local file.
     RemoteInclude,
-    /// `dynamic = ["dependencies"]` (or `optional-dependencies`) in `pyproject.toml`.
+    /// `dynamic = ["dependencies"]` (or `optional-dependencies`) in `pyproject.toml`; no
+    /// longer produced since issue 16 ([`crate::DynamicProject`]: the caller builds it).
     DynamicDependencies,
     /// `--prefer-binary`: an older wheel over a newer sdist, a preference tailwheel does not
     /// make (refused rather than silently ignored, issue 18).

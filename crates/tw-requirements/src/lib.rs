@@ -68,7 +68,7 @@ mod requirements_txt;
 mod set;
 mod source;
 
-pub use direct::{DirectEntry, DirectReference, DirectReferenceError};
+pub use direct::{DirectEntry, DirectReference, DirectReferenceError, DynamicProject};
 pub use error::{HashProblem, RequirementsError, UnsupportedFeature};
 pub use origin::Origin;
 pub use pyproject::{parse_pyproject_str, read_pyproject};

@@ -20,7 +20,7 @@ use toml::de::{DeTable, DeValue};
 use crate::internal::requirement::{Parsed, Rejection, parse_requirement};
 use crate::{
     ExtrasSelection, GroupName, GroupsSelection, Origin, PyprojectSelection, RequirementEntry,
-    RequirementsError, RequirementsSet, UnsupportedFeature,
+    RequirementsError, RequirementsSet,
 };
 
 /// Read `[project] dependencies` plus the optional dependencies and dependency groups
@@ -91,11 +91,13 @@ pub fn parse_pyproject_str(
             .map(|(_, span)| span.clone())
     };
 
+    // Where `dynamic` makes a build necessary (issue 16: the caller builds the project).
+    let mut dynamic_at: Option<usize> = None;
     let dependencies = if let Some(value) = project_table.get("dependencies") {
         document.strings(value, "project.dependencies")?
     } else {
         if let Some(span) = dynamic_span("dependencies") {
-            return Err(document.unsupported(span.start, UnsupportedFeature::DynamicDependencies));
+            dynamic_at = Some(span.start);
         }
         Vec::new()
     };
@@ -125,9 +127,7 @@ pub fn parse_pyproject_str(
                 dynamic_span("optional-dependencies"),
                 *extras == ExtrasSelection::None,
             ) {
-                return Err(
-                    document.unsupported(span.start, UnsupportedFeature::DynamicDependencies)
-                );
+                dynamic_at.get_or_insert(span.start);
             }
         }
     }
@@ -141,6 +141,8 @@ pub fn parse_pyproject_str(
     let selected: Vec<ExtraName> = match extras {
         ExtrasSelection::None => Vec::new(),
         ExtrasSelection::All => defined.iter().map(|extra| extra.name.clone()).collect(),
+        // The built metadata will say which extras exist.
+        ExtrasSelection::Some(_) if dynamic_at.is_some() => Vec::new(),
         ExtrasSelection::Some(requested) => {
             for extra in requested {
                 if !defined.iter().any(|defined| defined.name == *extra) {
@@ -176,6 +178,19 @@ pub fn parse_pyproject_str(
     }
     for group in &selected_groups {
         expander.add_group(group, &mut Vec::new(), None)?;
+    }
+    if let Some(at) = dynamic_at {
+        let (origin, _) = document.locate(at);
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        expander.set.dynamic_projects.push(crate::DynamicProject {
+            path: crate::direct::normalize(directory),
+            name: expander.name.clone(),
+            extras: extras.clone(),
+            origin,
+        });
     }
     Ok(expander.set)
 }
@@ -235,15 +250,6 @@ impl Document<'_> {
             source_line,
             key: key.to_string(),
             expected,
-        }
-    }
-
-    fn unsupported(&self, offset: usize, feature: UnsupportedFeature) -> RequirementsError {
-        let (origin, source_line) = self.locate(offset);
-        RequirementsError::Unsupported {
-            origin,
-            source_line,
-            feature,
         }
     }
 
@@ -797,22 +803,30 @@ docs = ["sphinx", {include-group = "test"}]
     }
 
     #[test]
-    fn dynamic_dependencies_are_unsupported() {
-        let error = parse(
+    fn dynamic_dependencies_are_left_to_a_build() {
+        let set = parse(
             "[project]\nname = \"x\"\ndynamic = [\"version\", \"dependencies\"]\n",
             &ExtrasSelection::None,
         )
-        .unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "`pyproject.toml:3:23`: dynamic dependencies are not supported yet; list them in `[project]`\n  \
-             3 | dynamic = [\"version\", \"dependencies\"]\n    \
-               |                       ^"
-        );
+        .unwrap();
+        let project = &set.dynamic_projects[0];
+        assert_eq!(project.name.as_ref().unwrap().as_ref(), "x");
+        assert_eq!(project.origin.to_string(), "pyproject.toml:3:23");
+        assert!(project.path.is_absolute());
         // Dynamic optional dependencies only matter when extras are requested.
         let contents = "[project]\ndependencies = []\ndynamic = [\"optional-dependencies\"]\n";
-        assert!(parse(contents, &ExtrasSelection::None).is_ok());
-        assert!(parse(contents, &ExtrasSelection::All).is_err());
+        assert!(
+            parse(contents, &ExtrasSelection::None)
+                .unwrap()
+                .dynamic_projects
+                .is_empty()
+        );
+        let set = parse(
+            contents,
+            &ExtrasSelection::Some(vec!["fast".parse().unwrap()]),
+        )
+        .unwrap();
+        assert_eq!(set.dynamic_projects.len(), 1);
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct RequirementsSet {
     /// Requirements that name a direct reference (paths, archive URLs, git, `-e`), in file
     /// order (issue 16).
     pub direct: Vec<crate::DirectEntry>,
+    /// Input `pyproject.toml` files whose dependencies are `dynamic`: the caller builds them
+    /// to learn their dependencies (issue 16).
+    pub dynamic_projects: Vec<crate::DynamicProject>,
     /// Index options found in the files.
     pub index: IndexSettings,
     /// Things that were accepted but ignored (e.g. `--trusted-host`), each naming `file:line:column`.
@@ -80,6 +83,7 @@ impl RequirementsSet {
         self.requirements.extend(other.requirements);
         self.constraints.extend(other.constraints);
         self.direct.extend(other.direct);
+        self.dynamic_projects.extend(other.dynamic_projects);
         self.index.extend(other.index);
         self.warnings.extend(other.warnings);
     }
