@@ -156,6 +156,35 @@ fn editable_project_with_an_extra() {
     assert!(!again.stderr.contains("Added"), "{}", again.stderr);
 }
 
+/// pip and uv read `-e` and path lines from the current directory; files written for them
+/// (`requirements/dev.txt` holding `-e .` for the project above, as in many repositories)
+/// must resolve the same when nothing installable is beside the file.
+#[test]
+fn paths_with_nothing_beside_the_file_are_read_from_the_current_directory() {
+    let index = lib_index();
+    let project = Project::new(&index);
+    project.write(
+        "pyproject.toml",
+        &static_pyproject("app", "1.0.0", &["lib<2", "common"], &[]),
+    );
+    project.write(
+        "libs/common/pyproject.toml",
+        &static_pyproject("common", "0.1.0", &[], &[]),
+    );
+    project.write("requirements/dev.txt", "-e .\n--editable ./libs/common/\n");
+    let out = project.resolve(&["requirements/dev.txt", "--no-header", "--no-annotate"]);
+    let stdout = out.success();
+    assert_eq!(stdout, "-e .\n-e ./libs/common\nlib==1.0.0\n");
+    // Beside the file first: a project there wins (the rule).
+    project.write(
+        "requirements/pyproject.toml",
+        &static_pyproject("beside", "2.0.0", &[], &[]),
+    );
+    project.write("requirements/dev.txt", "-e .\n");
+    let out = project.resolve(&["requirements/dev.txt", "--no-header", "--no-annotate"]);
+    assert_eq!(out.success(), "-e ./requirements\n");
+}
+
 /// `remote` 1.0.0 as a wheel on the index, reached by URL; `lib` for its dependency.
 fn remote_index() -> TestIndex {
     index(|universe| {

@@ -84,7 +84,8 @@ pub enum DirectReferenceError {
 
 impl DirectReference {
     /// Parse a path or URL as written in a requirements file or after `name @`; relative
-    /// paths are joined onto `base` (the directory of the file that names them, as pip does).
+    /// paths are read from `base` (the directory of the file that names them), or from the
+    /// current directory when nothing installable is there but is here (see [`locate`]).
     /// Also returns the name an `#egg=` fragment gives, if any.
     pub fn parse(
         text: &str,
@@ -99,13 +100,10 @@ impl DirectReference {
         {
             let (path, fragment) = relative.split_once('#').unwrap_or((relative, ""));
             let fragment = Fragment::parse(Some(fragment), text)?;
-            let mut path = base.join(path);
-            if let Some(subdirectory) = &fragment.subdirectory {
-                path = path.join(subdirectory);
-            }
+            let subdirectory = fragment.subdirectory.as_deref().unwrap_or("");
             return Ok((
                 Self::Path {
-                    path: normalize(&path),
+                    path: locate(&Path::new(path).join(subdirectory), base),
                 },
                 fragment.egg,
             ));
@@ -120,7 +118,7 @@ impl DirectReference {
             }
             return Ok((
                 Self::Path {
-                    path: normalize(&base.join(text)),
+                    path: locate(Path::new(text), base),
                 },
                 None,
             ));
@@ -282,6 +280,35 @@ impl Fragment {
 
 /// `path` with `.` removed and `..` applied lexically (a later symbolic link is not
 /// resolved, so two spellings of one directory compare equal without touching the disk).
+/// Where a relative path of a requirements file points. The rule (and PDM's) reads it
+/// from the file's directory `base`; pip and uv read `-e` and path lines from the current
+/// directory instead (only `-r`/`-c` from the file), and files written for them say
+/// `-e .` in `requirements/dev.txt` meaning the project above. So: from `base` when something
+/// installable is there (a project directory or an existing file), else from the current
+/// directory when something installable is there, else from `base` (whose error then names
+/// the path the file's own directory gives).
+fn locate(relative: &Path, base: &Path) -> PathBuf {
+    let from_file = normalize(&base.join(relative));
+    if installable(&from_file) || relative.is_absolute() {
+        return from_file;
+    }
+    // `std::path::absolute` reads a relative path from the current directory.
+    let from_cwd = normalize(relative);
+    if installable(&from_cwd) {
+        return from_cwd;
+    }
+    from_file
+}
+
+/// Whether `path` is something a path requirement can name: a project directory
+/// (`pyproject.toml`, `setup.py` or `setup.cfg`) or an existing file (a wheel or sdist).
+fn installable(path: &Path) -> bool {
+    path.is_file()
+        || ["pyproject.toml", "setup.py", "setup.cfg"]
+            .iter()
+            .any(|marker| path.join(marker).is_file())
+}
+
 pub(crate) fn normalize(path: &Path) -> PathBuf {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
