@@ -165,15 +165,16 @@ fn paths_with_nothing_beside_the_file_are_read_from_the_current_directory() {
     let project = Project::new(&index);
     project.write(
         "pyproject.toml",
-        &static_pyproject("app", "1.0.0", &["lib<2", "common"], &[]),
+        &static_pyproject("app", "1.0.0", &["lib<2", "zcommon"], &[]),
     );
     project.write(
         "libs/common/pyproject.toml",
-        &static_pyproject("common", "0.1.0", &[], &[]),
+        &static_pyproject("zcommon", "0.1.0", &[], &[]),
     );
     project.write("requirements/dev.txt", "-e .\n--editable ./libs/common/\n");
     let out = project.resolve(&["requirements/dev.txt", "--no-header", "--no-annotate"]);
     let stdout = out.success();
+    // Editables first, as pip-compile and uv write them.
     assert_eq!(stdout, "-e .\n-e ./libs/common\nlib==1.0.0\n");
     // Beside the file first: a project there wins (the rule).
     project.write(

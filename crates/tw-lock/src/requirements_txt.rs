@@ -16,7 +16,8 @@
 //!   `--find-links <location>` lines (`--emit-index-url`, `--emit-find-links`),
 //!   then a blank line when requirements follow.
 //! - One `name==version` per package, sorted by normalized name, then
-//!   version. The name is the normalized one, as pip-compile writes it.
+//!   version; editable projects (`-e ./path`) come first, as pip-compile and
+//!   uv write them. The name is the normalized one, as pip-compile writes it.
 //!   Extras are stripped unless asked for (`name[a,b]==version`, sorted).
 //!   A package with a marker (a universal lock, which may hold several
 //!   versions of one name under disjoint markers) is written in the layout of
@@ -129,7 +130,16 @@ pub fn to_requirements_txt(lock: &Lock, options: &RequirementsTxtOptions) -> Str
         lines.push("#".to_owned());
     }
     let mut packages: Vec<&LockedPackage> = lock.packages.iter().collect();
-    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    // Editables first, then by name and version, as pip-compile and uv order them.
+    let editable = |package: &LockedPackage| {
+        matches!(
+            package.source,
+            Some(crate::LockedSource::Directory { editable: true, .. })
+        )
+    };
+    packages.sort_by(|a, b| {
+        (!editable(a), &a.name, &a.version).cmp(&(!editable(b), &b.name, &b.version))
+    });
     let mut option_lines: Vec<String> = Vec::new();
     if let Some(index_url) = &options.index_url {
         option_lines.push(format!("--index-url {}", one_line(index_url)));
