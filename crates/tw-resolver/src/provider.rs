@@ -748,6 +748,19 @@ impl DependencyProvider for Provider {
             .flatten()
         {
             if !crate::ranges::requires_python_allows(requires_python, python) {
+                // Universal: a version that runs on the fork's newer Pythons only splits
+                // the fork there (uv's `requires-python` fork strategy), newer Pythons first
+                // so that the older ones prefer what those chose where it can run.
+                let lower_first = self.fetcher.options.resolution == ResolutionMode::Lowest;
+                if let Some(fork) = &self.fork
+                    && let Some(markers) =
+                        fork.split_on_requires_python(requires_python, lower_first)
+                {
+                    return Err(Stop::Fork {
+                        package: format!("{name}=={version} (Requires-Python `{requires_python}`)"),
+                        markers,
+                    });
+                }
                 let reason = Unusable::RequiresPython(requires_python.clone(), python.clone());
                 return Ok(Dependencies::Unavailable(reason.to_string()));
             }

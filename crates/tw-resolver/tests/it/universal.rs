@@ -346,3 +346,86 @@ fn forks_past_the_limit_are_an_error_not_a_hang() {
     assert!(error.is_no_solution(), "{error}");
     assert!(error.to_string().contains("more than 256 forks"), "{error}");
 }
+
+/// Metadata of `name` `version` that needs `requires_python` and requires `requires`.
+fn needs_python(
+    name: &str,
+    version: &str,
+    requires_python: &str,
+    requires: &[&str],
+) -> tw_metadata::DistMetadata {
+    let mut text = format!(
+        "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nRequires-Python: {requires_python}\n"
+    );
+    for requirement in requires {
+        text.push_str(&format!("Requires-Dist: {requirement}\n"));
+    }
+    tw_metadata::DistMetadata::parse(text.as_bytes(), name).expect("tests write valid metadata")
+}
+
+#[test]
+fn a_version_that_needs_a_newer_python_splits_the_fork_there() {
+    // uv's `requires-python` fork strategy: `numpy` 2.2.6 needs 3.10, so the lock takes it
+    // from 3.10 on and the newest version that still runs on 3.9 below (not 2.0.2 everywhere).
+    let mut source = InMemorySource::new();
+    source
+        .add(needs_python("numpy", "2.0.2", ">=3.9", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.1.0", ">=3.10", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.2.6", ">=3.10", &[]))
+        .unwrap()
+        .add(needs_python("pandas", "2.2.0", ">=3.9", &["numpy>=1.22"]))
+        .unwrap()
+        .add(metadata("six", "1.0.0", &[], &[]))
+        .unwrap();
+    let roots = vec!["pandas".to_string(), "six".to_string()];
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&roots),
+            Arc::new(source),
+            universal(">=3.9"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "numpy==2.0.2 ; python_full_version < '3.10'",
+            "numpy==2.2.6 ; python_full_version >= '3.10'",
+            "pandas==2.2.0",
+            "six==1.0.0",
+        ]
+    );
+}
+
+#[test]
+fn a_requires_python_the_whole_fork_meets_does_not_split() {
+    // The fork starts at 3.10: `numpy` 2.2.6 runs everywhere, one entry, one fork.
+    let mut source = InMemorySource::new();
+    source
+        .add(needs_python("numpy", "2.0.2", ">=3.9", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.2.6", ">=3.10", &[]))
+        .unwrap();
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&["numpy".to_string()]),
+            Arc::new(source),
+            universal(">=3.10"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(entries(&resolution), ["numpy==2.2.6"]);
+    assert!(
+        resolution.fork_markers.is_empty(),
+        "{:?}",
+        resolution.fork_markers
+    );
+}
