@@ -19,7 +19,7 @@ use std::sync::Arc;
 use pep508_rs::PackageName;
 use tw_index::{
     CoreMetadata, DistFilename, FilenameError, Index, IndexError, IndexFile, ProjectFiles,
-    WheelFilename,
+    SdistFilename, WheelFilename,
 };
 use tw_metadata::{DistMetadata, MetadataError, MetadataFetcher};
 use url::Url;
@@ -143,6 +143,38 @@ impl InMemorySource {
             files.push(IndexFile {
                 filename: filename.clone(),
                 dist: DistFilename::Wheel(wheel),
+                url,
+                sha256: None,
+                requires_python: None,
+                yanked: None,
+                upload_time: None,
+                size: None,
+                core_metadata: CoreMetadata::Absent,
+                source: Arc::new(self.base.clone()),
+            });
+        }
+        self.metadata.insert(filename, Arc::new(metadata));
+        Ok(self)
+    }
+}
+
+impl InMemorySource {
+    /// Add a version's sdist (`{name}-{version}.tar.gz`) whose `PKG-INFO` is `metadata`, next
+    /// to the wheels added for it (issue 17: a static sdist speaks for every wheel).
+    pub fn add_sdist(&mut self, metadata: DistMetadata) -> Result<&mut Self, FilenameError> {
+        let filename = format!(
+            "{}-{}.tar.gz",
+            metadata.name.as_dist_info_name(),
+            metadata.version
+        );
+        let sdist = SdistFilename::parse(&filename, &metadata.name)?;
+        let mut url = self.base.clone();
+        url.set_path(&filename);
+        let files = self.projects.entry(metadata.name.clone()).or_default();
+        if !files.iter().any(|file| file.filename == filename) {
+            files.push(IndexFile {
+                filename: filename.clone(),
+                dist: DistFilename::Sdist(sdist),
                 url,
                 sha256: None,
                 requires_python: None,

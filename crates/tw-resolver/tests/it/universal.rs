@@ -429,3 +429,98 @@ fn a_requires_python_the_whole_fork_meets_does_not_split() {
         resolution.fork_markers
     );
 }
+
+/// Core metadata of `name` `version` at `metadata_version` with these `Requires-Dist` lines
+/// and `Dynamic` fields.
+fn pkg_info(
+    metadata_version: &str,
+    name: &str,
+    version: &str,
+    requires: &[&str],
+    dynamic: &[&str],
+) -> tw_metadata::DistMetadata {
+    let mut text =
+        format!("Metadata-Version: {metadata_version}\nName: {name}\nVersion: {version}\n");
+    for requirement in requires {
+        text.push_str(&format!("Requires-Dist: {requirement}\n"));
+    }
+    for field in dynamic {
+        text.push_str(&format!("Dynamic: {field}\n"));
+    }
+    tw_metadata::DistMetadata::parse(text.as_bytes(), name).expect("tests write valid metadata")
+}
+
+/// `app` 1.0.0 with Linux, macOS and Windows wheels (the Windows one requiring
+/// `windows_requires`) and an sdist whose `PKG-INFO` is `sdist`; resolved universally.
+fn app_with_sdist(windows_requires: &[&str], sdist: tw_metadata::DistMetadata) -> Resolution {
+    let mut source = InMemorySource::new();
+    for tags in [
+        "cp312-cp312-manylinux_2_17_x86_64",
+        "cp312-cp312-macosx_11_0_arm64",
+    ] {
+        source
+            .add_wheel(pkg_info("2.1", "app", "1.0.0", &["dep"], &[]), tags)
+            .expect("tests use valid file names");
+    }
+    source
+        .add_wheel(
+            pkg_info("2.1", "app", "1.0.0", windows_requires, &[]),
+            "cp312-cp312-win_amd64",
+        )
+        .expect("tests use valid file names")
+        .add_sdist(sdist)
+        .expect("tests use valid file names")
+        .add(metadata("dep", "1.0.0", &[], &[]))
+        .expect("tests use valid file names")
+        .add(metadata("winonly", "1.0.0", &[], &[]))
+        .expect("tests use valid file names");
+    runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&["app".to_string()]),
+            Arc::new(source),
+            universal(">=3.12"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .expect("the universal resolution succeeds")
+}
+
+#[test]
+fn a_static_sdist_that_agrees_with_the_chosen_wheel_speaks_for_every_wheel() {
+    // PEP 643: `Requires-Dist` not dynamic in a Metadata-Version 2.2 sdist is what every
+    // wheel built from it declares: one read (the sdist) instead of one per other family.
+    let resolution = app_with_sdist(&["dep"], pkg_info("2.2", "app", "1.0.0", &["dep"], &[]));
+    assert_eq!(entries(&resolution), ["app==1.0.0", "dep==1.0.0"]);
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 1));
+    assert_eq!(check.static_sdist, 1);
+    assert!(check.differing.is_empty());
+}
+
+#[test]
+fn a_dynamic_or_disagreeing_sdist_does_not_spare_the_per_family_reads() {
+    // Requires-Dist dynamic (or Metadata-Version before 2.2): the sdist says nothing about the
+    // wheels, each family is read and the Windows wheel's extra requirement is found.
+    for sdist in [
+        pkg_info("2.2", "app", "1.0.0", &["dep"], &["Requires-Dist"]),
+        pkg_info("2.1", "app", "1.0.0", &["dep"], &[]),
+        // Static, but not what the chosen wheel says: not trusted either.
+        pkg_info("2.2", "app", "1.0.0", &["dep", "winonly"], &[]),
+    ] {
+        let resolution = app_with_sdist(&["dep", "winonly"], sdist);
+        assert_eq!(
+            entries(&resolution),
+            [
+                "app==1.0.0",
+                "dep==1.0.0",
+                "winonly==1.0.0 ; sys_platform == 'win32'"
+            ]
+        );
+        let check = &resolution.platform_check;
+        assert_eq!((check.versions_checked, check.reads), (1, 3));
+        assert_eq!(check.static_sdist, 0);
+        assert_eq!(check.differing.len(), 1);
+    }
+}
