@@ -204,17 +204,25 @@ impl PlatformCheck {
                 continue;
             }
             self.versions.fetch_add(1, Ordering::Relaxed);
-            // With two or more families to read, one sdist read may stand for all of them.
-            let to_read = others
+            // With two or more families to read, one sdist read may stand for all of them,
+            // cut off after the bytes their first tail requests would cost: its `PKG-INFO`
+            // may sit at the end of the archive (flit, hatchling and meson-python put it
+            // there), and streaming a 20 MB sdist to spare two 64 KiB tails is a bad trade.
+            let to_read: Vec<&Arc<IndexFile>> = others
                 .values()
                 .filter(|file| chosen_hash.is_none() || metadata_sha256(file) != chosen_hash)
-                .count();
+                .collect();
+            let spared: u64 = to_read
+                .iter()
+                .map(|file| tw_metadata::tail_bytes(file.size))
+                .sum();
             let sdist = entry
                 .files
                 .iter()
                 .find(|file| matches!(file.dist, DistFilename::Sdist(_)) && !file.is_yanked())
-                .filter(|_| to_read >= 2)
-                .cloned();
+                .filter(|_| to_read.len() >= 2)
+                .cloned()
+                .map(|sdist| (sdist, spared));
             work.push((
                 name,
                 version,
@@ -229,9 +237,9 @@ impl PlatformCheck {
             futures::stream::iter(work.into_iter().map(
                 |(name, version, chosen_family, used, chosen_hash, others, sdist)| async move {
                     let mut read = vec![(chosen_family, Arc::clone(&used))];
-                    if let Some(sdist) = sdist
+                    if let Some((sdist, spared)) = sdist
                         && self
-                            .sdist_speaks_for_wheels(source, &name, &version, &sdist, &used)
+                            .sdist_speaks_for_wheels(source, &name, &version, &sdist, spared, &used)
                             .await?
                     {
                         self.static_sdist.fetch_add(1, Ordering::Relaxed);
@@ -284,8 +292,9 @@ impl PlatformCheck {
     /// or later with `Requires-Dist` (and `Requires-Python`) not dynamic, declaring what the
     /// chosen wheel's metadata `used` does. PEP 643: a field not marked dynamic in an sdist
     /// "MUST match" in every wheel built from it, so the other wheels need not be read. One
-    /// read (usually the sdist's first few KiB, streamed); a dynamic or older sdist, or one
-    /// that needs a build, is no answer, and the wheels are read as before. A read that fails
+    /// read, cut after `max_bytes` (what the wheel reads would cost); a dynamic or older
+    /// sdist, one whose `PKG-INFO` comes later, or one that needs a build, is no answer, and
+    /// the wheels are read as before. A read that fails
     /// an integrity check or the network stops the run, as any metadata read does.
     async fn sdist_speaks_for_wheels(
         &self,
@@ -293,11 +302,13 @@ impl PlatformCheck {
         name: &PackageName,
         version: &Version,
         sdist: &IndexFile,
+        max_bytes: u64,
         used: &DistMetadata,
     ) -> Result<bool, ResolveError> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        match source.metadata(sdist).await {
-            Ok(metadata) => Ok(is_static(&metadata) && requires(&metadata) == requires(used)),
+        match source.sdist_metadata_within(sdist, max_bytes).await {
+            Ok(Some(metadata)) => Ok(is_static(&metadata) && requires(&metadata) == requires(used)),
+            Ok(None) => Ok(false),
             Err(error) => match crate::provider::metadata_verdict(&error) {
                 MetadataVerdict::NeedsBuild | MetadataVerdict::Invalid => {
                     tracing::debug!(package = %name, %version, %error, "sdist metadata not static");

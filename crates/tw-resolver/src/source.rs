@@ -48,6 +48,27 @@ pub trait MetadataSource: Send + Sync + fmt::Debug {
         &'a self,
         file: &'a IndexFile,
     ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>>;
+
+    /// The metadata of sdist `file` when it can be had for about `max_bytes` of download,
+    /// static or not (PEP 643: the caller checks); `None` when it cannot, or needs a build.
+    /// Cost for an index: one streamed request cut after `max_bytes`. The default reads the
+    /// file through [`metadata`](Self::metadata) when its listed size fits.
+    fn sdist_metadata_within<'a>(
+        &'a self,
+        file: &'a IndexFile,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Option<DistMetadata>, MetadataError>> {
+        Box::pin(async move {
+            if file.size.is_none_or(|size| size > max_bytes) {
+                return Ok(None);
+            }
+            match self.metadata(file).await {
+                Ok(metadata) => Ok(Some(metadata)),
+                Err(MetadataError::NeedsBuild { .. }) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+    }
 }
 
 /// The default source: project pages from a [`tw_index::Index`], metadata through a
@@ -78,6 +99,14 @@ impl MetadataSource for IndexSource {
         file: &'a IndexFile,
     ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>> {
         Box::pin(self.metadata.fetch(file))
+    }
+
+    fn sdist_metadata_within<'a>(
+        &'a self,
+        file: &'a IndexFile,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Option<DistMetadata>, MetadataError>> {
+        Box::pin(self.metadata.sdist_metadata_within(file, max_bytes))
     }
 }
 
@@ -159,9 +188,14 @@ impl InMemorySource {
 }
 
 impl InMemorySource {
-    /// Add a version's sdist (`{name}-{version}.tar.gz`) whose `PKG-INFO` is `metadata`, next
-    /// to the wheels added for it (issue 17: a static sdist speaks for every wheel).
-    pub fn add_sdist(&mut self, metadata: DistMetadata) -> Result<&mut Self, FilenameError> {
+    /// Add a version's sdist (`{name}-{version}.tar.gz`, `size` bytes as the index would list
+    /// it) whose `PKG-INFO` is `metadata`, next to the wheels added for it (issue 17: a static
+    /// sdist speaks for every wheel).
+    pub fn add_sdist(
+        &mut self,
+        metadata: DistMetadata,
+        size: u64,
+    ) -> Result<&mut Self, FilenameError> {
         let filename = format!(
             "{}-{}.tar.gz",
             metadata.name.as_dist_info_name(),
@@ -180,7 +214,7 @@ impl InMemorySource {
                 requires_python: None,
                 yanked: None,
                 upload_time: None,
-                size: None,
+                size: Some(size),
                 core_metadata: CoreMetadata::Absent,
                 source: Arc::new(self.base.clone()),
             });

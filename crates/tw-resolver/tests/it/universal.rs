@@ -452,7 +452,11 @@ fn pkg_info(
 
 /// `app` 1.0.0 with Linux, macOS and Windows wheels (the Windows one requiring
 /// `windows_requires`) and an sdist whose `PKG-INFO` is `sdist`; resolved universally.
-fn app_with_sdist(windows_requires: &[&str], sdist: tw_metadata::DistMetadata) -> Resolution {
+fn app_with_sdist(
+    windows_requires: &[&str],
+    sdist: tw_metadata::DistMetadata,
+    sdist_size: u64,
+) -> Resolution {
     let mut source = InMemorySource::new();
     for tags in [
         "cp312-cp312-manylinux_2_17_x86_64",
@@ -468,7 +472,7 @@ fn app_with_sdist(windows_requires: &[&str], sdist: tw_metadata::DistMetadata) -
             "cp312-cp312-win_amd64",
         )
         .expect("tests use valid file names")
-        .add_sdist(sdist)
+        .add_sdist(sdist, sdist_size)
         .expect("tests use valid file names")
         .add(metadata("dep", "1.0.0", &[], &[]))
         .expect("tests use valid file names")
@@ -491,7 +495,11 @@ fn app_with_sdist(windows_requires: &[&str], sdist: tw_metadata::DistMetadata) -
 fn a_static_sdist_that_agrees_with_the_chosen_wheel_speaks_for_every_wheel() {
     // PEP 643: `Requires-Dist` not dynamic in a Metadata-Version 2.2 sdist is what every
     // wheel built from it declares: one read (the sdist) instead of one per other family.
-    let resolution = app_with_sdist(&["dep"], pkg_info("2.2", "app", "1.0.0", &["dep"], &[]));
+    let resolution = app_with_sdist(
+        &["dep"],
+        pkg_info("2.2", "app", "1.0.0", &["dep"], &[]),
+        20_000,
+    );
     assert_eq!(entries(&resolution), ["app==1.0.0", "dep==1.0.0"]);
     let check = &resolution.platform_check;
     assert_eq!((check.versions_checked, check.reads), (1, 1));
@@ -509,7 +517,7 @@ fn a_dynamic_or_disagreeing_sdist_does_not_spare_the_per_family_reads() {
         // Static, but not what the chosen wheel says: not trusted either.
         pkg_info("2.2", "app", "1.0.0", &["dep", "winonly"], &[]),
     ] {
-        let resolution = app_with_sdist(&["dep", "winonly"], sdist);
+        let resolution = app_with_sdist(&["dep", "winonly"], sdist, 20_000);
         assert_eq!(
             entries(&resolution),
             [
@@ -523,4 +531,18 @@ fn a_dynamic_or_disagreeing_sdist_does_not_spare_the_per_family_reads() {
         assert_eq!(check.static_sdist, 0);
         assert_eq!(check.differing.len(), 1);
     }
+}
+
+#[test]
+fn an_sdist_whose_pkg_info_does_not_come_within_the_spared_bytes_is_not_trusted() {
+    // A 5 MB sdist may hold `PKG-INFO` at its end: the read is cut after what the two wheel
+    // tails it would spare cost (64 KiB here), and the wheels are read instead.
+    let resolution = app_with_sdist(
+        &["dep"],
+        pkg_info("2.2", "app", "1.0.0", &["dep"], &[]),
+        5_000_000,
+    );
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 3));
+    assert_eq!(check.static_sdist, 0);
 }
