@@ -220,7 +220,10 @@ impl PlatformCheck {
                 .files
                 .iter()
                 .find(|file| matches!(file.dist, DistFilename::Sdist(_)) && !file.is_yanked())
-                .filter(|_| to_read.len() >= 2)
+                // Only when the chosen wheel's own metadata is PEP 643-aware (2.2 or later,
+                // `Requires-Dist` not dynamic): a wheel from an older backend almost never
+                // comes with a static sdist, and trying would only add a request.
+                .filter(|_| to_read.len() >= 2 && is_static(&used))
                 .cloned()
                 .map(|sdist| (sdist, spared));
             work.push((

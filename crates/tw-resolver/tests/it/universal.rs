@@ -457,18 +457,37 @@ fn app_with_sdist(
     sdist: tw_metadata::DistMetadata,
     sdist_size: u64,
 ) -> Resolution {
+    app_with_sdist_and_wheels("2.2", windows_requires, sdist, sdist_size)
+}
+
+/// [`app_with_sdist`] with wheels whose metadata is `wheel_metadata_version`.
+fn app_with_sdist_and_wheels(
+    wheel_metadata_version: &str,
+    windows_requires: &[&str],
+    sdist: tw_metadata::DistMetadata,
+    sdist_size: u64,
+) -> Resolution {
     let mut source = InMemorySource::new();
     for tags in [
         "cp312-cp312-manylinux_2_17_x86_64",
         "cp312-cp312-macosx_11_0_arm64",
     ] {
         source
-            .add_wheel(pkg_info("2.1", "app", "1.0.0", &["dep"], &[]), tags)
+            .add_wheel(
+                pkg_info(wheel_metadata_version, "app", "1.0.0", &["dep"], &[]),
+                tags,
+            )
             .expect("tests use valid file names");
     }
     source
         .add_wheel(
-            pkg_info("2.1", "app", "1.0.0", windows_requires, &[]),
+            pkg_info(
+                wheel_metadata_version,
+                "app",
+                "1.0.0",
+                windows_requires,
+                &[],
+            ),
             "cp312-cp312-win_amd64",
         )
         .expect("tests use valid file names")
@@ -544,5 +563,20 @@ fn an_sdist_whose_pkg_info_does_not_come_within_the_spared_bytes_is_not_trusted(
     );
     let check = &resolution.platform_check;
     assert_eq!((check.versions_checked, check.reads), (1, 3));
+    assert_eq!(check.static_sdist, 0);
+}
+
+#[test]
+fn wheels_with_metadata_before_2_2_do_not_try_the_sdist() {
+    // Wheels of Metadata-Version 2.1 come from a backend that predates PEP 643; its sdist
+    // is almost never static, so the sdist read would only add a request.
+    let resolution = app_with_sdist_and_wheels(
+        "2.1",
+        &["dep"],
+        pkg_info("2.2", "app", "1.0.0", &["dep"], &[]),
+        20_000,
+    );
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 2));
     assert_eq!(check.static_sdist, 0);
 }
