@@ -153,7 +153,8 @@ impl InMemorySource {
 
     /// Add a wheel of a version with these tags (`cp312-cp312-win_amd64`) and its own
     /// metadata; wheels of one version for several platforms may so declare different
-    /// dependencies (issue 17's per-platform check).
+    /// dependencies (issue 17's per-platform check). The listing gives the metadata's
+    /// `Requires-Python`, as an index does (PEP 503 `data-requires-python`).
     pub fn add_wheel(
         &mut self,
         metadata: DistMetadata,
@@ -174,7 +175,7 @@ impl InMemorySource {
                 dist: DistFilename::Wheel(wheel),
                 url,
                 sha256: None,
-                requires_python: None,
+                requires_python: metadata.requires_python.clone(),
                 yanked: None,
                 upload_time: None,
                 size: None,

@@ -580,3 +580,79 @@ fn wheels_with_metadata_before_2_2_do_not_try_the_sdist() {
     assert_eq!((check.versions_checked, check.reads), (1, 2));
     assert_eq!(check.static_sdist, 0);
 }
+
+/// A source that counts the metadata reads of each file.
+#[derive(Debug)]
+struct Counting {
+    inner: InMemorySource,
+    reads: std::sync::Mutex<Vec<String>>,
+}
+
+impl tw_resolver::MetadataSource for Counting {
+    fn project<'a>(
+        &'a self,
+        name: &'a pep508_rs::PackageName,
+    ) -> tw_resolver::BoxFuture<'a, Result<tw_index::ProjectFiles, tw_index::IndexError>> {
+        self.inner.project(name)
+    }
+
+    fn metadata<'a>(
+        &'a self,
+        file: &'a tw_index::IndexFile,
+    ) -> tw_resolver::BoxFuture<'a, Result<tw_metadata::DistMetadata, tw_metadata::MetadataError>>
+    {
+        self.reads
+            .lock()
+            .expect("no test thread panics holding it")
+            .push(file.filename.clone());
+        self.inner.metadata(file)
+    }
+}
+
+#[test]
+fn a_version_the_index_says_needs_a_newer_python_is_not_read_below_it() {
+    // The index lists each file's Requires-Python (PEP 503/691): in the fork below 3.10,
+    // `numpy` 2.1.0 is unusable without reading its metadata (a Django wheel's central
+    // directory alone is 300 KB), as candidates are for one target.
+    let mut inner = InMemorySource::new();
+    inner
+        .add(needs_python("numpy", "2.0.2", ">=3.9", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.1.0", ">=3.10", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.2.6", ">=3.10", &[]))
+        .unwrap();
+    let source = Arc::new(Counting {
+        inner,
+        reads: std::sync::Mutex::default(),
+    });
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&["numpy".to_string()]),
+            Arc::clone(&source) as Arc<dyn tw_resolver::MetadataSource>,
+            universal(">=3.9"),
+            ResolverOptions {
+                concurrency: 8,
+                speculation: tw_resolver::SpeculationOptions {
+                    depth: 0,
+                    in_flight: 0,
+                    batch: 0,
+                    batch_after: u32::MAX,
+                },
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "numpy==2.0.2 ; python_full_version < '3.10'",
+            "numpy==2.2.6 ; python_full_version >= '3.10'",
+        ]
+    );
+    let reads = source.reads.lock().unwrap().clone();
+    assert!(
+        !reads.iter().any(|file| file.starts_with("numpy-2.1.0")),
+        "{reads:?}"
+    );
+}
