@@ -720,11 +720,12 @@ fn print_stats(
                 .map(|(name, version)| format!("{name}=={version}"))
                 .collect();
             printer.always(&format!(
-                "stats: universal: {} forks; per-platform metadata: {} versions with wheels for several platforms, {} extra metadata reads ({} skipped: same PEP 658 hash), {} disagreeing{}",
+                "stats: universal: {} forks; per-platform metadata: {} versions with wheels for several platforms, {} extra metadata reads ({} skipped: same PEP 658 hash; {} versions vouched for by a static sdist), {} disagreeing{}",
                 resolution.fork_markers.len().max(1),
                 check.versions_checked,
                 check.reads,
                 check.same_hash,
+                check.static_sdist,
                 differing.len(),
                 if differing.is_empty() {
                     String::new()

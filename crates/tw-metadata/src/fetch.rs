@@ -836,7 +836,7 @@ impl MetadataFetcher {
             }
             SdistExtension::TarGz => {
                 let bytes = self
-                    .stream_tar_pkg_info(file)
+                    .stream_tar_pkg_info(file, None)
                     .await?
                     .ok_or_else(needs_build)?;
                 Ok((bytes, Strategy::SdistPkgInfo))
@@ -844,11 +844,68 @@ impl MetadataFetcher {
         }
     }
 
+    /// The metadata of sdist `file` when its `PKG-INFO` arrives within the first
+    /// `max_bytes` of the download, else `None` (the rest is not fetched); `None` too for an
+    /// archive format it cannot stream. The metadata may be dynamic (PEP 643): the caller
+    /// decides what it is worth. One request at most (a `.zip` sdist: its zip tail), or none
+    /// from the cache.
+    ///
+    /// Issue 17's per-platform check uses it to let a static sdist stand for a version's
+    /// wheels only when that costs no more than reading them: flit, hatchling and
+    /// meson-python put `PKG-INFO` at the end of the archive.
+    #[instrument(level = "debug", skip_all, fields(file = %file.filename, max_bytes))]
+    pub async fn sdist_metadata_within(
+        &self,
+        file: &IndexFile,
+        max_bytes: u64,
+    ) -> Result<Option<DistMetadata>, MetadataError> {
+        let DistFilename::Sdist(sdist) = &file.dist else {
+            return Ok(None);
+        };
+        for bytes in [
+            self.cache.get(file).await,
+            self.cache.get_untrusted_pkg_info(file).await,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Ok(metadata) = self.check(&bytes, file) {
+                self.record(Strategy::Cache, |stats| stats.files += 1);
+                return Ok(Some(metadata));
+            }
+        }
+        match sdist.extension {
+            SdistExtension::TarGz => {
+                let Some(bytes) = self.stream_tar_pkg_info(file, Some(max_bytes)).await? else {
+                    return Ok(None);
+                };
+                let metadata = self.check(&bytes, file)?;
+                self.record(Strategy::SdistPkgInfo, |stats| stats.files += 1);
+                if version_at_least(&metadata.metadata_version, 2, 2)
+                    && !metadata.has_dynamic_dependencies()
+                {
+                    self.cache.put(file, &bytes).await;
+                } else {
+                    self.cache.put_untrusted_pkg_info(file, &bytes).await;
+                }
+                Ok(Some(metadata))
+            }
+            SdistExtension::Zip => match self.fetch(file).await {
+                Ok(metadata) => Ok(Some(metadata)),
+                Err(MetadataError::NeedsBuild { .. }) => Ok(None),
+                Err(error) => Err(error),
+            },
+            SdistExtension::OtherTar => Ok(None),
+        }
+    }
+
     /// Stream a `.tar.gz` sdist through a decompressing tar reader on a blocking thread and
-    /// stop the download as soon as `PKG-INFO` has been read. A `file://` sdist is read whole.
+    /// stop the download as soon as `PKG-INFO` has been read, or (`Ok(None)`) once more than
+    /// `limit` bytes arrived without it. A `file://` sdist is read whole.
     async fn stream_tar_pkg_info(
         &self,
         file: &IndexFile,
+        limit: Option<u64>,
     ) -> Result<Option<Vec<u8>>, MetadataError> {
         let mut response = self.client.get_stream(&file.url, 0).await?;
         if !(200..300).contains(&response.status()) {
@@ -867,7 +924,12 @@ impl MetadataFetcher {
         let mut received = 0u64;
         let mut complete = false;
         let mut failure = None;
+        let mut cut = false;
         while !sender.is_closed() {
+            if limit.is_some_and(|limit| received > limit) {
+                cut = true;
+                break;
+            }
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     received += chunk.len() as u64;
@@ -895,7 +957,7 @@ impl MetadataFetcher {
                 stats.bytes += received;
             });
         }
-        debug!(received, complete, "streamed sdist");
+        debug!(received, complete, cut, "streamed sdist");
         let found = reader.await.map_err(|err| MetadataError::Archive {
             subject: file.filename.clone(),
             reason: err.to_string(),
@@ -903,6 +965,8 @@ impl MetadataFetcher {
         match (found, failure) {
             (Ok(Some(bytes)), _) => Ok(Some(bytes)),
             (_, Some(err)) => Err(err.into()),
+            // Cut short on purpose: the reader saw a truncated archive, which says nothing.
+            (_, None) if cut => Ok(None),
             (result, None) => result,
         }
     }

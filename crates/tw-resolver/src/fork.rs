@@ -13,7 +13,9 @@
 //! the pieces solved from the root again rather than from a cloned solver state: pages and
 //! metadata are shared, so a fork costs solver time, not requests.
 
-use pep440_rs::Version;
+use std::ops::Bound;
+
+use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 use pep508_rs::{
     ExtraName, ExtraOperator, MarkerExpression, MarkerTree, MarkerTreeKind, MarkerValueExtra,
     MarkerValueVersion,
@@ -36,10 +38,8 @@ impl Fork {
         let python_lower = python_range(&marker)
             .bounding_range()
             .and_then(|(lower, _)| match lower {
-                std::ops::Bound::Included(version) | std::ops::Bound::Excluded(version) => {
-                    Some(version.clone())
-                }
-                std::ops::Bound::Unbounded => None,
+                Bound::Included(version) | Bound::Excluded(version) => Some(version.clone()),
+                Bound::Unbounded => None,
             })
             .filter(|lower| lower > fallback)
             .unwrap_or_else(|| fallback.clone());
@@ -60,6 +60,49 @@ impl Fork {
         let mut within = self.marker.clone();
         within.and(marker.clone());
         within
+    }
+
+    /// Where a candidate that needs `requires_python`, which this fork's lowest Python does
+    /// not meet, splits the fork: `[from, below]` its lowest allowed Python (`[below, from]`
+    /// when `lower_first`). `None` when no Python of the fork meets it, or all do.
+    ///
+    /// uv's default `requires-python` fork strategy: a version that dropped old Pythons is
+    /// locked where it runs and an older one below, rather than the older one everywhere.
+    /// The lower bound decides (upper bounds are ignored, as by
+    /// [`crate::ranges::requires_python_allows`]); an exclusive one (`>3.9`, which no
+    /// release is the lowest of) does not split.
+    pub(crate) fn split_on_requires_python(
+        &self,
+        requires_python: &VersionSpecifiers,
+        lower_first: bool,
+    ) -> Option<Vec<MarkerTree>> {
+        let lower_bounds: Vec<VersionSpecifier> = requires_python
+            .iter()
+            .filter(|s| !matches!(s.operator(), Operator::LessThan | Operator::LessThanEqual))
+            .cloned()
+            .collect();
+        let allowed =
+            crate::ranges::specifiers_to_ranges(&VersionSpecifiers::from_iter(lower_bounds));
+        let (Bound::Included(lowest), _) = allowed.bounding_range()? else {
+            return None;
+        };
+        if lowest <= &self.python_lower {
+            return None;
+        }
+        let from = MarkerTree::expression(MarkerExpression::Version {
+            key: MarkerValueVersion::PythonFullVersion,
+            specifier: VersionSpecifier::greater_than_equal_version(lowest.clone()),
+        });
+        let upper = self.within(&from);
+        let lower = self.within(&from.negate());
+        if upper.is_false() || lower.is_false() {
+            return None;
+        }
+        Some(if lower_first {
+            vec![lower, upper]
+        } else {
+            vec![upper, lower]
+        })
     }
 }
 
@@ -252,6 +295,49 @@ mod tests {
         assert_eq!(fork.python_lower, Version::new([3, 12]));
         let fork = Fork::new(marker("sys_platform == 'linux'"), &Version::new([3, 8]));
         assert_eq!(fork.python_lower, Version::new([3, 8]));
+    }
+
+    #[test]
+    fn a_requires_python_splits_a_fork_at_its_lower_bound() {
+        let specifiers = |text: &str| VersionSpecifiers::from_str(text).unwrap();
+        let fork = Fork::new(
+            marker("python_full_version >= '3.9' and sys_platform == 'linux'"),
+            &Version::new([3, 9]),
+        );
+        let pieces = fork
+            .split_on_requires_python(&specifiers(">=3.10,<4"), false)
+            .unwrap();
+        assert_eq!(
+            pieces,
+            [
+                marker("python_full_version >= '3.10' and sys_platform == 'linux'"),
+                marker(
+                    "python_full_version >= '3.9' and python_full_version < '3.10' and sys_platform == 'linux'"
+                ),
+            ]
+        );
+        let lower_first = fork
+            .split_on_requires_python(&specifiers(">=3.10"), true)
+            .unwrap();
+        assert_eq!(lower_first[1], pieces[0]);
+        // Met everywhere, met nowhere in the fork, or no lowest release: no split.
+        assert!(
+            fork.split_on_requires_python(&specifiers(">=3.8"), false)
+                .is_none()
+        );
+        assert!(
+            fork.split_on_requires_python(&specifiers(">3.9"), false)
+                .is_none()
+        );
+        let below = Fork::new(
+            marker("python_full_version < '3.10'"),
+            &Version::new([3, 9]),
+        );
+        assert!(
+            below
+                .split_on_requires_python(&specifiers(">=3.10"), false)
+                .is_none()
+        );
     }
 
     #[test]

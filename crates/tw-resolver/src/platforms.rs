@@ -28,6 +28,7 @@ use tw_metadata::DistMetadata;
 
 use crate::candidates::VersionEntry;
 use crate::error::ResolveError;
+use crate::provider::MetadataVerdict;
 use crate::source::MetadataSource;
 
 /// The metadata of one version per platform family, when the families disagree: each
@@ -44,6 +45,9 @@ pub struct PlatformCheckStats {
     /// Families not read because the index gave their wheel's PEP 658 metadata the same
     /// sha256 as the chosen wheel's (identical bytes, nothing to compare).
     pub same_hash: u64,
+    /// Versions whose other families were not read because their static sdist (PEP 643)
+    /// declares what the chosen wheel does: every wheel built from it must say the same.
+    pub static_sdist: u64,
     /// Versions whose wheels disagree on `Requires-Dist` between platform families; the
     /// resolution took their dependencies per family (forked on `sys_platform`).
     pub differing: Vec<(PackageName, Version)>,
@@ -58,6 +62,7 @@ pub(crate) struct PlatformCheck {
     versions: AtomicU64,
     reads: AtomicU64,
     same_hash: AtomicU64,
+    static_sdist: AtomicU64,
 }
 
 /// One platform family of wheels.
@@ -108,6 +113,21 @@ fn metadata_sha256(file: &IndexFile) -> Option<String> {
         } => Some(sha256.to_ascii_lowercase()),
         _ => None,
     }
+}
+
+/// Whether sdist metadata is static where it matters (PEP 643): Metadata-Version 2.2 or
+/// later, `Requires-Dist` and `Requires-Python` not dynamic.
+fn is_static(metadata: &DistMetadata) -> bool {
+    let mut parts = metadata.metadata_version.trim().split('.');
+    let major = parts.next().and_then(|part| part.parse::<u64>().ok());
+    let minor = parts
+        .next()
+        .map_or(Some(0), |part| part.parse::<u64>().ok());
+    let at_least_2_2 = match (major, minor) {
+        (Some(major), Some(minor)) => (major, minor) >= (2, 2),
+        _ => false,
+    };
+    at_least_2_2 && !metadata.has_dynamic_dependencies()
 }
 
 /// The `Requires-Dist` of `metadata` in a canonical order, for comparison.
@@ -184,12 +204,50 @@ impl PlatformCheck {
                 continue;
             }
             self.versions.fetch_add(1, Ordering::Relaxed);
-            work.push((name, version, chosen_family, used, chosen_hash, others));
+            // With two or more families to read, one sdist read may stand for all of them,
+            // cut off after the bytes their first tail requests would cost: its `PKG-INFO`
+            // may sit at the end of the archive (flit, hatchling and meson-python put it
+            // there), and streaming a 20 MB sdist to spare two 64 KiB tails is a bad trade.
+            let to_read: Vec<&Arc<IndexFile>> = others
+                .values()
+                .filter(|file| chosen_hash.is_none() || metadata_sha256(file) != chosen_hash)
+                .collect();
+            let spared: u64 = to_read
+                .iter()
+                .map(|file| tw_metadata::tail_bytes(file.size))
+                .sum();
+            let sdist = entry
+                .files
+                .iter()
+                .find(|file| matches!(file.dist, DistFilename::Sdist(_)) && !file.is_yanked())
+                // Only when the chosen wheel's own metadata is PEP 643-aware (2.2 or later,
+                // `Requires-Dist` not dynamic): a wheel from an older backend almost never
+                // comes with a static sdist, and trying would only add a request.
+                .filter(|_| to_read.len() >= 2 && is_static(&used))
+                .cloned()
+                .map(|sdist| (sdist, spared));
+            work.push((
+                name,
+                version,
+                chosen_family,
+                used,
+                chosen_hash,
+                others,
+                sdist,
+            ));
         }
         let reads =
             futures::stream::iter(work.into_iter().map(
-                |(name, version, chosen_family, used, chosen_hash, others)| async move {
+                |(name, version, chosen_family, used, chosen_hash, others, sdist)| async move {
                     let mut read = vec![(chosen_family, Arc::clone(&used))];
+                    if let Some((sdist, spared)) = sdist
+                        && self
+                            .sdist_speaks_for_wheels(source, &name, &version, &sdist, spared, &used)
+                            .await?
+                    {
+                        self.static_sdist.fetch_add(1, Ordering::Relaxed);
+                        return Ok((name, version, read));
+                    }
                     for (family, file) in others {
                         if chosen_hash.is_some() && metadata_sha256(&file) == chosen_hash {
                             self.same_hash.fetch_add(1, Ordering::Relaxed);
@@ -233,6 +291,44 @@ impl PlatformCheck {
         Ok(differing)
     }
 
+    /// Whether `sdist`'s `PKG-INFO` settles the check for its version: Metadata-Version 2.2
+    /// or later with `Requires-Dist` (and `Requires-Python`) not dynamic, declaring what the
+    /// chosen wheel's metadata `used` does. PEP 643: a field not marked dynamic in an sdist
+    /// "MUST match" in every wheel built from it, so the other wheels need not be read. One
+    /// read, cut after `max_bytes` (what the wheel reads would cost); a dynamic or older
+    /// sdist, one whose `PKG-INFO` comes later, or one that needs a build, is no answer, and
+    /// the wheels are read as before. A read that fails
+    /// an integrity check or the network stops the run, as any metadata read does.
+    async fn sdist_speaks_for_wheels(
+        &self,
+        source: &dyn MetadataSource,
+        name: &PackageName,
+        version: &Version,
+        sdist: &IndexFile,
+        max_bytes: u64,
+        used: &DistMetadata,
+    ) -> Result<bool, ResolveError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        match source.sdist_metadata_within(sdist, max_bytes).await {
+            Ok(Some(metadata)) => Ok(is_static(&metadata) && requires(&metadata) == requires(used)),
+            Ok(None) => Ok(false),
+            Err(error) => match crate::provider::metadata_verdict(&error) {
+                MetadataVerdict::NeedsBuild | MetadataVerdict::Invalid => {
+                    tracing::debug!(package = %name, %version, %error, "sdist metadata not static");
+                    Ok(false)
+                }
+                MetadataVerdict::Fatal | MetadataVerdict::BuildFailed => {
+                    Err(ResolveError::Metadata {
+                        package: name.clone(),
+                        version: version.clone(),
+                        url: Box::new(sdist.url.clone()),
+                        source: Arc::new(error),
+                    })
+                }
+            },
+        }
+    }
+
     /// What the check did.
     pub(crate) fn stats(&self) -> PlatformCheckStats {
         let checked = self.lock();
@@ -240,6 +336,7 @@ impl PlatformCheck {
             versions_checked: self.versions.load(Ordering::Relaxed),
             reads: self.reads.load(Ordering::Relaxed),
             same_hash: self.same_hash.load(Ordering::Relaxed),
+            static_sdist: self.static_sdist.load(Ordering::Relaxed),
             differing: checked
                 .iter()
                 .filter(|(_, split)| split.is_some())

@@ -122,6 +122,9 @@ pub(crate) fn metadata_verdict(error: &tw_metadata::MetadataError) -> MetadataVe
     }
 }
 
+/// The dependencies of one version, as PubGrub takes them.
+type SolverDependencies = Dependencies<PubGrubPackage, Ranges<Version>, UnavailableReason>;
+
 /// What a provider of one fork of a universal resolution is given.
 pub(crate) struct ForkContext {
     /// The environments solved.
@@ -387,6 +390,39 @@ impl Provider {
             ResolutionMode::Lowest => true,
             ResolutionMode::LowestDirect => self.direct.contains(name),
         }
+    }
+
+    /// What a version's `requires_python` means for this solve when the target's (or, in a
+    /// universal resolution, the fork's lowest) Python does not meet it: the version is
+    /// unavailable, or, universally, the fork splits at its lower bound where some of the
+    /// fork meets it (uv's `requires-python` fork strategy), newer Pythons first so that the
+    /// older ones prefer what those chose where it can run. `None` when it is met.
+    fn requires_python_verdict(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        requires_python: &pep440_rs::VersionSpecifiers,
+    ) -> Option<Result<SolverDependencies, Stop>> {
+        let python = self
+            .fork
+            .as_ref()
+            .map_or(&self.fetcher.target.python_full_version, |fork| {
+                &fork.python_lower
+            });
+        if crate::ranges::requires_python_allows(requires_python, python) {
+            return None;
+        }
+        let lower_first = self.fetcher.options.resolution == ResolutionMode::Lowest;
+        if let Some(fork) = &self.fork
+            && let Some(markers) = fork.split_on_requires_python(requires_python, lower_first)
+        {
+            return Some(Err(Stop::Fork {
+                package: format!("{name}=={version} (Requires-Python `{requires_python}`)"),
+                markers,
+            }));
+        }
+        let reason = Unusable::RequiresPython(requires_python.clone(), python.clone());
+        Some(Ok(Dependencies::Unavailable(reason.to_string())))
     }
 
     /// In a universal resolution, where `requirements` (with `extras` on) make the current
@@ -716,6 +752,14 @@ impl DependencyProvider for Provider {
             Ok(file) => Arc::clone(file),
             Err(unusable) => return Ok(Dependencies::Unavailable(unusable.to_string())),
         };
+        // Universal: the index's `Requires-Python` decides before any metadata is read (a
+        // fork below it would read every too-new version, as a single target never does).
+        if self.fork.is_some()
+            && let Some(requires_python) = &file.requires_python
+            && let Some(verdict) = self.requires_python_verdict(name, version, requires_python)
+        {
+            return verdict;
+        }
         let stand_in = entry.metadata_wheel.as_deref();
         let metadata = match self
             .handle
@@ -758,21 +802,10 @@ impl DependencyProvider for Provider {
         };
         // In a universal resolution, the lowest Python of the fork (candidates were not
         // filtered by the index's `requires-python` then, since forks differ).
-        let python = self
-            .fork
-            .as_ref()
-            .map_or(&self.fetcher.target.python_full_version, |fork| {
-                &fork.python_lower
-            });
-        let index_requires_python = self.fork.as_ref().and(file.requires_python.as_ref());
-        for requires_python in [metadata.requires_python.as_ref(), index_requires_python]
-            .into_iter()
-            .flatten()
+        if let Some(requires_python) = &metadata.requires_python
+            && let Some(verdict) = self.requires_python_verdict(name, version, requires_python)
         {
-            if !crate::ranges::requires_python_allows(requires_python, python) {
-                let reason = Unusable::RequiresPython(requires_python.clone(), python.clone());
-                return Ok(Dependencies::Unavailable(reason.to_string()));
-            }
+            return verdict;
         }
         if let Some(requirement) = self.undeclared_direct(&metadata.requires_dist, extra) {
             self.record_fatal(ResolveError::UndeclaredDirectReference {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use pep508_rs::PackageName;
 use tw_index::{
     CoreMetadata, DistFilename, FilenameError, Index, IndexError, IndexFile, ProjectFiles,
-    WheelFilename,
+    SdistFilename, WheelFilename,
 };
 use tw_metadata::{DistMetadata, MetadataError, MetadataFetcher};
 use url::Url;
@@ -48,6 +48,27 @@ pub trait MetadataSource: Send + Sync + fmt::Debug {
         &'a self,
         file: &'a IndexFile,
     ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>>;
+
+    /// The metadata of sdist `file` when it can be had for about `max_bytes` of download,
+    /// static or not (PEP 643: the caller checks); `None` when it cannot, or needs a build.
+    /// Cost for an index: one streamed request cut after `max_bytes`. The default reads the
+    /// file through [`metadata`](Self::metadata) when its listed size fits.
+    fn sdist_metadata_within<'a>(
+        &'a self,
+        file: &'a IndexFile,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Option<DistMetadata>, MetadataError>> {
+        Box::pin(async move {
+            if file.size.is_none_or(|size| size > max_bytes) {
+                return Ok(None);
+            }
+            match self.metadata(file).await {
+                Ok(metadata) => Ok(Some(metadata)),
+                Err(MetadataError::NeedsBuild { .. }) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+    }
 }
 
 /// The default source: project pages from a [`tw_index::Index`], metadata through a
@@ -78,6 +99,14 @@ impl MetadataSource for IndexSource {
         file: &'a IndexFile,
     ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>> {
         Box::pin(self.metadata.fetch(file))
+    }
+
+    fn sdist_metadata_within<'a>(
+        &'a self,
+        file: &'a IndexFile,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Option<DistMetadata>, MetadataError>> {
+        Box::pin(self.metadata.sdist_metadata_within(file, max_bytes))
     }
 }
 
@@ -124,7 +153,8 @@ impl InMemorySource {
 
     /// Add a wheel of a version with these tags (`cp312-cp312-win_amd64`) and its own
     /// metadata; wheels of one version for several platforms may so declare different
-    /// dependencies (issue 17's per-platform check).
+    /// dependencies (issue 17's per-platform check). The listing gives the metadata's
+    /// `Requires-Python`, as an index does (PEP 503 `data-requires-python`).
     pub fn add_wheel(
         &mut self,
         metadata: DistMetadata,
@@ -145,10 +175,47 @@ impl InMemorySource {
                 dist: DistFilename::Wheel(wheel),
                 url,
                 sha256: None,
-                requires_python: None,
+                requires_python: metadata.requires_python.clone(),
                 yanked: None,
                 upload_time: None,
                 size: None,
+                core_metadata: CoreMetadata::Absent,
+                source: Arc::new(self.base.clone()),
+            });
+        }
+        self.metadata.insert(filename, Arc::new(metadata));
+        Ok(self)
+    }
+}
+
+impl InMemorySource {
+    /// Add a version's sdist (`{name}-{version}.tar.gz`, `size` bytes as the index would list
+    /// it) whose `PKG-INFO` is `metadata`, next to the wheels added for it (issue 17: a static
+    /// sdist speaks for every wheel).
+    pub fn add_sdist(
+        &mut self,
+        metadata: DistMetadata,
+        size: u64,
+    ) -> Result<&mut Self, FilenameError> {
+        let filename = format!(
+            "{}-{}.tar.gz",
+            metadata.name.as_dist_info_name(),
+            metadata.version
+        );
+        let sdist = SdistFilename::parse(&filename, &metadata.name)?;
+        let mut url = self.base.clone();
+        url.set_path(&filename);
+        let files = self.projects.entry(metadata.name.clone()).or_default();
+        if !files.iter().any(|file| file.filename == filename) {
+            files.push(IndexFile {
+                filename: filename.clone(),
+                dist: DistFilename::Sdist(sdist),
+                url,
+                sha256: None,
+                requires_python: None,
+                yanked: None,
+                upload_time: None,
+                size: Some(size),
                 core_metadata: CoreMetadata::Absent,
                 source: Arc::new(self.base.clone()),
             });

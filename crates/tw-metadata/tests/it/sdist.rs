@@ -180,3 +180,40 @@ async fn a_gzip_labelled_tar_gz_is_read_as_stored() -> TestResult {
     assert_eq!(encoding.as_deref(), Some("identity"));
     Ok(())
 }
+
+/// Issue 17: the per-platform check asks for an sdist's `PKG-INFO` only when it arrives
+/// within the bytes the wheel reads it would spare; a late one is abandoned, not streamed
+/// to the end.
+#[tokio::test]
+async fn a_bounded_sdist_read_gives_up_when_pkg_info_comes_late() -> TestResult {
+    let bound = 128 * 1024;
+    let (index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_member_before_pkg_info("data.bin", filler(2 * 1024 * 1024));
+    })
+    .await?;
+    assert!(
+        fetcher
+            .sdist_metadata_within(&sdist, bound)
+            .await?
+            .is_none()
+    );
+    let used = stats(&fetcher, Strategy::SdistPkgInfo);
+    let size = index.file_bytes("demo-1.0.tar.gz").ok_or("served")?.len() as u64;
+    assert_eq!(used.requests, 1);
+    assert!(
+        used.bytes < size / 4,
+        "read {} of {size} bytes with a bound of {bound}",
+        used.bytes
+    );
+    // `PKG-INFO` first: it arrives within the bound.
+    let (_index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_member("data.bin", filler(2 * 1024 * 1024));
+    })
+    .await?;
+    let metadata = fetcher
+        .sdist_metadata_within(&sdist, bound)
+        .await?
+        .ok_or("PKG-INFO within the bound")?;
+    assert_eq!(requires(&metadata), ["idna>=3"]);
+    Ok(())
+}

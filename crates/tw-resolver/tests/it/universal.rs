@@ -346,3 +346,313 @@ fn forks_past_the_limit_are_an_error_not_a_hang() {
     assert!(error.is_no_solution(), "{error}");
     assert!(error.to_string().contains("more than 256 forks"), "{error}");
 }
+
+/// Metadata of `name` `version` that needs `requires_python` and requires `requires`.
+fn needs_python(
+    name: &str,
+    version: &str,
+    requires_python: &str,
+    requires: &[&str],
+) -> tw_metadata::DistMetadata {
+    let mut text = format!(
+        "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nRequires-Python: {requires_python}\n"
+    );
+    for requirement in requires {
+        text.push_str(&format!("Requires-Dist: {requirement}\n"));
+    }
+    tw_metadata::DistMetadata::parse(text.as_bytes(), name).expect("tests write valid metadata")
+}
+
+#[test]
+fn a_version_that_needs_a_newer_python_splits_the_fork_there() {
+    // uv's `requires-python` fork strategy: `numpy` 2.2.6 needs 3.10, so the lock takes it
+    // from 3.10 on and the newest version that still runs on 3.9 below (not 2.0.2 everywhere).
+    let mut source = InMemorySource::new();
+    source
+        .add(needs_python("numpy", "2.0.2", ">=3.9", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.1.0", ">=3.10", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.2.6", ">=3.10", &[]))
+        .unwrap()
+        .add(needs_python("pandas", "2.2.0", ">=3.9", &["numpy>=1.22"]))
+        .unwrap()
+        .add(metadata("six", "1.0.0", &[], &[]))
+        .unwrap();
+    let roots = vec!["pandas".to_string(), "six".to_string()];
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&roots),
+            Arc::new(source),
+            universal(">=3.9"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "numpy==2.0.2 ; python_full_version < '3.10'",
+            "numpy==2.2.6 ; python_full_version >= '3.10'",
+            "pandas==2.2.0",
+            "six==1.0.0",
+        ]
+    );
+}
+
+#[test]
+fn a_requires_python_the_whole_fork_meets_does_not_split() {
+    // The fork starts at 3.10: `numpy` 2.2.6 runs everywhere, one entry, one fork.
+    let mut source = InMemorySource::new();
+    source
+        .add(needs_python("numpy", "2.0.2", ">=3.9", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.2.6", ">=3.10", &[]))
+        .unwrap();
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&["numpy".to_string()]),
+            Arc::new(source),
+            universal(">=3.10"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(entries(&resolution), ["numpy==2.2.6"]);
+    assert!(
+        resolution.fork_markers.is_empty(),
+        "{:?}",
+        resolution.fork_markers
+    );
+}
+
+/// Core metadata of `name` `version` at `metadata_version` with these `Requires-Dist` lines
+/// and `Dynamic` fields.
+fn pkg_info(
+    metadata_version: &str,
+    name: &str,
+    version: &str,
+    requires: &[&str],
+    dynamic: &[&str],
+) -> tw_metadata::DistMetadata {
+    let mut text =
+        format!("Metadata-Version: {metadata_version}\nName: {name}\nVersion: {version}\n");
+    for requirement in requires {
+        text.push_str(&format!("Requires-Dist: {requirement}\n"));
+    }
+    for field in dynamic {
+        text.push_str(&format!("Dynamic: {field}\n"));
+    }
+    tw_metadata::DistMetadata::parse(text.as_bytes(), name).expect("tests write valid metadata")
+}
+
+/// `app` 1.0.0 with Linux, macOS and Windows wheels (the Windows one requiring
+/// `windows_requires`) and an sdist whose `PKG-INFO` is `sdist`; resolved universally.
+fn app_with_sdist(
+    windows_requires: &[&str],
+    sdist: tw_metadata::DistMetadata,
+    sdist_size: u64,
+) -> Resolution {
+    app_with_sdist_and_wheels("2.2", windows_requires, sdist, sdist_size)
+}
+
+/// [`app_with_sdist`] with wheels whose metadata is `wheel_metadata_version`.
+fn app_with_sdist_and_wheels(
+    wheel_metadata_version: &str,
+    windows_requires: &[&str],
+    sdist: tw_metadata::DistMetadata,
+    sdist_size: u64,
+) -> Resolution {
+    let mut source = InMemorySource::new();
+    for tags in [
+        "cp312-cp312-manylinux_2_17_x86_64",
+        "cp312-cp312-macosx_11_0_arm64",
+    ] {
+        source
+            .add_wheel(
+                pkg_info(wheel_metadata_version, "app", "1.0.0", &["dep"], &[]),
+                tags,
+            )
+            .expect("tests use valid file names");
+    }
+    source
+        .add_wheel(
+            pkg_info(
+                wheel_metadata_version,
+                "app",
+                "1.0.0",
+                windows_requires,
+                &[],
+            ),
+            "cp312-cp312-win_amd64",
+        )
+        .expect("tests use valid file names")
+        .add_sdist(sdist, sdist_size)
+        .expect("tests use valid file names")
+        .add(metadata("dep", "1.0.0", &[], &[]))
+        .expect("tests use valid file names")
+        .add(metadata("winonly", "1.0.0", &[], &[]))
+        .expect("tests use valid file names");
+    runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&["app".to_string()]),
+            Arc::new(source),
+            universal(">=3.12"),
+            ResolverOptions {
+                concurrency: 8,
+                ..ResolverOptions::default()
+            },
+        ))
+        .expect("the universal resolution succeeds")
+}
+
+#[test]
+fn a_static_sdist_that_agrees_with_the_chosen_wheel_speaks_for_every_wheel() {
+    // PEP 643: `Requires-Dist` not dynamic in a Metadata-Version 2.2 sdist is what every
+    // wheel built from it declares: one read (the sdist) instead of one per other family.
+    let resolution = app_with_sdist(
+        &["dep"],
+        pkg_info("2.2", "app", "1.0.0", &["dep"], &[]),
+        20_000,
+    );
+    assert_eq!(entries(&resolution), ["app==1.0.0", "dep==1.0.0"]);
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 1));
+    assert_eq!(check.static_sdist, 1);
+    assert!(check.differing.is_empty());
+}
+
+#[test]
+fn a_dynamic_or_disagreeing_sdist_does_not_spare_the_per_family_reads() {
+    // Requires-Dist dynamic (or Metadata-Version before 2.2): the sdist says nothing about the
+    // wheels, each family is read and the Windows wheel's extra requirement is found.
+    for sdist in [
+        pkg_info("2.2", "app", "1.0.0", &["dep"], &["Requires-Dist"]),
+        pkg_info("2.1", "app", "1.0.0", &["dep"], &[]),
+        // Static, but not what the chosen wheel says: not trusted either.
+        pkg_info("2.2", "app", "1.0.0", &["dep", "winonly"], &[]),
+    ] {
+        let resolution = app_with_sdist(&["dep", "winonly"], sdist, 20_000);
+        assert_eq!(
+            entries(&resolution),
+            [
+                "app==1.0.0",
+                "dep==1.0.0",
+                "winonly==1.0.0 ; sys_platform == 'win32'"
+            ]
+        );
+        let check = &resolution.platform_check;
+        assert_eq!((check.versions_checked, check.reads), (1, 3));
+        assert_eq!(check.static_sdist, 0);
+        assert_eq!(check.differing.len(), 1);
+    }
+}
+
+#[test]
+fn an_sdist_whose_pkg_info_does_not_come_within_the_spared_bytes_is_not_trusted() {
+    // A 5 MB sdist may hold `PKG-INFO` at its end: the read is cut after what the two wheel
+    // tails it would spare cost (64 KiB here), and the wheels are read instead.
+    let resolution = app_with_sdist(
+        &["dep"],
+        pkg_info("2.2", "app", "1.0.0", &["dep"], &[]),
+        5_000_000,
+    );
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 3));
+    assert_eq!(check.static_sdist, 0);
+}
+
+#[test]
+fn wheels_with_metadata_before_2_2_do_not_try_the_sdist() {
+    // Wheels of Metadata-Version 2.1 come from a backend that predates PEP 643; its sdist
+    // is almost never static, so the sdist read would only add a request.
+    let resolution = app_with_sdist_and_wheels(
+        "2.1",
+        &["dep"],
+        pkg_info("2.2", "app", "1.0.0", &["dep"], &[]),
+        20_000,
+    );
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 2));
+    assert_eq!(check.static_sdist, 0);
+}
+
+/// A source that counts the metadata reads of each file.
+#[derive(Debug)]
+struct Counting {
+    inner: InMemorySource,
+    reads: std::sync::Mutex<Vec<String>>,
+}
+
+impl tw_resolver::MetadataSource for Counting {
+    fn project<'a>(
+        &'a self,
+        name: &'a pep508_rs::PackageName,
+    ) -> tw_resolver::BoxFuture<'a, Result<tw_index::ProjectFiles, tw_index::IndexError>> {
+        self.inner.project(name)
+    }
+
+    fn metadata<'a>(
+        &'a self,
+        file: &'a tw_index::IndexFile,
+    ) -> tw_resolver::BoxFuture<'a, Result<tw_metadata::DistMetadata, tw_metadata::MetadataError>>
+    {
+        self.reads
+            .lock()
+            .expect("no test thread panics holding it")
+            .push(file.filename.clone());
+        self.inner.metadata(file)
+    }
+}
+
+#[test]
+fn a_version_the_index_says_needs_a_newer_python_is_not_read_below_it() {
+    // The index lists each file's Requires-Python (PEP 503/691): in the fork below 3.10,
+    // `numpy` 2.1.0 is unusable without reading its metadata (a Django wheel's central
+    // directory alone is 300 KB), as candidates are for one target.
+    let mut inner = InMemorySource::new();
+    inner
+        .add(needs_python("numpy", "2.0.2", ">=3.9", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.1.0", ">=3.10", &[]))
+        .unwrap()
+        .add(needs_python("numpy", "2.2.6", ">=3.10", &[]))
+        .unwrap();
+    let source = Arc::new(Counting {
+        inner,
+        reads: std::sync::Mutex::default(),
+    });
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_universal_with(
+            manifest(&["numpy".to_string()]),
+            Arc::clone(&source) as Arc<dyn tw_resolver::MetadataSource>,
+            universal(">=3.9"),
+            ResolverOptions {
+                concurrency: 8,
+                speculation: tw_resolver::SpeculationOptions {
+                    depth: 0,
+                    in_flight: 0,
+                    batch: 0,
+                    batch_after: u32::MAX,
+                },
+                ..ResolverOptions::default()
+            },
+        ))
+        .unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "numpy==2.0.2 ; python_full_version < '3.10'",
+            "numpy==2.2.6 ; python_full_version >= '3.10'",
+        ]
+    );
+    let reads = source.reads.lock().unwrap().clone();
+    assert!(
+        !reads.iter().any(|file| file.starts_with("numpy-2.1.0")),
+        "{reads:?}"
+    );
+}
