@@ -122,6 +122,10 @@ pub(crate) struct Provider {
     preferences: FxHashMap<PackageName, Version>,
     discovery: RefCell<FxHashMap<PubGrubPackage, usize>>,
     versions: RefCell<FxHashMap<PackageName, Arc<VersionMap>>>,
+    /// What the root requires of each package (its requirements and extras, with
+    /// constraints and overrides applied, intersected per name): a version whose dependency
+    /// on one of these is disjoint from it cannot be in any solution.
+    root_ranges: FxHashMap<PackageName, Ranges<Version>>,
     /// Packages to decide early (see [`Provider::new`]).
     early: FxHashSet<PackageName>,
     /// Whether a much-rejected package may end this attempt.
@@ -223,6 +227,7 @@ impl Provider {
             fetcher,
             handle,
             root_dependencies: Vec::new(),
+            root_ranges: FxHashMap::default(),
             constraints,
             overrides,
             explicit_prereleases: RefCell::new(explicit),
@@ -238,6 +243,15 @@ impl Provider {
             choices: RefCell::new(FxHashMap::default()),
         };
         provider.root_dependencies = provider.edges(&roots, &[]);
+        for (dependency, range) in &provider.root_dependencies {
+            if let Some(name) = dependency.name() {
+                provider
+                    .root_ranges
+                    .entry(name.clone())
+                    .and_modify(|existing| *existing = existing.intersection(range))
+                    .or_insert_with(|| range.clone());
+            }
+        }
         provider
     }
 
@@ -353,6 +367,55 @@ impl Provider {
                 || self.exact_pins.contains(&(name.clone(), version.clone())))
     }
 
+    /// Whether `version` of `name` cannot be in any solution by its own metadata: its
+    /// `Requires-Python` excludes the target, or it requires a package in a range disjoint
+    /// from what the root requires of that package (requirements, `==` pins, constraints and
+    /// overrides all included) or that a constraint empties. PubGrub would decide on it and
+    /// reject it right after reading its dependencies; passing over it gives the same pins
+    /// without that decision. Only wheels (or an sdist's stand-in wheel) are read here, the
+    /// file `get_dependencies` would read next anyway; any error leaves the version to
+    /// `get_dependencies`, which reports it (a fetch error is never "ruled out").
+    fn ruled_out(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> bool {
+        let Ok(file) = &entry.choice else {
+            return false;
+        };
+        let stand_in = entry.metadata_wheel.as_deref();
+        if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
+            return false;
+        }
+        let Ok(metadata) = self
+            .handle
+            .block_on(self.fetcher.metadata(name, version, file, stand_in))
+        else {
+            return false;
+        };
+        if let Some(requires_python) = &metadata.requires_python
+            && !crate::ranges::requires_python_allows(
+                requires_python,
+                &self.fetcher.target.python_full_version,
+            )
+        {
+            return true;
+        }
+        self.edges(&metadata.requires_dist, &[])
+            .iter()
+            .any(|(dependency, range)| match dependency.name() {
+                Some(dependency) if dependency != name => {
+                    range.is_empty()
+                        || self
+                            .root_ranges
+                            .get(dependency)
+                            .is_some_and(|root| root.intersection(range).is_empty())
+                }
+                _ => false,
+            })
+    }
+
     /// The versions of `name` fetched during the resolution, if any (for hints in reports).
     pub(crate) fn known_versions(&self, name: &PackageName) -> Option<Arc<VersionMap>> {
         self.versions.borrow().get(name).cloned()
@@ -414,7 +477,6 @@ impl DependencyProvider for Provider {
                 return Err(Stop::Restart(name.clone()));
             }
         }
-        self.fetcher.decided(choice > 1);
         let Some(versions) = self.versions(name) else {
             return Err(Stop::Fatal);
         };
@@ -429,6 +491,8 @@ impl DependencyProvider for Provider {
             && range.contains(preferred)
             && self.usable(name, preferred, entry)
         {
+            self.fetcher.decided(choice > 1);
+            debug!(package = %package, version = %preferred, choice, "selecting (preferred)");
             return Ok(Some(preferred.clone()));
         }
         let lowest = match self.fetcher.options.resolution {
@@ -436,21 +500,46 @@ impl DependencyProvider for Provider {
             ResolutionMode::Lowest => true,
             ResolutionMode::LowestDirect => self.direct.contains(name),
         };
+        let walk = |chosen: &Version, choice: u32| {
+            self.fetcher.walk_back(&crate::fetch::WalkBack {
+                name,
+                choice,
+                versions: &versions,
+                range,
+                allow_prerelease: allow_pre,
+                lowest,
+                chosen,
+            });
+        };
         // Prefer usable versions; an unusable one is still returned when nothing else is
-        // left, so the conflict report can say why it was rejected.
-        let mut fallback = None;
-        let mut pick =
-            |iter: &mut dyn Iterator<Item = (&Version, &crate::candidates::VersionEntry)>| {
-                for (version, entry) in iter {
-                    if self.usable(name, version, entry) {
-                        return Some(version.clone());
-                    }
-                    if fallback.is_none() {
-                        fallback = Some(version.clone());
-                    }
+        // left, so the conflict report can say why it was rejected. Versions whose own
+        // metadata rules them out (see `ruled_out`) are passed over the same way: deciding
+        // on one only to see PubGrub reject it is the decision issue 15 counts.
+        let mut unusable = None;
+        let mut passed_over = None;
+        let mut pick = |iter: &mut dyn Iterator<
+            Item = (&Version, &crate::candidates::VersionEntry),
+        >| {
+            for (version, entry) in iter {
+                if !self.usable(name, version, entry) {
+                    unusable.get_or_insert_with(|| version.clone());
+                    continue;
                 }
-                None
-            };
+                if self.ruled_out(name, version, entry) {
+                    debug!(package = %package, %version, "passed over: ruled out by the root or the target");
+                    passed_over.get_or_insert_with(|| version.clone());
+                    // The walk down goes on here: fetch the next candidates ahead, as
+                    // for a walk-back (never for a package's first look at one version).
+                    if choice > 0 {
+                        let batch_after = self.fetcher.options.speculation.batch_after;
+                        walk(version, choice.max(batch_after));
+                    }
+                    continue;
+                }
+                return Some(version.clone());
+            }
+            None
+        };
         let chosen = if lowest {
             pick(&mut candidates.into_iter())
         } else {
@@ -460,17 +549,18 @@ impl DependencyProvider for Provider {
             && choice > 0
         {
             // Issue 15: a package walking back gets its next candidates fetched in a batch.
-            self.fetcher.walk_back(&crate::fetch::WalkBack {
-                name,
-                choice,
-                versions: &versions,
-                range,
-                allow_prerelease: allow_pre,
-                lowest,
-                chosen: version,
-            });
+            walk(version, choice);
         }
-        Ok(chosen.or(fallback))
+        // Nothing left but ruled-out versions: hand PubGrub the first of them, so that its
+        // rejection, and the report, carry the real reason.
+        let chosen = chosen.or(passed_over);
+        if let Some(version) = &chosen {
+            // One decision per version handed to PubGrub, as uv's `Selecting:` lines count
+            // them (bench/compare.py counts both tools alike); an unusable fallback is not one.
+            self.fetcher.decided(choice > 1);
+            debug!(package = %package, %version, choice, "selecting");
+        }
+        Ok(chosen.or(unusable))
     }
 
     fn get_dependencies(

@@ -3,6 +3,7 @@
 //! generated in bulk (`proptest.rs`).
 
 mod common;
+mod decisions;
 mod owned_fetches;
 mod proptest;
 mod speculation;
