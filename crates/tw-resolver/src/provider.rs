@@ -126,6 +126,8 @@ pub(crate) struct Provider {
     /// constraints and overrides applied, intersected per name): a version whose dependency
     /// on one of these is disjoint from it cannot be in any solution.
     root_ranges: FxHashMap<PackageName, Ranges<Version>>,
+    /// [`Provider::root_facts`], once computed.
+    root_facts: std::cell::OnceCell<FxHashMap<PackageName, Ranges<Version>>>,
     /// Packages to decide early (see [`Provider::new`]).
     early: FxHashSet<PackageName>,
     /// Whether a much-rejected package may end this attempt.
@@ -137,6 +139,20 @@ pub(crate) struct Provider {
     /// Extras already reported as not provided: one warning per package and extra, not one
     /// per version tried (issue 18).
     missing_extras: RefCell<FxHashSet<(PackageName, ExtraName)>>,
+}
+
+/// The version `range` pins: its single version, or `V` for `==V`'s range (`V` and its local
+/// versions, see [`crate::ranges`]).
+fn pin_of(range: &Ranges<Version>) -> Option<Version> {
+    if let Some(version) = range.as_singleton() {
+        return Some(version.clone());
+    }
+    let (std::ops::Bound::Included(low), std::ops::Bound::Excluded(_)) = range.bounding_range()?
+    else {
+        return None;
+    };
+    let pinned = Ranges::between(low.clone(), crate::ranges::after_locals(low));
+    (*range == pinned).then(|| low.clone())
 }
 
 /// The versions a requirement allows (all of them for a URL or no specifier).
@@ -228,6 +244,7 @@ impl Provider {
             handle,
             root_dependencies: Vec::new(),
             root_ranges: FxHashMap::default(),
+            root_facts: std::cell::OnceCell::new(),
             constraints,
             overrides,
             explicit_prereleases: RefCell::new(explicit),
@@ -408,12 +425,87 @@ impl Provider {
                 Some(dependency) if dependency != name => {
                     range.is_empty()
                         || self
-                            .root_ranges
+                            .root_facts()
                             .get(dependency)
                             .is_some_and(|root| root.intersection(range).is_empty())
                 }
                 _ => false,
             })
+    }
+
+    /// What every solution requires of each package: [`Provider::root_ranges`], plus, for a
+    /// package the root pins to one version, what that version requires (its requirements
+    /// for the target, no extras), and so on through the pins those requirements make. Every
+    /// solution has the pinned version, hence its requirements. Computed once per attempt
+    /// (the pins are decided first anyway, so their metadata is fetched either way); a pin
+    /// whose metadata cannot be read adds nothing here and is reported by `get_dependencies`.
+    fn root_facts(&self) -> &FxHashMap<PackageName, Ranges<Version>> {
+        self.root_facts.get_or_init(|| {
+            let mut facts = self.root_ranges.clone();
+            let mut pending: Vec<PackageName> = facts
+                .iter()
+                .filter(|(_, range)| pin_of(range).is_some())
+                .map(|(name, _)| name.clone())
+                .collect();
+            let mut seen = FxHashSet::default();
+            while let Some(name) = pending.pop() {
+                let Some(range) = facts.get(&name).cloned() else {
+                    continue;
+                };
+                if !seen.insert(name.clone()) {
+                    continue;
+                }
+                let Some(metadata) = self.pinned_metadata(&name, &range) else {
+                    continue;
+                };
+                for (dependency, range) in self.edges(&metadata.requires_dist, &[]) {
+                    let Some(dependency) = dependency.name() else {
+                        continue;
+                    };
+                    if *dependency == name {
+                        continue;
+                    }
+                    let narrowed = match facts.get(dependency) {
+                        Some(existing) => existing.intersection(&range),
+                        None => range,
+                    };
+                    if pin_of(&narrowed).is_some() {
+                        pending.push(dependency.clone());
+                    }
+                    facts.insert(dependency.clone(), narrowed);
+                }
+            }
+            facts
+        })
+    }
+
+    /// The metadata of the one version of `name` in `range` (a pin, see [`pin_of`]) when the
+    /// index has exactly that one version there and it is a usable wheel (or has a stand-in
+    /// wheel), fetched on the runtime; `None` on anything else.
+    fn pinned_metadata(
+        &self,
+        name: &PackageName,
+        range: &Ranges<Version>,
+    ) -> Option<Arc<tw_metadata::DistMetadata>> {
+        let version = pin_of(range)?;
+        let versions = self.versions(name)?;
+        let mut in_range = versions.versions.keys().filter(|v| range.contains(v));
+        if in_range.next() != Some(&version) || in_range.next().is_some() {
+            return None;
+        }
+        let version = &version;
+        let entry = versions.versions.get(version)?;
+        if !self.usable(name, version, entry) {
+            return None;
+        }
+        let file = entry.choice.as_ref().ok()?;
+        let stand_in = entry.metadata_wheel.as_deref();
+        if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
+            return None;
+        }
+        self.handle
+            .block_on(self.fetcher.metadata(name, version, file, stand_in))
+            .ok()
     }
 
     /// The versions of `name` fetched during the resolution, if any (for hints in reports).

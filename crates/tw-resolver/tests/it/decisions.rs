@@ -27,7 +27,8 @@ fn metadata(name: &str, version: &str, requires: &[&str], python: Option<&str>) 
 /// Sentry's shape in small: the root caps `sql<=1.0` (its `sqlparse<=0.3.0`), and `web`
 /// (its `django`) needs `sql>=2` from 11.0 on; `forms` (its `django-crispy-forms`) needs
 /// `web>=9` from 4.0 on; `tool` 4.0 to 6.0 require a newer Python than the target (3.12)
-/// in their metadata only (the listing says nothing, as old indexes do).
+/// in their metadata only (the listing says nothing, as old indexes do); `fw` 1.0 caps
+/// `sql<=1.0` (a pinned framework that brings the cap in).
 fn capped() -> InMemorySource {
     let mut source = InMemorySource::new();
     for major in 1..=20 {
@@ -45,6 +46,11 @@ fn capped() -> InMemorySource {
         let requires: &[&str] = if major >= 4 { &["web>=9"] } else { &[] };
         source
             .add(metadata("forms", &format!("{major}.0"), requires, None))
+            .expect("valid wheel names");
+    }
+    for (version, requires) in [("1.0", "sql<=1.0"), ("2.0", "sql")] {
+        source
+            .add(metadata("fw", version, &[requires], None))
             .expect("valid wheel names");
     }
     for major in 1..=6 {
@@ -91,6 +97,20 @@ fn versions_disjoint_from_a_root_pin_are_not_decided() {
     // and are passed over; `web` is decided at the pin, so nothing is walked back.
     let resolution = resolve(&["web==5.0", "sql<=1.0", "forms"]);
     assert_eq!(pins(&resolution), ["forms==3.0", "sql==1.0", "web==5.0"]);
+    let stats = resolution.stats;
+    assert_eq!(
+        (stats.decisions, stats.repeated_decisions, stats.restarts),
+        (3, 0, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn what_a_root_pin_requires_rules_versions_out_too() {
+    // The root pins `fw==1.0`, so every solution has its `sql<=1.0`: `web` 20.0 to 11.0
+    // need `sql>=2` and are passed over, as if the root had required `sql<=1.0` itself.
+    let resolution = resolve(&["web", "fw==1.0"]);
+    assert_eq!(pins(&resolution), ["fw==1.0", "sql==1.0", "web==10.0"]);
     let stats = resolution.stats;
     assert_eq!(
         (stats.decisions, stats.repeated_decisions, stats.restarts),
