@@ -74,7 +74,8 @@ TARGETS = {
 }
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;\\#]+)")
-STATS = re.compile(r"stats: (\d+) requests, (\d+) bytes, ([0-9.]+)s")
+# `stats: 863 requests, 56665988 bytes (54.0 MiB), 5.370s` (the size in words is optional).
+STATS = re.compile(r"stats: (\d+) requests, (\d+) bytes(?: \([^)]*\))?, ([0-9.]+)s")
 # Not printed by every tailwheel: read when present (issue 15 asks for decisions per set).
 TW_DECISIONS = re.compile(r"(\d+) decisions")
 # uv's `-v` log (counting runs only): one `Selecting:` line per decision, and a summary line.
