@@ -48,6 +48,10 @@ pub struct Manifest {
 /// early (uv uses the same threshold of five for its conflict tracking).
 pub(crate) const RESTART_AFTER: u32 = 5;
 
+/// Candidates of one dependency read at most to rule a version out one step ahead (see
+/// `Provider::ruled_out`): enough for a walk down the releases of a year or two.
+const LOOKAHEAD_VERSIONS: usize = 128;
+
 /// Why the provider ends a PubGrub attempt early (PubGrub's `Err`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Stop {
@@ -126,6 +130,8 @@ pub(crate) struct Provider {
     /// constraints and overrides applied, intersected per name): a version whose dependency
     /// on one of these is disjoint from it cannot be in any solution.
     root_ranges: FxHashMap<PackageName, Ranges<Version>>,
+    /// Verdicts of [`Provider::ruled_out_by_root`] so far (they hold for the whole attempt).
+    ruled_out_memo: RefCell<FxHashMap<(PackageName, Version), bool>>,
     /// [`Provider::root_facts`], once computed.
     root_facts: std::cell::OnceCell<FxHashMap<PackageName, Ranges<Version>>>,
     /// Packages to decide early (see [`Provider::new`]).
@@ -245,6 +251,7 @@ impl Provider {
             root_dependencies: Vec::new(),
             root_ranges: FxHashMap::default(),
             root_facts: std::cell::OnceCell::new(),
+            ruled_out_memo: RefCell::default(),
             constraints,
             overrides,
             explicit_prereleases: RefCell::new(explicit),
@@ -384,6 +391,95 @@ impl Provider {
                 || self.exact_pins.contains(&(name.clone(), version.clone())))
     }
 
+    /// Whether `version` of `name` cannot be in any solution: [`Provider::ruled_out_by_root`],
+    /// or, one step further, it requires a package the root requires in a range where every
+    /// candidate is ruled out by the root the same way (`djangorestframework` releases that
+    /// need a `django` whose every release there needs a `sqlparse` the root caps below).
+    /// Never deeper than that one step, and at most [`LOOKAHEAD_VERSIONS`] candidates are read
+    /// per dependency: giving up means "not ruled out", PubGrub then decides as before.
+    fn ruled_out(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> bool {
+        if self.ruled_out_by_root(name, version, entry) {
+            return true;
+        }
+        let Some(metadata) = self.wheel_metadata(name, version, entry) else {
+            return false;
+        };
+        self.edges(&metadata.requires_dist, &[])
+            .iter()
+            .any(|(dependency, range)| match dependency.name() {
+                Some(dependency)
+                    if dependency != name && self.root_ranges.contains_key(dependency) =>
+                {
+                    self.no_viable_version(dependency, range)
+                }
+                _ => false,
+            })
+    }
+
+    /// Whether every candidate of `name` in `range` (and in what the root requires of it) is
+    /// ruled out by the root ([`Provider::ruled_out_by_root`]); `false` when unsure.
+    fn no_viable_version(&self, name: &PackageName, range: &Ranges<Version>) -> bool {
+        let within = match self.root_facts().get(name) {
+            Some(root) => root.intersection(range),
+            None => range.clone(),
+        };
+        let Some(versions) = self.versions(name) else {
+            return false;
+        };
+        let allow_pre = self.prerelease_allowed(name, &versions, &within);
+        let mut read = 0;
+        for (version, entry) in versions.versions.iter().rev() {
+            if !within.contains(version) || (!allow_pre && version.any_prerelease()) {
+                continue;
+            }
+            if !self.usable(name, version, entry) {
+                continue;
+            }
+            read += 1;
+            if read > LOOKAHEAD_VERSIONS {
+                return false;
+            }
+            // The candidates below are read ahead, as in a walk-back.
+            self.fetcher.walk_back(&crate::fetch::WalkBack {
+                name,
+                choice: self.fetcher.options.speculation.batch_after,
+                versions: &versions,
+                range: &within,
+                allow_prerelease: allow_pre,
+                lowest: false,
+                chosen: version,
+            });
+            if !self.ruled_out_by_root(name, version, entry) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The metadata of `version` of `name` when its file is a wheel or has a stand-in wheel
+    /// (never a build), fetched on the runtime; `None` on anything else, errors included
+    /// (`get_dependencies` reports those).
+    fn wheel_metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> Option<Arc<tw_metadata::DistMetadata>> {
+        let file = entry.choice.as_ref().ok()?;
+        let stand_in = entry.metadata_wheel.as_deref();
+        if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
+            return None;
+        }
+        self.handle
+            .block_on(self.fetcher.metadata(name, version, file, stand_in))
+            .ok()
+    }
+
     /// Whether `version` of `name` cannot be in any solution by its own metadata: its
     /// `Requires-Python` excludes the target, or it requires a package in a range disjoint
     /// from what the root requires of that package (requirements, `==` pins, constraints and
@@ -392,23 +488,28 @@ impl Provider {
     /// without that decision. Only wheels (or an sdist's stand-in wheel) are read here, the
     /// file `get_dependencies` would read next anyway; any error leaves the version to
     /// `get_dependencies`, which reports it (a fetch error is never "ruled out").
-    fn ruled_out(
+    fn ruled_out_by_root(
         &self,
         name: &PackageName,
         version: &Version,
         entry: &crate::candidates::VersionEntry,
     ) -> bool {
-        let Ok(file) = &entry.choice else {
-            return false;
-        };
-        let stand_in = entry.metadata_wheel.as_deref();
-        if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
-            return false;
+        let key = (name.clone(), version.clone());
+        if let Some(known) = self.ruled_out_memo.borrow().get(&key) {
+            return *known;
         }
-        let Ok(metadata) = self
-            .handle
-            .block_on(self.fetcher.metadata(name, version, file, stand_in))
-        else {
+        let verdict = self.ruled_out_by_root_uncached(name, version, entry);
+        self.ruled_out_memo.borrow_mut().insert(key, verdict);
+        verdict
+    }
+
+    fn ruled_out_by_root_uncached(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> bool {
+        let Some(metadata) = self.wheel_metadata(name, version, entry) else {
             return false;
         };
         if let Some(requires_python) = &metadata.requires_python
@@ -493,19 +594,11 @@ impl Provider {
         if in_range.next() != Some(&version) || in_range.next().is_some() {
             return None;
         }
-        let version = &version;
-        let entry = versions.versions.get(version)?;
-        if !self.usable(name, version, entry) {
+        let entry = versions.versions.get(&version)?;
+        if !self.usable(name, &version, entry) {
             return None;
         }
-        let file = entry.choice.as_ref().ok()?;
-        let stand_in = entry.metadata_wheel.as_deref();
-        if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
-            return None;
-        }
-        self.handle
-            .block_on(self.fetcher.metadata(name, version, file, stand_in))
-            .ok()
+        self.wheel_metadata(name, &version, entry)
     }
 
     /// The versions of `name` fetched during the resolution, if any (for hints in reports).

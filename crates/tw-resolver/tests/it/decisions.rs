@@ -28,7 +28,8 @@ fn metadata(name: &str, version: &str, requires: &[&str], python: Option<&str>) 
 /// (its `django`) needs `sql>=2` from 11.0 on; `forms` (its `django-crispy-forms`) needs
 /// `web>=9` from 4.0 on; `tool` 4.0 to 6.0 require a newer Python than the target (3.12)
 /// in their metadata only (the listing says nothing, as old indexes do); `fw` 1.0 caps
-/// `sql<=1.0` (a pinned framework that brings the cap in).
+/// `sql<=1.0` (a pinned framework that brings the cap in); `plug` (its `djangorestframework`)
+/// needs `web>=11` from 3.0 on, only versions of `web` that the cap rules out.
 fn capped() -> InMemorySource {
     let mut source = InMemorySource::new();
     for major in 1..=20 {
@@ -46,6 +47,12 @@ fn capped() -> InMemorySource {
         let requires: &[&str] = if major >= 4 { &["web>=9"] } else { &[] };
         source
             .add(metadata("forms", &format!("{major}.0"), requires, None))
+            .expect("valid wheel names");
+    }
+    for major in 1..=5 {
+        let requires: &[&str] = if major >= 3 { &["web>=11"] } else { &["web"] };
+        source
+            .add(metadata("plug", &format!("{major}.0"), requires, None))
             .expect("valid wheel names");
     }
     for (version, requires) in [("1.0", "sql<=1.0"), ("2.0", "sql")] {
@@ -111,6 +118,20 @@ fn what_a_root_pin_requires_rules_versions_out_too() {
     // need `sql>=2` and are passed over, as if the root had required `sql<=1.0` itself.
     let resolution = resolve(&["web", "fw==1.0"]);
     assert_eq!(pins(&resolution), ["fw==1.0", "sql==1.0", "web==10.0"]);
+    let stats = resolution.stats;
+    assert_eq!(
+        (stats.decisions, stats.repeated_decisions, stats.restarts),
+        (3, 0, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn a_version_needing_only_ruled_out_versions_of_a_required_package_is_not_decided() {
+    // `plug` comes first; 5.0 to 3.0 need `web>=11`, and every such `web` needs `sql>=2`
+    // against the root's `sql<=1.0`: no solution has them, so `plug` is decided at 2.0.
+    let resolution = resolve(&["plug", "web", "sql<=1.0"]);
+    assert_eq!(pins(&resolution), ["plug==2.0", "sql==1.0", "web==10.0"]);
     let stats = resolution.stats;
     assert_eq!(
         (stats.decisions, stats.repeated_decisions, stats.restarts),
