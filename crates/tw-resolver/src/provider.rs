@@ -134,8 +134,9 @@ pub(crate) struct Provider {
     ruled_out_memo: RefCell<FxHashMap<(PackageName, Version), bool>>,
     /// [`Provider::root_facts`], once computed.
     root_facts: std::cell::OnceCell<FxHashMap<PackageName, Ranges<Version>>>,
-    /// Packages to decide early (see [`Provider::new`]).
-    early: FxHashSet<PackageName>,
+    /// Packages to decide early, each with its rank: the order the restarts found them in
+    /// (see [`Provider::new`]).
+    early: FxHashMap<PackageName, usize>,
     /// Whether a much-rejected package may end this attempt.
     may_restart: bool,
     /// How often a version was chosen per package in this attempt.
@@ -198,16 +199,22 @@ fn by_name(
 }
 
 impl Provider {
-    /// A provider for one attempt: `early` packages are decided right after exact pins (they
-    /// were rejected version after version in an earlier attempt); with `may_restart`, a
-    /// package rejected more than [`RESTART_AFTER`] times ends this attempt with [`Stop::Restart`].
+    /// A provider for one attempt: `early` packages are decided right after exact pins, in
+    /// this order (each was rejected version after version in an earlier attempt, one restart
+    /// each); with `may_restart`, a package rejected more than [`RESTART_AFTER`] times ends
+    /// this attempt with [`Stop::Restart`].
     pub(crate) fn new(
         fetcher: Arc<Fetcher>,
         handle: Handle,
         manifest: &Manifest,
-        early: FxHashSet<PackageName>,
+        early: &[PackageName],
         may_restart: bool,
     ) -> Self {
+        let early = early
+            .iter()
+            .enumerate()
+            .map(|(rank, name)| (name.clone(), rank))
+            .collect();
         let target = fetcher.target.clone();
         let constraints = by_name(&manifest.constraints, &target);
         let overrides = by_name(&manifest.overrides, &target);
@@ -618,7 +625,7 @@ impl DependencyProvider for Provider {
     type V = Version;
     type VS = Ranges<Version>;
     type M = UnavailableReason;
-    type Priority = (u8, u32, Reverse<usize>);
+    type Priority = (u8, Reverse<usize>, u32, Reverse<usize>);
     type Err = Stop;
 
     fn prioritize(
@@ -627,17 +634,26 @@ impl DependencyProvider for Provider {
         range: &Self::VS,
         stats: &PackageResolutionStatistics,
     ) -> Self::Priority {
-        // Root first, then exact pins (they cannot branch), then the packages that
-        // conflicted most, then breadth-first in discovery order (which is also the order
-        // prefetches were started in, so the data is most likely there).
+        // Root first, then exact pins (they cannot branch), then the packages decided early
+        // in the order the restarts found them, then the packages that conflicted most, then
+        // breadth-first in discovery order (which is also the order prefetches were started
+        // in, so the data is most likely there). Early packages keep their order: each later
+        // one was found walking back *because* the ones before it were decided first, and
+        // putting it ahead of them (by this attempt's conflict counts) undoes that (issue 15:
+        // `boto3` ahead of `aiobotocore` walked `aiobotocore` through every release).
+        let early = match package.kind() {
+            PackageKind::Base(name) | PackageKind::Extra(name, _) => self.early.get(name),
+            PackageKind::Root => None,
+        };
         let class = match package.kind() {
             PackageKind::Root => 4,
             _ if range.as_singleton().is_some() => 3,
-            PackageKind::Base(name) | PackageKind::Extra(name, _) if self.early.contains(name) => 2,
+            _ if early.is_some() => 2,
             _ => 1,
         };
         (
             class,
+            Reverse(early.copied().unwrap_or(0)),
             stats.conflict_count(),
             Reverse(self.discovery_index(package)),
         )
@@ -658,7 +674,7 @@ impl DependencyProvider for Provider {
             let count = choices.entry(name.clone()).or_default();
             *count += 1;
             choice = *count;
-            if *count > RESTART_AFTER && self.may_restart && !self.early.contains(name) {
+            if *count > RESTART_AFTER && self.may_restart && !self.early.contains_key(name) {
                 return Err(Stop::Restart(name.clone()));
             }
         }

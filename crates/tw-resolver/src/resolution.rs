@@ -204,7 +204,6 @@ mod tests {
     use std::str::FromStr;
 
     use pep508_rs::PackageName;
-    use rustc_hash::FxHashSet;
 
     use super::*;
     use crate::fetch::Fetcher;
@@ -248,7 +247,7 @@ mod tests {
             fetcher,
             runtime.handle().clone(),
             &manifest,
-            FxHashSet::default(),
+            &[],
             false,
         );
         let solution: SelectedDependencies<PubGrubPackage, Version> =

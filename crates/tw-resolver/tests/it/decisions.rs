@@ -184,3 +184,60 @@ fn when_every_version_is_ruled_out_the_report_still_names_the_cause() {
     let report = error.to_string();
     assert!(report.contains("sql"), "{report}");
 }
+
+/// `aws-pandas` in small: `bo` (its `boto3`) 1 to 40 and `aio` (its `aiobotocore`) 1 to 10
+/// each need a narrow range of `core` (its `botocore`): `bo` N needs `core==N`, `aio` N
+/// needs `core>=2N-1,<=2N`, so the newest pair is `aio` 10 with `bo` 20.
+fn coupled() -> InMemorySource {
+    let mut source = InMemorySource::new();
+    for n in 1..=40 {
+        let requires = format!("core=={n}.0");
+        source
+            .add(metadata(
+                "bo",
+                &format!("{n}.0"),
+                &[requires.as_str()],
+                None,
+            ))
+            .expect("valid wheel names");
+        source
+            .add(metadata("core", &format!("{n}.0"), &[], None))
+            .expect("valid wheel names");
+    }
+    for n in 1..=10 {
+        let requires = format!("core>={}.0,<={}.0", 2 * n - 1, 2 * n);
+        source
+            .add(metadata(
+                "aio",
+                &format!("{n}.0"),
+                &[requires.as_str()],
+                None,
+            ))
+            .expect("valid wheel names");
+    }
+    source
+}
+
+#[test]
+fn packages_decided_early_keep_the_order_they_were_found_in() {
+    // Attempt 1 decides `bo` at 40 and walks `aio` down: restart with `aio` early. Attempt 2
+    // decides `aio` at 10 and walks `bo` down: restart with `bo` early too. Attempt 3 must
+    // keep `aio` first (it was found first): deciding `bo` first again would walk `aio`
+    // through every version before `bo` gives way (45 decisions before this rule).
+    let requirements: Vec<String> = ["bo", "aio"].iter().map(ToString::to_string).collect();
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_with(
+            manifest(&requirements),
+            Arc::new(coupled()) as Arc<dyn MetadataSource>,
+            target(),
+            ResolverOptions::default(),
+        ))
+        .expect("the universe has a solution");
+    assert_eq!(pins(&resolution), ["aio==10.0", "bo==20.0", "core==20.0"]);
+    let stats = resolution.stats;
+    assert_eq!(
+        (stats.decisions, stats.repeated_decisions, stats.restarts),
+        (35, 28, 2),
+        "{stats:?}"
+    );
+}
