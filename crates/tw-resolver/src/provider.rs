@@ -451,7 +451,11 @@ impl Provider {
             if read > LOOKAHEAD_VERSIONS {
                 return false;
             }
-            // The candidates below are read ahead, as in a walk-back.
+            if !self.ruled_out_by_root(name, version, entry) {
+                return false;
+            }
+            // Past the first candidate, the ones below are read ahead, as in a walk-back
+            // (not before: most often the first one is viable and nothing more is read).
             self.fetcher.walk_back(&crate::fetch::WalkBack {
                 name,
                 choice: self.fetcher.options.speculation.batch_after,
@@ -461,9 +465,6 @@ impl Provider {
                 lowest: false,
                 chosen: version,
             });
-            if !self.ruled_out_by_root(name, version, entry) {
-                return false;
-            }
         }
         true
     }

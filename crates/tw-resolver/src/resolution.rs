@@ -243,13 +243,7 @@ mod tests {
             runtime.handle().clone(),
         ));
         let manifest = Manifest::default();
-        let provider = Provider::new(
-            fetcher,
-            runtime.handle().clone(),
-            &manifest,
-            &[],
-            false,
-        );
+        let provider = Provider::new(fetcher, runtime.handle().clone(), &manifest, &[], false);
         let solution: SelectedDependencies<PubGrubPackage, Version> =
             std::iter::once((PubGrubPackage::root(), Version::new([0])))
                 .chain(solved.iter().map(|(package, version)| {
