@@ -438,33 +438,39 @@ impl Provider {
         let Some(versions) = self.versions(name) else {
             return false;
         };
-        let allow_pre = self.prerelease_allowed(name, &versions, &within);
+        // Stable releases first, then pre-releases unless they are never allowed: the range
+        // this package is finally chosen in may be narrower than `within` and hold only
+        // pre-releases, which PEP 440's rule then allows, so they too must be ruled out
+        // (read only once every stable release was).
+        let prereleases = self.fetcher.options.prerelease != PrereleaseMode::Disallow;
         let mut read = 0;
-        for (version, entry) in versions.versions.iter().rev() {
-            if !within.contains(version) || (!allow_pre && version.any_prerelease()) {
-                continue;
+        for pre in [false, true] {
+            if pre && !prereleases {
+                break;
             }
-            if !self.usable(name, version, entry) {
-                continue;
+            for (version, entry) in versions.versions.iter().rev() {
+                if !within.contains(version)
+                    || version.any_prerelease() != pre
+                    || !self.usable(name, version, entry)
+                {
+                    continue;
+                }
+                read += 1;
+                if read > LOOKAHEAD_VERSIONS || !self.ruled_out_by_root(name, version, entry) {
+                    return false;
+                }
+                // Past the first candidate, the ones below are read ahead, as in a walk-back
+                // (not before: most often the first one is viable and nothing more is read).
+                self.fetcher.walk_back(&crate::fetch::WalkBack {
+                    name,
+                    choice: self.fetcher.options.speculation.batch_after,
+                    versions: &versions,
+                    range: &within,
+                    allow_prerelease: pre,
+                    lowest: false,
+                    chosen: version,
+                });
             }
-            read += 1;
-            if read > LOOKAHEAD_VERSIONS {
-                return false;
-            }
-            if !self.ruled_out_by_root(name, version, entry) {
-                return false;
-            }
-            // Past the first candidate, the ones below are read ahead, as in a walk-back
-            // (not before: most often the first one is viable and nothing more is read).
-            self.fetcher.walk_back(&crate::fetch::WalkBack {
-                name,
-                choice: self.fetcher.options.speculation.batch_after,
-                versions: &versions,
-                range: &within,
-                allow_prerelease: allow_pre,
-                lowest: false,
-                chosen: version,
-            });
         }
         true
     }

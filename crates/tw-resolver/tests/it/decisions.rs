@@ -241,3 +241,33 @@ fn packages_decided_early_keep_the_order_they_were_found_in() {
         "{stats:?}"
     );
 }
+
+#[test]
+fn a_pre_release_left_in_range_keeps_a_version_viable() {
+    // Every stable `web>=11` is ruled out by `sql<=1.0`, but `edge` narrows `web` to
+    // `>=21.0rc1`, where only the pre-release 21.0rc1 is left (it needs no new `sql`), and
+    // PEP 440 then allows it: `plug` 5.0 (`web>=11`) is viable and must not be passed over.
+    let mut source = capped();
+    source
+        .add(metadata("web", "21.0rc1", &["sql"], None))
+        .expect("valid wheel names");
+    source
+        .add(metadata("edge", "1.0", &["web>=21.0rc1"], None))
+        .expect("valid wheel names");
+    let requirements: Vec<String> = ["plug", "web", "sql<=1.0", "edge"]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_with(
+            manifest(&requirements),
+            Arc::new(source) as Arc<dyn MetadataSource>,
+            target(),
+            ResolverOptions::default(),
+        ))
+        .expect("the universe has a solution");
+    assert_eq!(
+        pins(&resolution),
+        ["edge==1.0", "plug==5.0", "sql==1.0", "web==21.0rc1"]
+    );
+}
