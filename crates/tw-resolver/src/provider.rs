@@ -198,6 +198,60 @@ fn by_name(
     map
 }
 
+/// Candidates whose metadata is read ahead per chunk while a scan judges them, at most
+/// (see [`ReadAhead`]); the walk-back batch's default width.
+const READ_AHEAD_MAX: usize = 8;
+
+/// The metadata reads of one scan over candidates (passing over ruled-out versions, or
+/// looking one step ahead): the candidate about to be judged and the next few are fetched
+/// together, as the solver's own fetches (they never queue behind guesses), in chunks of 1,
+/// then 2, 4 and 8, so that a scan stopping at its first candidate reads one file and a long
+/// walk down reads eight at a time. Only wheels and stand-in wheels are read (never a build).
+#[derive(Default)]
+struct ReadAhead {
+    /// Candidates below this index were fetched (or tried) already.
+    fetched: usize,
+    /// Chunks sent so far.
+    chunks: u32,
+}
+
+impl ReadAhead {
+    /// Before judging `candidates[index]`: fetch the next chunk if it starts here.
+    fn before(
+        &mut self,
+        provider: &Provider,
+        name: &PackageName,
+        candidates: &[(&Version, &crate::candidates::VersionEntry)],
+        index: usize,
+    ) {
+        if index < self.fetched {
+            return;
+        }
+        let size = (1usize << self.chunks.min(3)).min(READ_AHEAD_MAX);
+        self.chunks += 1;
+        let end = (index + size).min(candidates.len());
+        self.fetched = end;
+        let Some(chunk) = candidates.get(index..end) else {
+            return;
+        };
+        if chunk.len() < 2 {
+            // One file: `wheel_metadata` fetches it when it is judged.
+            return;
+        }
+        let reads = chunk.iter().filter_map(|&(version, entry)| {
+            let file = entry.choice.as_ref().ok()?;
+            let stand_in = entry.metadata_wheel.as_deref();
+            if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
+                return None;
+            }
+            Some(provider.fetcher.metadata(name, version, file, stand_in))
+        });
+        // Errors are left for the judging (`wheel_metadata`), which never treats one as
+        // "ruled out", and for `get_dependencies`, which reports it.
+        let _ = provider.handle.block_on(futures::future::join_all(reads));
+    }
+}
+
 impl Provider {
     /// A provider for one attempt: `early` packages are decided right after exact pins, in
     /// this order (each was rejected version after version in an earlier attempt, one restart
@@ -448,28 +502,26 @@ impl Provider {
             if pre && !prereleases {
                 break;
             }
-            for (version, entry) in versions.versions.iter().rev() {
-                if !within.contains(version)
-                    || version.any_prerelease() != pre
-                    || !self.usable(name, version, entry)
-                {
-                    continue;
-                }
+            let candidates: Vec<_> = versions
+                .versions
+                .iter()
+                .rev()
+                .filter(|(version, entry)| {
+                    within.contains(version)
+                        && version.any_prerelease() == pre
+                        && self.usable(name, version, entry)
+                })
+                .collect();
+            let mut ahead = ReadAhead::default();
+            for (index, &(version, entry)) in candidates.iter().enumerate() {
                 read += 1;
-                if read > LOOKAHEAD_VERSIONS || !self.ruled_out_by_root(name, version, entry) {
+                if read > LOOKAHEAD_VERSIONS {
                     return false;
                 }
-                // Past the first candidate, the ones below are read ahead, as in a walk-back
-                // (not before: most often the first one is viable and nothing more is read).
-                self.fetcher.walk_back(&crate::fetch::WalkBack {
-                    name,
-                    choice: self.fetcher.options.speculation.batch_after,
-                    versions: &versions,
-                    range: &within,
-                    allow_prerelease: pre,
-                    lowest: false,
-                    chosen: version,
-                });
+                ahead.before(self, name, &candidates, index);
+                if !self.ruled_out_by_root(name, version, entry) {
+                    return false;
+                }
             }
         }
         true
@@ -728,20 +780,17 @@ impl DependencyProvider for Provider {
         let mut pick = |iter: &mut dyn Iterator<
             Item = (&Version, &crate::candidates::VersionEntry),
         >| {
-            for (version, entry) in iter {
+            let candidates: Vec<_> = iter.collect();
+            let mut ahead = ReadAhead::default();
+            for (index, &(version, entry)) in candidates.iter().enumerate() {
                 if !self.usable(name, version, entry) {
                     unusable.get_or_insert_with(|| version.clone());
                     continue;
                 }
+                ahead.before(self, name, &candidates, index);
                 if self.ruled_out(name, version, entry) {
                     debug!(package = %package, %version, "passed over: ruled out by the root or the target");
                     passed_over.get_or_insert_with(|| version.clone());
-                    // The walk down goes on here: fetch the next candidates ahead, as
-                    // for a walk-back (never for a package's first look at one version).
-                    if choice > 0 {
-                        let batch_after = self.fetcher.options.speculation.batch_after;
-                        walk(version, choice.max(batch_after));
-                    }
                     continue;
                 }
                 return Some(version.clone());
