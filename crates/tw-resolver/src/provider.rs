@@ -198,25 +198,24 @@ fn by_name(
     map
 }
 
-/// Candidates whose metadata is read ahead per chunk while a scan judges them, at most
-/// (see [`ReadAhead`]); the walk-back batch's default width.
+/// Candidates whose metadata is read ahead of the one being judged in a scan, at most (see
+/// [`ReadAhead`]); the walk-back batch's default width.
 const READ_AHEAD_MAX: usize = 8;
 
 /// The metadata reads of one scan over candidates (passing over ruled-out versions, or
-/// looking one step ahead): the candidate about to be judged and the next few are fetched
-/// together, as the solver's own fetches (they never queue behind guesses), in chunks of 1,
-/// then 2, 4 and 8, so that a scan stopping at its first candidate reads one file and a long
-/// walk down reads eight at a time. Only wheels and stand-in wheels are read (never a build).
+/// looking one step ahead). The candidate being judged is fetched by the judging itself;
+/// the ones after it are started ahead as the solver's own fetches (they never queue
+/// behind guesses, see `Fetcher::read_ahead`), a window that grows with the scan: none for
+/// the first candidate (most scans stop there), then 1, 2, 4 and 8 ahead. Only wheels and
+/// stand-in wheels are read (never a build).
 #[derive(Default)]
 struct ReadAhead {
-    /// Candidates below this index were fetched (or tried) already.
-    fetched: usize,
-    /// Chunks sent so far.
-    chunks: u32,
+    /// Candidates below this index were started already.
+    started: usize,
 }
 
 impl ReadAhead {
-    /// Before judging `candidates[index]`: fetch the next chunk if it starts here.
+    /// Before judging `candidates[index]`, the `index`-th judged in this scan.
     fn before(
         &mut self,
         provider: &Provider,
@@ -224,31 +223,26 @@ impl ReadAhead {
         candidates: &[(&Version, &crate::candidates::VersionEntry)],
         index: usize,
     ) {
-        if index < self.fetched {
-            return;
-        }
-        let size = (1usize << self.chunks.min(3)).min(READ_AHEAD_MAX);
-        self.chunks += 1;
-        let end = (index + size).min(candidates.len());
-        self.fetched = end;
-        let Some(chunk) = candidates.get(index..end) else {
-            return;
+        let window = match index {
+            0 => 0,
+            judged => (1usize << (judged - 1).min(3)).min(READ_AHEAD_MAX),
         };
-        if chunk.len() < 2 {
-            // One file: `wheel_metadata` fetches it when it is judged.
+        let end = (index + 1 + window).min(candidates.len());
+        let start = self.started.max(index + 1);
+        if start >= end {
             return;
         }
-        let reads = chunk.iter().filter_map(|&(version, entry)| {
-            let file = entry.choice.as_ref().ok()?;
-            let stand_in = entry.metadata_wheel.as_deref();
+        self.started = end;
+        for &(version, entry) in candidates.get(start..end).unwrap_or_default() {
+            let Ok(file) = &entry.choice else {
+                continue;
+            };
+            let stand_in = entry.metadata_wheel.as_ref();
             if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
-                return None;
+                continue;
             }
-            Some(provider.fetcher.metadata(name, version, file, stand_in))
-        });
-        // Errors are left for the judging (`wheel_metadata`), which never treats one as
-        // "ruled out", and for `get_dependencies`, which reports it.
-        let _ = provider.handle.block_on(futures::future::join_all(reads));
+            provider.fetcher.read_ahead(name, version, file, stand_in);
+        }
     }
 }
 
