@@ -74,12 +74,19 @@ TARGETS = {
 }
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;\\#]+)")
-STATS = re.compile(r"stats: (\d+) requests, (\d+) bytes, ([0-9.]+)s")
+# `stats: 863 requests, 56665988 bytes (54.0 MiB), 5.370s` (the size in words is optional).
+STATS = re.compile(r"stats: (\d+) requests, (\d+) bytes(?: \([^)]*\))?, ([0-9.]+)s")
 # Not printed by every tailwheel: read when present (issue 15 asks for decisions per set).
 TW_DECISIONS = re.compile(r"(\d+) decisions")
 # uv's `-v` log (counting runs only): one `Selecting:` line per decision, and a summary line.
 UV_SELECTING = re.compile(r"^\S*\s*DEBUG Selecting: ", re.M)
 UV_TRIED = re.compile(r"Tried (\d+) versions")
+# uv's requests: its auth middleware logs one TRACE line per HTTP request it sends (pages,
+# `HEAD`s, range reads, metadata files, retries included). Checked against hyper's own count
+# (one HTTP/2 request HEADERS frame each, `h2=debug`): 3 = 3 for `six==1.16.0` (a page, a
+# `HEAD`, one range read), 1356 = 1356 for sentry-2022-base (see bench/README.md).
+UV_REQUEST = re.compile(r"TRACE Handling request for `", re.M)
+UV_LOG_FILTER = "uv_resolver=debug,uv_auth=trace"
 NETWORKS = ("quick", "shaped")
 
 sys.path.insert(0, str(BENCH))
@@ -317,6 +324,9 @@ class SetResult:
     entry: str = ""  # the entry file, relative to the repository (realworld sets)
     # Failed cold runs: tool -> (seconds, first lines of the error without WARN lines).
     failures: dict[str, tuple[float, str]] = field(default_factory=dict)
+    # The untimed uv log run (cold): requests sent and `Selecting:` lines (decisions).
+    uv_log_requests: int | None = None
+    uv_log_decisions: int | None = None
     valid: str = "n/a"
     valid_diff: list[str] = field(default_factory=list)
     valid_error: str | None = None
@@ -539,6 +549,28 @@ class Bench:
         if mode == "cold" and not r.connects:
             print(f"    WARNING: {tool} opened no tunnel through HTTPS_PROXY on a cold run: it ignores the proxy?")
 
+    def uv_log_run(self, result: SetResult, requirements: Path, tmp: Path) -> None:
+        """One untimed cold uv run with its request and decision logs on (they slow it): the
+        *requests* and *decisions* uv does not report otherwise. Never timed, never proxied."""
+        out = tmp / "uv-log.txt"
+        env = dict(self.env, RUST_LOG=UV_LOG_FILTER)
+        r = run(self.uv_cmd(requirements, out, tmp / "uv-log-cache"), self.args.timeout, env=env)
+        if r.returncode != 0 or not out.exists():
+            result.errors.append(f"uv log run: exit {r.returncode}: {tail(r.stderr, 3)}")
+            print(f"    uv log run FAILED (exit {r.returncode})")
+            return
+        pins = parse_pins(out.read_text())
+        reference = result.pins.get("cold/uv")
+        if reference is not None and pins != reference:
+            drift = diff_pins(reference, pins, "cold round 1", "log run")
+            result.pin_drift.append("uv log run: " + "; ".join(drift))
+        result.uv_log_requests = len(UV_REQUEST.findall(r.stderr))
+        result.uv_log_decisions = len(UV_SELECTING.findall(r.stderr))
+        print(
+            f"    cold uv          log run (untimed, RUST_LOG={UV_LOG_FILTER}): "
+            f"{result.uv_log_requests} requests, {result.uv_log_decisions} decisions (`Selecting:`)"
+        )
+
     # ------------------------------------------------------------------ checks
 
     def validity(self, result: SetResult, requirements: Path, cache: Path) -> None:
@@ -599,6 +631,9 @@ class Bench:
                     for tool in order:
                         if f"cold/{tool}" in result.counts:
                             self.count(result, tool, "warm", requirements, tmp / f"{tool}-cache", tmp)
+        if not self.args.no_uv_log and not self.args.realworld and "cold" in self.args.modes:
+            with tempfile.TemporaryDirectory(prefix="tw-bench-uvlog-") as tmp_name:
+                self.uv_log_run(result, requirements, Path(tmp_name))
         if not self.args.no_validity:
             self.validity(result, requirements, validity_cache)
         print(f"  match with uv: {result.match}; warm pins = cold pins: {result.warm_same()}")
@@ -757,8 +792,8 @@ def mode_table(results: list[SetResult], mode: str) -> str:
     """Times and RSS: medians of the timed runs; bytes: the counting run; requests: tailwheel's `--stats`."""
     rows = [
         "| set | uv s | tw s | tw/uv | uv MB | tw MB | bytes tw/uv | uv RSS MB | tw RSS MB | uv down MB | tw down MB "
-        "| tw requests | decisions uv / tw |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| requests uv / tw | requests tw/uv | decisions uv / tw |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         uv, tw = medians(r.of(mode, "uv")), medians(r.of(mode, "tailwheel"))
@@ -767,15 +802,21 @@ def mode_table(results: list[SetResult], mode: str) -> str:
         requests = [s.tw_requests for s in r.of(mode, "tailwheel") if s.tw_requests is not None]
         uv_count, tw_count = r.counts.get(f"{mode}/uv"), r.counts.get(f"{mode}/tailwheel")
         tw_decisions = [s.tw_decisions for s in r.of(mode, "tailwheel") if s.tw_decisions is not None]
+        # uv: its cold log run (the counting run's `-v` when there is none); tailwheel: `--stats`.
+        uv_decisions = r.uv_log_decisions if mode == "cold" and r.uv_log_decisions is not None else None
+        if uv_decisions is None and uv_count:
+            uv_decisions = uv_count.uv_selections
+        uv_requests = r.uv_log_requests if mode == "cold" else None
+        tw_requests = statistics.median(requests) if requests else None
         decisions = (
-            f"{fmt_int(uv_count.uv_selections if uv_count else None)} / "
+            f"{fmt_int(uv_decisions)} / "
             f"{fmt_int(statistics.median(tw_decisions) if tw_decisions else (tw_count.tw_decisions if tw_count else None))}"
         )
         rows.append(
             f"| {label(r)} | {fmt_seconds(uv.seconds)} | {fmt_seconds(tw.seconds)} | {fmt_ratio(tw.seconds, uv.seconds)} "
             f"| {fmt_mb(uv_total)} | {fmt_mb(tw_total)} | {fmt_ratio(tw_total, uv_total)} "
             f"| {rss(uv.rss_kb)} | {rss(tw.rss_kb)} | {fmt_mb(uv_down)} | {fmt_mb(tw_down)} "
-            f"| {fmt_int(statistics.median(requests) if requests else None)} | {decisions} |"
+            f"| {fmt_int(uv_requests)} / {fmt_int(tw_requests)} | {fmt_ratio(tw_requests, uv_requests)} | {decisions} |"
         )
     return "\n".join(rows)
 
@@ -817,6 +858,18 @@ def summary(results: list[SetResult], mode: str, scope: str) -> list[str]:
         text += f", total {tw_bytes / 1e6:.1f} MB vs {uv_bytes / 1e6:.1f} MB"
         parts.append(text)
     parts.append(f"worst time ratio {worst:.2f} ({worst_set})" + versus(worst, TARGETS["worst"]))
+    request_ratios = []
+    for r in results:
+        tw_requests = [s.tw_requests for s in r.of(mode, "tailwheel") if s.tw_requests is not None]
+        if mode == "cold" and r.uv_log_requests and tw_requests:
+            request_ratios.append((statistics.median(tw_requests) / r.uv_log_requests, r.name))
+    if request_ratios:
+        worst_requests, worst_requests_set = max(request_ratios)
+        over = [name for v, name in request_ratios if v > 1.2]
+        parts.append(
+            f"requests tw/uv geometric mean {geomean([v for v, _ in request_ratios]):.2f}, highest "
+            f"{worst_requests:.2f} ({worst_requests_set}); above issue 15's 1.2: {', '.join(over) if over else 'none'}"
+        )
     if rss_ratios:
         worst_rss, worst_rss_set = max(rss_ratios)
         parts.append(f"highest RSS ratio {worst_rss:.2f} ({worst_rss_set})" + versus(worst_rss, TARGETS["rss"]))
@@ -1070,6 +1123,11 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds per command (default: %(default)s)")
     parser.add_argument("--no-validity", action="store_true", help="skip the `uv pip compile -c` check")
     parser.add_argument(
+        "--no-uv-log",
+        action="store_true",
+        help="skip the untimed cold uv run with request/decision logging (the uv requests column)",
+    )
+    parser.add_argument(
         "--work-dir",
         default=str(Path(tempfile.gettempdir()) / "tailwheel-bench"),
         help="where the last run's outputs and stderr are kept per set, and raw samples in compare.json "
@@ -1240,8 +1298,11 @@ def main() -> int:
         f"- medians over the timed rounds of: wall seconds; peak RSS of the process tree (`wait4`), MiB; "
         "tailwheel's requests (its `--stats`)",
         f"- {bytes_how}",
-        "- decisions: uv's `Selecting:` lines in its `-v` log of the counting run / tailwheel's `--stats` "
-        "decisions when it prints them (— when it does not)",
+        "- requests (cold): uv's from one more untimed cold run with `RUST_LOG=" + UV_LOG_FILTER + "` (one "
+        "`Handling request for` line per HTTP request) / tailwheel's `--stats` (median of the timed runs); "
+        "`--no-uv-log` skips that run",
+        "- decisions: uv's `Selecting:` lines in that log (else in the `-v` log of the counting run) / "
+        "tailwheel's `--stats` decisions (one per version handed to PubGrub, as `Selecting:`)",
         "- ratios are tailwheel/uv: below 1 tailwheel was faster, moved fewer bytes or used less memory",
         "- † a set from `bench/sets/` (large or backtracking), not from the shared corpus",
         "",

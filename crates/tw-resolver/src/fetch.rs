@@ -393,6 +393,32 @@ impl Fetcher {
     /// way; then walk on to that version's dependencies, up to the depth limit. `name` was
     /// discovered by the solver (a root requirement or a dependency of a chosen version).
     /// Never touches an sdist: see the module documentation.
+    /// Start the metadata fetch of `name` `version` for the solver without waiting for it:
+    /// it will judge that version next or soon (a scan passing over ruled-out versions), so
+    /// it neither queues behind guesses nor takes a speculation permit; the solver's own
+    /// [`Self::metadata`] call then shares it.
+    pub(crate) fn read_ahead(
+        self: &Arc<Self>,
+        name: &PackageName,
+        version: &Version,
+        file: &Arc<IndexFile>,
+        stand_in: Option<&Arc<IndexFile>>,
+    ) {
+        let key = (name.clone(), version.clone());
+        if self.files.contains(&key) {
+            return;
+        }
+        let this = Arc::clone(self);
+        let file = Arc::clone(file);
+        let stand_in = stand_in.map(Arc::clone);
+        self.spawn(async move {
+            let (name, version) = key;
+            let _ = this
+                .metadata(&name, &version, &file, stand_in.as_deref())
+                .await;
+        });
+    }
+
     pub(crate) fn prefetch(
         self: &Arc<Self>,
         name: &PackageName,

@@ -100,13 +100,13 @@ pub async fn resolve_with(
         // A package rejected version after version makes the attempt start over with that
         // package decided early; fetched pages and metadata are kept, so a new attempt costs
         // only solver time. At most `MAX_RESTARTS` times, then the attempt runs to its end.
-        let mut early = rustc_hash::FxHashSet::default();
+        let mut early: Vec<pep508_rs::PackageName> = Vec::new();
         let (provider, result) = loop {
             let provider = Provider::new(
                 Arc::clone(&fetcher),
                 handle.clone(),
                 &manifest,
-                early.clone(),
+                &early,
                 early.len() < MAX_RESTARTS,
             );
             let result = pubgrub::resolve(
@@ -120,7 +120,7 @@ pub async fn resolve_with(
                     ..
                 }) => {
                     info!(package = %name, "restarting with the package decided early");
-                    early.insert(name);
+                    early.push(name);
                     fetcher.restarted();
                 }
                 result => break (provider, result),

@@ -52,6 +52,10 @@ pub struct Manifest {
 /// early (uv uses the same threshold of five for its conflict tracking).
 pub(crate) const RESTART_AFTER: u32 = 5;
 
+/// Candidates of one dependency read at most to rule a version out one step ahead (see
+/// `Provider::ruled_out`): enough for a walk down the releases of a year or two.
+const LOOKAHEAD_VERSIONS: usize = 128;
+
 /// Why the provider ends a PubGrub attempt early (PubGrub's `Err`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Stop {
@@ -152,8 +156,17 @@ pub(crate) struct Provider {
     preferences: FxHashMap<PackageName, Version>,
     discovery: RefCell<FxHashMap<PubGrubPackage, usize>>,
     versions: RefCell<FxHashMap<PackageName, Arc<VersionMap>>>,
-    /// Packages to decide early (see [`Provider::new`]).
-    early: FxHashSet<PackageName>,
+    /// What the root requires of each package (its requirements and extras, with
+    /// constraints and overrides applied, intersected per name): a version whose dependency
+    /// on one of these is disjoint from it cannot be in any solution.
+    root_ranges: FxHashMap<PackageName, Ranges<Version>>,
+    /// Verdicts of [`Provider::ruled_out_by_root`] so far (they hold for the whole attempt).
+    ruled_out_memo: RefCell<FxHashMap<(PackageName, Version), bool>>,
+    /// [`Provider::root_facts`], once computed.
+    root_facts: std::cell::OnceCell<FxHashMap<PackageName, Ranges<Version>>>,
+    /// Packages to decide early, each with its rank: the order the restarts found them in
+    /// (see [`Provider::new`]).
+    early: FxHashMap<PackageName, usize>,
     /// Whether a much-rejected package may end this attempt.
     may_restart: bool,
     /// How often a version was chosen per package in this attempt.
@@ -174,6 +187,20 @@ pub(crate) struct Provider {
     platforms: Option<Arc<crate::platforms::PlatformCheck>>,
     /// The root requirements disagree under markers: the first `get_dependencies` forks.
     root_fork: Option<Vec<pep508_rs::MarkerTree>>,
+}
+
+/// The version `range` pins: its single version, or `V` for `==V`'s range (`V` and its local
+/// versions, see [`crate::ranges`]).
+fn pin_of(range: &Ranges<Version>) -> Option<Version> {
+    if let Some(version) = range.as_singleton() {
+        return Some(version.clone());
+    }
+    let (std::ops::Bound::Included(low), std::ops::Bound::Excluded(_)) = range.bounding_range()?
+    else {
+        return None;
+    };
+    let pinned = Ranges::between(low.clone(), crate::ranges::after_locals(low));
+    (*range == pinned).then(|| low.clone())
 }
 
 /// The versions a requirement allows (all of them for a URL or no specifier).
@@ -226,15 +253,64 @@ fn by_name(
     map
 }
 
+/// Candidates whose metadata is read ahead of the one being judged in a scan, at most (see
+/// [`ReadAhead`]); the walk-back batch's default width.
+const READ_AHEAD_MAX: usize = 8;
+
+/// The metadata reads of one scan over candidates (passing over ruled-out versions, or
+/// looking one step ahead). The candidate being judged is fetched by the judging itself;
+/// the ones after it are started ahead as the solver's own fetches (they never queue
+/// behind guesses, see `Fetcher::read_ahead`), a window that grows with the scan: none for
+/// the first candidate (most scans stop there), then 1, 2, 4 and 8 ahead. Only wheels and
+/// stand-in wheels are read (never a build).
+#[derive(Default)]
+struct ReadAhead {
+    /// Candidates below this index were started already.
+    started: usize,
+}
+
+impl ReadAhead {
+    /// Before judging `candidates[index]`, the `index`-th judged in this scan.
+    fn before(
+        &mut self,
+        provider: &Provider,
+        name: &PackageName,
+        candidates: &[(&Version, &crate::candidates::VersionEntry)],
+        index: usize,
+    ) {
+        let window = match index {
+            0 => 0,
+            judged => (1usize << (judged - 1).min(3)).min(READ_AHEAD_MAX),
+        };
+        let end = (index + 1 + window).min(candidates.len());
+        let start = self.started.max(index + 1);
+        if start >= end {
+            return;
+        }
+        self.started = end;
+        for &(version, entry) in candidates.get(start..end).unwrap_or_default() {
+            let Ok(file) = &entry.choice else {
+                continue;
+            };
+            let stand_in = entry.metadata_wheel.as_ref();
+            if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
+                continue;
+            }
+            provider.fetcher.read_ahead(name, version, file, stand_in);
+        }
+    }
+}
+
 impl Provider {
-    /// A provider for one attempt: `early` packages are decided right after exact pins (they
-    /// were rejected version after version in an earlier attempt); with `may_restart`, a
-    /// package rejected more than [`RESTART_AFTER`] times ends this attempt with [`Stop::Restart`].
+    /// A provider for one attempt: `early` packages are decided right after exact pins, in
+    /// this order (each was rejected version after version in an earlier attempt, one restart
+    /// each); with `may_restart`, a package rejected more than [`RESTART_AFTER`] times ends
+    /// this attempt with [`Stop::Restart`].
     pub(crate) fn new(
         fetcher: Arc<Fetcher>,
         handle: Handle,
         manifest: &Manifest,
-        early: FxHashSet<PackageName>,
+        early: &[PackageName],
         may_restart: bool,
     ) -> Self {
         Self::for_fork(fetcher, handle, manifest, early, may_restart, None)
@@ -246,10 +322,15 @@ impl Provider {
         fetcher: Arc<Fetcher>,
         handle: Handle,
         manifest: &Manifest,
-        early: FxHashSet<PackageName>,
+        early: &[PackageName],
         may_restart: bool,
         universal: Option<ForkContext>,
     ) -> Self {
+        let early = early
+            .iter()
+            .enumerate()
+            .map(|(rank, name)| (name.clone(), rank))
+            .collect();
         let (fork, fork_preferences, platforms) = match universal {
             Some(context) => (
                 Some(context.fork),
@@ -299,6 +380,9 @@ impl Provider {
             fetcher,
             handle,
             root_dependencies: Vec::new(),
+            root_ranges: FxHashMap::default(),
+            root_facts: std::cell::OnceCell::new(),
+            ruled_out_memo: RefCell::default(),
             constraints,
             overrides,
             explicit_prereleases: RefCell::new(explicit),
@@ -346,6 +430,15 @@ impl Provider {
                 provider.root_fork = (pieces.len() > 1).then_some(pieces);
             } else if !split.is_empty() {
                 provider.root_fork = Some(split);
+            }
+        }
+        for (dependency, range) in &provider.root_dependencies {
+            if let Some(name) = dependency.name() {
+                provider
+                    .root_ranges
+                    .entry(name.clone())
+                    .and_modify(|existing| *existing = existing.intersection(range))
+                    .or_insert_with(|| range.clone());
             }
         }
         provider
@@ -573,6 +666,221 @@ impl Provider {
         })
     }
 
+    /// Whether `version` of `name` cannot be in any solution: [`Provider::ruled_out_by_root`],
+    /// or, one step further, it requires a package the root requires in a range where every
+    /// candidate is ruled out by the root the same way (`djangorestframework` releases that
+    /// need a `django` whose every release there needs a `sqlparse` the root caps below).
+    /// Never deeper than that one step, and at most [`LOOKAHEAD_VERSIONS`] candidates are read
+    /// per dependency: giving up means "not ruled out", PubGrub then decides as before.
+    fn ruled_out(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> bool {
+        if self.ruled_out_by_root(name, version, entry) {
+            return true;
+        }
+        let Some(metadata) = self.wheel_metadata(name, version, entry) else {
+            return false;
+        };
+        self.edges(&metadata.requires_dist, &[])
+            .iter()
+            .any(|(dependency, range)| match dependency.name() {
+                Some(dependency)
+                    if dependency != name && self.root_ranges.contains_key(dependency) =>
+                {
+                    self.no_viable_version(dependency, range)
+                }
+                _ => false,
+            })
+    }
+
+    /// Whether every candidate of `name` in `range` (and in what the root requires of it) is
+    /// ruled out by the root ([`Provider::ruled_out_by_root`]); `false` when unsure.
+    fn no_viable_version(&self, name: &PackageName, range: &Ranges<Version>) -> bool {
+        let within = match self.root_facts().get(name) {
+            Some(root) => root.intersection(range),
+            None => range.clone(),
+        };
+        let Some(versions) = self.versions(name) else {
+            return false;
+        };
+        // Stable releases first, then pre-releases unless they are never allowed: the range
+        // this package is finally chosen in may be narrower than `within` and hold only
+        // pre-releases, which PEP 440's rule then allows, so they too must be ruled out
+        // (read only once every stable release was).
+        let prereleases = self.fetcher.options.prerelease != PrereleaseMode::Disallow;
+        let mut read = 0;
+        for pre in [false, true] {
+            if pre && !prereleases {
+                break;
+            }
+            let candidates: Vec<_> = versions
+                .versions
+                .iter()
+                .rev()
+                .filter(|(version, entry)| {
+                    within.contains(version)
+                        && version.any_prerelease() == pre
+                        && self.usable(name, version, entry)
+                })
+                .collect();
+            let mut ahead = ReadAhead::default();
+            for (index, &(version, entry)) in candidates.iter().enumerate() {
+                read += 1;
+                if read > LOOKAHEAD_VERSIONS {
+                    return false;
+                }
+                ahead.before(self, name, &candidates, index);
+                if !self.ruled_out_by_root(name, version, entry) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// The metadata of `version` of `name` when its file is a wheel or has a stand-in wheel
+    /// (never a build), fetched on the runtime; `None` on anything else, errors included
+    /// (`get_dependencies` reports those).
+    fn wheel_metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> Option<Arc<tw_metadata::DistMetadata>> {
+        let file = entry.choice.as_ref().ok()?;
+        let stand_in = entry.metadata_wheel.as_deref();
+        if !matches!(file.dist, tw_index::DistFilename::Wheel(_)) && stand_in.is_none() {
+            return None;
+        }
+        self.handle
+            .block_on(self.fetcher.metadata(name, version, file, stand_in))
+            .ok()
+    }
+
+    /// Whether `version` of `name` cannot be in any solution by its own metadata: its
+    /// `Requires-Python` excludes the target, or it requires a package in a range disjoint
+    /// from what the root requires of that package (requirements, `==` pins, constraints and
+    /// overrides all included) or that a constraint empties. PubGrub would decide on it and
+    /// reject it right after reading its dependencies; passing over it gives the same pins
+    /// without that decision. Only wheels (or an sdist's stand-in wheel) are read here, the
+    /// file `get_dependencies` would read next anyway; any error leaves the version to
+    /// `get_dependencies`, which reports it (a fetch error is never "ruled out").
+    fn ruled_out_by_root(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> bool {
+        let key = (name.clone(), version.clone());
+        if let Some(known) = self.ruled_out_memo.borrow().get(&key) {
+            return *known;
+        }
+        let verdict = self.ruled_out_by_root_uncached(name, version, entry);
+        self.ruled_out_memo.borrow_mut().insert(key, verdict);
+        verdict
+    }
+
+    fn ruled_out_by_root_uncached(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        entry: &crate::candidates::VersionEntry,
+    ) -> bool {
+        let Some(metadata) = self.wheel_metadata(name, version, entry) else {
+            return false;
+        };
+        if let Some(requires_python) = &metadata.requires_python
+            && !crate::ranges::requires_python_allows(
+                requires_python,
+                &self.fetcher.target.python_full_version,
+            )
+        {
+            return true;
+        }
+        self.edges(&metadata.requires_dist, &[])
+            .iter()
+            .any(|(dependency, range)| match dependency.name() {
+                Some(dependency) if dependency != name => {
+                    range.is_empty()
+                        || self
+                            .root_facts()
+                            .get(dependency)
+                            .is_some_and(|root| root.intersection(range).is_empty())
+                }
+                _ => false,
+            })
+    }
+
+    /// What every solution requires of each package: [`Provider::root_ranges`], plus, for a
+    /// package the root pins to one version, what that version requires (its requirements
+    /// for the target, no extras), and so on through the pins those requirements make. Every
+    /// solution has the pinned version, hence its requirements. Computed once per attempt
+    /// (the pins are decided first anyway, so their metadata is fetched either way); a pin
+    /// whose metadata cannot be read adds nothing here and is reported by `get_dependencies`.
+    fn root_facts(&self) -> &FxHashMap<PackageName, Ranges<Version>> {
+        self.root_facts.get_or_init(|| {
+            let mut facts = self.root_ranges.clone();
+            let mut pending: Vec<PackageName> = facts
+                .iter()
+                .filter(|(_, range)| pin_of(range).is_some())
+                .map(|(name, _)| name.clone())
+                .collect();
+            let mut seen = FxHashSet::default();
+            while let Some(name) = pending.pop() {
+                let Some(range) = facts.get(&name).cloned() else {
+                    continue;
+                };
+                if !seen.insert(name.clone()) {
+                    continue;
+                }
+                let Some(metadata) = self.pinned_metadata(&name, &range) else {
+                    continue;
+                };
+                for (dependency, range) in self.edges(&metadata.requires_dist, &[]) {
+                    let Some(dependency) = dependency.name() else {
+                        continue;
+                    };
+                    if *dependency == name {
+                        continue;
+                    }
+                    let narrowed = match facts.get(dependency) {
+                        Some(existing) => existing.intersection(&range),
+                        None => range,
+                    };
+                    if pin_of(&narrowed).is_some() {
+                        pending.push(dependency.clone());
+                    }
+                    facts.insert(dependency.clone(), narrowed);
+                }
+            }
+            facts
+        })
+    }
+
+    /// The metadata of the one version of `name` in `range` (a pin, see [`pin_of`]) when the
+    /// index has exactly that one version there and it is a usable wheel (or has a stand-in
+    /// wheel), fetched on the runtime; `None` on anything else.
+    fn pinned_metadata(
+        &self,
+        name: &PackageName,
+        range: &Ranges<Version>,
+    ) -> Option<Arc<tw_metadata::DistMetadata>> {
+        let version = pin_of(range)?;
+        let versions = self.versions(name)?;
+        let mut in_range = versions.versions.keys().filter(|v| range.contains(v));
+        if in_range.next() != Some(&version) || in_range.next().is_some() {
+            return None;
+        }
+        let entry = versions.versions.get(&version)?;
+        if !self.usable(name, &version, entry) {
+            return None;
+        }
+        self.wheel_metadata(name, &version, entry)
+    }
+
     /// The versions of `name` fetched during the resolution, if any (for hints in reports).
     pub(crate) fn known_versions(&self, name: &PackageName) -> Option<Arc<VersionMap>> {
         self.versions.borrow().get(name).cloned()
@@ -590,7 +898,7 @@ impl DependencyProvider for Provider {
     type V = Version;
     type VS = Ranges<Version>;
     type M = UnavailableReason;
-    type Priority = (u8, u32, Reverse<usize>);
+    type Priority = (u8, Reverse<usize>, u32, Reverse<usize>);
     type Err = Stop;
 
     fn prioritize(
@@ -599,19 +907,28 @@ impl DependencyProvider for Provider {
         range: &Self::VS,
         stats: &PackageResolutionStatistics,
     ) -> Self::Priority {
-        // Root first, then exact pins (they cannot branch), then the packages that
-        // conflicted most, then breadth-first in discovery order (which is also the order
-        // prefetches were started in, so the data is most likely there).
+        // Root first, then exact pins (they cannot branch), then the packages decided early
+        // in the order the restarts found them, then the packages that conflicted most, then
+        // breadth-first in discovery order (which is also the order prefetches were started
+        // in, so the data is most likely there). Early packages keep their order: each later
+        // one was found walking back *because* the ones before it were decided first, and
+        // putting it ahead of them (by this attempt's conflict counts) undoes that (issue 15:
+        // `boto3` ahead of `aiobotocore` walked `aiobotocore` through every release).
+        let early = match package.kind() {
+            PackageKind::Base(name) | PackageKind::Extra(name, _) => self.early.get(name),
+            PackageKind::Root => None,
+        };
         let class = match package.kind() {
             PackageKind::Root => 4,
             _ if range.as_singleton().is_some() => 3,
             // One version only, like an exact pin.
             PackageKind::Base(name) if self.fetcher.direct.contains_key(name) => 3,
-            PackageKind::Base(name) | PackageKind::Extra(name, _) if self.early.contains(name) => 2,
+            _ if early.is_some() => 2,
             _ => 1,
         };
         (
             class,
+            Reverse(early.copied().unwrap_or(0)),
             stats.conflict_count(),
             Reverse(self.discovery_index(package)),
         )
@@ -632,11 +949,10 @@ impl DependencyProvider for Provider {
             let count = choices.entry(name.clone()).or_default();
             *count += 1;
             choice = *count;
-            if *count > RESTART_AFTER && self.may_restart && !self.early.contains(name) {
+            if *count > RESTART_AFTER && self.may_restart && !self.early.contains_key(name) {
                 return Err(Stop::Restart(name.clone()));
             }
         }
-        self.fetcher.decided(choice > 1);
         let Some(versions) = self.versions(name) else {
             return Err(Stop::Fatal);
         };
@@ -651,6 +967,8 @@ impl DependencyProvider for Provider {
             && range.contains(preferred)
             && self.usable(name, preferred, entry)
         {
+            self.fetcher.decided(choice > 1);
+            debug!(package = %package, version = %preferred, choice, "selecting (preferred)");
             return Ok(Some(preferred.clone()));
         }
         // Issue 17: a version another fork chose, when this fork allows it.
@@ -670,21 +988,48 @@ impl DependencyProvider for Provider {
             }
         }
         let lowest = self.prefers_lowest(name);
+        let walk = |chosen: &Version, choice: u32| {
+            self.fetcher.walk_back(&crate::fetch::WalkBack {
+                name,
+                choice,
+                versions: &versions,
+                range,
+                allow_prerelease: allow_pre,
+                lowest,
+                chosen,
+            });
+        };
         // Prefer usable versions; an unusable one is still returned when nothing else is
-        // left, so the conflict report can say why it was rejected.
-        let mut fallback = None;
-        let mut pick =
-            |iter: &mut dyn Iterator<Item = (&Version, &crate::candidates::VersionEntry)>| {
-                for (version, entry) in iter {
-                    if self.usable(name, version, entry) {
-                        return Some(version.clone());
-                    }
-                    if fallback.is_none() {
-                        fallback = Some(version.clone());
-                    }
+        // left, so the conflict report can say why it was rejected. Versions whose own
+        // metadata rules them out (see `ruled_out`) are passed over the same way: deciding
+        // on one only to see PubGrub reject it is the decision issue 15 counts.
+        let mut unusable = None;
+        let mut passed_over = None;
+        let mut pick = |iter: &mut dyn Iterator<
+            Item = (&Version, &crate::candidates::VersionEntry),
+        >| {
+            let candidates: Vec<_> = iter.collect();
+            let mut ahead = ReadAhead::default();
+            for (index, &(version, entry)) in candidates.iter().enumerate() {
+                if !self.usable(name, version, entry) {
+                    unusable.get_or_insert_with(|| version.clone());
+                    continue;
                 }
-                None
-            };
+                // Passing over is for one target: in a universal fork, the Python range and
+                // markers decide through `requires_python_verdict` and fork splits instead.
+                if self.fork.is_some() {
+                    return Some(version.clone());
+                }
+                ahead.before(self, name, &candidates, index);
+                if self.ruled_out(name, version, entry) {
+                    debug!(package = %package, %version, "passed over: ruled out by the root or the target");
+                    passed_over.get_or_insert_with(|| version.clone());
+                    continue;
+                }
+                return Some(version.clone());
+            }
+            None
+        };
         let chosen = if lowest {
             pick(&mut candidates.into_iter())
         } else {
@@ -694,17 +1039,18 @@ impl DependencyProvider for Provider {
             && choice > 0
         {
             // Issue 15: a package walking back gets its next candidates fetched in a batch.
-            self.fetcher.walk_back(&crate::fetch::WalkBack {
-                name,
-                choice,
-                versions: &versions,
-                range,
-                allow_prerelease: allow_pre,
-                lowest,
-                chosen: version,
-            });
+            walk(version, choice);
         }
-        Ok(chosen.or(fallback))
+        // Nothing left but ruled-out versions: hand PubGrub the first of them, so that its
+        // rejection, and the report, carry the real reason.
+        let chosen = chosen.or(passed_over);
+        if let Some(version) = &chosen {
+            // One decision per version handed to PubGrub, as uv's `Selecting:` lines count
+            // them (bench/compare.py counts both tools alike); an unusable fallback is not one.
+            self.fetcher.decided(choice > 1);
+            debug!(package = %package, %version, choice, "selecting");
+        }
+        Ok(chosen.or(unusable))
     }
 
     fn get_dependencies(

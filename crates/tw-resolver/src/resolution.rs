@@ -229,7 +229,6 @@ mod tests {
     use std::str::FromStr;
 
     use pep508_rs::PackageName;
-    use rustc_hash::FxHashSet;
 
     use super::*;
     use crate::fetch::Fetcher;
@@ -269,13 +268,7 @@ mod tests {
             runtime.handle().clone(),
         ));
         let manifest = Manifest::default();
-        let provider = Provider::new(
-            fetcher,
-            runtime.handle().clone(),
-            &manifest,
-            FxHashSet::default(),
-            false,
-        );
+        let provider = Provider::new(fetcher, runtime.handle().clone(), &manifest, &[], false);
         let solution: SelectedDependencies<PubGrubPackage, Version> =
             std::iter::once((PubGrubPackage::root(), Version::new([0])))
                 .chain(solved.iter().map(|(package, version)| {

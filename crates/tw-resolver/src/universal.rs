@@ -24,7 +24,7 @@ use std::sync::Arc;
 use pep440_rs::Version;
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 use pubgrub::PubGrubError;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use tokio::runtime::Handle;
 use tracing::{debug, info};
 use tw_index::{DistFilename, IndexFile};
@@ -162,13 +162,13 @@ fn solve_round(
             return Err(ResolveError::TooManyForks { limit: MAX_FORKS });
         }
         debug!(fork = ?fork.marker, "solving a fork");
-        let mut early = FxHashSet::default();
+        let mut early: Vec<PackageName> = Vec::new();
         let (provider, result) = loop {
             let provider = Provider::for_fork(
                 Arc::clone(fetcher),
                 handle.clone(),
                 manifest,
-                early.clone(),
+                &early,
                 early.len() < MAX_RESTARTS,
                 Some(ForkContext {
                     fork: fork.clone(),
@@ -183,7 +183,7 @@ fn solve_round(
                     ..
                 }) => {
                     info!(package = %name, "restarting with the package decided early");
-                    early.insert(name);
+                    early.push(name);
                     fetcher.restarted();
                 }
                 result => break (provider, result),

@@ -3,6 +3,7 @@
 //! generated in bulk (`proptest.rs`).
 
 mod common;
+mod decisions;
 mod direct;
 mod owned_fetches;
 mod proptest;

@@ -1,5 +1,6 @@
 //! Issue 15: speculation never changes the answer, and the resolution reports what it
-//! decided. A walk-back (the newest eight versions of `app` conflict with a pin) resolves to
+//! decided. A walk-back (the newest eight versions of `app` conflict with a pin that `base`
+//! brings in; a pin of the root's own would rule them out before any decision) resolves to
 //! the same pins with walk-back batches on and off and with any speculation limits; the
 //! decision counts are PubGrub's own, so they are the same every run.
 
@@ -9,9 +10,12 @@ use tw_resolver::{InMemorySource, MetadataSource, ResolverOptions, SpeculationOp
 
 use crate::common::{manifest, metadata, pins, runtime, target};
 
-/// `app` 1 to 10; from 3 on it needs `pin>=2`, which the root's `pin==1` rules out.
+/// `app` 1 to 10; from 3 on it needs `pin>=2`, which `base`'s `pin==1` rules out.
 fn walking_back() -> InMemorySource {
     let mut source = InMemorySource::new();
+    source
+        .add(metadata("base", "1.0", &["pin==1.0".to_string()], &[]))
+        .expect("valid wheel names");
     for major in 1..=10 {
         let requires = if major >= 3 {
             vec!["pin>=2".to_string()]
@@ -54,7 +58,7 @@ fn a_walk_back_gives_the_same_pins_with_any_speculation() {
             };
             let resolution = runtime
                 .block_on(tw_resolver::resolve_with(
-                    manifest(&["app".into(), "pin==1.0".into()]),
+                    manifest(&["app".into(), "base".into()]),
                     Arc::new(walking_back()) as Arc<dyn MetadataSource>,
                     target(),
                     options,
@@ -62,16 +66,16 @@ fn a_walk_back_gives_the_same_pins_with_any_speculation() {
                 .unwrap();
             assert_eq!(
                 pins(&resolution),
-                ["app==2.0", "pin==1.0"],
+                ["app==2.0", "base==1.0", "pin==1.0"],
                 "{speculation:?}"
             );
             let stats = resolution.stats;
-            // `pin`, then `app` from 10 down, until the first attempt restarts with `app`
-            // decided early and the second walks down to 2: PubGrub's own count, whatever
-            // was fetched ahead.
+            // `app` from 10 down (with `base` and `pin` between), until the first attempt
+            // restarts with `app` decided early and the second walks down to 2: PubGrub's
+            // own count, whatever was fetched ahead.
             assert_eq!(
                 (stats.decisions, stats.repeated_decisions, stats.restarts),
-                (15, 12, 1),
+                (20, 14, 1),
                 "{speculation:?} at concurrency {concurrency}: {stats:?}"
             );
             assert_eq!(
