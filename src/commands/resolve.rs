@@ -785,8 +785,10 @@ pub(crate) fn cache_dir(flag: Option<&Path>, no_cache: bool, env: &Environment) 
     if no_cache {
         return None;
     }
+    // Absolute: build backends run in other directories and are handed paths inside it.
     flag.map(Path::to_path_buf)
         .or_else(|| env.default_cache_dir())
+        .map(|dir| std::path::absolute(&dir).unwrap_or(dir))
 }
 
 fn root_requirement(entry: &RequirementEntry) -> RootRequirement {

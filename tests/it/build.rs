@@ -93,6 +93,22 @@ fn dynamic_sdist_is_built_and_its_install_requires_used() {
     );
 }
 
+/// A relative `--cache-dir` holds the build environments too; the backend runs in the
+/// sdist's directory, so the environment's path must not be relative to ours.
+#[test]
+fn a_relative_cache_dir_still_builds() {
+    let index = build_index();
+    let project = Project::new(&index);
+    project.write("requirements.in", "legacy\n");
+    let out = resolve_with_python(&project, &index, &["--no-annotate", "--cache-dir", "tca"]);
+    assert_eq!(
+        out.success(),
+        "legacy==1.0.0\nlib==2.0.0\n",
+        "{}",
+        out.raw_stderr
+    );
+}
+
 #[test]
 fn second_resolve_builds_nothing() {
     let index = build_index();
