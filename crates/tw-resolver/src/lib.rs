@@ -66,6 +66,43 @@ use provider::Provider;
 /// Restarts with a much-rejected package decided early, at most (see [`resolve_with`]).
 pub(crate) const MAX_RESTARTS: usize = 8;
 
+/// One PubGrub solve that starts over with a package decided early each time the provider
+/// stops with [`provider::Stop::Restart`] (a package rejected version after version), at most
+/// [`MAX_RESTARTS`] times; fetched pages and metadata are kept, so a new attempt costs only
+/// solver time. `provider` makes the attempt's provider from the early packages, in the
+/// order found, and whether it may restart again. Returns the last attempt.
+pub(crate) fn solve_with_restarts(
+    fetcher: &Fetcher,
+    provider: impl Fn(&[pep508_rs::PackageName], bool) -> Provider,
+) -> (
+    Provider,
+    Result<
+        pubgrub::SelectedDependencies<PubGrubPackage, pep440_rs::Version>,
+        PubGrubError<Provider>,
+    >,
+) {
+    let mut early: Vec<pep508_rs::PackageName> = Vec::new();
+    loop {
+        let attempt = provider(&early, early.len() < MAX_RESTARTS);
+        let result = pubgrub::resolve(
+            &attempt,
+            PubGrubPackage::root(),
+            pep440_rs::Version::new([0]),
+        );
+        match result {
+            Err(PubGrubError::ErrorChoosingVersion {
+                source: provider::Stop::Restart(name),
+                ..
+            }) => {
+                info!(package = %name, "restarting with the package decided early");
+                early.push(name);
+                fetcher.restarted();
+            }
+            result => return (attempt, result),
+        }
+    }
+}
+
 /// Resolve `manifest` for `target` against `index`, reading metadata through `metadata`
 /// (an [`IndexSource`]). Must be called inside a multi-threaded tokio runtime: the solver
 /// runs on a blocking thread while fetches run on the runtime.
@@ -100,32 +137,15 @@ pub async fn resolve_with(
         // A package rejected version after version makes the attempt start over with that
         // package decided early; fetched pages and metadata are kept, so a new attempt costs
         // only solver time. At most `MAX_RESTARTS` times, then the attempt runs to its end.
-        let mut early: Vec<pep508_rs::PackageName> = Vec::new();
-        let (provider, result) = loop {
-            let provider = Provider::new(
+        let (provider, result) = solve_with_restarts(&fetcher, |early, may_restart| {
+            Provider::new(
                 Arc::clone(&fetcher),
                 handle.clone(),
                 &manifest,
-                &early,
-                early.len() < MAX_RESTARTS,
-            );
-            let result = pubgrub::resolve(
-                &provider,
-                PubGrubPackage::root(),
-                pep440_rs::Version::new([0]),
-            );
-            match result {
-                Err(PubGrubError::ErrorChoosingVersion {
-                    source: provider::Stop::Restart(name),
-                    ..
-                }) => {
-                    info!(package = %name, "restarting with the package decided early");
-                    early.push(name);
-                    fetcher.restarted();
-                }
-                result => break (provider, result),
-            }
-        };
+                early,
+                may_restart,
+            )
+        });
         if let Some(fatal) = provider.fatal.borrow_mut().take() {
             return Err(fatal);
         }

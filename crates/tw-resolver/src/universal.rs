@@ -37,7 +37,7 @@ use crate::package::{PackageKind, PubGrubPackage};
 use crate::platforms::PlatformCheck;
 use crate::provider::{ForkContext, Manifest, Provider, Stop};
 use crate::resolution::{Requirer, Resolution, ResolvedPackage};
-use crate::{AbortOnDrop, IndexSource, MAX_RESTARTS, MetadataSource, ResolverOptions};
+use crate::{AbortOnDrop, IndexSource, MetadataSource, ResolverOptions};
 
 /// Forks solved at most before a universal resolution gives up (each piece of a split counts).
 const MAX_FORKS: usize = 256;
@@ -162,33 +162,20 @@ fn solve_round(
             return Err(ResolveError::TooManyForks { limit: MAX_FORKS });
         }
         debug!(fork = ?fork.marker, "solving a fork");
-        let mut early: Vec<PackageName> = Vec::new();
-        let (provider, result) = loop {
-            let provider = Provider::for_fork(
+        let (provider, result) = crate::solve_with_restarts(fetcher, |early, may_restart| {
+            Provider::for_fork(
                 Arc::clone(fetcher),
                 handle.clone(),
                 manifest,
-                &early,
-                early.len() < MAX_RESTARTS,
+                early,
+                may_restart,
                 Some(ForkContext {
                     fork: fork.clone(),
                     preferences: preferences.clone(),
                     platforms: Arc::clone(platforms),
                 }),
-            );
-            let result = pubgrub::resolve(&provider, PubGrubPackage::root(), Version::new([0]));
-            match result {
-                Err(PubGrubError::ErrorChoosingVersion {
-                    source: Stop::Restart(name),
-                    ..
-                }) => {
-                    info!(package = %name, "restarting with the package decided early");
-                    early.push(name);
-                    fetcher.restarted();
-                }
-                result => break (provider, result),
-            }
-        };
+            )
+        });
         if let Some(fatal) = provider.fatal.borrow_mut().take() {
             return Err(fatal);
         }

@@ -69,6 +69,16 @@ fn capped() -> InMemorySource {
     source
 }
 
+/// Asserts the resolution's (decisions, decisions repeated, restarts).
+fn assert_decisions(resolution: &tw_resolver::Resolution, expected: (u64, u64, u64)) {
+    let stats = &resolution.stats;
+    assert_eq!(
+        (stats.decisions, stats.repeated_decisions, stats.restarts),
+        expected,
+        "{stats:?}"
+    );
+}
+
 fn resolve(requirements: &[&str]) -> tw_resolver::Resolution {
     let requirements: Vec<String> = requirements.iter().map(ToString::to_string).collect();
     runtime()
@@ -88,14 +98,9 @@ fn versions_the_root_or_the_target_rules_out_are_not_decided() {
         pins(&resolution),
         ["forms==10.0", "sql==1.0", "tool==3.0", "web==10.0"]
     );
-    let stats = resolution.stats;
     // One decision per package: `web` 20.0 to 11.0 need `sql>=2` against the root's
     // `sql<=1.0`, `tool` 6.0 to 4.0 need Python 3.13; none of them is decided on.
-    assert_eq!(
-        (stats.decisions, stats.repeated_decisions, stats.restarts),
-        (4, 0, 0),
-        "{stats:?}"
-    );
+    assert_decisions(&resolution, (4, 0, 0));
 }
 
 #[test]
@@ -104,12 +109,7 @@ fn versions_disjoint_from_a_root_pin_are_not_decided() {
     // and are passed over; `web` is decided at the pin, so nothing is walked back.
     let resolution = resolve(&["web==5.0", "sql<=1.0", "forms"]);
     assert_eq!(pins(&resolution), ["forms==3.0", "sql==1.0", "web==5.0"]);
-    let stats = resolution.stats;
-    assert_eq!(
-        (stats.decisions, stats.repeated_decisions, stats.restarts),
-        (3, 0, 0),
-        "{stats:?}"
-    );
+    assert_decisions(&resolution, (3, 0, 0));
 }
 
 #[test]
@@ -118,12 +118,7 @@ fn what_a_root_pin_requires_rules_versions_out_too() {
     // need `sql>=2` and are passed over, as if the root had required `sql<=1.0` itself.
     let resolution = resolve(&["web", "fw==1.0"]);
     assert_eq!(pins(&resolution), ["fw==1.0", "sql==1.0", "web==10.0"]);
-    let stats = resolution.stats;
-    assert_eq!(
-        (stats.decisions, stats.repeated_decisions, stats.restarts),
-        (3, 0, 0),
-        "{stats:?}"
-    );
+    assert_decisions(&resolution, (3, 0, 0));
 }
 
 #[test]
@@ -132,12 +127,7 @@ fn a_version_needing_only_ruled_out_versions_of_a_required_package_is_not_decide
     // against the root's `sql<=1.0`: no solution has them, so `plug` is decided at 2.0.
     let resolution = resolve(&["plug", "web", "sql<=1.0"]);
     assert_eq!(pins(&resolution), ["plug==2.0", "sql==1.0", "web==10.0"]);
-    let stats = resolution.stats;
-    assert_eq!(
-        (stats.decisions, stats.repeated_decisions, stats.restarts),
-        (3, 0, 0),
-        "{stats:?}"
-    );
+    assert_decisions(&resolution, (3, 0, 0));
 }
 
 #[test]
@@ -157,12 +147,7 @@ fn a_constraint_rules_versions_out_like_a_requirement() {
         ))
         .expect("the universe has a solution");
     assert_eq!(pins(&resolution), ["sql==1.0", "web==10.0"]);
-    let stats = resolution.stats;
-    assert_eq!(
-        (stats.decisions, stats.repeated_decisions, stats.restarts),
-        (2, 0, 0),
-        "{stats:?}"
-    );
+    assert_decisions(&resolution, (2, 0, 0));
 }
 
 #[test]
@@ -234,12 +219,7 @@ fn packages_decided_early_keep_the_order_they_were_found_in() {
         ))
         .expect("the universe has a solution");
     assert_eq!(pins(&resolution), ["aio==10.0", "bo==20.0", "core==20.0"]);
-    let stats = resolution.stats;
-    assert_eq!(
-        (stats.decisions, stats.repeated_decisions, stats.restarts),
-        (35, 28, 2),
-        "{stats:?}"
-    );
+    assert_decisions(&resolution, (35, 28, 2));
 }
 
 #[test]

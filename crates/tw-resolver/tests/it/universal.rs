@@ -20,6 +20,30 @@ fn universal(requires_python: &str) -> tw_platform::UniversalTarget {
     .expect("a lower bound")
 }
 
+/// Resolve `roots` universally over `source` for `requires_python`; the resolution must
+/// succeed.
+fn solve(source: InMemorySource, roots: &[String], requires_python: &str) -> Resolution {
+    solve_with(source, roots, universal(requires_python))
+        .expect("the universal resolution succeeds")
+}
+
+/// Resolve `roots` universally over `source` for `target`.
+fn solve_with(
+    source: InMemorySource,
+    roots: &[String],
+    target: tw_platform::UniversalTarget,
+) -> Result<Resolution, ResolveError> {
+    runtime().block_on(tw_resolver::resolve_universal_with(
+        manifest(roots),
+        Arc::new(source),
+        target,
+        ResolverOptions {
+            concurrency: 8,
+            ..ResolverOptions::default()
+        },
+    ))
+}
+
 /// Resolve `roots` universally over `packages` (`(name, version, requires)`).
 fn resolve(
     packages: &[(&str, &str, &[&str])],
@@ -40,15 +64,7 @@ fn resolve(
             .expect("valid file names");
     }
     let roots: Vec<String> = roots.iter().map(ToString::to_string).collect();
-    runtime().block_on(tw_resolver::resolve_universal_with(
-        manifest(&roots),
-        Arc::new(source),
-        target,
-        ResolverOptions {
-            concurrency: 8,
-            ..ResolverOptions::default()
-        },
-    ))
+    solve_with(source, &roots, target)
 }
 
 /// `name==version ; marker` per entry, sorted.
@@ -154,17 +170,7 @@ fn requires_python_is_checked_against_each_forks_lowest_python() {
         "a>=2 ; python_version >= '3.11'".to_string(),
         "a ; python_version < '3.11'".to_string(),
     ];
-    let resolution = runtime()
-        .block_on(tw_resolver::resolve_universal_with(
-            manifest(&roots),
-            Arc::new(source),
-            universal(">=3.9"),
-            ResolverOptions {
-                concurrency: 8,
-                ..ResolverOptions::default()
-            },
-        ))
-        .unwrap();
+    let resolution = solve(source, &roots, ">=3.9");
     assert_eq!(
         entries(&resolution),
         [
@@ -270,17 +276,7 @@ fn wheels_that_disagree_by_platform_fork_on_sys_platform() {
         "pure>=1 ; python_version >= '3.13'".to_string(),
         "pure<2 ; python_version < '3.13'".to_string(),
     ];
-    let resolution = runtime()
-        .block_on(tw_resolver::resolve_universal_with(
-            manifest(&roots),
-            Arc::new(source),
-            universal(">=3.12"),
-            ResolverOptions {
-                concurrency: 8,
-                ..ResolverOptions::default()
-            },
-        ))
-        .unwrap();
+    let resolution = solve(source, &roots, ">=3.12");
     assert_eq!(
         entries(&resolution),
         [
@@ -380,17 +376,7 @@ fn a_version_that_needs_a_newer_python_splits_the_fork_there() {
         .add(metadata("six", "1.0.0", &[], &[]))
         .unwrap();
     let roots = vec!["pandas".to_string(), "six".to_string()];
-    let resolution = runtime()
-        .block_on(tw_resolver::resolve_universal_with(
-            manifest(&roots),
-            Arc::new(source),
-            universal(">=3.9"),
-            ResolverOptions {
-                concurrency: 8,
-                ..ResolverOptions::default()
-            },
-        ))
-        .unwrap();
+    let resolution = solve(source, &roots, ">=3.9");
     assert_eq!(
         entries(&resolution),
         [
@@ -411,17 +397,7 @@ fn a_requires_python_the_whole_fork_meets_does_not_split() {
         .unwrap()
         .add(needs_python("numpy", "2.2.6", ">=3.10", &[]))
         .unwrap();
-    let resolution = runtime()
-        .block_on(tw_resolver::resolve_universal_with(
-            manifest(&["numpy".to_string()]),
-            Arc::new(source),
-            universal(">=3.10"),
-            ResolverOptions {
-                concurrency: 8,
-                ..ResolverOptions::default()
-            },
-        ))
-        .unwrap();
+    let resolution = solve(source, &["numpy".to_string()], ">=3.10");
     assert_eq!(entries(&resolution), ["numpy==2.2.6"]);
     assert!(
         resolution.fork_markers.is_empty(),
@@ -497,17 +473,7 @@ fn app_with_sdist_and_wheels(
         .expect("tests use valid file names")
         .add(metadata("winonly", "1.0.0", &[], &[]))
         .expect("tests use valid file names");
-    runtime()
-        .block_on(tw_resolver::resolve_universal_with(
-            manifest(&["app".to_string()]),
-            Arc::new(source),
-            universal(">=3.12"),
-            ResolverOptions {
-                concurrency: 8,
-                ..ResolverOptions::default()
-            },
-        ))
-        .expect("the universal resolution succeeds")
+    solve(source, &["app".to_string()], ">=3.12")
 }
 
 #[test]
