@@ -125,15 +125,8 @@ pub async fn resolve_with(
     target: tw_platform::Target,
     options: ResolverOptions,
 ) -> Result<Resolution, ResolveError> {
-    let handle = tokio::runtime::Handle::current();
-    let fetcher = Arc::new(
-        Fetcher::new(source, target, options, handle.clone()).with_direct(manifest.direct.clone()),
-    );
-    // Should this future be dropped before the end, the prefetches are aborted with it.
-    let _abort = AbortOnDrop(Arc::clone(&fetcher));
-    let solver_fetcher = Arc::clone(&fetcher);
-    let task = tokio::task::spawn_blocking(move || {
-        let fetcher = solver_fetcher;
+    let direct = manifest.direct.clone();
+    run_solver(source, target, options, direct, move |fetcher, handle| {
         // A package rejected version after version makes the attempt start over with that
         // package decided early; fetched pages and metadata are kept, so a new attempt costs
         // only solver time. At most `MAX_RESTARTS` times, then the attempt runs to its end.
@@ -157,8 +150,30 @@ pub async fn resolve_with(
             Err(PubGrubError::NoSolution(tree)) => Err(no_solution(&provider, tree)),
             Err(other) => Err(ResolveError::Thread(other.to_string())),
         }
-    });
-    let result = task
+    })
+    .await
+}
+
+/// Run `solve` on a blocking thread (PubGrub is synchronous) with a fetcher over `source`
+/// for `target`, while fetches run on the runtime. The fetcher's prefetches end with the
+/// resolution, or with this future if it is dropped first; the resolution gets the
+/// fetcher's stats. Shared by the single-target and the universal resolution.
+pub(crate) async fn run_solver(
+    source: Arc<dyn MetadataSource>,
+    target: tw_platform::Target,
+    options: ResolverOptions,
+    direct: direct::DirectPackages,
+    solve: impl FnOnce(Arc<Fetcher>, tokio::runtime::Handle) -> Result<Resolution, ResolveError>
+    + Send
+    + 'static,
+) -> Result<Resolution, ResolveError> {
+    let handle = tokio::runtime::Handle::current();
+    let fetcher =
+        Arc::new(Fetcher::new(source, target, options, handle.clone()).with_direct(direct));
+    // Should this future be dropped before the end, the prefetches are aborted with it.
+    let _abort = AbortOnDrop(Arc::clone(&fetcher));
+    let solver_fetcher = Arc::clone(&fetcher);
+    let result = tokio::task::spawn_blocking(move || solve(solver_fetcher, handle))
         .await
         .map_err(|err| ResolveError::Thread(err.to_string()))
         .and_then(|result| result);

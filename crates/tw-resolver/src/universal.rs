@@ -37,7 +37,7 @@ use crate::package::{PackageKind, PubGrubPackage};
 use crate::platforms::PlatformCheck;
 use crate::provider::{ForkContext, Manifest, Provider, Stop};
 use crate::resolution::{Requirer, Resolution, ResolvedPackage};
-use crate::{AbortOnDrop, IndexSource, MetadataSource, ResolverOptions};
+use crate::{IndexSource, MetadataSource, ResolverOptions};
 
 /// Forks solved at most before a universal resolution gives up (each piece of a split counts).
 const MAX_FORKS: usize = 256;
@@ -66,24 +66,11 @@ pub async fn resolve_universal_with(
     let target = universal
         .target()
         .map_err(|source| ResolveError::Target { source })?;
-    let handle = Handle::current();
-    let fetcher = Arc::new(
-        Fetcher::new(source, target, options, handle.clone()).with_direct(manifest.direct.clone()),
-    );
-    let _abort = AbortOnDrop(Arc::clone(&fetcher));
-    let solver_fetcher = Arc::clone(&fetcher);
-    let task = tokio::task::spawn_blocking(move || {
-        solve_forks(&solver_fetcher, &handle, &manifest, &universal)
-    });
-    let result = task
-        .await
-        .map_err(|err| ResolveError::Thread(err.to_string()))
-        .and_then(|result| result);
-    fetcher.shutdown().await;
-    result.map(|mut resolution| {
-        resolution.stats = fetcher.stats();
-        resolution
+    let direct = manifest.direct.clone();
+    crate::run_solver(source, target, options, direct, move |fetcher, handle| {
+        solve_forks(&fetcher, &handle, &manifest, &universal)
     })
+    .await
 }
 
 /// One solved fork.
