@@ -4,9 +4,12 @@
 //!
 //! Follows the [`pylock.toml` specification] (originally [PEP 751]),
 //! `lock-version = "1.0"`: no `extras`, `dependency-groups`, `default-groups`,
-//! `[tool]` or `attestation-identities` are written, and every package is an
-//! index package (`sdist` and/or `wheels`; never `vcs`, `directory` or
-//! `archive`). A single-target lock has one entry per name and no `marker`; a
+//! `[tool]` or `attestation-identities` are written. A package from the index
+//! has `sdist` and/or `wheels`; a direct reference has `vcs`, `directory` or
+//! `archive`. An index sdist in an old format the specification's `sdist`
+//! cannot name (`.tar.bz2`, `.tgz`: only `.tar.gz` and `.zip` parse) is left
+//! out next to wheels and written as an `archive` when it is the version's only
+//! file. A single-target lock has one entry per name and no `marker`; a
 //! universal lock gives entries a `marker` (several entries may share a name
 //! when their markers are disjoint, as the specification allows) and lists
 //! every wheel of each version, so an installer picks, per name, the entry
@@ -157,8 +160,20 @@ fn write_package(out: &mut String, lock: &Lock, package: &LockedPackage, dir: &P
         let (key, table) = crate::direct::pylock_table(source, dir);
         push_key(out, key, &table);
     }
-    if let Some(sdist) = package.sdist.as_ref().and_then(file_table) {
-        push_key(out, "sdist", &sdist);
+    if let Some(sdist) = &package.sdist {
+        if is_sdist_name(&sdist.filename) {
+            if let Some(table) = file_table(sdist) {
+                push_key(out, "sdist", &table);
+            }
+        } else if package.wheels.is_empty()
+            && package.source.is_none()
+            && let Some(table) = archive_table(sdist)
+        {
+            // An old format (`.tar.bz2`, `.tgz`, …) that PEP 751's `sdist` cannot name: as
+            // the version's only file it is an `archive`, which installers build the same
+            // way. Next to wheels it is left out.
+            push_key(out, "archive", &table);
+        }
     }
     let mut wheels: Vec<&LockedFile> = package.wheels.iter().collect();
     wheels.sort_by(|a, b| (&a.filename, &a.url).cmp(&(&b.filename, &b.url)));
@@ -202,23 +217,41 @@ fn dependency_items(lock: &Lock, package: &LockedPackage, name: &PackageName) ->
         .collect()
 }
 
+/// Whether `filename` has an extension PEP 751's `sdist` accepts (`.tar.gz` or `.zip`, case-sensitive,
+/// as `packaging.utils.parse_sdist_filename` reads them).
+fn is_sdist_name(filename: &str) -> bool {
+    filename.ends_with(".tar.gz") || filename.ends_with(".zip")
+}
+
 /// The inline table of an sdist or wheel, or `None` without a SHA-256.
 fn file_table(file: &LockedFile) -> Option<String> {
+    let fields = file_fields(file)?;
+    Some(format!(
+        "{{ name = {}, {fields} }}",
+        toml_string(&file.filename)
+    ))
+}
+
+/// The inline `archive` table of a file (the keys of [`file_table`] but `name`), or `None`
+/// without a SHA-256.
+fn archive_table(file: &LockedFile) -> Option<String> {
+    Some(format!("{{ {} }}", file_fields(file)?))
+}
+
+/// `upload-time`, `url`, `size` and `hashes` of a file, comma-separated, or `None` without a
+/// SHA-256 (`hashes` is required).
+fn file_fields(file: &LockedFile) -> Option<String> {
     let sha256 = file.sha256.as_deref()?;
-    let mut table = format!("{{ name = {}", toml_string(&file.filename));
+    let mut fields = Vec::with_capacity(4);
     if let Some(upload_time) = file.upload_time.and_then(toml_datetime) {
-        let _ = write!(table, ", upload-time = {upload_time}");
+        fields.push(format!("upload-time = {upload_time}"));
     }
-    let _ = write!(table, ", url = {}", toml_string(file.url.as_str()));
+    fields.push(format!("url = {}", toml_string(file.url.as_str())));
     if let Some(size) = file.size {
-        let _ = write!(table, ", size = {size}");
+        fields.push(format!("size = {size}"));
     }
-    let _ = write!(
-        table,
-        ", hashes = {{ sha256 = {} }} }}",
-        toml_string(sha256)
-    );
-    Some(table)
+    fields.push(format!("hashes = {{ sha256 = {} }}", toml_string(sha256)));
+    Some(fields.join(", "))
 }
 
 /// A TOML offset datetime in UTC (`2024-09-15T18:07:37Z`), or `None` for a

@@ -167,6 +167,34 @@ fn reference_validator_accepts_output() {
     );
 }
 
+/// Old releases carry sdists in formats PEP 751's `sdist` cannot name (`.tar.bz2`, `.tgz`;
+/// only `.tar.gz` and `.zip` parse as sdist file names). Next to wheels such a file is left
+/// out; as a version's only file it is written as an `archive` (ckan 2.9's `pytz 2016.7`,
+/// `pyutilib 5.6.5`).
+#[test]
+fn reference_validator_accepts_legacy_sdist_formats() {
+    if !reference_available() {
+        return;
+    }
+    let mut pytz = package("pytz", "2016.7");
+    pytz.sdist = Some(file("pytz-2016.7.tar.bz2", '6', true));
+    pytz.wheels = vec![file("pytz-2016.7-py2.py3-none-any.whl", '7', true)];
+    let mut old = package("oldlib", "0.9");
+    old.sdist = Some(file("oldlib-0.9.tgz", '8', true));
+    let lock = Lock {
+        requires_python: None,
+        environments: Vec::new(),
+        packages: vec![pytz, old],
+    };
+    validate(&lock, &["oldlib==0.9", "pytz==2016.7"]);
+    let text = to_pylock_toml(&lock);
+    assert!(!text.contains("pytz-2016.7.tar.bz2"), "{text}");
+    assert!(
+        text.contains("url = \"https://files.example.invalid/packages/oldlib-0.9.tgz\""),
+        "{text}"
+    );
+}
+
 #[test]
 fn reference_validator_accepts_empty_lock() {
     if !reference_available() {
