@@ -260,17 +260,21 @@ const READ_AHEAD_MAX: usize = 8;
 /// The metadata reads of one scan over candidates (passing over ruled-out versions, or
 /// looking one step ahead). The candidate being judged is fetched by the judging itself;
 /// the ones after it are started ahead as the solver's own fetches (they never queue
-/// behind guesses, see `Fetcher::read_ahead`), a window that grows with the scan: none for
-/// the first candidate (most scans stop there), then 1, 2, 4 and 8 ahead. Only wheels and
-/// stand-in wheels are read (never a build).
+/// behind guesses, see `Fetcher::read_ahead`), a window that grows with the number of
+/// candidates judged in the scan: none for the first (most scans stop there), then 1, 2, 4
+/// and 8 ahead. Candidates the listing already rules out ([`Provider::usable`]) are neither
+/// counted as judged nor read ahead. Only wheels and stand-in wheels are read (never a
+/// build).
 #[derive(Default)]
 struct ReadAhead {
-    /// Candidates below this index were started already.
+    /// Candidates below this index were started (or passed by) already.
     started: usize,
+    /// Candidates judged so far in this scan.
+    judged: usize,
 }
 
 impl ReadAhead {
-    /// Before judging `candidates[index]`, the `index`-th judged in this scan.
+    /// Before judging `candidates[index]`.
     fn before(
         &mut self,
         provider: &Provider,
@@ -278,17 +282,20 @@ impl ReadAhead {
         candidates: &[(&Version, &crate::candidates::VersionEntry)],
         index: usize,
     ) {
-        let window = match index {
+        let window = match self.judged {
             0 => 0,
             judged => (1usize << (judged - 1).min(3)).min(READ_AHEAD_MAX),
         };
-        let end = (index + 1 + window).min(candidates.len());
-        let start = self.started.max(index + 1);
-        if start >= end {
-            return;
-        }
-        self.started = end;
-        for &(version, entry) in candidates.get(start..end).unwrap_or_default() {
+        self.judged += 1;
+        let mut position = self.started.max(index + 1);
+        let mut ahead = 0;
+        while ahead < window && position < candidates.len() {
+            let (version, entry) = candidates[position];
+            position += 1;
+            if !provider.usable(name, version, entry) {
+                continue;
+            }
+            ahead += 1;
             let Ok(file) = &entry.choice else {
                 continue;
             };
@@ -298,6 +305,7 @@ impl ReadAhead {
             }
             provider.fetcher.read_ahead(name, version, file, stand_in);
         }
+        self.started = self.started.max(position);
     }
 }
 

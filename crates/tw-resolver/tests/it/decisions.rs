@@ -251,3 +251,74 @@ fn a_pre_release_left_in_range_keeps_a_version_viable() {
         ["edge==1.0", "plug==5.0", "sql==1.0", "web==21.0rc1"]
     );
 }
+
+/// An in-memory source that records which files' metadata was read.
+#[derive(Debug)]
+struct Recording {
+    inner: InMemorySource,
+    read: std::sync::Mutex<Vec<String>>,
+}
+
+impl MetadataSource for Recording {
+    fn project<'a>(
+        &'a self,
+        name: &'a pep508_rs::PackageName,
+    ) -> tw_resolver::BoxFuture<'a, Result<tw_index::ProjectFiles, tw_index::IndexError>> {
+        self.inner.project(name)
+    }
+
+    fn metadata<'a>(
+        &'a self,
+        file: &'a tw_index::IndexFile,
+    ) -> tw_resolver::BoxFuture<'a, Result<DistMetadata, tw_metadata::MetadataError>> {
+        self.read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(file.filename.clone());
+        self.inner.metadata(file)
+    }
+}
+
+#[test]
+fn versions_the_listing_rules_out_do_not_widen_the_read_ahead() {
+    // `lib` 5.0 to 9.0 need Python 3.13 and the listing says so: they are skipped without a
+    // read. 4.0 is the first candidate judged, so nothing after it is read ahead (a web
+    // app's `django` read 8 older 5.2 releases this way, behind the 6.0 line).
+    let mut inner = InMemorySource::new();
+    for major in 1..=9 {
+        let python = (major >= 5).then_some(">=3.13");
+        inner
+            .add(metadata("lib", &format!("{major}.0"), &[], python))
+            .expect("valid wheel names");
+    }
+    let source = Arc::new(Recording {
+        inner,
+        read: std::sync::Mutex::new(Vec::new()),
+    });
+    let options = ResolverOptions {
+        speculation: tw_resolver::SpeculationOptions {
+            depth: 0,
+            in_flight: 1,
+            batch: 0,
+            batch_after: 2,
+        },
+        ..ResolverOptions::default()
+    };
+    let resolution = runtime()
+        .block_on(tw_resolver::resolve_with(
+            manifest(&["lib".to_string()]),
+            Arc::clone(&source) as Arc<dyn MetadataSource>,
+            target(),
+            options,
+        ))
+        .expect("the universe has a solution");
+    assert_eq!(pins(&resolution), ["lib==4.0"]);
+    let mut read = source
+        .read
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    read.sort();
+    read.dedup();
+    assert_eq!(read, ["lib-4.0-py3-none-any.whl"]);
+}
