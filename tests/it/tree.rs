@@ -103,3 +103,72 @@ fn why_lists_every_path_from_a_root() {
     let out = run(&project, &["why", "lib", "nothing.txt"]);
     out.assert_code(2);
 }
+
+/// Issue 17 item 4: a universal lock where `a` needs `b` 1 on Linux (which needs `c`) and
+/// `b` 2 elsewhere, written as requirements.txt and pylock.toml.
+fn locked_universal() -> (tw_test_index::TestIndex, Project) {
+    let index = index(|universe| {
+        universe
+            .version("a", "1.0.0")
+            .requires("b==1 ; sys_platform == 'linux'")
+            .requires("b==2 ; sys_platform != 'linux'");
+        universe.version("b", "1.0.0").requires("c");
+        universe.version("b", "2.0.0");
+        universe.version("c", "1.0.0");
+    });
+    let project = Project::new(&index);
+    project.write("requirements.in", "a\n");
+    for output in ["requirements.txt", "pylock.toml"] {
+        let mut command = project.bare_command();
+        command.args([
+            "requirements.in",
+            "--universal",
+            "--python-version",
+            "3.12",
+            "--index-url",
+            &index.index_url(),
+            "-o",
+            output,
+        ]);
+        project.run_command(command).success();
+    }
+    (index, project)
+}
+
+#[test]
+fn tree_and_why_of_a_universal_lock_show_every_entry_of_a_name() {
+    let (_index, project) = locked_universal();
+    for lock in ["requirements.txt", "pylock.toml"] {
+        // Each entry of `b` with its marker, and below each what that entry needs; `c` has
+        // one entry, so no marker.
+        let out = run(&project, &["tree", lock]);
+        assert_eq!(
+            out.success(),
+            "a==1.0.0\n\
+             ├── b==1.0.0 ; sys_platform == 'linux'\n\
+             │   └── c==1.0.0\n\
+             └── b==2.0.0 ; sys_platform != 'linux'\n",
+            "{lock}"
+        );
+        let input = if lock == "pylock.toml" {
+            ""
+        } else {
+            "-r requirements.in -> "
+        };
+        let out = run(&project, &["why", "b", lock]);
+        assert_eq!(
+            out.success(),
+            format!(
+                "{input}a==1.0.0 -> b==1.0.0 ; sys_platform == 'linux'\n\
+                 {input}a==1.0.0 -> b==2.0.0 ; sys_platform != 'linux'\n"
+            ),
+            "{lock}"
+        );
+        let out = run(&project, &["why", "c", lock]);
+        assert_eq!(
+            out.success(),
+            format!("{input}a==1.0.0 -> b==1.0.0 ; sys_platform == 'linux' -> c==1.0.0\n"),
+            "{lock}"
+        );
+    }
+}

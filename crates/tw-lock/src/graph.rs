@@ -13,20 +13,49 @@ use std::path::Path;
 use std::str::FromStr;
 
 use pep440_rs::Version;
-use pep508_rs::PackageName;
+use pep508_rs::{MarkerTree, PackageName};
 
 use crate::error::LockError;
 use crate::format::LockFormat;
 
-/// Packages, edges and roots of a lock.
+/// One entry of a lock: a version of a package and, in a universal lock, where it is
+/// installed. A universal lock may hold several entries of one name, with disjoint markers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockEntry {
+    /// The pinned version; `None` for a requirements.txt line that names the package
+    /// without `==` (a direct reference, `name @ URL`).
+    pub version: Option<Version>,
+    /// Where the entry is installed; `None` for every environment the lock covers.
+    pub marker: Option<MarkerTree>,
+}
+
+impl LockEntry {
+    /// Whether this entry and `other` can both be installed somewhere.
+    fn overlaps(&self, other: &Self) -> bool {
+        match (&self.marker, &other.marker) {
+            (Some(ours), Some(theirs)) => !ours.is_disjoint(theirs),
+            _ => true,
+        }
+    }
+}
+
+/// An entry of a [`LockGraph`]: the package name and the index of the entry among that
+/// name's entries (file order).
+pub type EntryId = (PackageName, usize);
+
+/// Entries, edges and roots of a lock.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LockGraph {
-    /// Every locked package and its version.
-    pub packages: BTreeMap<PackageName, Version>,
-    /// The locked packages each package depends on directly.
-    pub dependencies: BTreeMap<PackageName, BTreeSet<PackageName>>,
+    /// Every locked entry by name, in file order: one per name, except in a universal lock
+    /// where forks chose different versions.
+    pub packages: BTreeMap<PackageName, Vec<LockEntry>>,
+    /// The entries each entry depends on directly. A dependency named by name only (a
+    /// `pylock.toml` `{ name = "…" }`, a `# via` line) goes to every entry of that name whose
+    /// marker overlaps the dependent's, the rule tailwheel's pylock writer uses for the
+    /// `version` of its dependency items.
+    pub dependencies: BTreeMap<EntryId, BTreeSet<EntryId>>,
     /// The roots, each with the inputs that asked for it (empty for a `pylock.toml`).
-    pub roots: BTreeMap<PackageName, BTreeSet<String>>,
+    pub roots: BTreeMap<EntryId, BTreeSet<String>>,
 }
 
 impl LockGraph {
@@ -51,127 +80,180 @@ impl LockGraph {
         }
     }
 
+    /// Add an entry of `name`; returns its id.
+    fn add(&mut self, name: &PackageName, entry: LockEntry) -> EntryId {
+        let entries = self.packages.entry(name.clone()).or_default();
+        entries.push(entry);
+        (name.clone(), entries.len() - 1)
+    }
+
+    fn entry(&self, (name, index): &EntryId) -> Option<&LockEntry> {
+        self.packages.get(name)?.get(*index)
+    }
+
+    /// The entries of `name` that can be installed together with `with`.
+    fn overlapping(&self, name: &PackageName, with: &LockEntry) -> Vec<EntryId> {
+        self.packages
+            .get(name)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter(|(_, entry)| entry.overlaps(with))
+            .map(|(index, _)| (name.clone(), index))
+            .collect()
+    }
+
+    /// Every entry no other entry depends on becomes a root (with no input).
+    fn add_unexplained_roots(&mut self) {
+        let needed: BTreeSet<EntryId> = self.dependencies.values().flatten().cloned().collect();
+        for (name, entries) in &self.packages {
+            for index in 0..entries.len() {
+                let id = (name.clone(), index);
+                if !needed.contains(&id) {
+                    self.roots.entry(id).or_default();
+                }
+            }
+        }
+    }
+
     fn from_pylock(path: &Path, text: &str) -> Result<Self, LockError> {
         let lock = crate::pylock::read_lock(path, text)?;
         let mut graph = Self::default();
+        let mut named = Vec::new();
         for package in &lock.packages {
-            graph
-                .packages
-                .insert(package.name.clone(), package.version.clone());
-            graph.dependencies.insert(
-                package.name.clone(),
-                package.dependencies.iter().cloned().collect(),
-            );
+            let entry = LockEntry {
+                version: Some(package.version.clone()),
+                marker: package.marker.clone(),
+            };
+            let id = graph.add(&package.name, entry);
+            named.push((id, &package.dependencies));
         }
-        let needed: BTreeSet<&PackageName> = graph.dependencies.values().flatten().collect();
-        graph.roots = graph
-            .packages
-            .keys()
-            .filter(|name| !needed.contains(name))
-            .map(|name| (name.clone(), BTreeSet::new()))
-            .collect();
-        graph.keep_known_edges();
+        for (id, dependencies) in named {
+            let Some(entry) = graph.entry(&id).cloned() else {
+                continue;
+            };
+            let targets: BTreeSet<EntryId> = dependencies
+                .iter()
+                .flat_map(|name| graph.overlapping(name, &entry))
+                .collect();
+            graph.dependencies.insert(id, targets);
+        }
+        // The file records no roots: they are the entries nothing else needs.
+        graph.add_unexplained_roots();
         Ok(graph)
     }
 
     fn from_requirements_txt(path: &Path, text: &str) -> Result<Self, LockError> {
-        let pins = crate::requirements_txt::read_pins(path, text)?;
+        let mut pins = crate::requirements_txt::read_locked_pins(path, text)?
+            .into_iter()
+            .peekable();
         let mut graph = Self::default();
-        let mut reasons: BTreeMap<PackageName, Vec<String>> = BTreeMap::new();
-        // Walk the file: a pin line opens a package; `# via` lines below (or on) it add
+        let mut reasons: Vec<(EntryId, String)> = Vec::new();
+        // Walk the file: a pin line opens an entry; `# via` lines below (or on) it add
         // reasons until the next pin.
-        let mut current: Option<PackageName> = None;
+        let mut current: Option<EntryId> = None;
         let mut in_via_list = false;
         for line in text.lines() {
             let trimmed = line.trim_start();
             if !line.starts_with([' ', '\t', '#', '-']) && !trimmed.is_empty() {
-                current = pin_name(line);
                 in_via_list = false;
-                if let (Some(name), Some((_, comment))) = (&current, line.split_once("  # via ")) {
-                    reasons
-                        .entry(name.clone())
-                        .or_default()
-                        .extend(comment.split(", ").map(|r| r.trim().to_owned()));
+                current = pin_name(line).map(|name| {
+                    let entry = match pins.next_if(|pin| pin.name == name) {
+                        Some(pin) => LockEntry {
+                            version: Some(pin.version),
+                            marker: pin.marker,
+                        },
+                        None => LockEntry {
+                            version: None,
+                            marker: None,
+                        },
+                    };
+                    graph.add(&name, entry)
+                });
+                if let (Some(id), Some((_, comment))) = (&current, line.split_once("  # via ")) {
+                    reasons.extend(
+                        comment
+                            .split(", ")
+                            .map(|r| (id.clone(), r.trim().to_owned())),
+                    );
                 }
                 continue;
             }
-            let Some(name) = &current else { continue };
+            let Some(id) = &current else { continue };
             if let Some(rest) = trimmed.strip_prefix("# via") {
                 let rest = rest.trim();
                 in_via_list = rest.is_empty();
                 if !rest.is_empty() {
-                    reasons
-                        .entry(name.clone())
-                        .or_default()
-                        .extend(rest.split(", ").map(|r| r.trim().to_owned()));
+                    reasons.extend(rest.split(", ").map(|r| (id.clone(), r.trim().to_owned())));
                 }
             } else if in_via_list && let Some(reason) = trimmed.strip_prefix("#   ") {
-                reasons
-                    .entry(name.clone())
-                    .or_default()
-                    .push(reason.trim().to_owned());
+                reasons.push((id.clone(), reason.trim().to_owned()));
             } else if let Some((_, comment)) = trimmed.split_once("  # via ") {
                 // `--annotation-style line` with hashes: the comment follows the last hash.
-                reasons
-                    .entry(name.clone())
-                    .or_default()
-                    .extend(comment.split(", ").map(|r| r.trim().to_owned()));
+                reasons.extend(
+                    comment
+                        .split(", ")
+                        .map(|r| (id.clone(), r.trim().to_owned())),
+                );
             } else if !trimmed.starts_with("--hash") {
                 in_via_list = false;
             }
         }
-        for (name, version) in pins {
-            graph.dependencies.entry(name.clone()).or_default();
-            graph.packages.insert(name, version);
+        for name in graph.packages.keys().cloned().collect::<Vec<_>>() {
+            for index in 0..graph.packages[&name].len() {
+                graph.dependencies.entry((name.clone(), index)).or_default();
+            }
         }
-        for (name, reasons) in reasons {
-            for reason in reasons {
-                let parent = PackageName::from_str(&reason)
-                    .ok()
-                    .filter(|parent| graph.packages.contains_key(parent));
-                match parent {
-                    Some(parent) => {
-                        graph
-                            .dependencies
-                            .entry(parent)
-                            .or_default()
-                            .insert(name.clone());
-                    }
-                    None => {
-                        graph.roots.entry(name.clone()).or_default().insert(reason);
-                    }
+        for (id, reason) in reasons {
+            let Some(entry) = graph.entry(&id).cloned() else {
+                continue;
+            };
+            let parents = PackageName::from_str(&reason)
+                .ok()
+                .map(|parent| graph.overlapping(&parent, &entry))
+                .unwrap_or_default();
+            if parents.is_empty() {
+                graph.roots.entry(id).or_default().insert(reason);
+            } else {
+                for parent in parents {
+                    graph
+                        .dependencies
+                        .entry(parent)
+                        .or_default()
+                        .insert(id.clone());
                 }
             }
         }
-        // Packages nobody explains (no annotations) are roots.
-        let needed: BTreeSet<PackageName> =
-            graph.dependencies.values().flatten().cloned().collect();
-        for name in graph.packages.keys() {
-            if !needed.contains(name) {
-                graph.roots.entry(name.clone()).or_default();
-            }
-        }
-        graph.keep_known_edges();
+        // Entries nobody explains (no annotations) are roots.
+        graph.add_unexplained_roots();
         Ok(graph)
     }
 
-    /// Drop edges to names that are not locked (a hand-edited file).
-    fn keep_known_edges(&mut self) {
-        let known: BTreeSet<PackageName> = self.packages.keys().cloned().collect();
-        for children in self.dependencies.values_mut() {
-            children.retain(|child| known.contains(child));
-        }
-    }
-
-    fn label(&self, name: &PackageName) -> String {
-        match self.packages.get(name) {
+    /// `name==version`, with ` ; marker` when the lock has several entries of that name.
+    fn label(&self, id: &EntryId) -> String {
+        let (name, _) = id;
+        let Some(entry) = self.entry(id) else {
+            return name.to_string();
+        };
+        let mut label = match &entry.version {
             Some(version) => format!("{name}=={version}"),
             None => name.to_string(),
+        };
+        if self
+            .packages
+            .get(name)
+            .is_some_and(|entries| entries.len() > 1)
+            && let Some(marker) = entry.marker.as_ref().and_then(MarkerTree::try_to_string)
+        {
+            label.push_str(" ; ");
+            label.push_str(&marker);
         }
+        label
     }
 
     /// The graph as an indented tree from each root (`├──`, `└──`); a subtree already shown
-    /// is marked `(*)` instead of repeated, and a cycle ends at the repeated package.
+    /// is marked `(*)` instead of repeated, and a cycle ends at the repeated entry. Each
+    /// entry of a name with several (a universal lock) is its own node, with its marker.
     pub fn render_tree(&self) -> String {
         let mut out = String::new();
         let mut shown = BTreeSet::new();
@@ -186,13 +268,13 @@ impl LockGraph {
 
     fn render_children(
         &self,
-        name: &PackageName,
+        id: &EntryId,
         prefix: &str,
-        path: &mut Vec<PackageName>,
-        shown: &mut BTreeSet<PackageName>,
+        path: &mut Vec<EntryId>,
+        shown: &mut BTreeSet<EntryId>,
         out: &mut String,
     ) {
-        let Some(children) = self.dependencies.get(name) else {
+        let Some(children) = self.dependencies.get(id) else {
             return;
         };
         let count = children.len();
@@ -215,8 +297,8 @@ impl LockGraph {
         }
     }
 
-    /// Every path from a root to `target`, as `input -> a==1 -> b==2` lines (the input part
-    /// only when the lock records it), sorted by root, then depth-first by name.
+    /// Every path from a root to an entry of `target`, as `input -> a==1 -> b==2` lines (the
+    /// input part only when the lock records it), sorted by root, then depth-first by name.
     pub fn paths_to(&self, target: &PackageName) -> Vec<String> {
         let mut found = Vec::new();
         for (root, inputs) in &self.roots {
@@ -224,7 +306,7 @@ impl LockGraph {
             let mut paths = Vec::new();
             self.walk(root, target, &mut path, &mut paths);
             for path in paths {
-                let chain: Vec<String> = path.iter().map(|name| self.label(name)).collect();
+                let chain: Vec<String> = path.iter().map(|id| self.label(id)).collect();
                 let chain = chain.join(" -> ");
                 if inputs.is_empty() {
                     found.push(chain);
@@ -238,16 +320,16 @@ impl LockGraph {
 
     fn walk(
         &self,
-        name: &PackageName,
+        id: &EntryId,
         target: &PackageName,
-        path: &mut Vec<PackageName>,
-        paths: &mut Vec<Vec<PackageName>>,
+        path: &mut Vec<EntryId>,
+        paths: &mut Vec<Vec<EntryId>>,
     ) {
-        if name == target {
+        if &id.0 == target {
             paths.push(path.clone());
             return;
         }
-        for child in self.dependencies.get(name).into_iter().flatten() {
+        for child in self.dependencies.get(id).into_iter().flatten() {
             if path.contains(child) {
                 continue;
             }

@@ -71,7 +71,7 @@ pub use direct::{LockedSource, relative_path};
 pub use error::{Location, LockError, UnknownLockFormat};
 pub use format::LockFormat;
 pub use from_resolution::{UniversalScope, locked_file, locked_file_hash, without_credentials};
-pub use graph::LockGraph;
+pub use graph::{EntryId, LockEntry, LockGraph};
 pub use model::{Lock, LockedFile, LockedPackage, LockedPin, Via};
 pub use pins::{read_locked_pins, read_pins, read_pylock};
 pub use pylock::{to_pylock_toml, to_pylock_toml_at};

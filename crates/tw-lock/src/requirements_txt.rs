@@ -303,13 +303,8 @@ fn one_line(text: &str) -> String {
         .collect()
 }
 
-/// Pins from `name==version` requirements; see [`crate::read_pins`].
-///
-/// `\` continuations are joined and comments dropped first. Option lines
-/// (`-r`, `--hash`, `-e`, …), URL requirements and anything that is not an
-/// exact `==` pin (ranges, `==1.*`, `===`) are skipped. A `==` pin with an
-/// invalid name or version is an error, since the file is then not what
-/// tailwheel or pip-compile wrote. File order is kept.
+/// [`read_locked_pins`] without the markers (the unit tests' view).
+#[cfg(test)]
 pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Version)>, LockError> {
     Ok(read_locked_pins(path, text)?
         .into_iter()
@@ -317,7 +312,14 @@ pub(crate) fn read_pins(path: &Path, text: &str) -> Result<Vec<(PackageName, Ver
         .collect())
 }
 
-/// [`read_pins`] with each line's marker (`name==version ; marker`, uv's universal layout).
+/// Pins from `name==version` requirements, each with its line's marker (`name==version ;
+/// marker`, uv's universal layout); see [`crate::read_locked_pins`].
+///
+/// `\` continuations are joined and comments dropped first. Option lines
+/// (`-r`, `--hash`, `-e`, …), URL requirements and anything that is not an
+/// exact `==` pin (ranges, `==1.*`, `===`) are skipped. A `==` pin with an
+/// invalid name or version is an error, since the file is then not what
+/// tailwheel or pip-compile wrote. File order is kept.
 pub(crate) fn read_locked_pins(path: &Path, text: &str) -> Result<Vec<LockedPin>, LockError> {
     let mut pins = Vec::new();
     let mut logical = String::new();

@@ -50,6 +50,17 @@ fn resolve(
     roots: &[&str],
     target: tw_platform::UniversalTarget,
 ) -> Result<Resolution, ResolveError> {
+    resolve_preferring(packages, roots, target, Vec::new())
+}
+
+/// [`resolve`], preferring `preferences` (the pins of an existing output, as `-o` passes
+/// them).
+fn resolve_preferring(
+    packages: &[(&str, &str, &[&str])],
+    roots: &[&str],
+    target: tw_platform::UniversalTarget,
+    preferences: Vec<(pep508_rs::PackageName, pep440_rs::Version)>,
+) -> Result<Resolution, ResolveError> {
     let mut source = InMemorySource::new();
     for (name, version, requires) in packages {
         let requires: Vec<String> = requires.iter().map(ToString::to_string).collect();
@@ -64,7 +75,27 @@ fn resolve(
             .expect("valid file names");
     }
     let roots: Vec<String> = roots.iter().map(ToString::to_string).collect();
-    solve_with(source, &roots, target)
+    runtime().block_on(tw_resolver::resolve_universal_with(
+        manifest(&roots),
+        Arc::new(source),
+        target,
+        ResolverOptions {
+            concurrency: 8,
+            preferences,
+            ..ResolverOptions::default()
+        },
+    ))
+}
+
+/// The pins of `resolution` as preferences, in lock order (what `-o` passes on a re-run).
+fn pins(resolution: &Resolution) -> Vec<(pep508_rs::PackageName, pep440_rs::Version)> {
+    let mut pins: Vec<_> = resolution
+        .packages
+        .iter()
+        .map(|package| (package.name.clone(), package.version.clone()))
+        .collect();
+    pins.sort();
+    pins
 }
 
 /// `name==version ; marker` per entry, sorted.
@@ -620,5 +651,163 @@ fn a_version_the_index_says_needs_a_newer_python_is_not_read_below_it() {
     assert!(
         !reads.iter().any(|file| file.starts_with("numpy-2.1.0")),
         "{reads:?}"
+    );
+}
+
+/// packse `preferences-dependent-forking-conflicting`: `cleaver` 2 splits the resolution on
+/// `sys_platform` and is then rejected (`reject-cleaver-2` needs `unrelated-dep==3`);
+/// `cleaver` 1 needs `foo` 1 on Linux and `bar` 1 elsewhere, and `foo` 1 needs `bar` 2.
+const CLEAVER: &[(&str, &str, &[&str])] = &[
+    (
+        "cleaver",
+        "2.0.0",
+        &[
+            "unrelated-dep==1 ; sys_platform == 'linux'",
+            "unrelated-dep==2 ; sys_platform != 'linux'",
+            "reject-cleaver-2",
+        ],
+    ),
+    ("reject-cleaver-2", "1.0.0", &["unrelated-dep==3"]),
+    ("unrelated-dep", "1.0.0", &[]),
+    ("unrelated-dep", "2.0.0", &[]),
+    ("unrelated-dep", "3.0.0", &[]),
+    (
+        "cleaver",
+        "1.0.0",
+        &[
+            "foo==1 ; sys_platform == 'linux'",
+            "bar==1 ; sys_platform != 'linux'",
+        ],
+    ),
+    ("foo", "1.0.0", &["bar==2"]),
+    ("foo", "2.0.0", &[]),
+    ("bar", "1.0.0", &[]),
+    ("bar", "2.0.0", &[]),
+];
+
+#[test]
+fn a_split_made_by_a_version_later_rejected_is_kept_as_uv_keeps_it() {
+    // A split lives on after the version that made it is rejected, as in uv (whose lock of
+    // this scenario resolves the same six packages, project included). Undoing it would
+    // leave no solution here, and no solution for `preferences-dependent-forking-bistable`
+    // either, which packse and uv expect to resolve (next test).
+    let resolution = resolve(CLEAVER, &["cleaver", "foo", "bar"], universal(">=3.12")).unwrap();
+    assert_eq!(
+        entries(&resolution),
+        [
+            "bar==1.0.0 ; sys_platform != 'linux'",
+            "bar==2.0.0 ; sys_platform == 'linux'",
+            "cleaver==1.0.0",
+            "foo==1.0.0 ; sys_platform == 'linux'",
+            "foo==2.0.0 ; sys_platform != 'linux'",
+        ]
+    );
+    let forks: Vec<String> = resolution
+        .fork_markers
+        .iter()
+        .filter_map(MarkerTree::try_to_string)
+        .collect();
+    assert_eq!(
+        forks,
+        ["sys_platform == 'linux'", "sys_platform != 'linux'"]
+    );
+    // A second run preferring these pins (`-o`) meets `cleaver` 1 first, finds it unusable
+    // without a split, goes on to `cleaver` 2, splits, and locks the same.
+    let again = resolve_preferring(
+        CLEAVER,
+        &["cleaver", "foo", "bar"],
+        universal(">=3.12"),
+        pins(&resolution),
+    )
+    .unwrap();
+    assert_eq!(entries(&again), entries(&resolution));
+}
+
+#[test]
+fn the_bistable_scenario_resolves_with_the_split_of_the_rejected_version() {
+    // packse `preferences-dependent-forking-bistable` (expected: satisfiable). `cleaver` 2
+    // splits on `sys_platform` and is rejected (it would need an `os_name` split too);
+    // `cleaver` 1 resolves in both pieces only because the split stays. uv locks exactly
+    // these entries.
+    let packages: &[(&str, &str, &[&str])] = &[
+        (
+            "cleaver",
+            "2.0.0",
+            &[
+                "fork-sys-platform==1 ; sys_platform == 'linux'",
+                "fork-sys-platform==2 ; sys_platform != 'linux'",
+                "reject-cleaver2==1 ; os_name == 'posix'",
+                "reject-cleaver2-proxy",
+            ],
+        ),
+        ("fork-sys-platform", "1.0.0", &[]),
+        ("fork-sys-platform", "2.0.0", &[]),
+        (
+            "reject-cleaver2-proxy",
+            "1.0.0",
+            &["reject-cleaver2==2 ; os_name != 'posix'"],
+        ),
+        ("reject-cleaver2", "1.0.0", &[]),
+        ("reject-cleaver2", "2.0.0", &[]),
+        (
+            "cleaver",
+            "1.0.0",
+            &[
+                "fork-if-not-forked!=2 ; sys_platform == 'linux'",
+                "fork-if-not-forked-proxy ; sys_platform != 'linux'",
+                "reject-cleaver1==1 ; sys_platform == 'linux'",
+                "reject-cleaver1-proxy",
+            ],
+        ),
+        (
+            "fork-if-not-forked-proxy",
+            "1.0.0",
+            &["fork-if-not-forked!=3"],
+        ),
+        (
+            "reject-cleaver1-proxy",
+            "1.0.0",
+            &["reject-cleaver1==2 ; sys_platform != 'linux'"],
+        ),
+        ("reject-cleaver1", "1.0.0", &[]),
+        ("reject-cleaver1", "2.0.0", &[]),
+        ("fork-os-name", "1.0.0", &[]),
+        ("fork-os-name", "2.0.0", &[]),
+        (
+            "fork-if-not-forked",
+            "1.0.0",
+            &[
+                "fork-os-name==1 ; os_name == 'posix'",
+                "fork-os-name==2 ; os_name != 'posix'",
+                "reject-cleaver1-proxy",
+            ],
+        ),
+        ("fork-if-not-forked", "2.0.0", &[]),
+        ("fork-if-not-forked", "3.0.0", &[]),
+    ];
+    let resolution = resolve(packages, &["cleaver"], universal(">=3.12")).unwrap();
+    let again = resolve_preferring(
+        packages,
+        &["cleaver"],
+        universal(">=3.12"),
+        pins(&resolution),
+    )
+    .unwrap();
+    assert_eq!(
+        entries(&again),
+        entries(&resolution),
+        "a second run differs"
+    );
+    assert_eq!(
+        entries(&resolution),
+        [
+            "cleaver==1.0.0",
+            "fork-if-not-forked-proxy==1.0.0 ; sys_platform != 'linux'",
+            "fork-if-not-forked==2.0.0 ; sys_platform != 'linux'",
+            "fork-if-not-forked==3.0.0 ; sys_platform == 'linux'",
+            "reject-cleaver1-proxy==1.0.0",
+            "reject-cleaver1==1.0.0 ; sys_platform == 'linux'",
+            "reject-cleaver1==2.0.0 ; sys_platform != 'linux'",
+        ]
     );
 }
