@@ -9,7 +9,8 @@ use std::path::Path;
 /// Scenario name → why it fails.
 pub(crate) type KnownFailures = BTreeMap<String, String>;
 
-/// Read and parse the file; a missing file is an empty list.
+/// Read and parse the file; a missing file is an empty list. `uv-outcomes.txt` has the same
+/// `name: text` form and is read with this too.
 pub(crate) fn load(path: &Path) -> Result<KnownFailures, String> {
     let text = match fs_err::read_to_string(path) {
         Ok(text) => text,

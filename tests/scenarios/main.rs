@@ -13,6 +13,10 @@
 //!   `cargo insta review`).
 //! - Scenarios listed in `known-failures.txt` (`name: reason`) are expected to fail and show
 //!   as ignored with their reason; one that passes fails with "remove from known-failures.txt".
+//! - Scenarios listed in `uv-outcomes.txt` (`name: satisfiable|unsatisfiable: evidence`) are
+//!   judged by the outcome uv's own generated test asserts for them, where that differs from
+//!   the file's `expected.satisfiable` (uv's lock-test generator does not check that field).
+//!   A listed outcome equal to the file's is an error: the line is stale.
 //! - Universal scenarios run with `--universal` and without `--python-platform` (uv's
 //!   `required_environments` become `--required-environment` flags); their pins are read from
 //!   the `name==version ; marker` lines of the universal requirements.txt (several lines may
@@ -45,6 +49,8 @@ use crate::schema::Scenario;
 const SCENARIOS: &str = "../shared/packse-scenarios/uv-test-scenarios/scenarios";
 /// The known-failures list, relative to the workspace root.
 const KNOWN_FAILURES: &str = "tests/scenarios/known-failures.txt";
+/// Outcomes uv's own tests assert where the scenario file's `expected` says otherwise.
+const UV_OUTCOMES: &str = "tests/scenarios/uv-outcomes.txt";
 
 #[expect(
     clippy::disallowed_methods,
@@ -57,7 +63,11 @@ fn main() -> ExitCode {
     let root = std::env::var_os("TW_PACKSE_SCENARIOS")
         .map_or_else(|| workspace.join(SCENARIOS), PathBuf::from);
     let trials = if root.is_dir() {
-        trials(&root, &workspace.join(KNOWN_FAILURES))
+        trials(
+            &root,
+            &workspace.join(KNOWN_FAILURES),
+            &workspace.join(UV_OUTCOMES),
+        )
     } else if in_ci() {
         #[expect(clippy::print_stderr, reason = "the harness's own error")]
         {
@@ -96,9 +106,13 @@ fn in_ci() -> bool {
 
 /// One test per scenario, a failing test per unreadable file, and the check of
 /// `known-failures.txt` against the scenarios found.
-fn trials(root: &Path, known_failures_path: &Path) -> Vec<Trial> {
+fn trials(root: &Path, known_failures_path: &Path, uv_outcomes_path: &Path) -> Vec<Trial> {
     let (known, known_error) = match known_failures::load(known_failures_path) {
         Ok(known) => (known, None),
+        Err(err) => (KnownFailures::new(), Some(err)),
+    };
+    let (uv_outcomes, uv_outcomes_error) = match known_failures::load(uv_outcomes_path) {
+        Ok(outcomes) => (outcomes, None),
         Err(err) => (KnownFailures::new(), Some(err)),
     };
     let known = Arc::new(known);
@@ -139,8 +153,27 @@ fn trials(root: &Path, known_failures_path: &Path) -> Vec<Trial> {
                 continue;
             }
         };
-        for scenario in scenarios {
+        for mut scenario in scenarios {
             let test_name = format!("{category}::{}", scenario.name);
+            if let Some(line) = uv_outcomes.get(&scenario.name) {
+                match uv_outcome(line) {
+                    Ok(satisfiable) if satisfiable != scenario.expected.satisfiable => {
+                        scenario.expected.satisfiable = satisfiable;
+                    }
+                    Ok(_) => {
+                        let message = format!(
+                            "{UV_OUTCOMES}: `{}` lists the outcome its file already expects: remove the line",
+                            scenario.name
+                        );
+                        trials.push(Trial::test(test_name, move || Err(message.into())));
+                        continue;
+                    }
+                    Err(message) => {
+                        trials.push(Trial::test(test_name, move || Err(message.into())));
+                        continue;
+                    }
+                }
+            }
             if let Some(first) = seen.insert(scenario.name.clone(), test_name.clone()) {
                 let message = format!(
                     "scenario name `{}` in {source} is already used by {first}",
@@ -167,26 +200,50 @@ fn trials(root: &Path, known_failures_path: &Path) -> Vec<Trial> {
             }));
         }
     }
-    let missing: Vec<String> = known
-        .keys()
-        .filter(|name| !seen.contains_key(*name) || disabled.contains(*name))
-        .cloned()
-        .collect();
-    trials.push(Trial::test("harness::known-failures.txt", move || {
-        if let Some(err) = known_error {
-            return Err(err.into());
-        }
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{KNOWN_FAILURES} lists scenarios that do not exist or are disabled: {}",
-                missing.join(", ")
-            )
-            .into())
-        }
-    }));
+    for (list, names, error) in [
+        (KNOWN_FAILURES, &known, known_error),
+        (UV_OUTCOMES, &Arc::new(uv_outcomes), uv_outcomes_error),
+    ] {
+        let missing: Vec<String> = names
+            .keys()
+            .filter(|name| !seen.contains_key(*name) || disabled.contains(*name))
+            .cloned()
+            .collect();
+        let file = list.rsplit('/').next().unwrap_or(list);
+        trials.push(Trial::test(format!("harness::{file}"), move || {
+            if let Some(err) = error {
+                return Err(err.into());
+            }
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{list} lists scenarios that do not exist or are disabled: {}",
+                    missing.join(", ")
+                )
+                .into())
+            }
+        }));
+    }
     trials
+}
+
+/// The outcome of a `uv-outcomes.txt` line's text (`satisfiable: evidence` or
+/// `unsatisfiable: evidence`): whether uv's own test resolves the scenario.
+fn uv_outcome(line: &str) -> Result<bool, String> {
+    let (outcome, evidence) = line.split_once(':').unwrap_or((line, ""));
+    if evidence.trim().is_empty() {
+        return Err(format!(
+            "{UV_OUTCOMES}: `{line}`: expected `satisfiable: evidence` or `unsatisfiable: evidence`"
+        ));
+    }
+    match outcome.trim() {
+        "satisfiable" => Ok(true),
+        "unsatisfiable" => Ok(false),
+        other => Err(format!(
+            "{UV_OUTCOMES}: `{other}` is not `satisfiable` or `unsatisfiable`"
+        )),
+    }
 }
 
 /// Run one scenario and judge it against `known-failures.txt`.
