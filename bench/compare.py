@@ -78,6 +78,8 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\
 STATS = re.compile(r"stats: (\d+) requests, (\d+) bytes(?: \([^)]*\))?, ([0-9.]+)s")
 # Not printed by every tailwheel: read when present (issue 15 asks for decisions per set).
 TW_DECISIONS = re.compile(r"(\d+) decisions")
+# `stats: fetches: … speculative: N used, M unused, …`
+TW_SPECULATIVE = re.compile(r"speculative: (\d+) used, (\d+) unused")
 # uv's `-v` log (counting runs only): one `Selecting:` line per decision, and a summary line.
 UV_SELECTING = re.compile(r"^\S*\s*DEBUG Selecting: ", re.M)
 UV_TRIED = re.compile(r"Tried (\d+) versions")
@@ -297,6 +299,8 @@ class Sample:
     tw_requests: int | None = None  # tailwheel's own `--stats` counters
     tw_bytes: int | None = None
     tw_decisions: int | None = None
+    tw_speculative_used: int | None = None  # `--stats`: speculative fetches the solver used
+    tw_speculative_unused: int | None = None  # and those it never asked for
 
 
 @dataclass
@@ -499,6 +503,10 @@ class Bench:
             sample.tw_requests, sample.tw_bytes = int(stats.group(1)), int(stats.group(2))
             decisions = TW_DECISIONS.search(r.stderr)
             sample.tw_decisions = int(decisions.group(1)) if decisions else None
+            speculative = TW_SPECULATIVE.search(r.stderr)
+            if speculative:
+                sample.tw_speculative_used = int(speculative.group(1))
+                sample.tw_speculative_unused = int(speculative.group(2))
         result.samples.setdefault(key, []).append(sample)
         through = f"  {tunnels} shaped tunnels" if tunnels is not None else ""
         extra = f"  [--stats: {stats.group(1)} requests, {int(stats.group(2)) / 1e6:.2f} MB]" if stats else ""
@@ -792,8 +800,8 @@ def mode_table(results: list[SetResult], mode: str) -> str:
     """Times and RSS: medians of the timed runs; bytes: the counting run; requests: tailwheel's `--stats`."""
     rows = [
         "| set | uv s | tw s | tw/uv | uv MB | tw MB | bytes tw/uv | uv RSS MB | tw RSS MB | uv down MB | tw down MB "
-        "| requests uv / tw | requests tw/uv | decisions uv / tw |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| requests uv / tw | requests tw/uv | decisions uv / tw | tw speculative used / unused |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         uv, tw = medians(r.of(mode, "uv")), medians(r.of(mode, "tailwheel"))
@@ -816,9 +824,19 @@ def mode_table(results: list[SetResult], mode: str) -> str:
             f"| {label(r)} | {fmt_seconds(uv.seconds)} | {fmt_seconds(tw.seconds)} | {fmt_ratio(tw.seconds, uv.seconds)} "
             f"| {fmt_mb(uv_total)} | {fmt_mb(tw_total)} | {fmt_ratio(tw_total, uv_total)} "
             f"| {rss(uv.rss_kb)} | {rss(tw.rss_kb)} | {fmt_mb(uv_down)} | {fmt_mb(tw_down)} "
-            f"| {fmt_int(uv_requests)} / {fmt_int(tw_requests)} | {fmt_ratio(tw_requests, uv_requests)} | {decisions} |"
+            f"| {fmt_int(uv_requests)} / {fmt_int(tw_requests)} | {fmt_ratio(tw_requests, uv_requests)} | {decisions} "
+            f"| {speculative_cell(r.of(mode, 'tailwheel'))} |"
         )
     return "\n".join(rows)
+
+
+def speculative_cell(samples: list[Sample]) -> str:
+    """tailwheel's speculative fetches used / unused (`--stats`), medians of the timed runs."""
+    used = [s.tw_speculative_used for s in samples if s.tw_speculative_used is not None]
+    unused = [s.tw_speculative_unused for s in samples if s.tw_speculative_unused is not None]
+    if not used:
+        return "—"
+    return f"{fmt_int(statistics.median(used))} / {fmt_int(statistics.median(unused))}"
 
 
 def summary(results: list[SetResult], mode: str, scope: str) -> list[str]:
