@@ -146,6 +146,8 @@ pub(crate) struct WalkBack<'a> {
     pub(crate) lowest: bool,
     /// The version chosen now.
     pub(crate) chosen: &'a Version,
+    /// In a universal resolution, the lowest Python of the fork being solved.
+    pub(crate) python: Option<&'a Version>,
 }
 
 /// Permits for speculative fetches: one budget below the client's limit, and a smaller
@@ -535,6 +537,15 @@ impl Fetcher {
                     && entry.yanked.is_none()
             })
             .filter_map(|(version, entry)| entry.choice.as_ref().ok().map(|file| (version, file)))
+            // A fork below the index's `Requires-Python` decides such a version without its
+            // metadata (rejected, or the fork splits): reading it would be wasted.
+            .filter(|(_, file)| {
+                walk.python.is_none_or(|python| {
+                    file.requires_python
+                        .as_ref()
+                        .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
+                })
+            })
             .take(speculation.batch);
         for (version, file) in next {
             let key = (walk.name.clone(), version.clone());
@@ -823,6 +834,7 @@ mod tests {
             allow_prerelease: false,
             lowest: false,
             chosen: &version(chosen),
+            python: None,
         });
     }
 
@@ -861,6 +873,48 @@ mod tests {
         assert_eq!(app_files(&source), ["8.0", "7.0", "6.0", "5.0"]);
         let stats = fetcher.stats();
         assert_eq!(stats.batch_fetches, 4);
+        fetcher.shutdown().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_walk_back_skips_candidates_whose_requires_python_excludes_the_fork() {
+        // `app` 1.0 to 10.0; 8.0 and 7.0 need Python 3.11 (the index says so). In a fork
+        // whose lowest Python is 3.10 the solver rejects them without their metadata, so
+        // the batch reads the three after them instead (data-science: 118 batch reads of
+        // `ipython` 9.x, `numpy` 2.3, ... in the 3.10 fork, none of them used).
+        let mut inner = InMemorySource::new();
+        for major in 1..=10 {
+            let requires_python = if matches!(major, 7 | 8) {
+                "Requires-Python: >=3.11\n"
+            } else {
+                ""
+            };
+            let text =
+                format!("Metadata-Version: 2.1\nName: app\nVersion: {major}.0\n{requires_python}");
+            inner
+                .add(DistMetadata::parse(text.as_bytes(), "app").unwrap())
+                .unwrap();
+        }
+        let source = Arc::new(Scripted::new(inner, &[], usize::MAX));
+        let speculation = SpeculationOptions {
+            batch: 3,
+            batch_after: 2,
+            ..SpeculationOptions::default()
+        };
+        let fetcher = fetcher_with(&source, 50, speculation);
+        let versions = fetcher.project(&name("app")).await.unwrap();
+        fetcher.walk_back(&WalkBack {
+            name: &name("app"),
+            choice: 2,
+            versions: &versions,
+            range: &version_ranges::Ranges::full(),
+            allow_prerelease: false,
+            lowest: false,
+            chosen: &version("9.0"),
+            python: Some(&version("3.10")),
+        });
+        idle().await;
+        assert_eq!(app_files(&source), ["6.0", "5.0", "4.0"]);
         fetcher.shutdown().await;
     }
 
