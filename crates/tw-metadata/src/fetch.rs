@@ -899,6 +899,51 @@ impl MetadataFetcher {
         }
     }
 
+    /// Open the download of a `.tar.gz` sdist. With a `limit`, only its first `limit + 1`
+    /// bytes are asked for (`Range: bytes=0-limit`) where the host does ranges: dropping a
+    /// plain download after the limit leaves the server sending until it sees the reset (on
+    /// HTTP/2, up to a flow-control window per file). Returns the response and whether it is
+    /// a prefix of a longer file. A host that ignores the range (200) sends the whole file,
+    /// which is read as before; one that answers it wrongly gets the plain download.
+    async fn open_sdist_stream(
+        &self,
+        file: &IndexFile,
+        limit: Option<u64>,
+    ) -> Result<(StreamResponse, bool), MetadataError> {
+        if let Some(limit) = limit
+            && self.lazy_wheel
+            && file.url.scheme() != "file"
+            && !self.ranges_refused(&file.url)
+        {
+            let response = self
+                .client
+                .get_range_stream(&file.url, ByteRange::Inclusive(0, limit))
+                .await?;
+            match response.status() {
+                206 => match response.content_range() {
+                    Some((0, last, total)) if last < total => {
+                        return Ok((response, last + 1 < total));
+                    }
+                    _ => {
+                        debug!("206 without a usable `Content-Range` for an sdist prefix");
+                        self.refuse_ranges(&file.url);
+                    }
+                },
+                200 => {
+                    // The whole file: read it as a plain download.
+                    self.refuse_ranges(&file.url);
+                    return Ok((response, false));
+                }
+                416 => {
+                    debug!("416 to an sdist prefix");
+                    self.refuse_ranges(&file.url);
+                }
+                _ => return Ok((response, false)),
+            }
+        }
+        Ok((self.client.get_stream(&file.url, 0).await?, false))
+    }
+
     /// Stream a `.tar.gz` sdist through a decompressing tar reader on a blocking thread and
     /// stop the download as soon as `PKG-INFO` has been read, or (`Ok(None)`) once more than
     /// `limit` bytes arrived without it. A `file://` sdist is read whole.
@@ -907,7 +952,7 @@ impl MetadataFetcher {
         file: &IndexFile,
         limit: Option<u64>,
     ) -> Result<Option<Vec<u8>>, MetadataError> {
-        let mut response = self.client.get_stream(&file.url, 0).await?;
+        let (mut response, prefix) = self.open_sdist_stream(file, limit).await?;
         if !(200..300).contains(&response.status()) {
             return Err(MetadataError::Client(tw_client::ClientError::Status {
                 url: redact_url(&file.url),
@@ -947,6 +992,10 @@ impl MetadataFetcher {
                     break;
                 }
             }
+        }
+        // A prefix asked for with `Range` ends where the bound does: that is a cut too.
+        if complete && prefix {
+            cut = true;
         }
         drop(sender);
         drop(response);
