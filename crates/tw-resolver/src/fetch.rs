@@ -150,6 +150,23 @@ pub(crate) struct WalkBack<'a> {
     pub(crate) python: Option<&'a Version>,
 }
 
+/// Versions of a package in the order the solver tries them, one way or the other.
+type Versions<'a> = dyn Iterator<Item = (&'a Version, &'a VersionEntry)> + 'a;
+
+impl WalkBack<'_> {
+    /// A version the solver tries, as `choose_version` orders them, with its file.
+    fn candidate<'v>(
+        &self,
+        (version, entry): (&'v Version, &'v VersionEntry),
+    ) -> Option<(&'v Version, &'v Arc<IndexFile>)> {
+        let tried = self.range.contains(version)
+            && (self.allow_prerelease || !version.any_prerelease())
+            && entry.yanked.is_none();
+        let file = entry.choice.as_ref().ok().filter(|_| tried)?;
+        Some((version, file))
+    }
+}
+
 /// Permits for speculative fetches: one budget below the client's limit, and a smaller
 /// share of it that far guesses (the walk on) must also hold.
 struct Budget {
@@ -524,28 +541,36 @@ impl Fetcher {
             .versions
             .versions
             .range((Bound::Excluded(walk.chosen), Bound::Unbounded));
-        let ahead: &mut dyn Iterator<Item = (&Version, &VersionEntry)> = if walk.lowest {
-            &mut { above }
+        let (ahead, behind): (&mut Versions<'_>, &mut Versions<'_>) = if walk.lowest {
+            (&mut { above }, &mut { below })
         } else {
-            &mut { below }
+            (&mut { below }, &mut { above })
         };
-        // The next candidates the solver would try, as `choose_version` orders them.
+        let candidate = |item| walk.candidate(item);
+        // A fork below the index's `Requires-Python` decides such a version without its
+        // metadata (rejected, or the fork splits): reading it would be wasted.
+        let readable = |file: &IndexFile| {
+            walk.python.is_none_or(|python| {
+                file.requires_python
+                    .as_ref()
+                    .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
+            })
+        };
+        // Passing over such versions says nothing about the next ones: batches start once
+        // the solver rejects a version it had to read (the one just before this choice).
+        let mut previous = None;
+        for item in behind {
+            if let Some(tried) = candidate(item) {
+                previous = Some(tried);
+                break;
+            }
+        }
+        if previous.is_some_and(|(_, file)| !readable(file)) {
+            return;
+        }
         let next = ahead
-            .filter(|(version, entry)| {
-                walk.range.contains(version)
-                    && (walk.allow_prerelease || !version.any_prerelease())
-                    && entry.yanked.is_none()
-            })
-            .filter_map(|(version, entry)| entry.choice.as_ref().ok().map(|file| (version, file)))
-            // A fork below the index's `Requires-Python` decides such a version without its
-            // metadata (rejected, or the fork splits): reading it would be wasted.
-            .filter(|(_, file)| {
-                walk.python.is_none_or(|python| {
-                    file.requires_python
-                        .as_ref()
-                        .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
-                })
-            })
+            .filter_map(candidate)
+            .filter(|(_, file)| readable(file))
             .take(speculation.batch);
         for (version, file) in next {
             let key = (walk.name.clone(), version.clone());
@@ -913,6 +938,57 @@ mod tests {
             chosen: &version("9.0"),
             python: Some(&version("3.10")),
         });
+        idle().await;
+        assert_eq!(app_files(&source), ["6.0", "5.0", "4.0"]);
+        fetcher.shutdown().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn walking_past_versions_the_fork_python_rules_out_starts_no_batch() {
+        // `app` 10.0 and 9.0 need Python 3.11; the fork's lowest is 3.10. The solver passes
+        // over them without reading their metadata and lands on 8.0: nothing says 8.0 will
+        // be rejected too, so nothing is fetched ahead (data-science: `numpy` 2.5.x in the
+        // 3.11 fork read 2.4.5 to 2.3.3, none of them used). Once 8.0 is rejected after its
+        // read, the walk-back is real and the batch follows.
+        let mut inner = InMemorySource::new();
+        for major in 1..=10 {
+            let requires_python = if major >= 9 {
+                "Requires-Python: >=3.11\n"
+            } else {
+                ""
+            };
+            let text =
+                format!("Metadata-Version: 2.1\nName: app\nVersion: {major}.0\n{requires_python}");
+            inner
+                .add(DistMetadata::parse(text.as_bytes(), "app").unwrap())
+                .unwrap();
+        }
+        let source = Arc::new(Scripted::new(inner, &[], usize::MAX));
+        let speculation = SpeculationOptions {
+            batch: 3,
+            batch_after: 2,
+            ..SpeculationOptions::default()
+        };
+        let fetcher = fetcher_with(&source, 50, speculation);
+        let versions = fetcher.project(&name("app")).await.unwrap();
+        let python = version("3.10");
+        let walk = |choice: u32, chosen: &Version| {
+            fetcher.walk_back(&WalkBack {
+                name: &name("app"),
+                choice,
+                versions: &versions,
+                range: &version_ranges::Ranges::full(),
+                allow_prerelease: false,
+                lowest: false,
+                chosen,
+                python: Some(&python),
+            });
+        };
+        walk(2, &version("9.0"));
+        walk(3, &version("8.0"));
+        idle().await;
+        assert!(app_files(&source).is_empty(), "{:?}", source.files());
+        walk(4, &version("7.0"));
         idle().await;
         assert_eq!(app_files(&source), ["6.0", "5.0", "4.0"]);
         fetcher.shutdown().await;
