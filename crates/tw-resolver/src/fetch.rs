@@ -557,15 +557,19 @@ impl Fetcher {
             })
         };
         // Passing over such versions says nothing about the next ones: batches start once
-        // the solver rejects a version it had to read (the one just before this choice).
+        // the solver rejects a version it had to read, the one it tried just before this
+        // choice (no longer in its range, which lost what it rejected).
         let mut previous = None;
-        for item in behind {
-            if let Some(tried) = candidate(item) {
-                previous = Some(tried);
+        for (version, entry) in behind {
+            if (walk.allow_prerelease || !version.any_prerelease())
+                && entry.yanked.is_none()
+                && let Ok(file) = &entry.choice
+            {
+                previous = Some(file);
                 break;
             }
         }
-        if previous.is_some_and(|(_, file)| !readable(file)) {
+        if previous.is_some_and(|file| !readable(file)) {
             return;
         }
         let next = ahead
@@ -972,12 +976,14 @@ mod tests {
         let fetcher = fetcher_with(&source, 50, speculation);
         let versions = fetcher.project(&name("app")).await.unwrap();
         let python = version("3.10");
+        // The solver's range no longer holds what it rejected.
         let walk = |choice: u32, chosen: &Version| {
+            let above = Version::new([chosen.release()[0] + 1]);
             fetcher.walk_back(&WalkBack {
                 name: &name("app"),
                 choice,
                 versions: &versions,
-                range: &version_ranges::Ranges::full(),
+                range: &version_ranges::Ranges::strictly_lower_than(above),
                 allow_prerelease: false,
                 lowest: false,
                 chosen,
