@@ -316,6 +316,28 @@ impl MetadataFetcher {
     /// The metadata of `file`, checked against its file name.
     #[instrument(level = "debug", skip_all, fields(file = %file.filename))]
     pub async fn fetch(&self, file: &IndexFile) -> Result<DistMetadata, MetadataError> {
+        self.fetch_probing(file, self.probe_pep658).await
+    }
+
+    /// The metadata of `file` for a read nobody is waiting on (issue 17's per-platform
+    /// check, run together after the solve), where bytes count more than one round trip: an
+    /// unadvertised PEP 658 file is asked for first and the zip tail read only when there is
+    /// none (`ProbeMode::First`), never both at once as `Concurrent` and, for a slow probe,
+    /// `Hedged` do. With probing off it is [`fetch`](Self::fetch).
+    #[instrument(level = "debug", skip_all, fields(file = %file.filename))]
+    pub async fn fetch_unhurried(&self, file: &IndexFile) -> Result<DistMetadata, MetadataError> {
+        let probe = match self.probe_pep658 {
+            ProbeMode::Off => ProbeMode::Off,
+            ProbeMode::Concurrent | ProbeMode::First | ProbeMode::Hedged => ProbeMode::First,
+        };
+        self.fetch_probing(file, probe).await
+    }
+
+    async fn fetch_probing(
+        &self,
+        file: &IndexFile,
+        probe: ProbeMode,
+    ) -> Result<DistMetadata, MetadataError> {
         if let Ok(mut last) = self.last_fetched.lock() {
             *last = Some(format!("{}=={}", file.dist.name(), file.dist.version()));
         }
@@ -336,7 +358,7 @@ impl MetadataFetcher {
             });
         }
         let (bytes, strategy) = match &file.dist {
-            DistFilename::Wheel(_) => self.wheel(file).await?,
+            DistFilename::Wheel(_) => self.wheel(file, probe).await?,
             DistFilename::Sdist(sdist) => self.sdist(file, sdist.extension).await?,
         };
         let metadata = self.check(&bytes, file)?;
@@ -374,7 +396,11 @@ impl MetadataFetcher {
         Ok(metadata)
     }
 
-    async fn wheel(&self, file: &IndexFile) -> Result<(Vec<u8>, Strategy), MetadataError> {
+    async fn wheel(
+        &self,
+        file: &IndexFile,
+        probe: ProbeMode,
+    ) -> Result<(Vec<u8>, Strategy), MetadataError> {
         if let CoreMetadata::Available { sha256 } = &file.core_metadata {
             return Ok((
                 self.pep658(file, sha256.as_deref()).await?,
@@ -382,7 +408,7 @@ impl MetadataFetcher {
             ));
         }
         if self.lazy_wheel && !self.ranges_refused(&file.url) {
-            match self.probe_pep658 {
+            match probe {
                 ProbeMode::Concurrent => {
                     let (probe, tail) =
                         tokio::join!(self.probe(file), self.zip_tail(file, ZipKind::Wheel));
@@ -412,7 +438,7 @@ impl MetadataFetcher {
                     }
                 }
             }
-        } else if self.probe_pep658 != ProbeMode::Off
+        } else if probe != ProbeMode::Off
             && self.probe_pays(&file.url)
             && let Some(bytes) = self.probe(file).await
         {

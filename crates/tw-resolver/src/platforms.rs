@@ -318,7 +318,7 @@ impl PlatformCheck {
                             continue;
                         }
                         self.reads.fetch_add(1, Ordering::Relaxed);
-                        let metadata = source.metadata(&file).await.map_err(|source| {
+                        let metadata = source.metadata_unhurried(&file).await.map_err(|source| {
                             ResolveError::Metadata {
                                 package: name.clone(),
                                 version: version.clone(),
