@@ -12,8 +12,11 @@
 //! the forks are solved again with it split by `sys_platform`.
 //!
 //! Only chosen versions are checked (not every version the solver tried), after all forks
-//! are solved; a difference found starts the fork loop over (pages and metadata are cached,
-//! so that costs solver time). Pure-Python versions (one `any` wheel) cost nothing.
+//! are solved, and only for the families where they are installed (their reach from the
+//! root, OR-ed over the forks that chose them); a difference found starts the fork loop over
+//! (pages and metadata are cached, so that costs solver time). Pure-Python versions (one
+//! `any` wheel) cost nothing. The reads wait on nobody but the end of the run, so they ask
+//! for an unadvertised PEP 658 file before a zip tail ([`MetadataSource::metadata_unhurried`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
