@@ -202,3 +202,49 @@ for platform, python in [("linux", "3.10.1"), ("darwin", "3.9.1"), ("darwin", "3
         "linux 3.10.1 a==2.0.0 c==1.0.0\ndarwin 3.9.1 a==1.0.0 b==1.0.0\ndarwin 3.12.1 a==1.0.0\n"
     );
 }
+
+/// Issue 17: the per-platform check's reads wait on nobody (they run together after the
+/// solve), so they ask for an unadvertised PEP 658 file first and read the zip tail only when
+/// there is none, even when the solver's own reads send both at once (`--probe-metadata
+/// concurrent`; `hedged`, the default, sends the tail too when the probe is slow, which a
+/// burst of check reads makes it): on `data-science` the check's tail reads were 6.9 MB of
+/// central directories where the `.metadata` files were about 2 MB.
+#[test]
+fn the_per_platform_check_reads_unadvertised_metadata_files_before_wheel_tails() {
+    let options = tw_test_index::IndexOptions {
+        pep658: tw_test_index::Pep658::Unadvertised,
+        ..tw_test_index::IndexOptions::default()
+    };
+    let index = crate::common::index_with(options, |universe| {
+        universe
+            .version("bin", "1.0.0")
+            .wheel_tags(&[
+                "py3-none-manylinux_2_17_x86_64",
+                "py3-none-macosx_11_0_arm64",
+                "py3-none-win_amd64",
+            ])
+            .no_sdist();
+    });
+    let project = Project::new(&index);
+    let out = universal(
+        &project,
+        &index.index_url(),
+        "bin\n",
+        &["--stats", "--probe-metadata", "concurrent"],
+    );
+    out.success();
+    assert!(
+        out.stat_line("stats: universal:")
+            .contains("1 versions with wheels for several platforms, 2 extra metadata reads"),
+        "{}",
+        out.stderr
+    );
+    // The solver's read sends both (it asked for that); the check's two send no range.
+    let tails: std::collections::BTreeSet<String> = index
+        .requests()
+        .into_iter()
+        .filter(|request| request.range.is_some() && request.path.ends_with(".whl"))
+        .map(|request| request.path)
+        .collect();
+    assert_eq!(tails.len(), 1, "{tails:?}");
+}

@@ -316,6 +316,28 @@ impl MetadataFetcher {
     /// The metadata of `file`, checked against its file name.
     #[instrument(level = "debug", skip_all, fields(file = %file.filename))]
     pub async fn fetch(&self, file: &IndexFile) -> Result<DistMetadata, MetadataError> {
+        self.fetch_probing(file, self.probe_pep658).await
+    }
+
+    /// The metadata of `file` for a read nobody is waiting on (issue 17's per-platform
+    /// check, run together after the solve), where bytes count more than one round trip: an
+    /// unadvertised PEP 658 file is asked for first and the zip tail read only when there is
+    /// none (`ProbeMode::First`), never both at once as `Concurrent` and, for a slow probe,
+    /// `Hedged` do. With probing off it is [`fetch`](Self::fetch).
+    #[instrument(level = "debug", skip_all, fields(file = %file.filename))]
+    pub async fn fetch_unhurried(&self, file: &IndexFile) -> Result<DistMetadata, MetadataError> {
+        let probe = match self.probe_pep658 {
+            ProbeMode::Off => ProbeMode::Off,
+            ProbeMode::Concurrent | ProbeMode::First | ProbeMode::Hedged => ProbeMode::First,
+        };
+        self.fetch_probing(file, probe).await
+    }
+
+    async fn fetch_probing(
+        &self,
+        file: &IndexFile,
+        probe: ProbeMode,
+    ) -> Result<DistMetadata, MetadataError> {
         if let Ok(mut last) = self.last_fetched.lock() {
             *last = Some(format!("{}=={}", file.dist.name(), file.dist.version()));
         }
@@ -336,7 +358,7 @@ impl MetadataFetcher {
             });
         }
         let (bytes, strategy) = match &file.dist {
-            DistFilename::Wheel(_) => self.wheel(file).await?,
+            DistFilename::Wheel(_) => self.wheel(file, probe).await?,
             DistFilename::Sdist(sdist) => self.sdist(file, sdist.extension).await?,
         };
         let metadata = self.check(&bytes, file)?;
@@ -374,7 +396,11 @@ impl MetadataFetcher {
         Ok(metadata)
     }
 
-    async fn wheel(&self, file: &IndexFile) -> Result<(Vec<u8>, Strategy), MetadataError> {
+    async fn wheel(
+        &self,
+        file: &IndexFile,
+        probe: ProbeMode,
+    ) -> Result<(Vec<u8>, Strategy), MetadataError> {
         if let CoreMetadata::Available { sha256 } = &file.core_metadata {
             return Ok((
                 self.pep658(file, sha256.as_deref()).await?,
@@ -382,7 +408,7 @@ impl MetadataFetcher {
             ));
         }
         if self.lazy_wheel && !self.ranges_refused(&file.url) {
-            match self.probe_pep658 {
+            match probe {
                 ProbeMode::Concurrent => {
                     let (probe, tail) =
                         tokio::join!(self.probe(file), self.zip_tail(file, ZipKind::Wheel));
@@ -412,7 +438,7 @@ impl MetadataFetcher {
                     }
                 }
             }
-        } else if self.probe_pep658 != ProbeMode::Off
+        } else if probe != ProbeMode::Off
             && self.probe_pays(&file.url)
             && let Some(bytes) = self.probe(file).await
         {
@@ -899,6 +925,51 @@ impl MetadataFetcher {
         }
     }
 
+    /// Open the download of a `.tar.gz` sdist. With a `limit`, only its first `limit + 1`
+    /// bytes are asked for (`Range: bytes=0-limit`) where the host does ranges: dropping a
+    /// plain download after the limit leaves the server sending until it sees the reset (on
+    /// HTTP/2, up to a flow-control window per file). Returns the response and whether it is
+    /// a prefix of a longer file. A host that ignores the range (200) sends the whole file,
+    /// which is read as before; one that answers it wrongly gets the plain download.
+    async fn open_sdist_stream(
+        &self,
+        file: &IndexFile,
+        limit: Option<u64>,
+    ) -> Result<(StreamResponse, bool), MetadataError> {
+        if let Some(limit) = limit
+            && self.lazy_wheel
+            && file.url.scheme() != "file"
+            && !self.ranges_refused(&file.url)
+        {
+            let response = self
+                .client
+                .get_range_stream(&file.url, ByteRange::Inclusive(0, limit))
+                .await?;
+            match response.status() {
+                206 => match response.content_range() {
+                    Some((0, last, total)) if last < total => {
+                        return Ok((response, last + 1 < total));
+                    }
+                    _ => {
+                        debug!("206 without a usable `Content-Range` for an sdist prefix");
+                        self.refuse_ranges(&file.url);
+                    }
+                },
+                200 => {
+                    // The whole file: read it as a plain download.
+                    self.refuse_ranges(&file.url);
+                    return Ok((response, false));
+                }
+                416 => {
+                    debug!("416 to an sdist prefix");
+                    self.refuse_ranges(&file.url);
+                }
+                _ => return Ok((response, false)),
+            }
+        }
+        Ok((self.client.get_stream(&file.url, 0).await?, false))
+    }
+
     /// Stream a `.tar.gz` sdist through a decompressing tar reader on a blocking thread and
     /// stop the download as soon as `PKG-INFO` has been read, or (`Ok(None)`) once more than
     /// `limit` bytes arrived without it. A `file://` sdist is read whole.
@@ -907,7 +978,7 @@ impl MetadataFetcher {
         file: &IndexFile,
         limit: Option<u64>,
     ) -> Result<Option<Vec<u8>>, MetadataError> {
-        let mut response = self.client.get_stream(&file.url, 0).await?;
+        let (mut response, prefix) = self.open_sdist_stream(file, limit).await?;
         if !(200..300).contains(&response.status()) {
             return Err(MetadataError::Client(tw_client::ClientError::Status {
                 url: redact_url(&file.url),
@@ -947,6 +1018,10 @@ impl MetadataFetcher {
                     break;
                 }
             }
+        }
+        // A prefix asked for with `Range` ends where the bound does: that is a cut too.
+        if complete && prefix {
+            cut = true;
         }
         drop(sender);
         drop(response);

@@ -146,6 +146,25 @@ pub(crate) struct WalkBack<'a> {
     pub(crate) lowest: bool,
     /// The version chosen now.
     pub(crate) chosen: &'a Version,
+    /// In a universal resolution, the lowest Python of the fork being solved.
+    pub(crate) python: Option<&'a Version>,
+}
+
+/// Versions of a package in the order the solver tries them, one way or the other.
+type Versions<'a> = dyn Iterator<Item = (&'a Version, &'a VersionEntry)> + 'a;
+
+impl WalkBack<'_> {
+    /// A version the solver tries, as `choose_version` orders them, with its file.
+    fn candidate<'v>(
+        &self,
+        (version, entry): (&'v Version, &'v VersionEntry),
+    ) -> Option<(&'v Version, &'v Arc<IndexFile>)> {
+        let tried = self.range.contains(version)
+            && (self.allow_prerelease || !version.any_prerelease())
+            && entry.yanked.is_none();
+        let file = entry.choice.as_ref().ok().filter(|_| tried)?;
+        Some((version, file))
+    }
 }
 
 /// Permits for speculative fetches: one budget below the client's limit, and a smaller
@@ -522,19 +541,40 @@ impl Fetcher {
             .versions
             .versions
             .range((Bound::Excluded(walk.chosen), Bound::Unbounded));
-        let ahead: &mut dyn Iterator<Item = (&Version, &VersionEntry)> = if walk.lowest {
-            &mut { above }
+        let (ahead, behind): (&mut Versions<'_>, &mut Versions<'_>) = if walk.lowest {
+            (&mut { above }, &mut { below })
         } else {
-            &mut { below }
+            (&mut { below }, &mut { above })
         };
-        // The next candidates the solver would try, as `choose_version` orders them.
-        let next = ahead
-            .filter(|(version, entry)| {
-                walk.range.contains(version)
-                    && (walk.allow_prerelease || !version.any_prerelease())
-                    && entry.yanked.is_none()
+        let candidate = |item| walk.candidate(item);
+        // A fork below the index's `Requires-Python` decides such a version without its
+        // metadata (rejected, or the fork splits): reading it would be wasted.
+        let readable = |file: &IndexFile| {
+            walk.python.is_none_or(|python| {
+                file.requires_python
+                    .as_ref()
+                    .is_none_or(|spec| crate::ranges::requires_python_allows(spec, python))
             })
-            .filter_map(|(version, entry)| entry.choice.as_ref().ok().map(|file| (version, file)))
+        };
+        // Passing over such versions says nothing about the next ones: batches start once
+        // the solver rejects a version it had to read, the one it tried just before this
+        // choice (no longer in its range, which lost what it rejected).
+        let mut previous = None;
+        for (version, entry) in behind {
+            if (walk.allow_prerelease || !version.any_prerelease())
+                && entry.yanked.is_none()
+                && let Ok(file) = &entry.choice
+            {
+                previous = Some(file);
+                break;
+            }
+        }
+        if previous.is_some_and(|file| !readable(file)) {
+            return;
+        }
+        let next = ahead
+            .filter_map(candidate)
+            .filter(|(_, file)| readable(file))
             .take(speculation.batch);
         for (version, file) in next {
             let key = (walk.name.clone(), version.clone());
@@ -823,6 +863,7 @@ mod tests {
             allow_prerelease: false,
             lowest: false,
             chosen: &version(chosen),
+            python: None,
         });
     }
 
@@ -861,6 +902,101 @@ mod tests {
         assert_eq!(app_files(&source), ["8.0", "7.0", "6.0", "5.0"]);
         let stats = fetcher.stats();
         assert_eq!(stats.batch_fetches, 4);
+        fetcher.shutdown().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_walk_back_skips_candidates_whose_requires_python_excludes_the_fork() {
+        // `app` 1.0 to 10.0; 8.0 and 7.0 need Python 3.11 (the index says so). In a fork
+        // whose lowest Python is 3.10 the solver rejects them without their metadata, so
+        // the batch reads the three after them instead (data-science: 118 batch reads of
+        // `ipython` 9.x, `numpy` 2.3, ... in the 3.10 fork, none of them used).
+        let mut inner = InMemorySource::new();
+        for major in 1..=10 {
+            let requires_python = if matches!(major, 7 | 8) {
+                "Requires-Python: >=3.11\n"
+            } else {
+                ""
+            };
+            let text =
+                format!("Metadata-Version: 2.1\nName: app\nVersion: {major}.0\n{requires_python}");
+            inner
+                .add(DistMetadata::parse(text.as_bytes(), "app").unwrap())
+                .unwrap();
+        }
+        let source = Arc::new(Scripted::new(inner, &[], usize::MAX));
+        let speculation = SpeculationOptions {
+            batch: 3,
+            batch_after: 2,
+            ..SpeculationOptions::default()
+        };
+        let fetcher = fetcher_with(&source, 50, speculation);
+        let versions = fetcher.project(&name("app")).await.unwrap();
+        fetcher.walk_back(&WalkBack {
+            name: &name("app"),
+            choice: 2,
+            versions: &versions,
+            range: &version_ranges::Ranges::full(),
+            allow_prerelease: false,
+            lowest: false,
+            chosen: &version("9.0"),
+            python: Some(&version("3.10")),
+        });
+        idle().await;
+        assert_eq!(app_files(&source), ["6.0", "5.0", "4.0"]);
+        fetcher.shutdown().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn walking_past_versions_the_fork_python_rules_out_starts_no_batch() {
+        // `app` 10.0 and 9.0 need Python 3.11; the fork's lowest is 3.10. The solver passes
+        // over them without reading their metadata and lands on 8.0: nothing says 8.0 will
+        // be rejected too, so nothing is fetched ahead (data-science: `numpy` 2.5.x in the
+        // 3.11 fork read 2.4.5 to 2.3.3, none of them used). Once 8.0 is rejected after its
+        // read, the walk-back is real and the batch follows.
+        let mut inner = InMemorySource::new();
+        for major in 1..=10 {
+            let requires_python = if major >= 9 {
+                "Requires-Python: >=3.11\n"
+            } else {
+                ""
+            };
+            let text =
+                format!("Metadata-Version: 2.1\nName: app\nVersion: {major}.0\n{requires_python}");
+            inner
+                .add(DistMetadata::parse(text.as_bytes(), "app").unwrap())
+                .unwrap();
+        }
+        let source = Arc::new(Scripted::new(inner, &[], usize::MAX));
+        let speculation = SpeculationOptions {
+            batch: 3,
+            batch_after: 2,
+            ..SpeculationOptions::default()
+        };
+        let fetcher = fetcher_with(&source, 50, speculation);
+        let versions = fetcher.project(&name("app")).await.unwrap();
+        let python = version("3.10");
+        // The solver's range no longer holds what it rejected.
+        let walk = |choice: u32, chosen: &Version| {
+            let above = Version::new([chosen.release()[0] + 1]);
+            fetcher.walk_back(&WalkBack {
+                name: &name("app"),
+                choice,
+                versions: &versions,
+                range: &version_ranges::Ranges::strictly_lower_than(above),
+                allow_prerelease: false,
+                lowest: false,
+                chosen,
+                python: Some(&python),
+            });
+        };
+        walk(2, &version("9.0"));
+        walk(3, &version("8.0"));
+        idle().await;
+        assert!(app_files(&source).is_empty(), "{:?}", source.files());
+        walk(4, &version("7.0"));
+        idle().await;
+        assert_eq!(app_files(&source), ["6.0", "5.0", "4.0"]);
         fetcher.shutdown().await;
     }
 

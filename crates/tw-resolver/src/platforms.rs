@@ -12,8 +12,11 @@
 //! the forks are solved again with it split by `sys_platform`.
 //!
 //! Only chosen versions are checked (not every version the solver tried), after all forks
-//! are solved; a difference found starts the fork loop over (pages and metadata are cached,
-//! so that costs solver time). Pure-Python versions (one `any` wheel) cost nothing.
+//! are solved, and only for the families where they are installed (their reach from the
+//! root, OR-ed over the forks that chose them); a difference found starts the fork loop over
+//! (pages and metadata are cached, so that costs solver time). Pure-Python versions (one
+//! `any` wheel) cost nothing. The reads wait on nobody but the end of the run, so they ask
+//! for an unadvertised PEP 658 file before a zip tail ([`MetadataSource::metadata_unhurried`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -53,11 +56,32 @@ pub struct PlatformCheckStats {
     pub differing: Vec<(PackageName, Version)>,
 }
 
+/// A version a fork chose, as the check takes it.
+pub(crate) struct Chosen {
+    pub(crate) name: PackageName,
+    pub(crate) version: Version,
+    /// Its files and the chosen one.
+    pub(crate) entry: VersionEntry,
+    /// The metadata the solver used (read from the entry's chosen wheel).
+    pub(crate) used: Arc<DistMetadata>,
+    /// Where that fork installs it: the environments reaching it from the root (within
+    /// the fork's marker, so requires-python and `--environment` included).
+    pub(crate) reach: MarkerTree,
+}
+
+/// What is known of one checked version: the families it was checked for, and its
+/// per-family metadata when they disagree.
+#[derive(Clone, Default)]
+struct Checked {
+    families: BTreeSet<Family>,
+    split: Option<Split>,
+}
+
 /// The state of the check during one universal resolution.
 #[derive(Default)]
 pub(crate) struct PlatformCheck {
-    /// Every version checked: `Some` when its families disagree.
-    checked: Mutex<BTreeMap<(PackageName, Version), Option<Split>>>,
+    /// Every version checked.
+    checked: Mutex<BTreeMap<(PackageName, Version), Checked>>,
     /// Versions with wheels of several families (each was read for every family).
     versions: AtomicU64,
     reads: AtomicU64,
@@ -103,6 +127,18 @@ impl Family {
             Self::Rest => None,
         }
     }
+
+    /// Whether some environment of `reach` is of this family.
+    fn reachable(self, reach: &MarkerTree) -> bool {
+        let marker = match self.sys_platform() {
+            Some(platform) => MarkerTree::from_str(&format!("sys_platform == '{platform}'")),
+            None => MarkerTree::from_str(
+                "sys_platform != 'linux' and sys_platform != 'darwin' and sys_platform != 'win32'",
+            ),
+        };
+        // A marker that does not parse cannot happen (constant text); read the family then.
+        marker.map_or(true, |marker| !marker.is_disjoint(reach))
+    }
 }
 
 /// The sha256 the index gave for a file's PEP 658 metadata, lower-case.
@@ -144,41 +180,63 @@ impl PlatformCheck {
     pub(crate) fn split(&self, name: &PackageName, version: &Version) -> Option<Split> {
         self.lock()
             .get(&(name.clone(), version.clone()))
-            .cloned()
-            .flatten()
+            .and_then(|checked| checked.split.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(PackageName, Version), Option<Split>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(PackageName, Version), Checked>> {
         self.checked.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Check the chosen versions `items` (name, version, its entry, the metadata the solver
-    /// used, read from the entry's chosen wheel) not checked before, at most `concurrency`
-    /// reads at once. Returns how many of them disagree. A read that fails stops the
-    /// resolution, as any metadata read does.
+    /// Check the chosen versions `items` not checked before (or not for every family their
+    /// forks reach), at most `concurrency` reads at once. Returns how many of them disagree.
+    /// A read that fails stops the resolution, as any metadata read does.
+    ///
+    /// Only the families where the version is installed are read (its reach, OR-ed over the
+    /// forks that chose it: the entry's marker in the lock): a wheel of another family is
+    /// never installed from this lock, so what it declares cannot matter. The reach comes
+    /// from the metadata known so far; when a disagreement found here widens it (a
+    /// Windows-only requirement), the next round checks the version again for the new
+    /// families.
     pub(crate) async fn check(
         &self,
         source: &dyn MetadataSource,
-        items: Vec<(PackageName, Version, VersionEntry, Arc<DistMetadata>)>,
+        items: Vec<Chosen>,
         concurrency: usize,
     ) -> Result<usize, ResolveError> {
         let mut work = Vec::new();
-        // The same version is usually chosen by several forks: read it once.
-        let mut seen = BTreeSet::new();
-        for (name, version, entry, used) in items {
-            if self.lock().contains_key(&(name.clone(), version.clone()))
-                || !seen.insert((name.clone(), version.clone()))
-            {
-                continue;
-            }
+        // The same version is usually chosen by several forks: read it once, for every
+        // family one of them reaches.
+        let mut chosen_by: BTreeMap<
+            (PackageName, Version),
+            (VersionEntry, Arc<DistMetadata>, MarkerTree),
+        > = BTreeMap::new();
+        for item in items {
+            chosen_by
+                .entry((item.name, item.version))
+                .and_modify(|(_, _, reach)| reach.or(item.reach.clone()))
+                .or_insert((item.entry, item.used, item.reach));
+        }
+        for ((name, version), (entry, used, reach)) in chosen_by {
             let Ok(chosen) = &entry.choice else {
                 continue;
             };
             let Some(chosen_family) = Family::of(chosen) else {
                 // An sdist: the version has no wheel at all in a universal resolution.
-                self.lock().insert((name, version), None);
+                self.lock().insert((name, version), Checked::default());
                 continue;
             };
+            let families: BTreeSet<Family> =
+                [Family::Linux, Family::MacOs, Family::Windows, Family::Rest]
+                    .into_iter()
+                    .filter(|family| family.reachable(&reach))
+                    .collect();
+            if self
+                .lock()
+                .get(&(name.clone(), version.clone()))
+                .is_some_and(|checked| checked.families.is_superset(&families))
+            {
+                continue;
+            }
             // One wheel per other family: one whose PEP 658 metadata has the chosen wheel's
             // sha256 if the index says so (nothing to read), else the first by file name
             // (every run reads the same).
@@ -187,6 +245,7 @@ impl PlatformCheck {
             for file in &entry.files {
                 if let Some(family) = Family::of(file)
                     && family != chosen_family
+                    && families.contains(&family)
                     && !file.is_yanked()
                 {
                     let key = |file: &IndexFile| {
@@ -200,7 +259,13 @@ impl PlatformCheck {
                 }
             }
             if others.is_empty() {
-                self.lock().insert((name, version), None);
+                self.lock().insert(
+                    (name, version),
+                    Checked {
+                        families,
+                        split: None,
+                    },
+                );
                 continue;
             }
             self.versions.fetch_add(1, Ordering::Relaxed);
@@ -234,11 +299,12 @@ impl PlatformCheck {
                 chosen_hash,
                 others,
                 sdist,
+                families,
             ));
         }
         let reads =
             futures::stream::iter(work.into_iter().map(
-                |(name, version, chosen_family, used, chosen_hash, others, sdist)| async move {
+                |(name, version, chosen_family, used, chosen_hash, others, sdist, families)| async move {
                     let mut read = vec![(chosen_family, Arc::clone(&used))];
                     if let Some((sdist, spared)) = sdist
                         && self
@@ -246,7 +312,7 @@ impl PlatformCheck {
                             .await?
                     {
                         self.static_sdist.fetch_add(1, Ordering::Relaxed);
-                        return Ok((name, version, read));
+                        return Ok((name, version, read, families));
                     }
                     for (family, file) in others {
                         if chosen_hash.is_some() && metadata_sha256(&file) == chosen_hash {
@@ -255,7 +321,7 @@ impl PlatformCheck {
                             continue;
                         }
                         self.reads.fetch_add(1, Ordering::Relaxed);
-                        let metadata = source.metadata(&file).await.map_err(|source| {
+                        let metadata = source.metadata_unhurried(&file).await.map_err(|source| {
                             ResolveError::Metadata {
                                 package: name.clone(),
                                 version: version.clone(),
@@ -265,7 +331,7 @@ impl PlatformCheck {
                         })?;
                         read.push((family, Arc::new(metadata)));
                     }
-                    Ok::<_, ResolveError>((name, version, read))
+                    Ok::<_, ResolveError>((name, version, read, families))
                 },
             ))
             .buffer_unordered(concurrency.max(1))
@@ -273,7 +339,7 @@ impl PlatformCheck {
             .await;
         let mut differing = 0;
         for result in reads {
-            let (name, version, read) = result?;
+            let (name, version, read, families) = result?;
             let first = requires(&read[0].1);
             let split = if read.iter().all(|(_, metadata)| requires(metadata) == first) {
                 None
@@ -286,7 +352,8 @@ impl PlatformCheck {
                 );
                 Some(Arc::new(family_markers(&read)))
             };
-            self.lock().insert((name, version), split);
+            self.lock()
+                .insert((name, version), Checked { families, split });
         }
         Ok(differing)
     }
@@ -339,7 +406,7 @@ impl PlatformCheck {
             static_sdist: self.static_sdist.load(Ordering::Relaxed),
             differing: checked
                 .iter()
-                .filter(|(_, split)| split.is_some())
+                .filter(|(_, checked)| checked.split.is_some())
                 .map(|(key, _)| key.clone())
                 .collect(),
         }
@@ -442,12 +509,13 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let items = vec![(
-            PackageName::from_str("app").unwrap(),
-            Version::from_str("1.0.0").unwrap(),
+        let items = vec![Chosen {
+            name: PackageName::from_str("app").unwrap(),
+            version: Version::from_str("1.0.0").unwrap(),
             entry,
             used,
-        )];
+            reach: MarkerTree::TRUE,
+        }];
         let differing = runtime.block_on(check.check(&NoReads, items, 4)).unwrap();
         assert_eq!(differing, 0);
         let stats = check.stats();

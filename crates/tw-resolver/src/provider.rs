@@ -1005,6 +1005,7 @@ impl DependencyProvider for Provider {
                 allow_prerelease: allow_pre,
                 lowest,
                 chosen,
+                python: self.fork.as_ref().map(|fork| &fork.python_lower),
             });
         };
         // Prefer usable versions; an unusable one is still returned when nothing else is

@@ -49,6 +49,15 @@ pub trait MetadataSource: Send + Sync + fmt::Debug {
         file: &'a IndexFile,
     ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>>;
 
+    /// [`metadata`](Self::metadata) for a read nobody waits on (the per-platform check),
+    /// where fewer bytes count more than one round trip. The default is `metadata`.
+    fn metadata_unhurried<'a>(
+        &'a self,
+        file: &'a IndexFile,
+    ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>> {
+        self.metadata(file)
+    }
+
     /// The metadata of sdist `file` when it can be had for about `max_bytes` of download,
     /// static or not (PEP 643: the caller checks); `None` when it cannot, or needs a build.
     /// Cost for an index: one streamed request cut after `max_bytes`. The default reads the
@@ -99,6 +108,13 @@ impl MetadataSource for IndexSource {
         file: &'a IndexFile,
     ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>> {
         Box::pin(self.metadata.fetch(file))
+    }
+
+    fn metadata_unhurried<'a>(
+        &'a self,
+        file: &'a IndexFile,
+    ) -> BoxFuture<'a, Result<DistMetadata, MetadataError>> {
+        Box::pin(self.metadata.fetch_unhurried(file))
     }
 
     fn sdist_metadata_within<'a>(

@@ -102,11 +102,28 @@ fn solve_forks(
         } else {
             &solved[..]
         };
-        for Solved { solution, .. } in solutions {
+        let sources = Sources {
+            fetcher,
+            handle,
+            manifest,
+            platforms: &platforms,
+        };
+        for Solved { solution, fork } in solutions {
+            // Where each package is installed from this fork (the merge's markers): the check
+            // reads only the platform families there.
+            let reach = fork_reach(&sources, fork, solution)?;
             for (package, version) in solution {
-                if let PackageKind::Base(name) = package.kind() {
+                if let PackageKind::Base(name) = package.kind()
+                    && let Some(reach) = reach.get(package).filter(|marker| !marker.is_false())
+                {
                     let (entry, metadata) = metadata_of(fetcher, handle, name, version)?;
-                    items.push((name.clone(), version.clone(), entry, metadata));
+                    items.push(crate::platforms::Chosen {
+                        name: name.clone(),
+                        version: version.clone(),
+                        entry,
+                        used: metadata,
+                        reach: reach.clone(),
+                    });
                 }
             }
         }
@@ -330,6 +347,23 @@ fn metadata_of(
             source,
         })?;
     Ok((entry, metadata))
+}
+
+/// Where each package of one fork's `solution` is reachable from the root (see
+/// [`reachability`]).
+fn fork_reach(
+    sources: &Sources<'_>,
+    fork: &Fork,
+    solution: &BTreeMap<PubGrubPackage, Version>,
+) -> Result<FxHashMap<PubGrubPackage, MarkerTree>, ResolveError> {
+    let mut graph = BTreeMap::new();
+    for (package, version) in solution {
+        graph.insert(
+            package.clone(),
+            edges(sources, fork, package, version, solution)?,
+        );
+    }
+    Ok(reachability(fork, &graph))
 }
 
 /// Where each solved package of one fork is reachable from the root: the OR over paths of

@@ -217,3 +217,84 @@ async fn a_bounded_sdist_read_gives_up_when_pkg_info_comes_late() -> TestResult 
     assert_eq!(requires(&metadata), ["idna>=3"]);
     Ok(())
 }
+
+/// Issue 17: the bounded read asks the server for its bound and no more (`Range: bytes=0-N`).
+/// Dropping a plain download after the bound left the server sending: on HTTP/2 up to a
+/// flow-control window per sdist (`data-science`: about 9 MB on the wire for 18 sdists that
+/// were counted as 1.6 MB).
+#[tokio::test]
+async fn a_bounded_sdist_read_asks_only_for_its_bound() -> TestResult {
+    let bound = 128 * 1024;
+    let (index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_member_before_pkg_info("data.bin", filler(2 * 1024 * 1024));
+    })
+    .await?;
+    assert!(
+        fetcher
+            .sdist_metadata_within(&sdist, bound)
+            .await?
+            .is_none()
+    );
+    let served: Vec<_> = index
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with("demo-1.0.tar.gz"))
+        .collect();
+    assert_eq!(served.len(), 1, "{served:?}");
+    assert_eq!(served[0].range.as_deref(), Some("bytes=0-131072"));
+    assert!(served[0].bytes <= bound + 1, "{served:?}");
+    // Within the bound, the prefix is enough: `PKG-INFO` first.
+    let (index, sdist, fetcher) = sdist_case(|release| {
+        release.sdist_member("data.bin", filler(2 * 1024 * 1024));
+    })
+    .await?;
+    let metadata = fetcher
+        .sdist_metadata_within(&sdist, bound)
+        .await?
+        .ok_or("PKG-INFO within the bound")?;
+    assert_eq!(requires(&metadata), ["idna>=3"]);
+    assert!(
+        index
+            .requests()
+            .iter()
+            .all(|request| request.bytes <= bound + 1)
+    );
+    Ok(())
+}
+
+/// A host that ignores or refuses the prefix range still gets its answer: the whole file
+/// (200) is streamed and cut as before, a 416 falls back to the plain download.
+#[tokio::test]
+async fn a_bounded_sdist_read_works_where_ranges_do_not() -> TestResult {
+    let bound = 128 * 1024;
+    for mode in [
+        tw_test_index::RangeMode::Ignore,
+        tw_test_index::RangeMode::Refuse,
+    ] {
+        for late in [false, true] {
+            let mut universe = Universe::new();
+            let release = universe
+                .version("demo", "1.0")
+                .requires("idna>=3")
+                .no_wheel();
+            if late {
+                release.sdist_member_before_pkg_info("data.bin", filler(2 * 1024 * 1024));
+            } else {
+                release.sdist_member("data.bin", filler(2 * 1024 * 1024));
+            }
+            let options = IndexOptions {
+                range: mode,
+                ..IndexOptions::default()
+            };
+            let index = TestIndex::start(&universe, options);
+            let (files, fetcher) = crate::list(&index, "demo").await?;
+            let sdist = files.into_iter().next().ok_or("no sdist listed")?;
+            let found = fetcher.sdist_metadata_within(&sdist, bound).await?;
+            assert_eq!(found.is_none(), late, "{mode:?}");
+            if let Some(metadata) = found {
+                assert_eq!(requires(&metadata), ["idna>=3"]);
+            }
+        }
+    }
+    Ok(())
+}

@@ -811,3 +811,76 @@ fn the_bistable_scenario_resolves_with_the_split_of_the_rejected_version() {
         ]
     );
 }
+
+/// `app` 1.0.0 with a Linux, a macOS and a Windows wheel; the Windows one needs `winonly`
+/// (without a marker) when `windows_differs`.
+fn app_on_three_platforms(windows_differs: bool) -> InMemorySource {
+    let mut source = InMemorySource::new();
+    for tags in [
+        "cp312-cp312-manylinux_2_17_x86_64",
+        "cp312-cp312-macosx_11_0_arm64",
+    ] {
+        source
+            .add_wheel(metadata("app", "1.0.0", &[], &[]), tags)
+            .expect("valid file names");
+    }
+    let windows: Vec<String> = if windows_differs {
+        vec!["winonly".to_string()]
+    } else {
+        Vec::new()
+    };
+    source
+        .add_wheel(
+            metadata("app", "1.0.0", &windows, &[]),
+            "cp312-cp312-win_amd64",
+        )
+        .expect("valid file names");
+    source
+        .add(metadata("winonly", "1.0.0", &[], &[]))
+        .expect("valid file names");
+    source
+}
+
+#[test]
+fn families_the_entry_cannot_reach_are_not_read() {
+    // Needed on Windows only: the macOS wheel can never be installed from this lock, and the
+    // Linux wheel (whose metadata the solver read) neither; only the Windows one is read.
+    let roots = vec!["app ; sys_platform == 'win32'".to_string()];
+    let resolution = solve(app_on_three_platforms(false), &roots, ">=3.12");
+    assert_eq!(
+        entries(&resolution),
+        ["app==1.0.0 ; sys_platform == 'win32'"]
+    );
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 1));
+    // `--environment`: Linux only. The solver read the macOS wheel (the first by name), so
+    // the Linux one is read, and nothing else.
+    let linux = tw_platform::UniversalTarget::new(
+        ">=3.12".parse().expect("valid specifiers"),
+        vec![MarkerTree::from_str("sys_platform == 'linux'").expect("a valid marker")],
+        Vec::new(),
+    )
+    .expect("a lower bound");
+    let resolution = solve_with(app_on_three_platforms(false), &["app".to_string()], linux)
+        .expect("the universal resolution succeeds");
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 1));
+}
+
+#[test]
+fn a_difference_in_a_family_the_entry_reaches_is_still_found() {
+    // Not on Linux: macOS (the wheel the solver read) and Windows remain, and the Windows
+    // wheel disagrees.
+    let roots = vec!["app ; sys_platform != 'linux'".to_string()];
+    let resolution = solve(app_on_three_platforms(true), &roots, ">=3.12");
+    assert_eq!(
+        entries(&resolution),
+        [
+            "app==1.0.0 ; sys_platform != 'linux'",
+            "winonly==1.0.0 ; sys_platform == 'win32'",
+        ]
+    );
+    let check = &resolution.platform_check;
+    assert_eq!((check.versions_checked, check.reads), (1, 1));
+    assert_eq!(check.differing.len(), 1);
+}
