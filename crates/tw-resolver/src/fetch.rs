@@ -905,15 +905,11 @@ mod tests {
         fetcher.shutdown().await;
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_walk_back_skips_candidates_whose_requires_python_excludes_the_fork() {
-        // `app` 1.0 to 10.0; 8.0 and 7.0 need Python 3.11 (the index says so). In a fork
-        // whose lowest Python is 3.10 the solver rejects them without their metadata, so
-        // the batch reads the three after them instead (data-science: 118 batch reads of
-        // `ipython` 9.x, `numpy` 2.3, ... in the 3.10 fork, none of them used).
+    /// `app` 1.0 to 10.0, where the majors `newer` picks need Python 3.11 (the index says so).
+    fn app_needing_python_3_11(newer: impl Fn(u64) -> bool) -> Arc<Scripted> {
         let mut inner = InMemorySource::new();
         for major in 1..=10 {
-            let requires_python = if matches!(major, 7 | 8) {
+            let requires_python = if newer(major) {
                 "Requires-Python: >=3.11\n"
             } else {
                 ""
@@ -924,7 +920,16 @@ mod tests {
                 .add(DistMetadata::parse(text.as_bytes(), "app").unwrap())
                 .unwrap();
         }
-        let source = Arc::new(Scripted::new(inner, &[], usize::MAX));
+        Arc::new(Scripted::new(inner, &[], usize::MAX))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_walk_back_skips_candidates_whose_requires_python_excludes_the_fork() {
+        // `app` 1.0 to 10.0; 8.0 and 7.0 need Python 3.11 (the index says so). In a fork
+        // whose lowest Python is 3.10 the solver rejects them without their metadata, so
+        // the batch reads the three after them instead (data-science: 118 batch reads of
+        // `ipython` 9.x, `numpy` 2.3, ... in the 3.10 fork, none of them used).
+        let source = app_needing_python_3_11(|major| matches!(major, 7 | 8));
         let speculation = SpeculationOptions {
             batch: 3,
             batch_after: 2,
@@ -954,20 +959,7 @@ mod tests {
         // be rejected too, so nothing is fetched ahead (data-science: `numpy` 2.5.x in the
         // 3.11 fork read 2.4.5 to 2.3.3, none of them used). Once 8.0 is rejected after its
         // read, the walk-back is real and the batch follows.
-        let mut inner = InMemorySource::new();
-        for major in 1..=10 {
-            let requires_python = if major >= 9 {
-                "Requires-Python: >=3.11\n"
-            } else {
-                ""
-            };
-            let text =
-                format!("Metadata-Version: 2.1\nName: app\nVersion: {major}.0\n{requires_python}");
-            inner
-                .add(DistMetadata::parse(text.as_bytes(), "app").unwrap())
-                .unwrap();
-        }
-        let source = Arc::new(Scripted::new(inner, &[], usize::MAX));
+        let source = app_needing_python_3_11(|major| major >= 9);
         let speculation = SpeculationOptions {
             batch: 3,
             batch_after: 2,

@@ -56,10 +56,7 @@ fn requires(metadata: &tw_metadata::DistMetadata) -> Vec<String> {
 
 #[tokio::test]
 async fn tar_gz_stops_downloading_after_pkg_info() -> TestResult {
-    let (index, sdist, fetcher) = sdist_case(|release| {
-        release.sdist_member("data.bin", filler(2 * 1024 * 1024));
-    })
-    .await?;
+    let (index, sdist, fetcher) = pkg_info_before(2 * 1024 * 1024).await?;
     assert_eq!(sdist.filename, "demo-1.0.tar.gz");
     let metadata = fetcher.fetch(&sdist).await?;
     assert_eq!(requires(&metadata), ["idna>=3"]);
@@ -181,16 +178,33 @@ async fn a_gzip_labelled_tar_gz_is_read_as_stored() -> TestResult {
     Ok(())
 }
 
+/// An sdist of `demo` 1.0 with `filler` bytes of another member before its `PKG-INFO`.
+async fn pkg_info_after(
+    filler_bytes: usize,
+) -> Result<(TestIndex, IndexFile, MetadataFetcher), Box<dyn Error>> {
+    sdist_case(|release| {
+        release.sdist_member_before_pkg_info("data.bin", filler(filler_bytes));
+    })
+    .await
+}
+
+/// An sdist of `demo` 1.0 whose `PKG-INFO` comes before `filler` bytes of another member.
+async fn pkg_info_before(
+    filler_bytes: usize,
+) -> Result<(TestIndex, IndexFile, MetadataFetcher), Box<dyn Error>> {
+    sdist_case(|release| {
+        release.sdist_member("data.bin", filler(filler_bytes));
+    })
+    .await
+}
+
 /// Issue 17: the per-platform check asks for an sdist's `PKG-INFO` only when it arrives
 /// within the bytes the wheel reads it would spare; a late one is abandoned, not streamed
 /// to the end.
 #[tokio::test]
 async fn a_bounded_sdist_read_gives_up_when_pkg_info_comes_late() -> TestResult {
     let bound = 128 * 1024;
-    let (index, sdist, fetcher) = sdist_case(|release| {
-        release.sdist_member_before_pkg_info("data.bin", filler(2 * 1024 * 1024));
-    })
-    .await?;
+    let (index, sdist, fetcher) = pkg_info_after(2 * 1024 * 1024).await?;
     assert!(
         fetcher
             .sdist_metadata_within(&sdist, bound)
@@ -206,10 +220,7 @@ async fn a_bounded_sdist_read_gives_up_when_pkg_info_comes_late() -> TestResult 
         used.bytes
     );
     // `PKG-INFO` first: it arrives within the bound.
-    let (_index, sdist, fetcher) = sdist_case(|release| {
-        release.sdist_member("data.bin", filler(2 * 1024 * 1024));
-    })
-    .await?;
+    let (_index, sdist, fetcher) = pkg_info_before(2 * 1024 * 1024).await?;
     let metadata = fetcher
         .sdist_metadata_within(&sdist, bound)
         .await?
@@ -225,10 +236,7 @@ async fn a_bounded_sdist_read_gives_up_when_pkg_info_comes_late() -> TestResult 
 #[tokio::test]
 async fn a_bounded_sdist_read_asks_only_for_its_bound() -> TestResult {
     let bound = 128 * 1024;
-    let (index, sdist, fetcher) = sdist_case(|release| {
-        release.sdist_member_before_pkg_info("data.bin", filler(2 * 1024 * 1024));
-    })
-    .await?;
+    let (index, sdist, fetcher) = pkg_info_after(2 * 1024 * 1024).await?;
     assert!(
         fetcher
             .sdist_metadata_within(&sdist, bound)
@@ -244,10 +252,7 @@ async fn a_bounded_sdist_read_asks_only_for_its_bound() -> TestResult {
     assert_eq!(served[0].range.as_deref(), Some("bytes=0-131072"));
     assert!(served[0].bytes <= bound + 1, "{served:?}");
     // Within the bound, the prefix is enough: `PKG-INFO` first.
-    let (index, sdist, fetcher) = sdist_case(|release| {
-        release.sdist_member("data.bin", filler(2 * 1024 * 1024));
-    })
-    .await?;
+    let (index, sdist, fetcher) = pkg_info_before(2 * 1024 * 1024).await?;
     let metadata = fetcher
         .sdist_metadata_within(&sdist, bound)
         .await?

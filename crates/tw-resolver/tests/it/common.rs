@@ -69,3 +69,48 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("a tokio runtime starts")
 }
+
+/// An in-memory source that records the file name of every metadata read, in order.
+#[derive(Debug)]
+pub(crate) struct Counting {
+    inner: tw_resolver::InMemorySource,
+    reads: std::sync::Mutex<Vec<String>>,
+}
+
+impl Counting {
+    /// Records the reads of `inner`.
+    pub(crate) fn new(inner: tw_resolver::InMemorySource) -> Self {
+        Self {
+            inner,
+            reads: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The file names read so far, in order (repeats included).
+    pub(crate) fn reads(&self) -> Vec<String> {
+        self.reads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl tw_resolver::MetadataSource for Counting {
+    fn project<'a>(
+        &'a self,
+        name: &'a PackageName,
+    ) -> tw_resolver::BoxFuture<'a, Result<tw_index::ProjectFiles, tw_index::IndexError>> {
+        self.inner.project(name)
+    }
+
+    fn metadata<'a>(
+        &'a self,
+        file: &'a tw_index::IndexFile,
+    ) -> tw_resolver::BoxFuture<'a, Result<DistMetadata, tw_metadata::MetadataError>> {
+        self.reads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(file.filename.clone());
+        self.inner.metadata(file)
+    }
+}

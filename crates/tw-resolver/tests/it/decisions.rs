@@ -252,33 +252,6 @@ fn a_pre_release_left_in_range_keeps_a_version_viable() {
     );
 }
 
-/// An in-memory source that records which files' metadata was read.
-#[derive(Debug)]
-struct Recording {
-    inner: InMemorySource,
-    read: std::sync::Mutex<Vec<String>>,
-}
-
-impl MetadataSource for Recording {
-    fn project<'a>(
-        &'a self,
-        name: &'a pep508_rs::PackageName,
-    ) -> tw_resolver::BoxFuture<'a, Result<tw_index::ProjectFiles, tw_index::IndexError>> {
-        self.inner.project(name)
-    }
-
-    fn metadata<'a>(
-        &'a self,
-        file: &'a tw_index::IndexFile,
-    ) -> tw_resolver::BoxFuture<'a, Result<DistMetadata, tw_metadata::MetadataError>> {
-        self.read
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(file.filename.clone());
-        self.inner.metadata(file)
-    }
-}
-
 #[test]
 fn versions_the_listing_rules_out_do_not_widen_the_read_ahead() {
     // `lib` 5.0 to 9.0 need Python 3.13 and the listing says so: they are skipped without a
@@ -291,10 +264,7 @@ fn versions_the_listing_rules_out_do_not_widen_the_read_ahead() {
             .add(metadata("lib", &format!("{major}.0"), &[], python))
             .expect("valid wheel names");
     }
-    let source = Arc::new(Recording {
-        inner,
-        read: std::sync::Mutex::new(Vec::new()),
-    });
+    let source = Arc::new(crate::common::Counting::new(inner));
     let options = ResolverOptions {
         speculation: tw_resolver::SpeculationOptions {
             depth: 0,
@@ -313,11 +283,7 @@ fn versions_the_listing_rules_out_do_not_widen_the_read_ahead() {
         ))
         .expect("the universe has a solution");
     assert_eq!(pins(&resolution), ["lib==4.0"]);
-    let mut read = source
-        .read
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
+    let mut read = source.reads();
     read.sort();
     read.dedup();
     assert_eq!(read, ["lib-4.0-py3-none-any.whl"]);

@@ -578,34 +578,6 @@ fn wheels_with_metadata_before_2_2_do_not_try_the_sdist() {
     assert_eq!(check.static_sdist, 0);
 }
 
-/// A source that counts the metadata reads of each file.
-#[derive(Debug)]
-struct Counting {
-    inner: InMemorySource,
-    reads: std::sync::Mutex<Vec<String>>,
-}
-
-impl tw_resolver::MetadataSource for Counting {
-    fn project<'a>(
-        &'a self,
-        name: &'a pep508_rs::PackageName,
-    ) -> tw_resolver::BoxFuture<'a, Result<tw_index::ProjectFiles, tw_index::IndexError>> {
-        self.inner.project(name)
-    }
-
-    fn metadata<'a>(
-        &'a self,
-        file: &'a tw_index::IndexFile,
-    ) -> tw_resolver::BoxFuture<'a, Result<tw_metadata::DistMetadata, tw_metadata::MetadataError>>
-    {
-        self.reads
-            .lock()
-            .expect("no test thread panics holding it")
-            .push(file.filename.clone());
-        self.inner.metadata(file)
-    }
-}
-
 #[test]
 fn a_version_the_index_says_needs_a_newer_python_is_not_read_below_it() {
     // The index lists each file's Requires-Python (PEP 503/691): in the fork below 3.10,
@@ -619,10 +591,7 @@ fn a_version_the_index_says_needs_a_newer_python_is_not_read_below_it() {
         .unwrap()
         .add(needs_python("numpy", "2.2.6", ">=3.10", &[]))
         .unwrap();
-    let source = Arc::new(Counting {
-        inner,
-        reads: std::sync::Mutex::default(),
-    });
+    let source = Arc::new(crate::common::Counting::new(inner));
     let resolution = runtime()
         .block_on(tw_resolver::resolve_universal_with(
             manifest(&["numpy".to_string()]),
@@ -647,7 +616,7 @@ fn a_version_the_index_says_needs_a_newer_python_is_not_read_below_it() {
             "numpy==2.2.6 ; python_full_version >= '3.10'",
         ]
     );
-    let reads = source.reads.lock().unwrap().clone();
+    let reads = source.reads();
     assert!(
         !reads.iter().any(|file| file.starts_with("numpy-2.1.0")),
         "{reads:?}"
