@@ -200,9 +200,13 @@ async fn pkg_info_before(
 
 /// Issue 17: the per-platform check asks for an sdist's `PKG-INFO` only when it arrives
 /// within the bytes the wheel reads it would spare; a late one is abandoned, not streamed
-/// to the end.
+/// to the end. The read asks the server for its bound and no more (`Range: bytes=0-N`):
+/// dropping a plain download after the bound left the server sending, on HTTP/2 up to a
+/// flow-control window per sdist (`data-science`: about 9 MB on the wire for 18 sdists that
+/// were counted as 1.6 MB).
 #[tokio::test]
-async fn a_bounded_sdist_read_gives_up_when_pkg_info_comes_late() -> TestResult {
+async fn a_bounded_sdist_read_asks_for_its_bound_and_gives_up_when_pkg_info_comes_late()
+-> TestResult {
     let bound = 128 * 1024;
     let (index, sdist, fetcher) = pkg_info_after(2 * 1024 * 1024).await?;
     assert!(
@@ -212,37 +216,7 @@ async fn a_bounded_sdist_read_gives_up_when_pkg_info_comes_late() -> TestResult 
             .is_none()
     );
     let used = stats(&fetcher, Strategy::SdistPkgInfo);
-    let size = index.file_bytes("demo-1.0.tar.gz").ok_or("served")?.len() as u64;
     assert_eq!(used.requests, 1);
-    assert!(
-        used.bytes < size / 4,
-        "read {} of {size} bytes with a bound of {bound}",
-        used.bytes
-    );
-    // `PKG-INFO` first: it arrives within the bound.
-    let (_index, sdist, fetcher) = pkg_info_before(2 * 1024 * 1024).await?;
-    let metadata = fetcher
-        .sdist_metadata_within(&sdist, bound)
-        .await?
-        .ok_or("PKG-INFO within the bound")?;
-    assert_eq!(requires(&metadata), ["idna>=3"]);
-    Ok(())
-}
-
-/// Issue 17: the bounded read asks the server for its bound and no more (`Range: bytes=0-N`).
-/// Dropping a plain download after the bound left the server sending: on HTTP/2 up to a
-/// flow-control window per sdist (`data-science`: about 9 MB on the wire for 18 sdists that
-/// were counted as 1.6 MB).
-#[tokio::test]
-async fn a_bounded_sdist_read_asks_only_for_its_bound() -> TestResult {
-    let bound = 128 * 1024;
-    let (index, sdist, fetcher) = pkg_info_after(2 * 1024 * 1024).await?;
-    assert!(
-        fetcher
-            .sdist_metadata_within(&sdist, bound)
-            .await?
-            .is_none()
-    );
     let served: Vec<_> = index
         .requests()
         .into_iter()
@@ -251,7 +225,7 @@ async fn a_bounded_sdist_read_asks_only_for_its_bound() -> TestResult {
     assert_eq!(served.len(), 1, "{served:?}");
     assert_eq!(served[0].range.as_deref(), Some("bytes=0-131072"));
     assert!(served[0].bytes <= bound + 1, "{served:?}");
-    // Within the bound, the prefix is enough: `PKG-INFO` first.
+    // `PKG-INFO` first: the prefix within the bound is enough.
     let (index, sdist, fetcher) = pkg_info_before(2 * 1024 * 1024).await?;
     let metadata = fetcher
         .sdist_metadata_within(&sdist, bound)
