@@ -274,7 +274,7 @@ struct ReadAhead {
 }
 
 impl ReadAhead {
-    /// Before judging `candidates[index]`.
+    /// Before judging `candidates[index]`: start the reads [`ReadAhead::next`] picks.
     fn before(
         &mut self,
         provider: &Provider,
@@ -282,20 +282,12 @@ impl ReadAhead {
         candidates: &[(&Version, &crate::candidates::VersionEntry)],
         index: usize,
     ) {
-        let window = match self.judged {
-            0 => 0,
-            judged => (1usize << (judged - 1).min(3)).min(READ_AHEAD_MAX),
-        };
-        self.judged += 1;
-        let mut position = self.started.max(index + 1);
-        let mut ahead = 0;
-        while ahead < window && position < candidates.len() {
+        let usable = |position: usize| {
             let (version, entry) = candidates[position];
-            position += 1;
-            if !provider.usable(name, version, entry) {
-                continue;
-            }
-            ahead += 1;
+            provider.usable(name, version, entry)
+        };
+        for position in self.next(index, candidates.len(), usable) {
+            let (version, entry) = candidates[position];
             let Ok(file) = &entry.choice else {
                 continue;
             };
@@ -305,7 +297,31 @@ impl ReadAhead {
             }
             provider.fetcher.read_ahead(name, version, file, stand_in);
         }
+    }
+
+    /// The positions to read ahead before judging the one at `index` of `len` candidates:
+    /// of the next `window` usable ones after it, those no earlier call started, so the
+    /// frontier moves on with the scan and never runs ahead of it.
+    fn next(&mut self, index: usize, len: usize, usable: impl Fn(usize) -> bool) -> Vec<usize> {
+        let window = match self.judged {
+            0 => 0,
+            judged => (1usize << (judged - 1).min(3)).min(READ_AHEAD_MAX),
+        };
+        self.judged += 1;
+        let mut reads = Vec::new();
+        let mut position = index + 1;
+        let mut ahead = 0;
+        while ahead < window && position < len {
+            if usable(position) {
+                ahead += 1;
+                if position >= self.started {
+                    reads.push(position);
+                }
+            }
+            position += 1;
+        }
         self.started = self.started.max(position);
+        reads
     }
 }
 
@@ -1242,6 +1258,28 @@ impl DependencyProvider for Provider {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_read_ahead_stays_a_window_ahead_of_the_scan() {
+        // Eleven candidates judged one after another, every one usable: reads grow 1, 2, 4
+        // and 8 past the one being judged, so the last read is 8 past the eleventh (index
+        // 18). Starting 8 more past the last read at each step instead ran away to the end
+        // of the list (`pins-years-apart`: 846 metadata files instead of about 400).
+        let mut ahead = ReadAhead::default();
+        let mut read = Vec::new();
+        for index in 0..11 {
+            read.extend(ahead.next(index, 100, |_| true));
+        }
+        assert_eq!(read, (2..=18).collect::<Vec<_>>());
+        // Candidates the listing rules out are skipped, not counted in the window.
+        let mut ahead = ReadAhead::default();
+        let mut read = Vec::new();
+        for index in [0, 1] {
+            read.extend(ahead.next(index, 100, |position| position % 2 == 0));
+        }
+        read.extend(ahead.next(2, 100, |position| position % 2 == 0));
+        assert_eq!(read, [2, 4, 6]);
+    }
+
     use tw_metadata::MetadataError;
 
     use super::*;
