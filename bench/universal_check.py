@@ -112,8 +112,15 @@ def main() -> int:
     index, origin = discover_index(args.index_url)
     print(f"index: from {origin}; uv: {uv}; tailwheel: {args.tailwheel}")
     failures = 0
+    stems = [Path(path).stem for path in args.sets]
     for set_path in map(Path, args.sets):
-        name = set_path.parent.name if set_path.name == "pyproject.toml" else set_path.stem
+        # A set's own name, or its folder's with it when two sets share a file name
+        # (`requirements.txt` of several real-world projects).
+        name = set_path.stem
+        if set_path.name == "pyproject.toml":
+            name = set_path.parent.name
+        elif stems.count(name) > 1:
+            name = f"{set_path.parent.name}-{name}"
         work = Path(args.work_dir) / name
         work.mkdir(parents=True, exist_ok=True)
         extras = ["--all-extras"] if set_path.name == "pyproject.toml" else []
