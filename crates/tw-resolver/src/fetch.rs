@@ -905,8 +905,11 @@ mod tests {
         fetcher.shutdown().await;
     }
 
-    /// `app` 1.0 to 10.0, where the majors `newer` picks need Python 3.11 (the index says so).
-    fn app_needing_python_3_11(newer: impl Fn(u64) -> bool) -> Arc<Scripted> {
+    /// `app` 1.0 to 10.0, where the majors `newer` picks need Python 3.11 (the index says so),
+    /// with a fetcher taking walk-back batches of 3 from the second choice, and `app`'s page.
+    async fn app_needing_python_3_11(
+        newer: impl Fn(u64) -> bool,
+    ) -> (Arc<Scripted>, Arc<Fetcher>, Arc<VersionMap>) {
         let mut inner = InMemorySource::new();
         for major in 1..=10 {
             let requires_python = if newer(major) {
@@ -920,7 +923,15 @@ mod tests {
                 .add(DistMetadata::parse(text.as_bytes(), "app").unwrap())
                 .unwrap();
         }
-        Arc::new(Scripted::new(inner, &[], usize::MAX))
+        let source = Arc::new(Scripted::new(inner, &[], usize::MAX));
+        let speculation = SpeculationOptions {
+            batch: 3,
+            batch_after: 2,
+            ..SpeculationOptions::default()
+        };
+        let fetcher = fetcher_with(&source, 50, speculation);
+        let versions = fetcher.project(&name("app")).await.unwrap();
+        (source, fetcher, versions)
     }
 
     #[tokio::test(start_paused = true)]
@@ -929,14 +940,8 @@ mod tests {
         // whose lowest Python is 3.10 the solver rejects them without their metadata, so
         // the batch reads the three after them instead (data-science: 118 batch reads of
         // `ipython` 9.x, `numpy` 2.3, ... in the 3.10 fork, none of them used).
-        let source = app_needing_python_3_11(|major| matches!(major, 7 | 8));
-        let speculation = SpeculationOptions {
-            batch: 3,
-            batch_after: 2,
-            ..SpeculationOptions::default()
-        };
-        let fetcher = fetcher_with(&source, 50, speculation);
-        let versions = fetcher.project(&name("app")).await.unwrap();
+        let (source, fetcher, versions) =
+            app_needing_python_3_11(|major| matches!(major, 7 | 8)).await;
         fetcher.walk_back(&WalkBack {
             name: &name("app"),
             choice: 2,
@@ -959,14 +964,7 @@ mod tests {
         // be rejected too, so nothing is fetched ahead (data-science: `numpy` 2.5.x in the
         // 3.11 fork read 2.4.5 to 2.3.3, none of them used). Once 8.0 is rejected after its
         // read, the walk-back is real and the batch follows.
-        let source = app_needing_python_3_11(|major| major >= 9);
-        let speculation = SpeculationOptions {
-            batch: 3,
-            batch_after: 2,
-            ..SpeculationOptions::default()
-        };
-        let fetcher = fetcher_with(&source, 50, speculation);
-        let versions = fetcher.project(&name("app")).await.unwrap();
+        let (source, fetcher, versions) = app_needing_python_3_11(|major| major >= 9).await;
         let python = version("3.10");
         // The solver's range no longer holds what it rejected.
         let walk = |choice: u32, chosen: &Version| {
