@@ -798,11 +798,16 @@ mod tests {
         fetcher.prefetch(&name("app"), version_ranges::Ranges::full());
         idle().await;
         // `app` was discovered by the solver (depth 0); its likely version's dependency
-        // `d1` is one guess away (depth 1), the limit; `d2` would be a guess on a guess.
-        assert_eq!(source.pages(), ["app", "d1"]);
+        // `d1` is one guess away, `d2` two (the default limit); `d3` would be a third guess
+        // on a guess.
+        assert_eq!(source.pages(), ["app", "d1", "d2"]);
         assert_eq!(
             source.files(),
-            ["app-1.0-py3-none-any.whl", "d1-1.0-py3-none-any.whl"]
+            [
+                "app-1.0-py3-none-any.whl",
+                "d1-1.0-py3-none-any.whl",
+                "d2-1.0-py3-none-any.whl"
+            ]
         );
         fetcher.shutdown().await;
     }

@@ -56,7 +56,7 @@ pub struct SpeculationOptions {
 impl Default for SpeculationOptions {
     fn default() -> Self {
         Self {
-            depth: 1,
+            depth: 2,
             in_flight: 32,
             batch: 8,
             batch_after: 2,
