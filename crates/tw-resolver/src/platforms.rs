@@ -128,16 +128,27 @@ impl Family {
         }
     }
 
+    /// `sys_platform == '…'` for a named family, `None` for the rest (or, impossibly, when
+    /// the constant text does not parse).
+    fn named_marker(self) -> Option<MarkerTree> {
+        let platform = self.sys_platform()?;
+        MarkerTree::from_str(&format!("sys_platform == '{platform}'")).ok()
+    }
+
     /// Whether some environment of `reach` is of this family.
     fn reachable(self, reach: &MarkerTree) -> bool {
-        let marker = match self.sys_platform() {
-            Some(platform) => MarkerTree::from_str(&format!("sys_platform == '{platform}'")),
-            None => MarkerTree::from_str(
-                "sys_platform != 'linux' and sys_platform != 'darwin' and sys_platform != 'win32'",
-            ),
+        let marker = match self {
+            Self::Rest => {
+                let mut named = MarkerTree::FALSE;
+                for family in [Self::Linux, Self::MacOs, Self::Windows] {
+                    named.or(family.named_marker().unwrap_or(MarkerTree::FALSE));
+                }
+                named.negate()
+            }
+            // A marker that does not parse cannot happen (constant text); read the family then.
+            named => named.named_marker().unwrap_or(MarkerTree::TRUE),
         };
-        // A marker that does not parse cannot happen (constant text); read the family then.
-        marker.map_or(true, |marker| !marker.is_disjoint(reach))
+        !marker.is_disjoint(reach)
     }
 }
 
@@ -420,9 +431,7 @@ fn family_markers(read: &[(Family, Arc<DistMetadata>)]) -> Vec<(MarkerTree, Arc<
     let mut named = MarkerTree::FALSE;
     let mut out = Vec::new();
     for (family, metadata) in read {
-        if let Some(platform) = family.sys_platform()
-            && let Ok(marker) = MarkerTree::from_str(&format!("sys_platform == '{platform}'"))
-        {
+        if let Some(marker) = family.named_marker() {
             named.or(marker.clone());
             out.push((marker, Arc::clone(metadata)));
         }
